@@ -41,6 +41,11 @@
  * POST /sdk/vim25/{release}/PropertyCollector/{propertyCollector}/ContinueRetrievePropertiesEx
  *                                            body { token } → RetrieveResult
  * POST /sdk/vim25/{release}/PropertyCollector/{propertyCollector}/CancelRetrievePropertiesEx body { token } → 204
+ *   objectSet forms used by the client: (a) obj = a ContainerView, skip true, selectSet
+ *   [TraversalSpec { type 'ContainerView', path 'view', skip false }] → every object in the view;
+ *   (b) obj = the managed object itself (no selectSet) — many such ObjectSpecs in one filter, and the
+ *   naive benchmark client sends one ObjectSpec + one path per request. options.maxObjects caps a page;
+ *   `token` is present only while objects remain.
  *   Properties read (PROPERTY_PATHS below): HostSystem name, parent, runtime.connectionState,
  *   runtime.powerState, runtime.inMaintenanceMode, runtime.cryptoState, vm; VirtualMachine name, runtime.host,
  *   runtime.powerState, runtime.cryptoState, config.keyId, config.hardware.device, datastore;
