@@ -1,0 +1,309 @@
+/**
+ * readEstate: one consistent snapshot of everything Keywatch needs from a vCenter — hosts (state,
+ * crypto state, per-provider health as the host sees it, vSAN disk groups), clusters, datastores,
+ * VMs (host, power, crypto state, key ids of config and disks) and key providers.
+ *
+ * Cost on an estate of H hosts and V VMs: ⌈V/pageSize⌉ + ⌈H/pageSize⌉ + a few PropertyCollector
+ * pages for the inventory, plus two calls per connected host (host view of key providers; vSAN
+ * disk mappings — neither API has a multi-host form), plus one detail call per unhealthy
+ * provider on a host. Per-host calls run with bounded concurrency.
+ */
+import type { AutomationApi } from './automation';
+import type { CryptoManagerApi } from './crypto-manager';
+import { isVsphereError } from './errors';
+import { mapLimited } from './concurrency-limit';
+import type { PropertyCollectorReader } from './property-collector';
+import type {
+  CryptoKeyId,
+  HostCryptoState,
+  ProviderHealth,
+  VIM_HOST_CONNECTION_STATES,
+  VIM_HOST_POWER_STATES,
+  VIM_VM_POWER_STATES,
+  VmCryptoState,
+} from './schemas';
+import type { DiskGroup, VsanApi } from './vsan';
+
+export interface EstateKeyRef {
+  keyId: string;
+  providerId: string | null;
+}
+
+export interface HostProviderView {
+  providerId: string;
+  type: string;
+  health: ProviderHealth;
+  /** default_message of each detail; fetched only for WARNING / ERROR. */
+  details: string[];
+}
+
+export interface EstateHost {
+  id: string;
+  name: string;
+  clusterId: string | null;
+  connectionState: (typeof VIM_HOST_CONNECTION_STATES)[number];
+  powerState: (typeof VIM_HOST_POWER_STATES)[number] | null;
+  inMaintenanceMode: boolean;
+  cryptoState: HostCryptoState | null;
+  /** Key providers as seen from this host; null when not read (host not connected, or the read failed: see readErrors). */
+  providers: HostProviderView[] | null;
+  /** vSAN disk groups; null when not read (see readErrors). Empty for hosts without vSAN storage. */
+  diskGroups: DiskGroup[] | null;
+  /** Why a per-host part is missing, one sentence each. */
+  readErrors: string[];
+}
+
+export interface EstateCluster {
+  id: string;
+  name: string;
+}
+
+export interface EstateDatastore {
+  id: string;
+  name: string;
+  /** summary.type: "vsan", "VMFS", "NFS", ... */
+  type: string | null;
+}
+
+export interface EstateVmDisk {
+  key: number;
+  label: string | null;
+  fileName: string | null;
+  datastoreId: string | null;
+  keyId: EstateKeyRef | null;
+}
+
+export interface EstateVm {
+  id: string;
+  name: string;
+  hostId: string | null;
+  powerState: (typeof VIM_VM_POWER_STATES)[number] | null;
+  /** null for VMs that are not encrypted (the property is unset). */
+  cryptoState: VmCryptoState | null;
+  keyId: EstateKeyRef | null;
+  disks: EstateVmDisk[];
+  datastoreIds: string[];
+}
+
+export type ProviderKind = 'standard' | 'native' | 'trustAuthority' | 'unknown';
+
+export interface EstateProvider {
+  id: string;
+  kind: ProviderKind;
+  /** vCenter-wide health from the Automation API; null when that API does not list the provider. */
+  health: ProviderHealth | null;
+  details: string[];
+  isDefault: boolean;
+  servers: { name: string; address: string; port: number }[];
+}
+
+export interface Estate {
+  vcenter: string;
+  release: string;
+  readAt: string;
+  durationMs: number;
+  /** HTTP requests this read made. */
+  requests: number;
+  hosts: EstateHost[];
+  clusters: EstateCluster[];
+  datastores: EstateDatastore[];
+  vms: EstateVm[];
+  providers: EstateProvider[];
+}
+
+export interface ReadEstateOptions {
+  /** Objects per PropertyCollector page (default 1000). */
+  pageSize?: number;
+  /** Per-host calls in flight (default: the client's maxConcurrency). */
+  perHostConcurrency?: number;
+  /** Read vSAN disk groups (default true). */
+  diskGroups?: boolean;
+  /** Fetch detail messages for providers a host reports as WARNING / ERROR (default true). */
+  providerDetails?: boolean;
+}
+
+export interface EstateSources {
+  vcenter: string;
+  release: () => Promise<string>;
+  automation: AutomationApi;
+  collector: PropertyCollectorReader;
+  crypto: CryptoManagerApi;
+  vsan: VsanApi;
+  requestCount: () => number;
+  maxConcurrency: number;
+}
+
+export function toKeyRef(k: CryptoKeyId | undefined): EstateKeyRef | null {
+  return k ? { keyId: k.keyId, providerId: k.providerId?.id ?? null } : null;
+}
+
+const HOST_PATHS = [
+  'name',
+  'parent',
+  'runtime.connectionState',
+  'runtime.powerState',
+  'runtime.inMaintenanceMode',
+  'runtime.cryptoState',
+] as const;
+const VM_PATHS = ['name', 'runtime.host', 'runtime.powerState', 'runtime.cryptoState', 'config.keyId', 'config.hardware.device', 'datastore'] as const;
+
+/** Errors that make the whole read meaningless (API mismatch, credentials) are rethrown. */
+function perHostFailure(err: unknown): string {
+  if (isVsphereError(err) && err.kind !== 'shape' && err.kind !== 'auth') return err.message;
+  throw err;
+}
+
+function providerKind(managementType: string | undefined, automationType: string | undefined): ProviderKind {
+  if (managementType === 'nativeProvider' || automationType === 'NATIVE') return 'native';
+  if (managementType === 'trustAuthority' || automationType === 'TRUST_AUTHORITY') return 'trustAuthority';
+  if (managementType === 'vCenter') return 'standard';
+  // ListKmipServers before vSphere 7.0 has no managementType: every provider there is a KMIP cluster.
+  if (managementType === undefined && automationType === undefined) return 'standard';
+  return 'unknown';
+}
+
+async function readHostsWithDetails(src: EstateSources, opts: ReadEstateOptions): Promise<EstateHost[]> {
+  const hosts: EstateHost[] = [];
+  for await (const page of src.collector.all('HostSystem', HOST_PATHS, { pageSize: opts.pageSize })) {
+    for (const h of page) {
+      const p = h.props;
+      hosts.push({
+        id: h.ref.value,
+        name: p.name?._value ?? h.ref.value,
+        clusterId: p.parent?.type === 'ClusterComputeResource' ? p.parent.value : null,
+        connectionState: p['runtime.connectionState']?._value ?? 'disconnected',
+        powerState: p['runtime.powerState']?._value ?? null,
+        inMaintenanceMode: p['runtime.inMaintenanceMode']?._value ?? false,
+        cryptoState: p['runtime.cryptoState']?._value ?? null,
+        providers: null,
+        diskGroups: null,
+        readErrors: [],
+      });
+    }
+  }
+  const wantDiskGroups = opts.diskGroups ?? true;
+  const wantDetails = opts.providerDetails ?? true;
+  await mapLimited(hosts, opts.perHostConcurrency ?? src.maxConcurrency, async (host) => {
+    if (host.connectionState !== 'connected') {
+      host.readErrors.push(`Host ${host.name} is ${host.connectionState}, so vCenter cannot report its key providers or disk groups.`);
+      return;
+    }
+    const providersJob = (async () => {
+      try {
+        const list = await src.automation.listHostProviders(host.id);
+        host.providers = await Promise.all(
+          list.map(async (s) => {
+            const view: HostProviderView = { providerId: s.provider, type: s.type, health: s.health, details: [] };
+            if (wantDetails && (s.health === 'WARNING' || s.health === 'ERROR')) {
+              try {
+                const info = await src.automation.getHostProvider(host.id, s.provider);
+                view.details = info.details.map((d) => d.default_message);
+              } catch (err) {
+                view.details = [perHostFailure(err)];
+              }
+            }
+            return view;
+          }),
+        );
+      } catch (err) {
+        host.readErrors.push(perHostFailure(err));
+      }
+    })();
+    const diskJob = (async () => {
+      if (!wantDiskGroups) return;
+      try {
+        host.diskGroups = await src.vsan.diskGroups(host.id);
+      } catch (err) {
+        host.readErrors.push(perHostFailure(err));
+      }
+    })();
+    await Promise.all([providersJob, diskJob]);
+  });
+  return hosts;
+}
+
+async function readVms(src: EstateSources, opts: ReadEstateOptions): Promise<EstateVm[]> {
+  const vms: EstateVm[] = [];
+  for await (const page of src.collector.all('VirtualMachine', VM_PATHS, { pageSize: opts.pageSize })) {
+    for (const v of page) {
+      const p = v.props;
+      const disks: EstateVmDisk[] = [];
+      for (const d of p['config.hardware.device']?._value ?? []) {
+        if (d._typeName !== 'VirtualDisk') continue;
+        disks.push({
+          key: d.key,
+          label: d.deviceInfo?.label ?? null,
+          fileName: d.backing?.fileName ?? null,
+          datastoreId: d.backing?.datastore?.value ?? null,
+          keyId: toKeyRef(d.backing?.keyId),
+        });
+      }
+      vms.push({
+        id: v.ref.value,
+        name: p.name?._value ?? v.ref.value,
+        hostId: p['runtime.host']?.value ?? null,
+        powerState: p['runtime.powerState']?._value ?? null,
+        cryptoState: p['runtime.cryptoState']?._value ?? null,
+        keyId: toKeyRef(p['config.keyId']),
+        disks,
+        datastoreIds: (p.datastore?._value ?? []).map((d) => d.value),
+      });
+    }
+  }
+  return vms;
+}
+
+async function readProviders(src: EstateSources): Promise<EstateProvider[]> {
+  const [summaries, clusters] = await Promise.all([src.automation.listProviders(), src.crypto.listKmipServers()]);
+  const byId = new Map(summaries.map((s) => [s.provider, s]));
+  const out: EstateProvider[] = clusters.map((c) => {
+    const summary = byId.get(c.clusterId.id);
+    return {
+      id: c.clusterId.id,
+      kind: providerKind(c.managementType, summary?.type),
+      health: summary?.health ?? null,
+      details: [],
+      isDefault: c.useAsDefault,
+      servers: (c.servers ?? []).map((s) => ({ name: s.name, address: s.address, port: s.port })),
+    };
+  });
+  for (const s of summaries) {
+    if (!out.some((p) => p.id === s.provider)) {
+      out.push({ id: s.provider, kind: providerKind(undefined, s.type), health: s.health, details: [], isDefault: false, servers: [] });
+    }
+  }
+  await Promise.all(
+    out
+      .filter((p) => p.health === 'WARNING' || p.health === 'ERROR')
+      .map(async (p) => {
+        p.details = (await src.automation.getProvider(p.id)).details.map((d) => d.default_message);
+      }),
+  );
+  return out;
+}
+
+export async function readEstate(src: EstateSources, opts: ReadEstateOptions = {}): Promise<Estate> {
+  const started = Date.now();
+  const requestsBefore = src.requestCount();
+  const release = await src.release();
+  const [hosts, vms, clusters, datastores, providers] = await Promise.all([
+    readHostsWithDetails(src, opts),
+    readVms(src, opts),
+    src.collector.collectAll('ClusterComputeResource', ['name'], { pageSize: opts.pageSize }),
+    src.collector.collectAll('Datastore', ['name', 'summary.type'], { pageSize: opts.pageSize }),
+    readProviders(src),
+  ]);
+  return {
+    vcenter: src.vcenter,
+    release,
+    readAt: new Date(started).toISOString(),
+    durationMs: Date.now() - started,
+    requests: src.requestCount() - requestsBefore,
+    hosts,
+    vms,
+    clusters: clusters.map((c) => ({ id: c.ref.value, name: c.props.name?._value ?? c.ref.value })),
+    datastores: datastores.map((d) => ({ id: d.ref.value, name: d.props.name?._value ?? d.ref.value, type: d.props['summary.type']?._value ?? null })),
+    providers,
+  };
+}
+

@@ -1,0 +1,23 @@
+export { VsphereClient, VsphereClientConfigError, VsphereClientOptionsSchema, SUPPORTED_RELEASES, FALLBACK_RELEASE } from './client';
+export type { VsphereClientOptions } from './client';
+export { VsphereError, isVsphereError } from './errors';
+export type { VsphereErrorKind, VsphereErrorDetails } from './errors';
+export type {
+  Estate,
+  EstateHost,
+  EstateVm,
+  EstateVmDisk,
+  EstateCluster,
+  EstateDatastore,
+  EstateProvider,
+  EstateKeyRef,
+  HostProviderView,
+  ProviderKind,
+  ReadEstateOptions,
+} from './estate';
+export type { DiskGroup, VsanDisk } from './vsan';
+export type { KeyRef } from './crypto-manager';
+export { KEY_STATUS_CHECK } from './crypto-manager';
+export type { EnterMaintenanceOptions, ShallowRekeyOptions } from './operations';
+export type { WaitForTaskOptions } from './tasks';
+export type { HostFilter, ClusterFilter, VmFilter } from './automation';
