@@ -1,0 +1,39 @@
+/**
+ * Where lab hosts get their keys from. The host model only knows this interface; the real
+ * implementation (kmip-key-source.ts) speaks KMIP to the lab KMS nodes, and unit tests of the
+ * state machine use an in-memory one.
+ */
+
+/** Who asks the KMS: ESXi fetches vSAN KEKs and its host key itself; VM KEKs go through vCenter. */
+export type KeyFetchPath = 'host' | 'vcenter';
+
+export interface KeyFetchRequest {
+  providerId: string;
+  keyIds: readonly string[];
+  path: KeyFetchPath;
+  /** Host on whose behalf the keys are fetched (for logs and per-host isolation). */
+  hostId: string;
+}
+
+/** Per key: null when fetched, else the reason it could not be (one plain sentence). */
+export type KeyFetchOutcome = Map<string, string | null>;
+
+export interface KeySource {
+  fetchKeys(request: KeyFetchRequest): Promise<KeyFetchOutcome>;
+  /** Create a fresh KEK on a standard provider (rekey); resolves to its key ID. */
+  createKey(providerId: string, name: string): Promise<string>;
+}
+
+/** Reachability of one KMS node as seen from vCenter / the hosts (same network in the lab). */
+export interface KmsNodeHealth {
+  nodeId: string;
+  host: string;
+  port: number;
+  reachable: boolean;
+  detail: string | null;
+}
+
+export interface ProviderHealthSource {
+  /** Checks every node of a standard provider; cached briefly so 2,500 hosts do not mean 2,500 handshakes. */
+  nodeHealth(providerId: string): Promise<KmsNodeHealth[]>;
+}
