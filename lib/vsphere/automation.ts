@@ -137,7 +137,8 @@ export class AutomationApi {
     const req: HttpRequest = { method, path, json, headers: { [SESSION_HEADER]: token } };
     let res = await this.t.send(req);
     if (res.status === 401) {
-      const fresh = await this.renew();
+      // Another call may already have renewed the session while this one was in flight.
+      const fresh = this.token && this.token !== token ? this.token : await this.renew();
       res = await this.t.send({ ...req, headers: { [SESSION_HEADER]: fresh } });
       if (res.status === 401) {
         throw new VsphereError({

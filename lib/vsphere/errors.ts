@@ -124,14 +124,14 @@ export function shapeError(
   const field = typeof lastKey === 'string' ? lastKey : undefined;
   const received = valueAt(data, path);
   let what: string;
-  if (issue?.code === 'invalid_value' && 'values' in issue) {
+  if (received === undefined) {
+    what = `required field is missing (${issue?.message ?? 'invalid'})`;
+  } else if (issue?.code === 'invalid_value' && 'values' in issue) {
     const allowed = (issue.values as unknown[]).map((v) => JSON.stringify(v)).join(', ');
     what =
       opts.showValues === false
         ? `unknown enum value (expected one of ${allowed})`
         : `unknown enum value ${describeValue(received)} (expected one of ${allowed})`;
-  } else if (received === undefined) {
-    what = `required field is missing (${issue?.message ?? 'invalid'})`;
   } else {
     what = opts.showValues === false ? (issue?.message ?? 'invalid value') : `${issue?.message ?? 'invalid value'}, got ${describeValue(received)}`;
   }

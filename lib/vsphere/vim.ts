@@ -144,7 +144,8 @@ export class VimApi {
     const first: HttpRequest = { ...req, headers: { [SESSION_HEADER]: token } };
     const res = await this.t.send(first);
     if (!this.isNotAuthenticated(res)) return { req: first, res };
-    const fresh = await this.renew();
+    // Another call may already have logged in again while this one was in flight.
+    const fresh = this.session && this.session !== token ? this.session : await this.renew();
     const second: HttpRequest = { ...req, headers: { [SESSION_HEADER]: fresh } };
     const again = await this.t.send(second);
     if (this.isNotAuthenticated(again)) {

@@ -1,0 +1,142 @@
+/**
+ * Test support: a real HTTPS server on 127.0.0.1 (certificate from a throwaway CA) whose routes
+ * replay fixture bodies or misbehave on purpose (HTML, truncated JSON, 401, 503, silence). Used for
+ * the bad-input tests; the contract tests run against the lab vCenter instead.
+ */
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import forge from 'node-forge';
+
+export interface TestPki {
+  caPem: string;
+  certPem: string;
+  keyPem: string;
+}
+
+function rsaKeys() {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return {
+    privateKey: forge.pki.privateKeyFromPem(privateKey.export({ type: 'pkcs1', format: 'pem' }).toString()),
+    publicKey: forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString()),
+  };
+}
+
+/** A CA and a server certificate for 127.0.0.1 / localhost, signed by it. */
+export function makeTestPki(): TestPki {
+  const ca = rsaKeys();
+  const caCert = forge.pki.createCertificate();
+  caCert.publicKey = ca.publicKey;
+  caCert.serialNumber = `01${randomBytes(8).toString('hex')}`;
+  caCert.validity.notBefore = new Date(Date.now() - 60_000);
+  caCert.validity.notAfter = new Date(Date.now() + 24 * 3600_000);
+  const caName = [{ name: 'commonName', value: 'Keywatch test CA' }];
+  caCert.setSubject(caName);
+  caCert.setIssuer(caName);
+  caCert.setExtensions([
+    { name: 'basicConstraints', cA: true },
+    { name: 'keyUsage', keyCertSign: true, cRLSign: true },
+  ]);
+  caCert.sign(ca.privateKey, forge.md.sha256.create());
+
+  const leaf = rsaKeys();
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = leaf.publicKey;
+  cert.serialNumber = `02${randomBytes(8).toString('hex')}`;
+  cert.validity.notBefore = new Date(Date.now() - 60_000);
+  cert.validity.notAfter = new Date(Date.now() + 24 * 3600_000);
+  cert.setSubject([{ name: 'commonName', value: '127.0.0.1' }]);
+  cert.setIssuer(caName);
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: false },
+    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
+    { name: 'extKeyUsage', serverAuth: true },
+    { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 2, value: 'localhost' }] },
+  ]);
+  cert.sign(ca.privateKey, forge.md.sha256.create());
+  return {
+    caPem: forge.pki.certificateToPem(caCert),
+    certPem: forge.pki.certificateToPem(cert),
+    keyPem: forge.pki.privateKeyToPem(leaf.privateKey),
+  };
+}
+
+const FIXTURE_DIR = fileURLToPath(new URL('../fixtures/', import.meta.url));
+
+export function fixtureText(name: string): string {
+  return readFileSync(`${FIXTURE_DIR}${name}`, 'utf8');
+}
+
+export function fixture<T = unknown>(name: string): T {
+  return JSON.parse(fixtureText(name)) as T;
+}
+
+export interface RecordedRequest {
+  method: string;
+  /** Path without the query string. */
+  path: string;
+  /** Path with the query string. */
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+
+export type RouteHandler = (req: RecordedRequest, res: ServerResponse) => void;
+
+export interface ReplayServer {
+  url: string;
+  caPem: string;
+  requests: RecordedRequest[];
+  /** Routes keyed by "METHOD /path" (path without query), or by "METHOD" + prefix match with a trailing '*'. */
+  routes: Map<string, RouteHandler>;
+  stop(): Promise<void>;
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = typeof body === 'string' && body.startsWith('raw:') ? body.slice(4) : JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+let sharedPki: TestPki | null = null;
+
+export async function startReplayServer(): Promise<ReplayServer> {
+  sharedPki ??= makeTestPki();
+  const pki = sharedPki;
+  const requests: RecordedRequest[] = [];
+  const routes = new Map<string, RouteHandler>();
+  const sockets = new Set<import('node:net').Socket>();
+  const server: Server = createServer({ cert: pki.certPem, key: pki.keyPem }, (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const path = (req.url ?? '/').split('?')[0] ?? '/';
+      const rec: RecordedRequest = { method: req.method ?? 'GET', path, url: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+      requests.push(rec);
+      const exact = routes.get(`${rec.method} ${path}`);
+      const prefix = exact ? undefined : [...routes.entries()].find(([k]) => k.endsWith('*') && `${rec.method} ${path}`.startsWith(k.slice(0, -1)))?.[1];
+      const handler = exact ?? prefix;
+      if (handler) handler(rec, res);
+      else sendJson(res, 404, { error_type: 'NOT_FOUND', messages: [{ id: 'test.not_found', default_message: `no route ${rec.method} ${path}`, args: [] }] });
+    });
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `https://127.0.0.1:${port}`,
+    caPem: pki.caPem,
+    requests,
+    routes,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
