@@ -5,8 +5,9 @@
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import forge from 'node-forge';
 
@@ -107,7 +108,7 @@ export async function startReplayServer(): Promise<ReplayServer> {
   const pki = sharedPki;
   const requests: RecordedRequest[] = [];
   const routes = new Map<string, RouteHandler>();
-  const sockets = new Set<import('node:net').Socket>();
+  const sockets = new Set<Socket>();
   const server: Server = createServer({ cert: pki.certPem, key: pki.keyPem }, (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -122,7 +123,8 @@ export async function startReplayServer(): Promise<ReplayServer> {
       else sendJson(res, 404, { error_type: 'NOT_FOUND', messages: [{ id: 'test.not_found', default_message: `no route ${rec.method} ${path}`, args: [] }] });
     });
   });
-  server.on('connection', (s) => {
+  server.on('connection', (raw) => {
+    const s = raw as Socket;
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
