@@ -42,7 +42,7 @@ export class EnvError extends Error {
  * KEYWATCH_LABB=off would otherwise be ignored and silently start the lab against the operator's
  * intent.
  */
-export function parseEnv(source: NodeJS.ProcessEnv = process.env): KeywatchEnv {
+export function parseEnv(source: Record<string, string | undefined> = process.env): KeywatchEnv {
   const known = new Set(Object.keys(envSchema.shape));
   const unknown = Object.keys(source).filter(
     (name) => name.startsWith('KEYWATCH_') && !known.has(name) && !OWNED_ELSEWHERE.test(name),

@@ -14,7 +14,7 @@ async function main() {
     intervalMs: env.KEYWATCH_WORKER_HEARTBEAT_MS,
     version: process.env.npm_package_version ?? '0.1.0',
   });
-  console.log(`[worker] ${workerId} running`);
+  console.log(`${workerId} running`);
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
@@ -28,6 +28,6 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  console.error(`[worker] ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });

@@ -1,0 +1,3 @@
+import { ensurePrismaClient } from './start/build';
+
+ensurePrismaClient();

@@ -1,0 +1,65 @@
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const SOURCES = ['app', 'components', 'lib', 'public', 'prisma', 'next.config.ts', 'package-lock.json', 'tsconfig.json'];
+const FINGERPRINT_FILE = path.join(ROOT, '.next', 'keywatch-source-fingerprint');
+
+function* walk(entry: string): Generator<string> {
+  if (!existsSync(entry)) return;
+  const stat = statSync(entry);
+  if (stat.isFile()) {
+    yield entry;
+    return;
+  }
+  for (const child of readdirSync(entry).sort()) {
+    if (child === 'generated' || child === 'node_modules' || child.endsWith('.test.ts')) continue;
+    yield* walk(path.join(entry, child));
+  }
+}
+
+/** Size + mtime of every source file: cheap, and any edit or checkout changes it. */
+function sourceFingerprint(): string {
+  const hash = createHash('sha256');
+  for (const source of SOURCES) {
+    for (const file of walk(path.join(ROOT, source))) {
+      const stat = statSync(file);
+      hash.update(`${path.relative(ROOT, file)}:${stat.size}:${stat.mtimeMs}\n`);
+    }
+  }
+  return hash.digest('hex');
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): void {
+  const result = spawnSync(command, args, { cwd: ROOT, stdio: 'inherit', env });
+  if (result.status !== 0) throw new Error(`${[command, ...args].join(' ')} failed (exit ${result.status}).`);
+}
+
+/** Generates the Prisma client offline: `prisma generate` only needs a schema engine path to exist. */
+export function ensurePrismaClient(): void {
+  const generated = path.join(ROOT, 'lib/db/generated/client.ts');
+  const schemaDir = path.join(ROOT, 'prisma/schema');
+  const newestSchema = Math.max(...readdirSync(schemaDir).map((f) => statSync(path.join(schemaDir, f)).mtimeMs));
+  if (existsSync(generated) && statSync(generated).mtimeMs >= newestSchema) return;
+  console.log('Generating the Prisma client…');
+  run(process.execPath, [path.join(ROOT, 'node_modules/prisma/build/index.js'), 'generate'], {
+    ...process.env,
+    PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? process.execPath,
+    PRISMA_HIDE_UPDATE_MESSAGE: '1',
+  });
+}
+
+/** Builds the Next.js app when the sources changed since the last build (or there is none). */
+export function ensureBuild(): void {
+  const fingerprint = sourceFingerprint();
+  const built = existsSync(path.join(ROOT, '.next', 'BUILD_ID')) && existsSync(FINGERPRINT_FILE);
+  if (built && readFileSync(FINGERPRINT_FILE, 'utf8') === fingerprint) return;
+  console.log('Building the dashboard (first start or sources changed)…');
+  run(process.execPath, [path.join(ROOT, 'node_modules/next/dist/bin/next'), 'build'], {
+    ...process.env,
+    NEXT_TELEMETRY_DISABLED: '1',
+  });
+  writeFileSync(FINGERPRINT_FILE, fingerprint);
+}

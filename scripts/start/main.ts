@@ -1,0 +1,100 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { EnvError, parseEnv, type KeywatchEnv } from '../../lib/config/env';
+import { migrate } from '../../lib/db/migrate';
+import { ensureBuild, ensurePrismaClient } from './build';
+import { startChild, tsxArgs, type ManagedChild } from './managed-child';
+import { assertDatabaseReachable, assertPortFree, StartupError } from './preflight';
+
+/**
+ * `npm start`: everything a newcomer needs, in order — database (embedded unless DATABASE_URL),
+ * migrations, the lab (unless real targets are configured), the worker, the web server.
+ * Children stop in reverse order so the worker can still record its stop in the database.
+ */
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const children: ManagedChild[] = [];
+let shuttingDown = false;
+
+function labWanted(env: KeywatchEnv): boolean {
+  if (env.KEYWATCH_LAB === 'off') return false;
+  if (!existsSync(path.join(ROOT, 'lab/main.ts'))) return false;
+  return env.KEYWATCH_LAB === 'on' || !process.env.KEYWATCH_VCENTER_URL;
+}
+
+async function shutdown(code: number): Promise<never> {
+  if (!shuttingDown) {
+    shuttingDown = true;
+    for (const child of [...children].reverse()) await child.stop();
+  }
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  const env = parseEnv();
+  const dev = process.argv.includes('--dev');
+  await assertPortFree(env.PORT, env.HOSTNAME, 'the dashboard', 'set PORT to a free port (e.g. PORT=3001 npm start)');
+  ensurePrismaClient();
+  if (!dev) ensureBuild();
+
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', KEYWATCH_DATA_DIR: env.dataDir };
+  let databaseUrl = env.DATABASE_URL;
+  if (databaseUrl) {
+    await assertDatabaseReachable(databaseUrl);
+  } else {
+    const db = startChild('db', ...tsxArgs(path.join(ROOT, 'lib/db/embedded-main.ts')), { env: childEnv });
+    children.push(db);
+    const ready = await db.waitForLine(/^READY /, 120_000);
+    databaseUrl = ready.slice('READY '.length).trim();
+    console.log(`Embedded PostgreSQL (PGlite) serving ${path.join(env.dataDir, 'pg')}`);
+  }
+  childEnv.DATABASE_URL = databaseUrl;
+
+  const migrations = await migrate(databaseUrl);
+  if (migrations.applied.length > 0) console.log(`Applied migrations: ${migrations.applied.join(', ')}`);
+
+  if (labWanted(env)) {
+    const lab = startChild('lab', ...tsxArgs(path.join(ROOT, 'lab/main.ts'), ['--data-dir', path.join(env.dataDir, 'lab'), '--ready-line']), {
+      env: childEnv,
+    });
+    children.push(lab);
+    const ready = await lab.waitForLine(/^READY /, 120_000);
+    childEnv.KEYWATCH_LAB_CONFIG = ready.slice('READY '.length).trim();
+  }
+
+  const worker = startChild('worker', ...tsxArgs(path.join(ROOT, 'lib/worker/main.ts')), { env: childEnv });
+  children.push(worker);
+  await worker.waitForLine(/running$/, 60_000);
+
+  const nextBin = path.join(ROOT, 'node_modules/next/dist/bin/next');
+  const web = startChild(
+    'web',
+    process.execPath,
+    [nextBin, dev ? 'dev' : 'start', '--port', String(env.PORT), '--hostname', env.HOSTNAME],
+    { env: childEnv },
+  );
+  children.push(web);
+  await web.waitForLine(/Ready in|✓ Ready|started server/i, 120_000);
+  console.log(`\nKeywatch is running at http://${env.HOSTNAME}:${env.PORT}  (Ctrl-C stops it; data stays in ${env.dataDir})\n`);
+
+  for (const child of children) {
+    void child.exited.then((code) => {
+      if (shuttingDown) return;
+      console.error(`${child.name} stopped unexpectedly (exit ${code}); stopping Keywatch.`);
+      void shutdown(1);
+    });
+  }
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    console.log('\nStopping Keywatch…');
+    void shutdown(0);
+  });
+}
+
+main().catch(async (error: unknown) => {
+  const known = error instanceof EnvError || error instanceof StartupError;
+  const message = error instanceof Error ? error.message : String(error);
+  console.error(known ? message : `Keywatch could not start: ${message}`);
+  await shutdown(1);
+});
