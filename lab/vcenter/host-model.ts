@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Estate, EstateCluster, EstateHost, EstateIndex, EstateVm } from './estate';
 import { indexEstate } from './estate';
-import type { KeyFetchPath, KeySource } from './key-source';
+import type { KeyFetchFailure, KeyFetchPath, KeySource } from './key-source';
 
 export type HostConnectionState = 'connected' | 'disconnected' | 'notResponding';
 export type HostPowerState = 'poweredOn' | 'poweredOff' | 'standBy' | 'unknown';
@@ -67,7 +67,13 @@ export class LabFault extends Error {
       | 'InvalidArgument'
       | 'GenericVmConfigFault'
       | 'HostNotConnected'
-      | 'SystemError',
+      | 'SystemError'
+      | 'InvalidProperty'
+      | 'ManagedObjectNotFound'
+      | 'InvalidRequest'
+      | 'NotAuthenticated'
+      | 'InvalidLogin'
+      | 'MethodNotFound',
     message: string,
     readonly detail: Record<string, unknown> = {},
   ) {
@@ -260,8 +266,8 @@ export class LabModel {
 
   // ---- key fetching --------------------------------------------------------------------
 
-  private async fetchInto(host: HostRuntime, keys: CryptoKeyRef[], path: KeyFetchPath): Promise<Map<string, string | null>> {
-    const outcome = new Map<string, string | null>();
+  async fetchInto(host: HostRuntime, keys: CryptoKeyRef[], path: KeyFetchPath): Promise<Map<string, KeyFetchFailure | null>> {
+    const outcome = new Map<string, KeyFetchFailure | null>();
     const missing = keys.filter((k) => !host.keyCache.has(k.keyId));
     for (const key of keys) if (host.keyCache.has(key.keyId)) outcome.set(key.keyId, null);
     const byProvider = new Map<string, string[]>();
@@ -274,18 +280,18 @@ export class LabModel {
       [...byProvider].map(async ([providerId, keyIds]) => {
         const provider = this.index.providers.get(providerId);
         if (provider?.type === 'standard' && host.kmsIsolated && path === 'host') {
-          for (const id of keyIds) outcome.set(id, `Host ${host.id} cannot reach key provider ${providerId}.`);
+          for (const id of keyIds) outcome.set(id, { kind: 'unreachable', message: `Host ${host.id} cannot reach key provider ${providerId}.` });
           return;
         }
-        let result: Map<string, string | null>;
+        let result: Map<string, KeyFetchFailure | null>;
         try {
           result = await this.keySource.fetchKeys({ providerId, keyIds, path, hostId: host.id });
         } catch (error) {
-          const reason = error instanceof Error ? error.message : String(error);
-          result = new Map(keyIds.map((id) => [id, reason]));
+          const message = error instanceof Error ? error.message : String(error);
+          result = new Map(keyIds.map((id) => [id, { kind: 'unreachable' as const, message }]));
         }
         for (const id of keyIds) {
-          const reason = result.has(id) ? result.get(id)! : `Key ${id} was not returned by ${providerId}.`;
+          const reason = result.has(id) ? result.get(id)! : { kind: 'missing' as const, message: `Key ${id} was not returned by ${providerId}.` };
           outcome.set(id, reason);
           if (reason === null) host.keyCache.add(id);
         }
@@ -303,8 +309,8 @@ export class LabModel {
       this.fetchInto(host, direct, 'host'),
       this.fetchInto(host, required.vmKeys, 'vcenter'),
     ]);
-    const errors = [...directOutcome.values(), ...vmOutcome.values()].filter((r): r is string => r !== null);
-    host.lastKeyError = errors[0] ?? null;
+    const errors = [...directOutcome.values(), ...vmOutcome.values()].filter((r): r is KeyFetchFailure => r !== null);
+    host.lastKeyError = errors[0]?.message ?? null;
     host.diskGroupsMounted = required.vsanKek === null || host.keyCache.has(required.vsanKek.keyId);
     for (const vmId of host.vmIds) this.refreshVmLock(vmId);
   }
@@ -475,7 +481,7 @@ export class LabModel {
     const outcome = await this.fetchInto(host, keys, 'vcenter');
     this.refreshVmLock(vmId);
     const failure = [...outcome.values()].find((r) => r !== null);
-    if (failure) throw new LabFault('SystemError', `Cannot power on ${vmId}: ${failure}`);
+    if (failure) throw new LabFault('SystemError', `Cannot power on ${vmId}: ${failure.message}`);
     await this.later(this.timings.vmPowerMs);
     this.setVmPower(vmId, 'poweredOn');
   }
@@ -539,8 +545,8 @@ export class LabModel {
     // Both providers must stay reachable during the whole operation.
     const oldKeys = [vm.configKey, ...vm.diskKeys].filter((k): k is CryptoKeyRef => k !== null);
     const outcome = await this.fetchInto(host, [newKey, ...oldKeys], 'vcenter');
-    const failure = [...outcome.entries()].find(([, reason]) => reason !== null);
-    if (failure) throw new LabFault('SystemError', `Shallow rekey of ${vmId} failed: ${failure[1]}`);
+    const failure = [...outcome.values()].find((reason) => reason !== null);
+    if (failure) throw new LabFault('SystemError', `Shallow rekey of ${vmId} failed: ${failure.message}`);
 
     const diskIndexes = spec.diskDeviceKeys.map((k) => estateVm.disks.findIndex((d) => d.key === k));
     await this.later(this.timings.rekeyPerDiskMs * Math.max(1, diskIndexes.length));

@@ -15,8 +15,15 @@ export interface KeyFetchRequest {
   hostId: string;
 }
 
-/** Per key: null when fetched, else the reason it could not be (one plain sentence). */
-export type KeyFetchOutcome = Map<string, string | null>;
+/** Why a key could not be fetched: no node answered, or the nodes that answered do not have it. */
+export interface KeyFetchFailure {
+  kind: 'unreachable' | 'missing';
+  /** One plain sentence. */
+  message: string;
+}
+
+/** Per key: null when fetched, else why not. */
+export type KeyFetchOutcome = Map<string, KeyFetchFailure | null>;
 
 export interface KeySource {
   fetchKeys(request: KeyFetchRequest): Promise<KeyFetchOutcome>;

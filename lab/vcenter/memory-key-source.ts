@@ -35,8 +35,11 @@ export class MemoryKeySource implements KeySource {
     const outcome: KeyFetchOutcome = new Map();
     const known = this.keys.get(request.providerId);
     for (const keyId of request.keyIds) {
-      if (this.unreachable.has(request.providerId)) outcome.set(keyId, `Key provider ${request.providerId} is unreachable.`);
-      else if (!known?.has(keyId)) outcome.set(keyId, `Key ${keyId} does not exist on provider ${request.providerId}.`);
+      if (this.unreachable.has(request.providerId)) {
+        outcome.set(keyId, { kind: 'unreachable', message: `Key provider ${request.providerId} is unreachable.` });
+      } else if (!known?.has(keyId)) {
+        outcome.set(keyId, { kind: 'missing', message: `Key ${keyId} does not exist on provider ${request.providerId}.` });
+      }
       else outcome.set(keyId, null);
     }
     return outcome;

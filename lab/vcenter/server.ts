@@ -1,0 +1,380 @@
+/**
+ * The lab vCenter: an HTTPS server (certificate from its own lab CA) speaking the Automation API
+ * (/api), the VI/JSON API (/sdk/vim25/{release}) and the lab routes (/lab), backed by a
+ * generated estate and the host model. Hosts fetch their keys over real KMIP from the lab KMS
+ * nodes when a KMS is attached; without one, the standard provider lives in memory.
+ */
+import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createCertificateAuthority, issueCertificate } from '@/lib/kmip/certificates';
+import { apiError, handleAutomation } from './automation-api';
+import { SUPPORTED_RELEASES, type LabVcenterContext } from './context';
+import { generateEstate, type Estate, type EstateOptions } from './estate';
+import type { FaultContext, KmsFaultControls, VcenterFaultState } from './faults';
+import { defaultTimings, LabModel, type LabTimings } from './host-model';
+import { BadRequest, readBody, type RouteAnswer } from './http';
+import { KeyProviderView } from './key-providers';
+import type { KeyFetchRequest, KeySource, KmsNodeHealth, ProviderHealthSource } from './key-source';
+import { KmsReachability, type KmsConnection, type ReachabilityOptions } from './kms-reachability';
+import { handleLab } from './lab-api';
+import { MemoryKeySource } from './memory-key-source';
+import { PropertyCollector } from './property-collector';
+import { SessionStore } from './sessions';
+import { TaskManager } from './tasks';
+import { handleVim } from './vim-api';
+import { VimInventory } from './vim-inventory';
+import { createKmipKeySource } from './kmip-key-source';
+
+/** What the lab vCenter needs from lab/kms/cluster.ts (LabKmsCluster satisfies it). */
+export interface LabKmsClusterLike {
+  nodes: readonly { id: string; host: string; port: number }[];
+  caPem: string;
+  issueClientCertificate(commonName: string): { certPem: string; keyPem: string } | Promise<{ certPem: string; keyPem: string }>;
+  createKey(name?: string): Promise<string>;
+  faults: KmsFaultControls;
+  state?(): unknown;
+}
+
+/** A KMS the lab vCenter only connects to (no fault controls, maybe no key creation). */
+export interface LabKmsConnectionInfo {
+  nodes: readonly { id: string; host: string; port: number }[];
+  caPem: string;
+  client: { certPem: string; keyPem: string };
+  createKey?(name?: string): Promise<string>;
+}
+
+export interface StartLabVcenterOptions {
+  /** Estate options (generated) or an already generated estate. Default: 2 clusters × 4 hosts. */
+  estate?: EstateOptions | Estate;
+  kms?: LabKmsClusterLike | LabKmsConnectionInfo;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  host?: string;
+  username?: string;
+  /** Default: a random password generated for this lab run. */
+  password?: string;
+  tls?: { certPem: string; keyPem: string; caPem: string };
+  timings?: Partial<LabTimings>;
+  sessionIdleTimeoutMs?: number;
+  reachability?: ReachabilityOptions;
+  /** Power a KMS node off / on with its appliance VM (default true when the KMS has fault controls). */
+  linkKmsApplianceVms?: boolean;
+  /** Override where keys come from (tests of the host model over HTTP). */
+  keySource?: KeySource;
+}
+
+export interface LabVcenter {
+  /** https://host:port */
+  url: string;
+  host: string;
+  port: number;
+  caPem: string;
+  username: string;
+  password: string;
+  estate: Estate;
+  model: LabModel;
+  /** Provider id → the KMS nodes as registered in this vCenter. */
+  kmsConnections: Map<string, KmsConnection>;
+  stop(): Promise<void>;
+}
+
+function isCluster(kms: LabKmsClusterLike | LabKmsConnectionInfo): kms is LabKmsClusterLike {
+  return 'faults' in kms && 'issueClientCertificate' in kms;
+}
+
+function isEstate(value: EstateOptions | Estate | undefined): value is Estate {
+  return value !== undefined && 'hosts' in value && Array.isArray((value as Estate).hosts);
+}
+
+/** Routes each provider to its key source: NKP keys are vCenter's own, standard keys come from the KMS. */
+class ProviderKeySource implements KeySource {
+  constructor(
+    private readonly byProvider: Map<string, KeySource>,
+    private readonly fallback: KeySource,
+  ) {}
+
+  private sourceFor(providerId: string): KeySource {
+    return this.byProvider.get(providerId) ?? this.fallback;
+  }
+
+  fetchKeys(request: KeyFetchRequest) {
+    return this.sourceFor(request.providerId).fetchKeys(request);
+  }
+
+  createKey(providerId: string, name: string) {
+    return this.sourceFor(providerId).createKey(providerId, name);
+  }
+}
+
+/** Reachability of a provider whose keys live in memory: every registered node counts as up. */
+class MemoryReachability implements ProviderHealthSource {
+  constructor(
+    private readonly memory: MemoryKeySource,
+    private readonly connections: Map<string, KmsConnection>,
+  ) {}
+
+  async nodeHealth(providerId: string): Promise<KmsNodeHealth[]> {
+    const reachable = this.memory.isReachable(providerId);
+    return (this.connections.get(providerId)?.nodes ?? []).map((n) => ({
+      nodeId: n.id,
+      host: n.host,
+      port: n.port,
+      reachable,
+      detail: reachable ? null : 'unreachable',
+    }));
+  }
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]!);
+      }
+    }),
+  );
+  return out;
+}
+
+function send(res: ServerResponse, answer: RouteAnswer): void {
+  const headers: Record<string, string> = { ...(answer.headers ?? {}) };
+  if (answer.status === 204 || (answer.body === undefined && answer.text === undefined)) {
+    res.writeHead(answer.status === 200 ? 204 : answer.status, headers).end();
+    return;
+  }
+  if (answer.text !== undefined) {
+    res.writeHead(answer.status, { 'content-type': 'text/plain; charset=utf-8', ...headers }).end(answer.text);
+    return;
+  }
+  res.writeHead(answer.status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(answer.body));
+}
+
+export async function startLabVcenter(opts: StartLabVcenterOptions = {}): Promise<LabVcenter> {
+  const host = opts.host ?? '127.0.0.1';
+  const username = opts.username ?? 'administrator@vsphere.local';
+  const password = opts.password ?? `Lab-${randomBytes(9).toString('base64url')}`;
+  const estate = isEstate(opts.estate) ? opts.estate : generateEstate(opts.estate ?? {});
+  const standardId = estate.options.standardProviderId;
+
+  // Keys of the standard provider are created on the real KMS so hosts can fetch them over KMIP.
+  const memory = new MemoryKeySource();
+  const kms = opts.kms;
+  const createOnKms = kms ? (isCluster(kms) ? (name: string) => kms.createKey(name) : kms.createKey?.bind(kms)) : undefined;
+  await mapLimit(estate.keys, 8, async (key) => {
+    if (key.providerId === standardId && createOnKms) key.keyId = await createOnKms(key.name);
+    else memory.addKey(key.providerId, key.keyId);
+  });
+
+  const connections = new Map<string, KmsConnection>();
+  if (kms) {
+    const client = isCluster(kms) ? await kms.issueClientCertificate('keywatch-lab-vcenter') : kms.client;
+    connections.set(standardId, {
+      nodes: kms.nodes.map((n) => ({ id: n.id, host: n.host, port: n.port })),
+      caPem: kms.caPem,
+      client,
+    });
+  } else {
+    connections.set(standardId, {
+      nodes: Array.from({ length: estate.options.kmsNodeCount }, (_, i) => ({ id: `kms-${i + 1}`, host: '127.0.0.1', port: 5696 + i })),
+      caPem: '',
+      client: { certPem: '', keyPem: '' },
+    });
+  }
+  const standardConnection = connections.get(standardId)!;
+  const kmipSource = kms && !opts.keySource ? createKmipKeySource(standardConnection, createOnKms) : null;
+  const keySource: KeySource =
+    opts.keySource ?? new ProviderKeySource(new Map(kmipSource ? [[standardId, kmipSource]] : []), memory);
+  const reachability: ProviderHealthSource & { invalidate?(): void } = kms
+    ? new KmsReachability(connections, opts.reachability)
+    : new MemoryReachability(memory, connections);
+
+  const kmsControls = kms && isCluster(kms) ? kms.faults : null;
+  const linkAppliances = opts.linkKmsApplianceVms ?? kmsControls !== null;
+  const model = new LabModel(
+    estate,
+    keySource,
+    { ...defaultTimings, ...opts.timings },
+    {
+      onKmsApplianceVmPower: (nodeIndex, poweredOn) => {
+        const node = standardConnection.nodes[nodeIndex];
+        if (!linkAppliances || !kmsControls || !node) return;
+        Promise.resolve(kmsControls.setNodeDown(node.id, !poweredOn)).catch(() => undefined);
+        reachability.invalidate?.();
+      },
+    },
+  );
+  const tasks = new TaskManager();
+  const inventory = new VimInventory(model, tasks);
+  const collector = new PropertyCollector(inventory);
+  const sessions = new SessionStore(username, password, opts.sessionIdleTimeoutMs ?? 30 * 60_000, (s) => collector.forgetSession(s.key));
+  const providers = new KeyProviderView(model, reachability, connections, keySource, randomUUID());
+  const vcenterFaults: VcenterFaultState = { latencyMs: 0, unavailable: false, rekeyFailure: 'none' };
+  const faultContext: FaultContext = {
+    model,
+    vcenter: vcenterFaults,
+    kms: kmsControls,
+    registeredPorts: new Map(standardConnection.nodes.map((n) => [n.id, n.port])),
+    invalidateReachability: () => reachability.invalidate?.(),
+    expireSessions: () => sessions.expireAll(),
+  };
+
+  const labState = async (includeVms: boolean) => {
+    const nodeHealth = await reachability.nodeHealth(standardId);
+    return {
+      vcenter: { release: SUPPORTED_RELEASES[0], faults: vcenterFaults, sessions: sessions.size },
+      providers: estate.providers.map((p) => ({
+        id: p.id,
+        type: p.type,
+        nodes: p.id === standardId ? standardConnection.nodes.map((n) => ({ ...n, registeredPort: n.port, ...nodeHealth.find((h) => h.nodeId === n.id) })) : [],
+      })),
+      kms: kms && isCluster(kms) && kms.state ? kms.state() : null,
+      keys: estate.keys.map((k) => ({ keyId: k.keyId, providerId: k.providerId, purpose: k.purpose, name: k.name })),
+      clusters: estate.clusters.map((c) => ({
+        id: c.id,
+        name: c.name,
+        encryption: c.encryption,
+        providerId: c.providerId,
+        vsanKekId: c.vsanKekIndex === null ? null : estate.keys[c.vsanKekIndex]!.keyId,
+        hostKeyId: c.hostKeyIndex === null ? null : estate.keys[c.hostKeyIndex]!.keyId,
+        datastoreId: c.datastoreId,
+        datastoreCapacityBytes: model.datastoreCapacity(c.datastoreId).capacity,
+        hostIds: c.hostIds,
+      })),
+      hosts: estate.hosts.map((h) => {
+        const rt = model.host(h.id);
+        const required = model.requiredKeys(h.id);
+        return {
+          id: h.id,
+          name: h.name,
+          clusterId: h.clusterId,
+          phase: rt.phase,
+          connectionState: rt.connectionState,
+          powerState: rt.powerState,
+          inMaintenanceMode: rt.inMaintenanceMode,
+          decommissionMode: rt.decommissionMode,
+          cryptoState: model.hostCryptoState(h.id),
+          diskGroupsMounted: rt.diskGroupsMounted && rt.phase === 'up',
+          diskGroupKeysLoaded: model.diskGroupKeysLoaded(h.id),
+          kmsIsolated: rt.kmsIsolated,
+          keyCache: [...rt.keyCache],
+          requiredKeys: { vsanKek: required.vsanKek?.keyId ?? null, hostKey: required.hostKey?.keyId ?? null, vmKeys: required.vmKeys.map((k) => k.keyId) },
+          lastKeyError: rt.lastKeyError,
+          bootCount: rt.bootCount,
+          vmIds: [...rt.vmIds],
+        };
+      }),
+      vms: includeVms
+        ? estate.vms.map((v) => {
+            const rt = model.vm(v.id);
+            return {
+              id: v.id,
+              name: v.name,
+              hostId: rt.hostId,
+              datastoreId: v.datastoreId,
+              powerState: rt.powerState,
+              cryptoState: model.vmCryptoState(v.id),
+              lockReason: rt.lockReason,
+              configKey: rt.configKey,
+              diskKeys: rt.diskKeys,
+              needsReload: rt.needsReload,
+              haVmMonitoring: rt.haVmMonitoring,
+              kmsNodeId: v.kmsNodeIndex === null ? null : (standardConnection.nodes[v.kmsNodeIndex]?.id ?? null),
+            };
+          })
+        : null,
+      tasks: tasks.summary().slice(-100),
+    };
+  };
+
+  const ctx: LabVcenterContext = {
+    model,
+    inventory,
+    collector,
+    tasks,
+    providers,
+    sessions,
+    keySource,
+    vcenterFaults,
+    faultContext,
+    instanceUuid: randomUUID(),
+    labState,
+  };
+
+  const tls =
+    opts.tls ??
+    (() => {
+      const ca = createCertificateAuthority({ commonName: 'Keywatch lab vCenter CA' });
+      const leaf = issueCertificate(ca, { commonName: host, kind: 'server', sans: [...new Set([host, '127.0.0.1', 'localhost'])] });
+      return { certPem: leaf.certPem, keyPem: leaf.keyPem, caPem: ca.certPem };
+    })();
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    try {
+      const url = new URL(req.url ?? '/', `https://${host}`);
+      const bodyText = await readBody(req);
+      if (url.pathname.startsWith('/lab/')) {
+        send(res, await handleLab(ctx, req, url, bodyText));
+        return;
+      }
+      if (vcenterFaults.latencyMs > 0) await new Promise((r) => setTimeout(r, vcenterFaults.latencyMs));
+      const isApi = url.pathname === '/api' || url.pathname.startsWith('/api/');
+      if (vcenterFaults.unavailable) {
+        send(res, isApi ? apiError('SERVICE_UNAVAILABLE', 'com.vmware.vapi.std.errors.service_unavailable', 'The vCenter service is unavailable.') : { status: 503, text: 'upstream connect error or disconnect/reset before headers' });
+        return;
+      }
+      if (isApi) send(res, await handleAutomation(ctx, req, url, bodyText));
+      else if (url.pathname.startsWith('/sdk/vim25/')) send(res, await handleVim(ctx, req, url, bodyText));
+      else send(res, { status: 404, body: { error: `${url.pathname} is not served by the lab vCenter (/api, /sdk/vim25, /lab).` } });
+    } catch (error) {
+      if (error instanceof BadRequest) {
+        send(res, { status: 400, body: { error: error.message } });
+        return;
+      }
+      const message = error instanceof Error ? error.message : String(error);
+      if (!res.headersSent) send(res, { status: 500, body: { error: `Lab vCenter internal error: ${message}` } });
+      else res.destroy();
+    }
+  };
+
+  const server = https.createServer({ cert: tls.certPem, key: tls.keyPem, keepAliveTimeout: 30_000 }, (req, res) => {
+    void handle(req, res);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+
+  let stopped: Promise<void> | null = null;
+  return {
+    url: `https://${urlHost}:${port}`,
+    host,
+    port,
+    caPem: tls.caPem,
+    username,
+    password,
+    estate,
+    model,
+    kmsConnections: connections,
+    stop() {
+      stopped ??= (async () => {
+        model.stop();
+        await kmipSource?.close();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+      })();
+      return stopped;
+    },
+  };
+}
