@@ -1,0 +1,300 @@
+/**
+ * KMIP client for one KMS node: version negotiation, the operations Keywatch uses, and batching
+ * (one request message carrying many operations, answered in one round trip).
+ */
+import {
+  BatchErrorContinuationOption,
+  compareProtocolVersions,
+  CryptographicAlgorithm,
+  CryptographicUsageMask,
+  formatProtocolVersion,
+  MINIMUM_PROTOCOL_VERSION,
+  ObjectType,
+  Operation,
+  QueryFunction,
+  ResultReason,
+  ResultStatus,
+  RevocationReasonCode,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  type ProtocolVersion,
+} from './enums';
+import { KmipError } from './errors';
+import { decodeResponseMessage, encodeRequestMessage, type RequestBatchItem, type ResponseBatchItem } from './messages';
+import {
+  AttributeName,
+  decodeCreateResponse,
+  decodeDiscoverVersionsResponse,
+  decodeGetAttributesResponse,
+  decodeGetResponse,
+  decodeIdentifierResponse,
+  decodeLocateResponse,
+  decodeQueryResponse,
+  encodeCreateRequest,
+  encodeDiscoverVersionsRequest,
+  encodeGetAttributesRequest,
+  encodeGetRequest,
+  encodeIdentifierRequest,
+  encodeLocateRequest,
+  encodeQueryRequest,
+  encodeRevokeRequest,
+  enumAttribute,
+  integerAttribute,
+  nameAttribute,
+  summarizeAttributes,
+  type GetResponse,
+  type KeyAttributeSummary,
+  type KmipAttribute,
+  type LocateRequest,
+  type LocateResponse,
+  type QueryResponse,
+} from './operations';
+import { KmipConnectionPool, type KmipEndpointOptions } from './transport';
+import { DEFAULT_MAX_MESSAGE_BYTES } from './ttlv';
+
+export interface KmipClientOptions extends KmipEndpointOptions {
+  /** Connections kept to this node. Default 2. */
+  poolSize?: number;
+  /** Split batches larger than this into several messages (sent concurrently over the pool). */
+  maxBatchItems?: number;
+  /** Skip DiscoverVersions and speak this version. */
+  protocolVersion?: ProtocolVersion;
+}
+
+export interface SendOptions {
+  batchErrorContinuationOption?: number;
+  /** Version to put in the request header; defaults to the negotiated one. */
+  protocolVersion?: ProtocolVersion;
+}
+
+/** The answer to one batch item: its payload on success, a KmipError otherwise. */
+export type BatchOutcome = { ok: true; item: ResponseBatchItem } | { ok: false; item?: ResponseBatchItem; error: KmipError };
+
+export type GetAttributesOutcome =
+  | { id: string; ok: true; attributes: KmipAttribute[]; summary: KeyAttributeSummary }
+  | { id: string; ok: false; error: KmipError };
+
+/** The attributes the probe judges a key by. */
+export const KEY_HEALTH_ATTRIBUTES: readonly string[] = [
+  AttributeName.State,
+  AttributeName.ObjectType,
+  AttributeName.CryptographicAlgorithm,
+  AttributeName.CryptographicLength,
+  AttributeName.ActivationDate,
+];
+
+function batchId(index: number): Uint8Array {
+  const id = new Uint8Array(4);
+  new DataView(id.buffer).setUint32(0, index);
+  return id;
+}
+
+function sameBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {
+  return a !== undefined && a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+export class KmipClient {
+  private readonly pool: KmipClientOptions & { poolSize: number };
+  private readonly connections: KmipConnectionPool;
+  private negotiation: Promise<ProtocolVersion> | undefined;
+
+  constructor(options: KmipClientOptions) {
+    this.pool = { ...options, poolSize: options.poolSize ?? 2 };
+    this.connections = new KmipConnectionPool(options, this.pool.poolSize);
+    if (options.protocolVersion) this.negotiation = Promise.resolve(options.protocolVersion);
+  }
+
+  get endpoint(): string {
+    return this.connections.endpoint;
+  }
+
+  /** Connection pool, for callers (the probe) that need timings or the peer certificate. */
+  get transport(): KmipConnectionPool {
+    return this.connections;
+  }
+
+  /**
+   * Sends `items` in one request message (or several, when maxBatchItems splits them) and returns
+   * one outcome per item, in order. Items the server did not answer (the default Stop option
+   * after a failure) come back failed with reason Operation Canceled By Requester.
+   */
+  async send(items: RequestBatchItem[], options: SendOptions = {}): Promise<BatchOutcome[]> {
+    if (items.length === 0) return [];
+    const version = options.protocolVersion ?? (await this.negotiatedVersion());
+    const chunkSize = this.pool.maxBatchItems && this.pool.maxBatchItems > 0 ? this.pool.maxBatchItems : items.length;
+    const chunks: RequestBatchItem[][] = [];
+    for (let i = 0; i < items.length; i += chunkSize) chunks.push(items.slice(i, i + chunkSize));
+    const results = await Promise.all(chunks.map((chunk) => this.sendOneMessage(chunk, version, options)));
+    return results.flat();
+  }
+
+  private async sendOneMessage(items: RequestBatchItem[], version: ProtocolVersion, options: SendOptions): Promise<BatchOutcome[]> {
+    // Batch item IDs are required once a message carries more than one item; they are also how
+    // answers are matched to questions, since a server may answer in any order.
+    const tagged = items.map((item, i) => (items.length > 1 ? { ...item, uniqueBatchItemId: batchId(i) } : item));
+    const request = encodeRequestMessage({
+      header: {
+        protocolVersion: version,
+        ...(options.batchErrorContinuationOption !== undefined && { batchErrorContinuationOption: options.batchErrorContinuationOption }),
+      },
+      batchItems: tagged,
+    });
+    const frame = await this.connections.roundTrip(request);
+    const response = decodeResponseMessage(frame, { maxBytes: this.pool.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES });
+
+    // A single failed item without an Operation answers the whole message (it could not be read).
+    const first = response.batchItems[0];
+    if (response.batchItems.length === 1 && first && first.operation === undefined && first.resultStatus !== ResultStatus.Success) {
+      const error = new KmipError(first);
+      return tagged.map(() => ({ ok: false, item: first, error }));
+    }
+
+    return tagged.map((req, i): BatchOutcome => {
+      const item =
+        items.length > 1 ? response.batchItems.find((r) => sameBytes(r.uniqueBatchItemId, batchId(i))) : response.batchItems[0];
+      if (!item) {
+        return {
+          ok: false,
+          error: new KmipError({
+            resultStatus: ResultStatus.OperationFailed,
+            resultReason: ResultReason.OperationCanceledByRequester,
+            resultMessage: 'not processed: an earlier item in the batch failed',
+            operation: req.operation,
+          }),
+        };
+      }
+      if (item.resultStatus !== ResultStatus.Success) {
+        return { ok: false, item, error: new KmipError({ ...item, operation: item.operation ?? req.operation }) };
+      }
+      return { ok: true, item };
+    });
+  }
+
+  private async sendOne(item: RequestBatchItem): Promise<ResponseBatchItem> {
+    const [outcome] = await this.send([item]);
+    if (!outcome) throw new Error('no outcome for a single-item batch');
+    if (!outcome.ok) throw outcome.error;
+    return outcome.item;
+  }
+
+  /** The protocol versions the server says it supports, most preferred first. */
+  async discoverVersions(): Promise<ProtocolVersion[]> {
+    const item = await this.sendOneRaw(Operation.DiscoverVersions, encodeDiscoverVersionsRequest([]), MINIMUM_PROTOCOL_VERSION);
+    return decodeDiscoverVersionsResponse(item.payload ?? []);
+  }
+
+  private async sendOneRaw(operation: number, payload: RequestBatchItem['payload'], version: ProtocolVersion): Promise<ResponseBatchItem> {
+    const [outcome] = await this.send([{ operation, payload }], { protocolVersion: version });
+    if (!outcome) throw new Error('no outcome for a single-item batch');
+    if (!outcome.ok) throw outcome.error;
+    return outcome.item;
+  }
+
+  /**
+   * Highest version both sides speak, between 1.1 and 1.4. DiscoverVersions is sent with a 1.1
+   * header, the floor vCenter uses, and lists our versions so the server answers with the
+   * common ones.
+   */
+  negotiatedVersion(): Promise<ProtocolVersion> {
+    this.negotiation ??= (async () => {
+      let offered: ProtocolVersion[];
+      try {
+        const item = await this.sendOneRaw(
+          Operation.DiscoverVersions,
+          encodeDiscoverVersionsRequest(SUPPORTED_PROTOCOL_VERSIONS),
+          MINIMUM_PROTOCOL_VERSION,
+        );
+        offered = decodeDiscoverVersionsResponse(item.payload ?? []);
+      } catch (err) {
+        this.negotiation = undefined;
+        throw err;
+      }
+      const common = offered
+        .filter((v) => SUPPORTED_PROTOCOL_VERSIONS.some((s) => compareProtocolVersions(s, v) === 0))
+        .sort((a, b) => compareProtocolVersions(b, a));
+      const chosen = common[0];
+      if (!chosen) {
+        this.negotiation = undefined;
+        throw new KmipError({
+          resultStatus: ResultStatus.OperationFailed,
+          resultReason: ResultReason.OperationNotSupported,
+          resultMessage: `no common KMIP version: server offers ${offered.map(formatProtocolVersion).join(', ') || 'none'}, Keywatch speaks 1.1–1.4`,
+          operation: Operation.DiscoverVersions,
+        });
+      }
+      return chosen;
+    })();
+    return this.negotiation;
+  }
+
+  async query(
+    functions: number[] = [QueryFunction.QueryOperations, QueryFunction.QueryObjects, QueryFunction.QueryServerInformation],
+  ): Promise<QueryResponse> {
+    const item = await this.sendOne({ operation: Operation.Query, payload: encodeQueryRequest(functions) });
+    return decodeQueryResponse(item.payload ?? []);
+  }
+
+  async locate(request: LocateRequest = {}): Promise<LocateResponse> {
+    const item = await this.sendOne({ operation: Operation.Locate, payload: encodeLocateRequest(request) });
+    return decodeLocateResponse(item.payload ?? []);
+  }
+
+  /**
+   * One GetAttributes per id, all in one message with Batch Error Continuation = Continue so that
+   * a missing key does not stop the others. Returns one outcome per id, in order.
+   */
+  async getAttributes(ids: readonly string[], attributeNames: readonly string[] = KEY_HEALTH_ATTRIBUTES): Promise<GetAttributesOutcome[]> {
+    const outcomes = await this.send(
+      ids.map((id) => ({
+        operation: Operation.GetAttributes,
+        payload: encodeGetAttributesRequest({ uniqueIdentifier: id, attributeNames: [...attributeNames] }),
+      })),
+      { batchErrorContinuationOption: BatchErrorContinuationOption.Continue },
+    );
+    return outcomes.map((o, i): GetAttributesOutcome => {
+      const id = ids[i] as string;
+      if (!o.ok) return { id, ok: false, error: o.error };
+      const { attributes } = decodeGetAttributesResponse(o.item.payload ?? []);
+      return { id, ok: true, attributes, summary: summarizeAttributes(attributes) };
+    });
+  }
+
+  /** Fetches key material. Keywatch never calls this on its own; the result redacts itself. */
+  async get(id: string, options: { keyFormatType?: number } = {}): Promise<GetResponse> {
+    const item = await this.sendOne({ operation: Operation.Get, payload: encodeGetRequest({ uniqueIdentifier: id, ...options }) });
+    return decodeGetResponse(item.payload ?? []);
+  }
+
+  /** Creates an AES-256 key (the kind vCenter uses as a KEK), optionally named. Returns its id. */
+  async create(options: { name?: string } = {}): Promise<string> {
+    const attributes: KmipAttribute[] = [
+      enumAttribute(AttributeName.CryptographicAlgorithm, CryptographicAlgorithm.Aes),
+      integerAttribute(AttributeName.CryptographicLength, 256),
+      integerAttribute(AttributeName.CryptographicUsageMask, CryptographicUsageMask.Encrypt | CryptographicUsageMask.Decrypt),
+    ];
+    if (options.name !== undefined) attributes.push(nameAttribute(options.name));
+    const item = await this.sendOne({ operation: Operation.Create, payload: encodeCreateRequest({ objectType: ObjectType.SymmetricKey, attributes }) });
+    return decodeCreateResponse(item.payload ?? []).uniqueIdentifier;
+  }
+
+  async activate(id: string): Promise<void> {
+    const item = await this.sendOne({ operation: Operation.Activate, payload: encodeIdentifierRequest({ uniqueIdentifier: id }) });
+    decodeIdentifierResponse(item.payload ?? []);
+  }
+
+  async revoke(id: string, reasonCode: number = RevocationReasonCode.CessationOfOperation, message?: string): Promise<void> {
+    const item = await this.sendOne({
+      operation: Operation.Revoke,
+      payload: encodeRevokeRequest({ uniqueIdentifier: id, revocationReasonCode: reasonCode, ...(message !== undefined && { revocationMessage: message }) }),
+    });
+    decodeIdentifierResponse(item.payload ?? []);
+  }
+
+  async destroy(id: string): Promise<void> {
+    const item = await this.sendOne({ operation: Operation.Destroy, payload: encodeIdentifierRequest({ uniqueIdentifier: id }) });
+    decodeIdentifierResponse(item.payload ?? []);
+  }
+
+  close(): void {
+    this.connections.close();
+  }
+}

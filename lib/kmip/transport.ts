@@ -1,0 +1,329 @@
+/**
+ * Mutual-TLS transport for KMIP: one request in flight per connection, messages framed by their
+ * own TTLV header (8 bytes, then the declared length), and a small per-node pool.
+ *
+ * TCP connect and TLS handshake are done as two steps (net.connect, then tls.connect over the
+ * socket) so that each has its own timeout and its own measured duration.
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import { classifySocketError, KmipTransportError, transportSentence, type KmipTransportFailure } from './errors';
+import { DEFAULT_MAX_MESSAGE_BYTES, readTtlvFrameLength, TTLV_HEADER_BYTES, TtlvDecodeError } from './ttlv';
+
+export interface KmipTimeouts {
+  connectMs: number;
+  handshakeMs: number;
+  responseMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: KmipTimeouts = { connectMs: 3000, handshakeMs: 5000, responseMs: 10000 };
+
+export interface KmipEndpointOptions {
+  host: string;
+  port: number;
+  /** PEM bundle of CAs trusted to sign the KMS certificate (replaces the system store). */
+  caPem: string;
+  /** Client certificate (PEM, may include intermediates) and its private key. */
+  certPem?: string;
+  keyPem?: string;
+  /** Name sent as SNI and checked against the server certificate; defaults to host. */
+  servername?: string;
+  timeouts?: Partial<KmipTimeouts>;
+  maxMessageBytes?: number;
+}
+
+export interface ConnectionTimings {
+  connectMs: number;
+  handshakeMs: number;
+}
+
+export function endpointLabel(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+function fail(failure: KmipTransportFailure, endpoint: string, cause?: unknown): KmipTransportError {
+  return new KmipTransportError(failure, endpoint, transportSentence(failure, endpoint), { cause });
+}
+
+interface Pending {
+  resolve: (frame: Buffer) => void;
+  reject: (err: KmipTransportError) => void;
+  timer: NodeJS.Timeout;
+}
+
+/** One established mutual-TLS connection to a KMS node. */
+export class KmipConnection {
+  readonly endpoint: string;
+  readonly timings: ConnectionTimings;
+  private readonly socket: tls.TLSSocket;
+  private readonly maxMessageBytes: number;
+  private readonly responseMs: number;
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  private frameLength = -1;
+  private pending: Pending | undefined;
+  private dead: KmipTransportError | undefined;
+  /** Set on the first response byte, so TLS 1.3 post-handshake rejections can be told apart. */
+  private answeredOnce = false;
+
+  private constructor(socket: tls.TLSSocket, endpoint: string, timings: ConnectionTimings, opts: { maxMessageBytes: number; responseMs: number }) {
+    this.socket = socket;
+    this.endpoint = endpoint;
+    this.timings = timings;
+    this.maxMessageBytes = opts.maxMessageBytes;
+    this.responseMs = opts.responseMs;
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) => this.die(fail(classifySocketError(err, this.answeredOnce ? 'response' : 'handshake'), endpoint, err)));
+    socket.on('close', () =>
+      // Under TLS 1.3 a server that rejects our certificate does so after our handshake is done;
+      // all we see is the connection closing before the first answer.
+      this.die(fail(this.answeredOnce ? 'closed' : this.pending ? 'client-cert-rejected' : 'closed', endpoint)),
+    );
+  }
+
+  static async open(options: KmipEndpointOptions): Promise<KmipConnection> {
+    const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+    const endpoint = endpointLabel(options.host, options.port);
+    const started = performance.now();
+
+    const raw = await new Promise<net.Socket>((resolve, reject) => {
+      const socket = net.connect({ host: options.host, port: options.port });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(fail('connect-timeout', endpoint));
+      }, timeouts.connectMs);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.removeAllListeners('error');
+        resolve(socket);
+      });
+      socket.once('error', (err) => {
+        clearTimeout(timer);
+        socket.destroy();
+        reject(fail(classifySocketError(err, 'connect'), endpoint, err));
+      });
+    });
+    const connected = performance.now();
+
+    const servername = options.servername ?? (net.isIP(options.host) ? undefined : options.host);
+    const secure = await new Promise<tls.TLSSocket>((resolve, reject) => {
+      let socket: tls.TLSSocket;
+      try {
+        socket = tls.connect({
+          socket: raw,
+          host: options.host,
+          servername,
+          ca: options.caPem,
+          cert: options.certPem,
+          key: options.keyPem,
+          minVersion: 'TLSv1.2',
+          rejectUnauthorized: true,
+        });
+      } catch (err) {
+        // Bad client key/cert PEM is reported synchronously by createSecureContext.
+        raw.destroy();
+        reject(fail(classifySocketError(err, 'handshake') === 'tls-failed' ? 'client-cert-invalid' : classifySocketError(err, 'handshake'), endpoint, err));
+        return;
+      }
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(fail('handshake-timeout', endpoint));
+      }, timeouts.handshakeMs);
+      socket.once('secureConnect', () => {
+        clearTimeout(timer);
+        socket.removeAllListeners('error');
+        socket.removeAllListeners('close');
+        resolve(socket);
+      });
+      socket.once('error', (err) => {
+        clearTimeout(timer);
+        socket.destroy();
+        reject(fail(classifySocketError(err, 'handshake'), endpoint, err));
+      });
+      socket.once('close', () => {
+        clearTimeout(timer);
+        reject(fail('client-cert-rejected', endpoint));
+      });
+    });
+    const handshaken = performance.now();
+
+    return new KmipConnection(
+      secure,
+      endpoint,
+      { connectMs: connected - started, handshakeMs: handshaken - connected },
+      { maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, responseMs: timeouts.responseMs },
+    );
+  }
+
+  get usable(): boolean {
+    return !this.dead && !this.pending;
+  }
+
+  get alive(): boolean {
+    return !this.dead;
+  }
+
+  /** The server's certificate chain, leaf first, as DER. */
+  peerCertificateChainDer(): Buffer[] {
+    const chain: Buffer[] = [];
+    let cert = this.socket.getPeerCertificate(true);
+    const seen = new Set<string>();
+    while (cert && cert.raw && !seen.has(cert.fingerprint256)) {
+      seen.add(cert.fingerprint256);
+      chain.push(cert.raw);
+      cert = cert.issuerCertificate;
+    }
+    return chain;
+  }
+
+  get tlsProtocol(): string | null {
+    return this.socket.getProtocol();
+  }
+
+  /** Sends one encoded request message and resolves with the raw response frame. */
+  request(message: Uint8Array): Promise<Buffer> {
+    if (this.dead) return Promise.reject(this.dead);
+    if (this.pending) return Promise.reject(new Error('KmipConnection.request called while a request is in flight'));
+    return new Promise<Buffer>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.die(fail('response-timeout', this.endpoint));
+      }, this.responseMs);
+      this.pending = { resolve, reject, timer };
+      this.socket.write(message);
+    });
+  }
+
+  private onData(chunk: Buffer): void {
+    this.answeredOnce = true;
+    if (!this.pending) {
+      this.die(fail('not-kmip', this.endpoint));
+      return;
+    }
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    if (this.frameLength < 0 && this.buffered >= TTLV_HEADER_BYTES) {
+      try {
+        this.frameLength = readTtlvFrameLength(Buffer.concat(this.chunks, TTLV_HEADER_BYTES), this.maxMessageBytes);
+      } catch (err) {
+        const failure = err instanceof TtlvDecodeError && err.code === 'too-large' ? 'too-large' : 'not-kmip';
+        this.die(fail(failure, this.endpoint, err));
+        return;
+      }
+    }
+    if (this.frameLength < 0 || this.buffered < this.frameLength) return;
+    if (this.buffered > this.frameLength) {
+      // One request in flight means one response; anything beyond it is not KMIP as we speak it.
+      this.die(fail('not-kmip', this.endpoint));
+      return;
+    }
+    const frame = Buffer.concat(this.chunks, this.buffered);
+    const { resolve, timer } = this.pending;
+    clearTimeout(timer);
+    this.pending = undefined;
+    this.chunks = [];
+    this.buffered = 0;
+    this.frameLength = -1;
+    resolve(frame);
+  }
+
+  private die(err: KmipTransportError): void {
+    if (!this.dead) this.dead = err;
+    const pending = this.pending;
+    this.pending = undefined;
+    if (pending) {
+      clearTimeout(pending.timer);
+      pending.reject(err);
+    }
+    this.socket.destroy();
+  }
+
+  close(): void {
+    this.die(fail('pool-closed', this.endpoint));
+  }
+}
+
+/**
+ * Up to `size` connections to one node, reused across requests. A request waits for a free
+ * connection when all are busy; dead connections are dropped and replaced on demand.
+ */
+export class KmipConnectionPool {
+  private readonly idle: KmipConnection[] = [];
+  private readonly all = new Set<KmipConnection>();
+  private opening = 0;
+  private readonly waiters: Array<() => void> = [];
+  private closed = false;
+
+  constructor(
+    private readonly options: KmipEndpointOptions,
+    readonly size = 2,
+  ) {}
+
+  get endpoint(): string {
+    return endpointLabel(this.options.host, this.options.port);
+  }
+
+  /** Timings of the most recently opened connection (for the probe). */
+  lastOpened: KmipConnection | undefined;
+
+  private async acquire(): Promise<KmipConnection> {
+    for (;;) {
+      if (this.closed) throw fail('pool-closed', this.endpoint);
+      let conn: KmipConnection | undefined;
+      while ((conn = this.idle.pop())) {
+        if (conn.usable) return conn;
+        this.all.delete(conn);
+      }
+      if (this.all.size + this.opening < this.size) {
+        this.opening++;
+        try {
+          const fresh = await KmipConnection.open(this.options);
+          if (this.closed) {
+            fresh.close();
+            throw fail('pool-closed', this.endpoint);
+          }
+          this.all.add(fresh);
+          this.lastOpened = fresh;
+          return fresh;
+        } finally {
+          this.opening--;
+          this.waiters.shift()?.();
+        }
+      }
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+
+  private release(conn: KmipConnection): void {
+    if (conn.alive && !this.closed) this.idle.push(conn);
+    else this.all.delete(conn);
+    this.waiters.shift()?.();
+  }
+
+  /** Opens (or reuses) a connection and runs `fn` with exclusive use of it. */
+  async withConnection<T>(fn: (conn: KmipConnection) => Promise<T>): Promise<T> {
+    const conn = await this.acquire();
+    try {
+      return await fn(conn);
+    } finally {
+      this.release(conn);
+    }
+  }
+
+  /** Request messages sent so far (each is one round trip). */
+  messagesSent = 0;
+
+  roundTrip(message: Uint8Array): Promise<Buffer> {
+    return this.withConnection((conn) => {
+      this.messagesSent++;
+      return conn.request(message);
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const conn of this.all) conn.close();
+    this.all.clear();
+    this.idle.length = 0;
+    for (const wake of this.waiters.splice(0)) wake();
+  }
+}
