@@ -169,6 +169,10 @@ export class VsphereClient {
   retrieveKmipServersStatus(clusters: KmipClusterInfo[], wait?: WaitForTaskOptions): Promise<CryptoManagerKmipClusterStatus[]> {
     return this.cryptoManager.retrieveKmipServersStatus(clusters, wait);
   }
+  /** CryptoManagerKmip.GenerateKey on `providerId` (default provider when omitted). */
+  generateKey(providerId?: string): Promise<KeyRef> {
+    return this.cryptoManager.generateKey(providerId);
+  }
   queryCryptoKeyStatus(keys: KeyRef[], checkKeyBitMap?: number): Promise<CryptoKeyStatus[]> {
     return this.cryptoManager.queryCryptoKeyStatus(keys, checkKeyBitMap);
   }

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { VsphereError, shapeError } from './errors';
 import {
   BoxedKmipClusterStatusArraySchema,
+  CryptoKeyResultSchema,
   CryptoKeyStatusSchema,
   KmipClusterInfoSchema,
   MoRefSchema,
@@ -74,6 +75,26 @@ export class CryptoManagerApi {
       });
     }
     return parsed.data._value;
+  }
+
+  /**
+   * GenerateKey: a new key from `providerId` (the first step of a rekey: get the new KEK). A
+   * result with success false becomes a fault error carrying vCenter's reason.
+   */
+  async generateKey(providerId?: string): Promise<KeyRef> {
+    const cm = await this.manager();
+    const body = providerId ? { keyProvider: { _typeName: 'KeyProviderId', id: providerId } } : {};
+    const result = await this.vim.invoke(cm, 'GenerateKey', body, CryptoKeyResultSchema);
+    if (!result.success) {
+      throw new VsphereError({
+        kind: 'fault',
+        vcenter: this.vim.vcenter,
+        call: this.vim.callLabel(cm, 'GenerateKey'),
+        cause: `key provider ${providerId ?? '(default)'} did not generate a key${result.reason ? `: ${result.reason}` : ''}`,
+        faultType: result.fault?._typeName,
+      });
+    }
+    return { keyId: result.keyId.keyId, providerId: result.keyId.providerId?.id ?? providerId ?? null };
   }
 
   /** QueryCryptoKeyStatus for the given keys (default check: availability + VMs using them). */

@@ -62,7 +62,7 @@ export class VsphereError extends Error {
   readonly taskId?: string;
 
   constructor(details: VsphereErrorDetails) {
-    super(`vCenter ${details.vcenter}: ${details.call}: ${details.cause}.`);
+    super(`vCenter ${details.vcenter}: ${details.call}: ${details.cause.replace(/[.\s]+$/, '')}.`);
     this.name = 'VsphereError';
     this.kind = details.kind;
     this.vcenter = details.vcenter;

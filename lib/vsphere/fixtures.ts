@@ -42,6 +42,8 @@ export const FIXTURE_SCHEMAS: Record<string, z.ZodType> = {
   'vim-retrieve-kmip-servers-status-request.json': s.RetrieveKmipServersStatusRequestSchema,
   'vim-query-crypto-key-status-request.json': s.QueryCryptoKeyStatusRequestSchema,
   'vim-query-crypto-key-status.json': z.array(s.CryptoKeyStatusSchema),
+  'vim-generate-key-request.json': s.GenerateKeyRequestSchema,
+  'vim-generate-key-result.json': s.CryptoKeyResultSchema,
   'vsan-query-disk-mappings-request.json': s.QueryDiskMappingsRequestSchema,
   'vsan-query-disk-mappings.json': z.array(s.VsanHostDiskMapInfoExSchema),
 };

@@ -61,6 +61,8 @@
  *                                            TaskInfo.result = ArrayOfCryptoManagerKmipClusterStatus
  * POST /sdk/vim25/{release}/CryptoManagerKmip/{cryptoManager}/QueryCryptoKeyStatus
  *                                            body QueryCryptoKeyStatusRequest → CryptoManagerKmipCryptoKeyStatus[]
+ * POST /sdk/vim25/{release}/CryptoManagerKmip/{cryptoManager}/GenerateKey
+ *                                            body { keyProvider?: KeyProviderId } → CryptoKeyResult
  *
  * ─── vSAN (VI/JSON, rendered under /vsan) ────────────────────────────────────────────────────
  * POST /sdk/vim25/{release}/vsan/VimClusterVsanVcDiskManagementSystem/vsan-disk-management-system/QueryDiskMappings
@@ -628,3 +630,13 @@ export const VsanHostDiskMapInfoExSchema = z.object({
     .optional(),
 });
 export type VsanHostDiskMapInfoEx = z.infer<typeof VsanHostDiskMapInfoExSchema>;
+
+export const GenerateKeyRequestSchema = z.object({ keyProvider: KeyProviderIdSchema.optional() });
+export const CryptoKeyResultSchema = z.object({
+  _typeName: z.literal('CryptoKeyResult'),
+  keyId: CryptoKeyIdSchema,
+  success: z.boolean(),
+  reason: z.string().optional(),
+  fault: MethodFaultSchema.optional(),
+});
+export type CryptoKeyResult = z.infer<typeof CryptoKeyResultSchema>;
