@@ -145,6 +145,17 @@ describe('lab vCenter against the lib/vsphere client (no KMS attached)', () => {
     const vm = (await client.readEstate()).vms.find((v) => v.id === candidate.id)!;
     expect(vm.keyId).toEqual(newKey);
     expect(vm.disks.every((d) => d.keyId?.keyId === newKey.keyId)).toBe(true);
+
+    // And back to the Native Key Provider with a key vCenter generates itself.
+    const nkpKey = await client.vim.invoke(
+      moRef('CryptoManagerKmip', 'CryptoManager'),
+      'GenerateKey',
+      { keyProvider: { _typeName: 'KeyProviderId', id: 'lab-nkp' } },
+      z.object({ keyId: z.object({ keyId: z.string() }) }),
+    );
+    await client.waitForTask(await client.shallowRekeyVm(candidate.id, { keyId: nkpKey.keyId.keyId, providerId: 'lab-nkp' }), { pollIntervalMs: 20 });
+    const back = (await client.readEstate()).vms.find((v) => v.id === candidate.id)!;
+    expect(back.keyId).toEqual({ keyId: nkpKey.keyId.keyId, providerId: 'lab-nkp' });
   });
 
   it('HA reset during rekey leaves the VM locked with the seed error until it is reloaded', async () => {

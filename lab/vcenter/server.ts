@@ -63,6 +63,8 @@ export interface StartLabVcenterOptions {
   linkKmsApplianceVms?: boolean;
   /** Override where keys come from (tests of the host model over HTTP). */
   keySource?: KeySource;
+  /** Standard-provider key IDs from an earlier run against the same (persisted) KMS, by key name. */
+  existingKeyIds?: Record<string, string>;
 }
 
 export interface LabVcenter {
@@ -77,6 +79,8 @@ export interface LabVcenter {
   model: LabModel;
   /** Provider id → the KMS nodes as registered in this vCenter. */
   kmsConnections: Map<string, KmsConnection>;
+  /** Key name → key ID of the standard provider's keys (persist it to reuse the keys next run). */
+  standardKeyIds: Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -166,7 +170,9 @@ export async function startLabVcenter(opts: StartLabVcenterOptions = {}): Promis
   const kms = opts.kms;
   const createOnKms = kms ? (isCluster(kms) ? (name: string) => kms.createKey(name) : kms.createKey?.bind(kms)) : undefined;
   await mapLimit(estate.keys, 8, async (key) => {
-    if (key.providerId === standardId && createOnKms) key.keyId = await createOnKms(key.name);
+    const existing = opts.existingKeyIds?.[key.name];
+    if (key.providerId === standardId && existing) key.keyId = existing;
+    else if (key.providerId === standardId && createOnKms) key.keyId = await createOnKms(key.name);
     else memory.addKey(key.providerId, key.keyId);
   });
 
@@ -365,6 +371,7 @@ export async function startLabVcenter(opts: StartLabVcenterOptions = {}): Promis
     estate,
     model,
     kmsConnections: connections,
+    standardKeyIds: Object.fromEntries(estate.keys.filter((k) => k.providerId === standardId).map((k) => [k.name, k.keyId])),
     stop() {
       stopped ??= (async () => {
         model.stop();

@@ -26,7 +26,7 @@ import {
   type UserSession,
 } from '@/lib/vsphere/schemas';
 import { SUPPORTED_RELEASES, type LabVcenterContext } from './context';
-import { LabFault, LabModel } from './host-model';
+import { LabFault } from './host-model';
 import { BadRequest, parseJsonBody, type RouteAnswer } from './http';
 import type { LabSession } from './sessions';
 import { faultBody } from './tasks';
@@ -239,7 +239,8 @@ async function invokeMethod(ctx: LabVcenterContext, session: LabSession, type: s
       const providerId = body.keyProvider?.id ?? model.estate.options.standardProviderId;
       const provider = model.index.providers.get(providerId);
       if (!provider) throw new LabFault('NotFound', `The provider '${providerId}' does not exist.`);
-      const keyId = provider.type === 'native' ? LabModel.nativeKeyId() : await ctx.keySource.createKey(providerId, 'generated-by-vcenter');
+      // NKP keys are derived inside vCenter (the in-memory source), standard ones are created on the KMS.
+      const keyId = await ctx.keySource.createKey(providerId, 'generated-by-vcenter');
       model.knownKeys.set(keyId, { keyId, providerId });
       return ok({ _typeName: 'CryptoKeyResult', keyId: cryptoKeyId({ keyId, providerId }), success: true });
     }
