@@ -19,7 +19,7 @@ const WORKER_TEXT: Record<HealthReport['worker']['status'], string> = {
 export function HealthPanel() {
   const { data, error, isPending } = useQuery({ queryKey: ['health'], queryFn: fetchHealth, refetchInterval: 5_000 });
   if (isPending) return <section className="card" aria-busy="true">Checking Keywatch itself…</section>;
-  if (error || !data) return <section className="card bad">Keywatch's server does not answer.</section>;
+  if (error || !data) return <section className="card bad">The Keywatch server does not answer.</section>;
   return (
     <section className="card" aria-labelledby="health-title">
       <h2 id="health-title">Keywatch itself</h2>

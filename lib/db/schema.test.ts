@@ -98,7 +98,8 @@ describe('database migrated offline by lib/db/migrate', () => {
       ._runtimeDataModel;
     expect(modelSamples.map(([m]) => m).sort()).toEqual(Object.keys(dataModel.models).sort());
     for (const [model, row] of modelSamples) {
-      const delegate = (prisma as unknown as Record<string, { create: Function; findMany: Function }>)[
+      type Delegate = { create(args: unknown): Promise<unknown>; findMany(args: unknown): Promise<unknown[]> };
+      const delegate = (prisma as unknown as Record<string, Delegate>)[
         model.charAt(0).toLowerCase() + model.slice(1)
       ]!;
       await delegate.create({ data: row });
