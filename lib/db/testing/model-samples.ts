@@ -123,7 +123,7 @@ export const modelSamples: Array<[model: string, row: Record<string, unknown>]> 
       targetType: 'user',
       targetId: 'user-sample',
       ip: '127.0.0.1',
-      details: { method: 'password' },
+      details: '{"method":"password"}',
     },
   ],
 ];
