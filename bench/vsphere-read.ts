@@ -148,8 +148,11 @@ async function main(): Promise<void> {
   try {
     await client.connect();
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
     const { result: estate, peakRss } = await withPeakRss(() => client.readEstate());
     const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
+    const clientCpuSeconds = (cpu.user + cpu.system) / 1e6;
     const hostCount = estate.hosts.length;
     const requestsPerHost = estate.requests / hostCount;
     log(
@@ -180,6 +183,8 @@ async function main(): Promise<void> {
       vms: estate.vms.length,
       diskGroups: estate.hosts.reduce((n, h) => n + (h.diskGroups?.length ?? 0), 0),
       concurrency: args.concurrency,
+      clientCpuSeconds: Number(clientCpuSeconds.toFixed(2)),
+      phasesMs: estate.phasesMs,
       naiveSeconds: Number(naiveSeconds.toFixed(3)),
       naiveExtrapolated: true,
       naiveSampleHosts: sampleIds.size,

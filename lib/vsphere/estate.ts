@@ -104,6 +104,8 @@ export interface Estate {
   durationMs: number;
   /** HTTP requests this read made. */
   requests: number;
+  /** Wall time of each part (they overlap: hosts+per-host, VMs, providers and the rest run concurrently). */
+  phasesMs: { hostInventory: number; perHost: number; vms: number; providers: number };
   hosts: EstateHost[];
   clusters: EstateCluster[];
   datastores: EstateDatastore[];
@@ -162,7 +164,10 @@ function providerKind(managementType: string | undefined, automationType: string
   return 'unknown';
 }
 
-async function readHostsWithDetails(src: EstateSources, opts: ReadEstateOptions): Promise<EstateHost[]> {
+type Phases = Estate['phasesMs'];
+
+async function readHostsWithDetails(src: EstateSources, opts: ReadEstateOptions, phases: Phases): Promise<EstateHost[]> {
+  const started = Date.now();
   const hosts: EstateHost[] = [];
   for await (const page of src.collector.all('HostSystem', HOST_PATHS, { pageSize: opts.pageSize })) {
     for (const h of page) {
@@ -181,6 +186,8 @@ async function readHostsWithDetails(src: EstateSources, opts: ReadEstateOptions)
       });
     }
   }
+  phases.hostInventory = Date.now() - started;
+  const perHostStarted = Date.now();
   const wantDiskGroups = opts.diskGroups ?? true;
   const wantDetails = opts.providerDetails ?? true;
   await mapLimited(hosts, opts.perHostConcurrency ?? src.maxConcurrency, async (host) => {
@@ -219,10 +226,12 @@ async function readHostsWithDetails(src: EstateSources, opts: ReadEstateOptions)
     })();
     await Promise.all([providersJob, diskJob]);
   });
+  phases.perHost = Date.now() - perHostStarted;
   return hosts;
 }
 
-async function readVms(src: EstateSources, opts: ReadEstateOptions): Promise<EstateVm[]> {
+async function readVms(src: EstateSources, opts: ReadEstateOptions, phases: Phases): Promise<EstateVm[]> {
+  const started = Date.now();
   const vms: EstateVm[] = [];
   for await (const page of src.collector.all('VirtualMachine', VM_PATHS, { pageSize: opts.pageSize })) {
     for (const v of page) {
@@ -250,10 +259,12 @@ async function readVms(src: EstateSources, opts: ReadEstateOptions): Promise<Est
       });
     }
   }
+  phases.vms = Date.now() - started;
   return vms;
 }
 
-async function readProviders(src: EstateSources): Promise<EstateProvider[]> {
+async function readProviders(src: EstateSources, phases: Phases): Promise<EstateProvider[]> {
+  const started = Date.now();
   const [summaries, clusters] = await Promise.all([src.automation.listProviders(), src.crypto.listKmipServers()]);
   const byId = new Map(summaries.map((s) => [s.provider, s]));
   const out: EstateProvider[] = clusters.map((c) => {
@@ -279,6 +290,7 @@ async function readProviders(src: EstateSources): Promise<EstateProvider[]> {
         p.details = (await src.automation.getProvider(p.id)).details.map((d) => d.default_message);
       }),
   );
+  phases.providers = Date.now() - started;
   return out;
 }
 
@@ -286,12 +298,13 @@ export async function readEstate(src: EstateSources, opts: ReadEstateOptions = {
   const started = Date.now();
   const requestsBefore = src.requestCount();
   const release = await src.release();
+  const phasesMs: Phases = { hostInventory: 0, perHost: 0, vms: 0, providers: 0 };
   const [hosts, vms, clusters, datastores, providers] = await Promise.all([
-    readHostsWithDetails(src, opts),
-    readVms(src, opts),
+    readHostsWithDetails(src, opts, phasesMs),
+    readVms(src, opts, phasesMs),
     src.collector.collectAll('ClusterComputeResource', ['name'], { pageSize: opts.pageSize }),
     src.collector.collectAll('Datastore', ['name', 'summary.type'], { pageSize: opts.pageSize }),
-    readProviders(src),
+    readProviders(src, phasesMs),
   ]);
   return {
     vcenter: src.vcenter,
@@ -299,6 +312,7 @@ export async function readEstate(src: EstateSources, opts: ReadEstateOptions = {
     readAt: new Date(started).toISOString(),
     durationMs: Date.now() - started,
     requests: src.requestCount() - requestsBefore,
+    phasesMs,
     hosts,
     vms,
     clusters: clusters.map((c) => ({ id: c.ref.value, name: c.props.name?._value ?? c.ref.value })),
