@@ -82,6 +82,26 @@ export const KEY_HEALTH_ATTRIBUTES: readonly string[] = [
   AttributeName.ActivationDate,
 ];
 
+/**
+ * Highest version in `offered` that Keywatch speaks (1.1–1.4). Throws a KmipError naming both
+ * sides' versions when there is none.
+ */
+export function chooseProtocolVersion(offered: readonly ProtocolVersion[]): ProtocolVersion {
+  const common = offered
+    .filter((v) => SUPPORTED_PROTOCOL_VERSIONS.some((s) => compareProtocolVersions(s, v) === 0))
+    .sort((a, b) => compareProtocolVersions(b, a));
+  const chosen = common[0];
+  if (!chosen) {
+    throw new KmipError({
+      resultStatus: ResultStatus.OperationFailed,
+      resultReason: ResultReason.OperationNotSupported,
+      resultMessage: `no common KMIP version: server offers ${offered.map(formatProtocolVersion).join(', ') || 'none'}, Keywatch speaks 1.1–1.4`,
+      operation: Operation.DiscoverVersions,
+    });
+  }
+  return chosen;
+}
+
 function batchId(index: number): Uint8Array {
   const id = new Uint8Array(4);
   new DataView(id.buffer).setUint32(0, index);
@@ -208,22 +228,19 @@ export class KmipClient {
         this.negotiation = undefined;
         throw err;
       }
-      const common = offered
-        .filter((v) => SUPPORTED_PROTOCOL_VERSIONS.some((s) => compareProtocolVersions(s, v) === 0))
-        .sort((a, b) => compareProtocolVersions(b, a));
-      const chosen = common[0];
-      if (!chosen) {
+      try {
+        return chooseProtocolVersion(offered);
+      } catch (err) {
         this.negotiation = undefined;
-        throw new KmipError({
-          resultStatus: ResultStatus.OperationFailed,
-          resultReason: ResultReason.OperationNotSupported,
-          resultMessage: `no common KMIP version: server offers ${offered.map(formatProtocolVersion).join(', ') || 'none'}, Keywatch speaks 1.1–1.4`,
-          operation: Operation.DiscoverVersions,
-        });
+        throw err;
       }
-      return chosen;
     })();
     return this.negotiation;
+  }
+
+  /** Speak `version` from now on (e.g. chosen by the caller from discoverVersions()). */
+  adoptProtocolVersion(version: ProtocolVersion): void {
+    this.negotiation = Promise.resolve(version);
   }
 
   async query(
