@@ -123,8 +123,9 @@ export class PropertyCollector {
   private contentOf(item: { obj: MoRef; paths: string[] | 'all' }): ObjectContent {
     const paths = item.paths === 'all' ? (ALL_PATHS[item.obj.type] ?? ['name']) : item.paths;
     const propSet: ObjectContent['propSet'] = [];
+    const memo = new Map<string, unknown>();
     for (const path of paths) {
-      const value = this.inventory.read(item.obj.type, item.obj.value, path);
+      const value = this.inventory.read(item.obj.type, item.obj.value, path, memo);
       if (value === undefined) continue;
       propSet.push({ _typeName: 'DynamicProperty', name: path, val: boxValue(item.obj.type, path, value) });
     }

@@ -143,9 +143,15 @@ export class VimInventory {
   }
 
   /** Value at `path`, or undefined when the property is unset. Unknown paths are InvalidProperty faults. */
-  read(type: string, id: string, path: string): Json | undefined {
+  read(type: string, id: string, path: string, memo?: Map<string, Json | undefined>): Json | undefined {
     const [head, ...rest] = path.split('.');
-    let value = this.topLevel(type, id, head!);
+    // Several paths of one object share a top-level property (runtime.host, runtime.powerState...): build it once.
+    let value: Json | undefined;
+    if (memo?.has(head!)) value = memo.get(head!);
+    else {
+      value = this.topLevel(type, id, head!);
+      memo?.set(head!, value);
+    }
     for (const part of rest) {
       if (value === undefined || value === null) return undefined;
       if (typeof value !== 'object' || Array.isArray(value)) throw invalidProperty(type, path);
@@ -265,7 +271,7 @@ export class VimInventory {
       devices.push({
         _typeName: 'VirtualDisk',
         key: disk.key,
-        deviceInfo: { _typeName: 'Description', label: disk.label, summary: `${disk.capacityInKB.toLocaleString('en-US')} KB` },
+        deviceInfo: { _typeName: 'Description', label: disk.label, summary: `${groupThousands(disk.capacityInKB)} KB` },
         backing: {
           _typeName: 'VirtualDiskFlatVer2BackingInfo',
           fileName: disk.fileName,
@@ -485,6 +491,11 @@ function isKnownOptional(type: string, path: string): boolean {
 
 function invalidProperty(type: string, path: string): LabFault {
   return new LabFault('InvalidProperty', `Property ${path} is not served for ${type} by the lab vCenter.`, { name: path });
+}
+
+/** 41943040 → "41,943,040" (Intl formatting is slow at 40,000 VMs per read). */
+function groupThousands(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
 export function byNumericSuffix(a: string, b: string): number {
