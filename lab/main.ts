@@ -1,0 +1,302 @@
+/**
+ * `npm run lab`: the lab KMS cluster (3 KMIP nodes) plus the lab vCenter over a generated
+ * estate whose hosts fetch their keys from those nodes. Prints the vCenter URL, the KMS
+ * endpoints, the (lab-only) credentials and the CA / client-certificate files it wrote.
+ *
+ *   npm run lab -- [--data-dir .data/lab] [--host 127.0.0.1] [--port 8443] [--kms-ports 5696,5697,5698]
+ *                  [--seed 1] [--clusters 2] [--hosts-per-cluster 4] [--hosts N] [--vms-per-host 4]
+ *                  [--kms-nodes 3] [--kms-self-hosted] [--username U] [--password P] [--json]
+ *
+ * `startLab(options)` is the same thing in-process (npm start uses it when no vCenter is configured).
+ */
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { createCertificateAuthority, issueCertificate } from '@/lib/kmip/certificates';
+import { startKmsCluster, type LabKmsCluster } from './kms/cluster';
+import type { EstateOptions } from './vcenter/estate';
+import type { LabTimings } from './vcenter/host-model';
+import { startLabVcenter, type LabVcenter } from './vcenter/server';
+
+export interface StartLabOptions {
+  /** Persist KMS data, certificates, credentials and key bindings here; default: a temp dir removed at stop. */
+  dataDir?: string;
+  host?: string;
+  /** vCenter port; 0 (default) picks a free one. */
+  vcenterPort?: number;
+  /** One port per KMS node; default: free ports. */
+  kmsPorts?: number[];
+  kmsNodeCount?: number;
+  estate?: EstateOptions;
+  username?: string;
+  password?: string;
+  timings?: Partial<LabTimings>;
+}
+
+export interface LabFiles {
+  dir: string;
+  /** CA that signed the lab vCenter's HTTPS certificate. */
+  vcenterCaFile: string;
+  /** CA that signed the KMS nodes' certificates. */
+  kmsCaFile: string;
+  /** Client certificate + key Keywatch uses to talk KMIP to the lab KMS. */
+  kmsClientCertFile: string;
+  kmsClientKeyFile: string;
+  /** Everything below as JSON (the faults CLI reads it with --lab). */
+  labFile: string;
+}
+
+export interface Lab {
+  vcenter: { url: string; username: string; password: string; caPem: string; caFile: string };
+  kms: {
+    providerId: string;
+    nodes: { id: string; host: string; port: number }[];
+    caPem: string;
+    caFile: string;
+    client: { certPem: string; keyPem: string; certFile: string; keyFile: string };
+  };
+  files: LabFiles;
+  /** True when dataDir was given (files survive stop()). */
+  persistent: boolean;
+  vcenterServer: LabVcenter;
+  kmsCluster: LabKmsCluster;
+  stop(): Promise<void>;
+}
+
+const savedSchema = z.object({
+  vcenter: z.object({ username: z.string(), password: z.string() }),
+  vcenterTls: z.object({ certPem: z.string(), keyPem: z.string(), caPem: z.string() }),
+  standardKeyIds: z.record(z.string(), z.string()),
+  estate: z.unknown(),
+});
+
+async function readSaved(file: string) {
+  try {
+    return savedSchema.parse(JSON.parse(await readFile(file, 'utf8')));
+  } catch {
+    return null;
+  }
+}
+
+async function writePrivate(file: string, content: string): Promise<void> {
+  await writeFile(file, content, { mode: 0o600 });
+  await chmod(file, 0o600);
+}
+
+export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
+  const host = options.host ?? '127.0.0.1';
+  const persistent = options.dataDir !== undefined;
+  const dir = options.dataDir ? path.resolve(options.dataDir) : await mkdtemp(path.join(tmpdir(), 'keywatch-lab-'));
+  await mkdir(dir, { recursive: true });
+  const savedFile = path.join(dir, 'lab-vcenter-state.json');
+  const saved = persistent ? await readSaved(savedFile) : null;
+  // Same estate + same KMS data → reuse the key bindings; a different estate starts over.
+  const estateOptions = options.estate ?? {};
+  const sameEstate = saved !== null && JSON.stringify(saved.estate) === JSON.stringify(estateOptions);
+
+  const kmsCluster = await startKmsCluster({
+    nodeCount: options.kmsNodeCount ?? 3,
+    host,
+    ...(options.kmsPorts ? { ports: options.kmsPorts } : {}),
+    ...(persistent ? { dataDir: path.join(dir, 'kms') } : {}),
+  });
+  let vcenterServer: LabVcenter | null = null;
+  try {
+    const vcenterTls =
+      saved?.vcenterTls ??
+      (() => {
+        const ca = createCertificateAuthority({ commonName: 'Keywatch lab vCenter CA' });
+        const leaf = issueCertificate(ca, { commonName: host, kind: 'server', sans: [...new Set([host, '127.0.0.1', 'localhost'])] });
+        return { certPem: leaf.certPem, keyPem: leaf.keyPem, caPem: ca.certPem };
+      })();
+    vcenterServer = await startLabVcenter({
+      estate: { ...estateOptions, kmsNodeCount: options.kmsNodeCount ?? 3 },
+      kms: kmsCluster,
+      host,
+      port: options.vcenterPort ?? 0,
+      username: options.username ?? saved?.vcenter.username,
+      password: options.password ?? saved?.vcenter.password,
+      tls: vcenterTls,
+      ...(options.timings ? { timings: options.timings } : {}),
+      ...(sameEstate ? { existingKeyIds: saved.standardKeyIds } : {}),
+    });
+    const client = await kmsCluster.issueClientCertificate('keywatch');
+    const files: LabFiles = {
+      dir,
+      vcenterCaFile: path.join(dir, 'vcenter-ca.pem'),
+      kmsCaFile: path.join(dir, 'kms-ca.pem'),
+      kmsClientCertFile: path.join(dir, 'keywatch-kms-client.pem'),
+      kmsClientKeyFile: path.join(dir, 'keywatch-kms-client-key.pem'),
+      labFile: path.join(dir, 'lab.json'),
+    };
+    await writeFile(files.vcenterCaFile, vcenterServer.caPem);
+    await writeFile(files.kmsCaFile, kmsCluster.caPem);
+    await writeFile(files.kmsClientCertFile, client.certPem);
+    await writePrivate(files.kmsClientKeyFile, client.keyPem);
+    const lab: Omit<Lab, 'stop' | 'vcenterServer' | 'kmsCluster'> = {
+      vcenter: { url: vcenterServer.url, username: vcenterServer.username, password: vcenterServer.password, caPem: vcenterServer.caPem, caFile: files.vcenterCaFile },
+      kms: {
+        providerId: vcenterServer.estate.options.standardProviderId,
+        nodes: kmsCluster.nodes.map((n) => ({ id: n.id, host: n.host, port: n.port })),
+        caPem: kmsCluster.caPem,
+        caFile: files.kmsCaFile,
+        client: { ...client, certFile: files.kmsClientCertFile, keyFile: files.kmsClientKeyFile },
+      },
+      files,
+      persistent,
+    };
+    await writePrivate(
+      files.labFile,
+      `${JSON.stringify(
+        {
+          vcenter: { url: lab.vcenter.url, username: lab.vcenter.username, password: lab.vcenter.password, caFile: files.vcenterCaFile },
+          kms: { providerId: lab.kms.providerId, nodes: lab.kms.nodes, caFile: files.kmsCaFile, clientCertFile: files.kmsClientCertFile, clientKeyFile: files.kmsClientKeyFile },
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    if (persistent) {
+      await writePrivate(
+        savedFile,
+        JSON.stringify({
+          vcenter: { username: vcenterServer.username, password: vcenterServer.password },
+          vcenterTls,
+          standardKeyIds: vcenterServer.standardKeyIds,
+          estate: estateOptions,
+        }),
+      );
+    }
+    const running = vcenterServer;
+    let stopping: Promise<void> | null = null;
+    return {
+      ...lab,
+      vcenterServer: running,
+      kmsCluster,
+      stop() {
+        stopping ??= (async () => {
+          await running.stop();
+          await kmsCluster.stop();
+          if (!persistent) await rm(dir, { recursive: true, force: true });
+        })();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await vcenterServer?.stop();
+    await kmsCluster.stop();
+    if (!persistent) await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+const positiveInt = z.coerce.number().int().positive();
+const cliSchema = z.object({
+  'data-dir': z.string().optional(),
+  host: z.string().default('127.0.0.1'),
+  port: z.coerce.number().int().min(0).max(65535).default(0),
+  'kms-ports': z
+    .string()
+    .transform((v) => v.split(',').map((p) => Number(p.trim())))
+    .pipe(z.array(z.number().int().min(1).max(65535)))
+    .optional(),
+  seed: z.coerce.number().int().default(1),
+  clusters: positiveInt.optional(),
+  'hosts-per-cluster': positiveInt.default(4),
+  hosts: positiveInt.optional(),
+  'vms-per-host': z.coerce.number().int().min(0).default(4),
+  'kms-nodes': positiveInt.default(3),
+  'kms-self-hosted': z.boolean().default(false),
+  username: z.string().min(1).optional(),
+  password: z.string().min(1).optional(),
+  json: z.boolean().default(false),
+});
+const FLAGS = new Set(['kms-self-hosted', 'json']);
+
+export function parseLabArgs(argv: string[]): z.infer<typeof cliSchema> {
+  const raw: Record<string, unknown> = {};
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) throw new Error(`Unexpected argument ${arg}; options look like --name value.`);
+    const [name, inline] = arg.slice(2).split('=', 2) as [string, string | undefined];
+    if (FLAGS.has(name)) {
+      raw[name] = inline === undefined ? true : inline === 'true';
+      continue;
+    }
+    const value = inline ?? argv[i + 1];
+    if (value === undefined) throw new Error(`--${name} needs a value.`);
+    if (inline === undefined) i += 1;
+    raw[name] = value;
+  }
+  const known = new Set(Object.keys(cliSchema.shape));
+  const unknown = Object.keys(raw).filter((k) => !known.has(k));
+  if (unknown.length > 0) throw new Error(`Unknown option ${unknown.map((u) => `--${u}`).join(', ')}.`);
+  const parsed = cliSchema.safeParse(raw);
+  if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '));
+  return parsed.data;
+}
+
+async function main(): Promise<void> {
+  const args = parseLabArgs(process.argv.slice(2));
+  const hostsPerCluster = args['hosts-per-cluster'];
+  const clusters = args.clusters ?? (args.hosts ? Math.ceil(args.hosts / hostsPerCluster) : 2);
+  const lab = await startLab({
+    ...(args['data-dir'] ? { dataDir: args['data-dir'] } : {}),
+    host: args.host,
+    vcenterPort: args.port,
+    ...(args['kms-ports'] ? { kmsPorts: args['kms-ports'] } : {}),
+    kmsNodeCount: args['kms-nodes'],
+    estate: { seed: args.seed, clusters, hostsPerCluster, vmsPerHost: args['vms-per-host'], kmsSelfHosted: args['kms-self-hosted'] },
+    ...(args.username ? { username: args.username } : {}),
+    ...(args.password ? { password: args.password } : {}),
+  });
+  const summary = {
+    vcenter: { url: lab.vcenter.url, username: lab.vcenter.username, password: lab.vcenter.password, caFile: lab.vcenter.caFile },
+    kms: { providerId: lab.kms.providerId, nodes: lab.kms.nodes, caFile: lab.kms.caFile, clientCertFile: lab.kms.client.certFile, clientKeyFile: lab.kms.client.keyFile },
+    labFile: lab.files.labFile,
+    estate: { hosts: lab.vcenterServer.estate.hosts.length, vms: lab.vcenterServer.estate.vms.length, clusters: lab.vcenterServer.estate.clusters.length },
+  };
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify(summary)}\n`);
+  } else {
+    const lines = [
+      'Keywatch lab is running (lab-only credentials below).',
+      `  vCenter      ${summary.vcenter.url}`,
+      `  user         ${summary.vcenter.username}`,
+      `  password     ${summary.vcenter.password}`,
+      `  vCenter CA   ${summary.vcenter.caFile}`,
+      `  estate       ${summary.estate.clusters} clusters, ${summary.estate.hosts} hosts, ${summary.estate.vms} VMs`,
+      `  KMS provider ${summary.kms.providerId}: ${summary.kms.nodes.map((n) => `${n.id}=${n.host}:${n.port}`).join('  ')}`,
+      `  KMS CA       ${summary.kms.caFile}`,
+      `  KMS client   ${summary.kms.clientCertFile} / ${summary.kms.clientKeyFile}`,
+      `  faults       npx tsx lab/faults-cli.ts --lab ${summary.labFile} state --no-vms`,
+      lab.persistent ? `  data dir     ${lab.files.dir}` : '  data dir     (temporary; pass --data-dir .data/lab to keep it)',
+      'Ctrl-C stops the lab.',
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  }
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`\n${signal}: stopping the lab...\n`);
+    lab
+      .stop()
+      .then(() => process.exit(0))
+      .catch((error: unknown) => {
+        process.stderr.write(`lab: stop failed: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.exit(1);
+      });
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`lab: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(2);
+  });
+}

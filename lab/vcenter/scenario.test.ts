@@ -1,0 +1,145 @@
+/**
+ * The seeds' story end to end, over the real protocols: the lab KMS cluster speaks KMIP over
+ * mutual TLS, the lab vCenter speaks HTTPS JSON, and Keywatch's own vSphere client reads it.
+ * KMS port changed → running hosts fine → reboot one host → its disk groups unmounted, keys not
+ * loaded, crypto state not safe, encrypted VMs locked → port restored + remount → mounted again.
+ */
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { VsphereClient } from '@/lib/vsphere';
+import { startKmsCluster, type LabKmsCluster } from '../kms/cluster';
+import { startLabVcenter, type LabVcenter } from './server';
+
+const fast = { rebootDownMs: 100, maintenanceMs: 50, rekeyPerDiskMs: 20, vmPowerMs: 10 };
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function postFault(lab: LabVcenter, body: unknown): Promise<string> {
+  const { Agent, fetch } = await import('undici');
+  const dispatcher = new Agent({ connect: { ca: lab.caPem } });
+  try {
+    const res = await fetch(`${lab.url}/lab/faults`, {
+      method: 'POST',
+      dispatcher,
+      headers: { authorization: `Basic ${Buffer.from(`${lab.username}:${lab.password}`).toString('base64')}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const json = z.object({ applied: z.string() }).or(z.object({ error: z.string() })).parse(await res.json());
+    if (!res.ok || 'error' in json) throw new Error(`fault ${JSON.stringify(body)} refused: ${'error' in json ? json.error : res.status}`);
+    return json.applied;
+  } finally {
+    await dispatcher.close();
+  }
+}
+
+describe('seed scenario over real KMIP and HTTPS', () => {
+  let kms: LabKmsCluster;
+  let lab: LabVcenter;
+  let client: VsphereClient;
+  let target: string;
+  let lockedCandidates: string[];
+
+  beforeAll(async () => {
+    kms = await startKmsCluster({ nodeCount: 3, host: '127.0.0.1' });
+    lab = await startLabVcenter({
+      estate: { seed: 4, clusters: 2, hostsPerCluster: 3, vmsPerHost: 4, encryptedVmRatio: 1, poweredOffVmRatio: 0 },
+      kms,
+      timings: fast,
+      reachability: { timeoutMs: 1000, cacheMs: 500 },
+    });
+    client = new VsphereClient({ baseUrl: lab.url, username: lab.username, password: lab.password, caPem: lab.caPem, timeoutMs: 15_000 });
+    await client.connect();
+    // A host of the KMS-encrypted vSAN cluster with VMs encrypted by the lab KMS registered on it.
+    const cluster = lab.estate.clusters.find((c) => c.encryption === 'standard')!;
+    target = cluster.hostIds.find((h) => [...lab.model.host(h).vmIds].some((v) => lab.model.vm(v).configKey?.providerId === 'lab-kms'))!;
+    lockedCandidates = [...lab.model.host(target).vmIds].filter((v) => lab.model.vm(v).configKey?.providerId === 'lab-kms');
+  });
+
+  afterAll(async () => {
+    await client?.close();
+    await lab?.stop();
+    await kms?.stop();
+  });
+
+  it('the keys vCenter references were created on the KMS and hosts start healthy', async () => {
+    const estate = await client.readEstate();
+    const host = estate.hosts.find((h) => h.id === target)!;
+    expect(host.connectionState).toBe('connected');
+    expect(host.cryptoState).toBe('safe');
+    expect(host.diskGroups!.every((g) => g.mounted && g.keysLoaded === true)).toBe(true);
+    expect(host.providers!.find((p) => p.providerId === 'lab-kms')?.health).toBe('OK');
+    const kek = lab.estate.keys.find((k) => k.purpose === 'vsan-kek' && k.providerId === 'lab-kms')!;
+    const [status] = await client.queryCryptoKeyStatus([{ keyId: kek.keyId, providerId: 'lab-kms' }]);
+    expect(status?.keyAvailable).toBe(true);
+  });
+
+  it('KMS port changed: running hosts are fine, but every host reports the provider as ERROR', async () => {
+    for (const node of kms.nodes.map((n) => n.id)) {
+      await postFault(lab, { type: 'kms-node-port', node, port: await freePort() });
+    }
+    const estate = await client.readEstate();
+    for (const host of estate.hosts.filter((h) => h.clusterId === lab.model.clusterOfHost(target).id)) {
+      expect(host.connectionState).toBe('connected');
+      expect(host.cryptoState).toBe('safe');
+      expect(host.diskGroups!.every((g) => g.mounted && g.keysLoaded === true)).toBe(true);
+      expect(host.providers!.find((p) => p.providerId === 'lab-kms')?.health).toBe('ERROR');
+    }
+    expect(estate.vms.filter((v) => lockedCandidates.includes(v.id)).every((v) => v.cryptoState === 'unlocked')).toBe(true);
+  });
+
+  it('rebooting one host now: disk groups unmounted, keys not loaded, crypto not safe, encrypted VMs locked', async () => {
+    await client.waitForTask(await client.rebootHost(target, true), { pollIntervalMs: 25 });
+    await expect
+      .poll(async () => (await client.listHosts({ hosts: [target] }))[0]?.connection_state, { timeout: 15_000, interval: 50 })
+      .toBe('CONNECTED');
+    await expect.poll(() => lab.model.host(target).phase, { timeout: 15_000, interval: 50 }).toBe('up');
+    const estate = await client.readEstate();
+    const host = estate.hosts.find((h) => h.id === target)!;
+    expect(host.diskGroups!.length).toBeGreaterThan(0);
+    expect(host.diskGroups!.every((g) => !g.mounted && g.keysLoaded === false)).toBe(true);
+    expect(host.cryptoState).not.toBe('safe');
+    const vms = estate.vms.filter((v) => lockedCandidates.includes(v.id));
+    expect(vms.length).toBeGreaterThan(0);
+    expect(vms.every((v) => v.cryptoState === 'locked')).toBe(true);
+    // The other hosts of the cluster keep running on the keys they hold.
+    const others = estate.hosts.filter((h) => h.clusterId === host.clusterId && h.id !== target);
+    expect(others.every((h) => h.diskGroups!.every((g) => g.mounted))).toBe(true);
+    expect(lab.model.host(target).lastKeyError).toMatch(/No KMS node of lab-kms answered/);
+  });
+
+  it('port restored + remount: mounted again, keys loaded, safe, VMs unlocked', async () => {
+    for (const node of kms.nodes.map((n) => n.id)) await postFault(lab, { type: 'kms-node-port', node });
+    expect(await postFault(lab, { type: 'remount', host: target })).toMatch(/mounted/);
+    const estate = await client.readEstate();
+    const host = estate.hosts.find((h) => h.id === target)!;
+    expect(host.diskGroups!.every((g) => g.mounted && g.keysLoaded === true)).toBe(true);
+    expect(host.cryptoState).toBe('safe');
+    expect(host.providers!.find((p) => p.providerId === 'lab-kms')?.health).toBe('OK');
+    expect(estate.vms.filter((v) => lockedCandidates.includes(v.id)).every((v) => v.cryptoState === 'unlocked')).toBe(true);
+  });
+
+  it('a host boots through failover when one node is down and another lost the key', async () => {
+    const [first, second] = kms.nodes.map((n) => n.id) as [string, string];
+    const kek = lab.estate.keys.find((k) => k.purpose === 'vsan-kek' && k.providerId === 'lab-kms')!;
+    await postFault(lab, { type: 'kms-node-down', node: first });
+    await postFault(lab, { type: 'kms-delete-key', node: second, keyId: kek.keyId });
+    const summary = (await client.listHostKeyProviders(target)).find((p) => p.provider === 'lab-kms');
+    expect(summary?.health).toBe('WARNING');
+    await postFault(lab, { type: 'host-reboot', host: target, wait: true });
+    const host = (await client.readEstate()).hosts.find((h) => h.id === target)!;
+    expect(host.diskGroups!.every((g) => g.mounted && g.keysLoaded === true)).toBe(true);
+    const [status] = await client.queryCryptoKeyStatus([{ keyId: kek.keyId, providerId: 'lab-kms' }]);
+    expect(status?.keyAvailable).toBe(true);
+    await postFault(lab, { type: 'kms-node-down', node: first, down: false });
+  });
+});
