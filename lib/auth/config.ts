@@ -1,0 +1,97 @@
+import { z } from 'zod';
+
+/**
+ * Settings owned by lib/auth (KEYWATCH_ADMIN*, KEYWATCH_BOOTSTRAP*, KEYWATCH_OIDC*,
+ * KEYWATCH_SESSION*, KEYWATCH_DEMO*), parsed here and nowhere else.
+ */
+const ROLE_NAMES = ['viewer', 'oncall', 'manager', 'admin'] as const;
+
+const roleMap = z
+  .string()
+  .transform((text, ctx) => {
+    const map: Array<{ role: (typeof ROLE_NAMES)[number]; group: string }> = [];
+    for (const entry of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+      const [role, group] = entry.split('=').map((s) => s.trim());
+      if (!role || !group || !(ROLE_NAMES as readonly string[]).includes(role)) {
+        ctx.addIssue({ code: 'custom', message: 'must look like admin=group-a,oncall=group-b (roles: viewer, oncall, manager, admin)' });
+        return z.NEVER;
+      }
+      map.push({ role: role as (typeof ROLE_NAMES)[number], group });
+    }
+    return map;
+  });
+
+const authEnvSchema = z.object({
+  KEYWATCH_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(1024).optional(),
+  KEYWATCH_BOOTSTRAP_TOKEN: z
+    .string()
+    .regex(/^kw_[A-Za-z0-9_-]{32,200}$/, 'must be kw_ followed by at least 32 letters, digits, _ or -')
+    .optional(),
+  KEYWATCH_SESSION_TTL_HOURS: z.coerce.number().min(0.05).max(24 * 30).default(12),
+  KEYWATCH_SESSION_SECURE: z.enum(['auto', 'always', 'never'], { error: 'must be auto, always or never' }).default('auto'),
+  KEYWATCH_DEMO: z.enum(['auto', 'on', 'off'], { error: 'must be auto, on or off' }).default('auto'),
+  KEYWATCH_OIDC_ISSUER: z.url().optional(),
+  KEYWATCH_OIDC_CLIENT_ID: z.string().min(1).optional(),
+  KEYWATCH_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  KEYWATCH_OIDC_SCOPES: z.string().min(1).default('openid profile email'),
+  KEYWATCH_OIDC_GROUPS_CLAIM: z.string().min(1).default('groups'),
+  KEYWATCH_OIDC_ROLE_MAP: roleMap.optional(),
+  KEYWATCH_OIDC_DEFAULT_ROLE: z.enum([...ROLE_NAMES, 'none']).default('viewer'),
+  KEYWATCH_OIDC_LABEL: z.string().min(1).max(60).default('Single sign-on'),
+  /** Lab mode (set by `npm start` when the lab runs) turns on the demo login in auto mode. */
+  KEYWATCH_LAB_CONFIG: z.string().optional(),
+  KEYWATCH_TARGETS_FILE: z.string().min(1).optional(),
+  PORT: z.coerce.number().int().default(3000),
+  HOSTNAME: z.string().default('127.0.0.1'),
+});
+
+export type AuthConfig = ReturnType<typeof parseAuthConfig>;
+
+export class AuthConfigError extends Error {
+  override name = 'AuthConfigError';
+}
+
+export function parseAuthConfig(source: Record<string, string | undefined> = process.env) {
+  const picked = Object.fromEntries(Object.keys(authEnvSchema.shape).map((k) => [k, source[k] === '' ? undefined : source[k]]));
+  const parsed = authEnvSchema.safeParse(picked);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new AuthConfigError(`${String(issue.path[0])} ${issue.message}.`);
+  }
+  const env = parsed.data;
+  const oidcParts = [env.KEYWATCH_OIDC_ISSUER, env.KEYWATCH_OIDC_CLIENT_ID];
+  if (oidcParts.some(Boolean) && !oidcParts.every(Boolean)) {
+    throw new AuthConfigError('OIDC sign-in needs both KEYWATCH_OIDC_ISSUER and KEYWATCH_OIDC_CLIENT_ID.');
+  }
+  const demo = env.KEYWATCH_DEMO === 'on' || (env.KEYWATCH_DEMO === 'auto' && Boolean(env.KEYWATCH_LAB_CONFIG));
+  return {
+    adminPassword: env.KEYWATCH_ADMIN_PASSWORD,
+    bootstrapToken: env.KEYWATCH_BOOTSTRAP_TOKEN,
+    sessionTtlMs: env.KEYWATCH_SESSION_TTL_HOURS * 3600_000,
+    sessionSecure: env.KEYWATCH_SESSION_SECURE,
+    demo,
+    labConfig: env.KEYWATCH_LAB_CONFIG,
+    targetsFile: env.KEYWATCH_TARGETS_FILE,
+    publicBaseUrl: `http://${env.HOSTNAME}:${env.PORT}`,
+    oidc:
+      env.KEYWATCH_OIDC_ISSUER && env.KEYWATCH_OIDC_CLIENT_ID
+        ? {
+            issuer: env.KEYWATCH_OIDC_ISSUER,
+            clientId: env.KEYWATCH_OIDC_CLIENT_ID,
+            clientSecret: env.KEYWATCH_OIDC_CLIENT_SECRET,
+            scopes: env.KEYWATCH_OIDC_SCOPES,
+            groupsClaim: env.KEYWATCH_OIDC_GROUPS_CLAIM,
+            roleMap: env.KEYWATCH_OIDC_ROLE_MAP ?? [],
+            defaultRole: env.KEYWATCH_OIDC_DEFAULT_ROLE,
+            label: env.KEYWATCH_OIDC_LABEL,
+          }
+        : undefined,
+  };
+}
+
+let cached: AuthConfig | undefined;
+
+export function getAuthConfig(): AuthConfig {
+  cached ??= parseAuthConfig();
+  return cached;
+}

@@ -1,0 +1,115 @@
+import type { Permission, Policy } from './policy';
+
+/**
+ * THE registry: every route under app/api and every server action declares its policy here,
+ * and nowhere else. `withPolicy` looks the request up in this table; a route missing from it
+ * answers 500 (fail closed) and fails lib/auth/route-matrix.test.ts.
+ * Patterns use the app router's folder syntax, so a route file maps to its entry literally.
+ * Routes of later issues are declared ahead of time so they inherit enforcement.
+ */
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface RoutePolicy {
+  pattern: string;
+  methods: Partial<Record<HttpMethod, Policy>>;
+}
+
+const PUBLIC: Policy = { public: true };
+const need = (permission: Permission): Policy => ({ permission });
+
+export const ROUTE_POLICIES: readonly RoutePolicy[] = [
+  // Public: liveness and the sign-in flow itself.
+  { pattern: '/api/health', methods: { GET: PUBLIC } },
+  { pattern: '/api/auth/login', methods: { POST: PUBLIC } },
+  { pattern: '/api/auth/logout', methods: { POST: PUBLIC } },
+  { pattern: '/api/auth/session', methods: { GET: PUBLIC } },
+  { pattern: '/api/auth/setup', methods: { POST: PUBLIC } },
+  { pattern: '/api/auth/demo', methods: { POST: PUBLIC } },
+  { pattern: '/api/auth/oidc/login', methods: { GET: PUBLIC } },
+  { pattern: '/api/auth/oidc/callback', methods: { GET: PUBLIC } },
+
+  // Administration (this issue).
+  { pattern: '/api/v1/users', methods: { GET: need('admin'), POST: need('admin') } },
+  { pattern: '/api/v1/users/[id]', methods: { PATCH: need('admin'), DELETE: need('admin') } },
+  { pattern: '/api/v1/tokens', methods: { GET: need('admin'), POST: need('admin') } },
+  { pattern: '/api/v1/tokens/[id]', methods: { DELETE: need('admin') } },
+  { pattern: '/api/v1/targets/vcenters', methods: { GET: need('admin'), POST: need('admin') } },
+  { pattern: '/api/v1/targets/vcenters/[id]', methods: { GET: need('admin'), PATCH: need('admin'), DELETE: need('admin') } },
+  { pattern: '/api/v1/targets/vcenters/[id]/test', methods: { POST: need('admin') } },
+  { pattern: '/api/v1/targets/kms-providers', methods: { GET: need('admin'), POST: need('admin') } },
+  { pattern: '/api/v1/targets/kms-providers/[id]', methods: { GET: need('admin'), PATCH: need('admin'), DELETE: need('admin') } },
+  { pattern: '/api/v1/targets/kms-providers/[id]/test', methods: { POST: need('admin') } },
+  { pattern: '/api/v1/targets/kms-providers/[id]/csr', methods: { POST: need('admin') } },
+  { pattern: '/api/v1/audit', methods: { GET: need('audit.read') } },
+
+  // Later issues: hosts, readiness gate, actions.
+  { pattern: '/api/v1/hosts', methods: { GET: need('read') } },
+  { pattern: '/api/v1/hosts/[id]', methods: { GET: need('read') } },
+  { pattern: '/api/v1/hosts/[id]/readiness', methods: { GET: need('gate') } },
+  { pattern: '/api/v1/hosts/[id]/actions', methods: { POST: need('actions') } },
+  { pattern: '/api/v1/hosts/[id]/overrides', methods: { GET: need('read'), POST: need('actions') } },
+  { pattern: '/api/v1/overrides', methods: { GET: need('read'), POST: need('actions') } },
+  { pattern: '/api/v1/overrides/[id]', methods: { DELETE: need('actions') } },
+  { pattern: '/api/v1/clusters', methods: { GET: need('read') } },
+  { pattern: '/api/v1/clusters/[id]', methods: { GET: need('read') } },
+  { pattern: '/api/v1/clusters/[id]/rolling-plan', methods: { GET: need('gate') } },
+  { pattern: '/api/v1/vms', methods: { GET: need('read') } },
+  { pattern: '/api/v1/overview', methods: { GET: need('read') } },
+  // Alerts.
+  { pattern: '/api/v1/alerts', methods: { GET: need('read') } },
+  { pattern: '/api/v1/alerts/[id]', methods: { GET: need('read') } },
+  { pattern: '/api/v1/alerts/[id]/ack', methods: { POST: need('alerts.ack') } },
+  // Key providers (observed state, not targets).
+  { pattern: '/api/v1/key-providers', methods: { GET: need('read') } },
+  { pattern: '/api/v1/key-providers/[id]', methods: { GET: need('read') } },
+  // Migration campaigns.
+  { pattern: '/api/v1/migrations', methods: { GET: need('campaigns.read'), POST: need('campaigns.write') } },
+  { pattern: '/api/v1/migrations/[id]', methods: { GET: need('campaigns.read'), PATCH: need('campaigns.write'), DELETE: need('campaigns.write') } },
+  { pattern: '/api/v1/migrations/[id]/export', methods: { GET: need('campaigns.read') } },
+  { pattern: '/api/v1/migrations/[id]/steps', methods: { GET: need('campaigns.read'), POST: need('campaigns.write') } },
+  { pattern: '/api/v1/migrations/[id]/[action]', methods: { POST: need('campaigns.write') } },
+  // Prometheus scraping.
+  { pattern: '/api/metrics', methods: { GET: need('read') } },
+  { pattern: '/api/v1/metrics', methods: { GET: need('read') } },
+];
+
+/**
+ * Server actions ('use server' exports), keyed "<file relative to repo>#<export>". Keywatch's
+ * UI calls the REST routes instead, so this is empty today; the matrix test fails for any
+ * server action not listed here, and `withActionPolicy` enforces the entry.
+ */
+export const SERVER_ACTION_POLICIES: Readonly<Record<string, Policy>> = {};
+
+interface CompiledRoute {
+  entry: RoutePolicy;
+  regex: RegExp;
+  staticSegments: number;
+}
+
+function compile(entry: RoutePolicy): CompiledRoute {
+  const segments = entry.pattern.split('/').filter(Boolean);
+  const parts = segments.map((segment) => {
+    if (/^\[\[\.\.\.[^\]]+\]\]$/.test(segment)) return '(?:/.*)?';
+    if (/^\[\.\.\.[^\]]+\]$/.test(segment)) return '/.+';
+    if (/^\[[^\]]+\]$/.test(segment)) return '/[^/]+';
+    return `/${segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`;
+  });
+  return { entry, regex: new RegExp(`^${parts.join('')}/?$`), staticSegments: segments.filter((s) => !s.startsWith('[')).length };
+}
+
+const COMPILED = ROUTE_POLICIES.map(compile);
+
+/** The policy for a request path + method, the most specific pattern winning; undefined = undeclared. */
+export function findRoutePolicy(pathname: string, method: string): { pattern: string; policy: Policy } | undefined {
+  const verb = (method.toUpperCase() === 'HEAD' ? 'GET' : method.toUpperCase()) as HttpMethod;
+  const matches = COMPILED.filter((c) => c.regex.test(pathname)).sort((a, b) => b.staticSegments - a.staticSegments);
+  const best = matches[0];
+  if (!best) return undefined;
+  const policy = best.entry.methods[verb];
+  return policy ? { pattern: best.entry.pattern, policy } : undefined;
+}
+
+/** The entry for a route file's pattern exactly (used by the matrix test). */
+export function routePolicyForPattern(pattern: string): RoutePolicy | undefined {
+  return ROUTE_POLICIES.find((r) => r.pattern === pattern);
+}

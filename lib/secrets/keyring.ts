@@ -1,0 +1,109 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { decryptSecret, encryptSecret, MASTER_KEY_BYTES, masterKeyFromBytes, SecretError, type MasterKey } from './envelope';
+
+/**
+ * The master keys this process can use: `current` encrypts, every key in `all` decrypts.
+ * Source: KEYWATCH_MASTER_KEY (base64 or hex of 32 bytes; KEYWATCH_MASTER_KEY_PREVIOUS lists
+ * retired keys, comma-separated) or, for the embedded default, <dataDir>/master.key (mode 0600,
+ * one base64 key per line, current first).
+ */
+export interface Keyring {
+  current: MasterKey;
+  all: MasterKey[];
+  source: 'env' | 'file';
+  file?: string;
+}
+
+export const MASTER_KEY_FILE = 'master.key';
+
+export function decodeMasterKey(text: string, what: string): MasterKey {
+  const trimmed = text.trim();
+  let bytes: Buffer;
+  if (/^[0-9a-fA-F]{64}$/.test(trimmed)) bytes = Buffer.from(trimmed, 'hex');
+  else if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(trimmed)) bytes = Buffer.from(trimmed, 'base64');
+  else throw new SecretError(`${what} must be 32 random bytes written as base64 or 64 hex digits.`);
+  if (bytes.length !== MASTER_KEY_BYTES) throw new SecretError(`${what} must be 32 random bytes written as base64 or 64 hex digits.`);
+  return masterKeyFromBytes(bytes);
+}
+
+const secretsEnvSchema = z.object({
+  KEYWATCH_MASTER_KEY: z.string().min(1).optional(),
+  KEYWATCH_MASTER_KEY_PREVIOUS: z.string().min(1).optional(),
+});
+
+export function generateMasterKeyText(): string {
+  return randomBytes(MASTER_KEY_BYTES).toString('base64');
+}
+
+function readKeyFile(file: string): MasterKey[] {
+  const mode = statSync(file).mode & 0o777;
+  if ((mode & 0o077) !== 0) {
+    throw new SecretError(`${file} is readable by other users (mode ${mode.toString(8)}); run chmod 600 on it.`);
+  }
+  const lines = readFileSync(file, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l.length > 0 && !l.startsWith('#'));
+  if (lines.length === 0) throw new SecretError(`${file} holds no master key.`);
+  return lines.map((line, i) => decodeMasterKey(line, `Line ${i + 1} of ${file}`));
+}
+
+/** Writes the key file atomically with mode 0600 (temp file, then rename). */
+export function writeKeyFile(file: string, keys: readonly string[]): void {
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, `# Keywatch master keys: the first line encrypts, every line decrypts. Keep this file secret.\n${keys.join('\n')}\n`, { mode: 0o600 });
+  chmodSync(tmp, 0o600);
+  renameSync(tmp, file);
+}
+
+export function loadKeyring(source: Record<string, string | undefined>, dataDir: string): Keyring {
+  const env = secretsEnvSchema.parse({
+    KEYWATCH_MASTER_KEY: source.KEYWATCH_MASTER_KEY || undefined,
+    KEYWATCH_MASTER_KEY_PREVIOUS: source.KEYWATCH_MASTER_KEY_PREVIOUS || undefined,
+  });
+  if (env.KEYWATCH_MASTER_KEY) {
+    const current = decodeMasterKey(env.KEYWATCH_MASTER_KEY, 'KEYWATCH_MASTER_KEY');
+    const previous = (env.KEYWATCH_MASTER_KEY_PREVIOUS ?? '')
+      .split(',')
+      .filter((s) => s.trim().length > 0)
+      .map((s, i) => decodeMasterKey(s, `KEYWATCH_MASTER_KEY_PREVIOUS entry ${i + 1}`));
+    return { current, all: [current, ...previous], source: 'env' };
+  }
+  const file = path.join(dataDir, MASTER_KEY_FILE);
+  if (!existsSync(file)) {
+    try {
+      // 'wx' so two processes starting together cannot both create (and disagree on) the key.
+      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+      writeFileSync(file, `# Keywatch master keys: the first line encrypts, every line decrypts. Keep this file secret.\n${generateMasterKeyText()}\n`, {
+        mode: 0o600,
+        flag: 'wx',
+      });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+  const all = readKeyFile(file);
+  return { current: all[0]!, all, source: 'file', file };
+}
+
+/** Encrypt / decrypt bound to one keyring; what the rest of the code holds. */
+export class SecretBox {
+  constructor(readonly keyring: Keyring) {}
+
+  seal(plaintext: string, purpose: string): string {
+    return encryptSecret(this.keyring.current, plaintext, purpose);
+  }
+
+  open(envelope: string, purpose: string): string {
+    return decryptSecret(this.keyring.all, envelope, purpose);
+  }
+}
+
+let cachedBox: SecretBox | undefined;
+
+/** The process-wide SecretBox, from the environment (and data dir) of this process. */
+export function getSecretBox(): SecretBox {
+  cachedBox ??= new SecretBox(loadKeyring(process.env, path.resolve(process.env.KEYWATCH_DATA_DIR || '.data')));
+  return cachedBox;
+}

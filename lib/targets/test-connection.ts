@@ -1,0 +1,74 @@
+import type { PrismaClient } from '../db/client';
+import { KmipClient } from '../kmip/client';
+import type { SecretBox } from '../secrets/keyring';
+import { VsphereClient } from '../vsphere/client';
+import { openKmsClientCredentials, openVcenterCredentials } from './store';
+
+/**
+ * "Test connection" with the real clients: a vCenter login on both APIs, a KMIP version
+ * negotiation with every KMS node over mutual TLS. The outcome is stored on the target so the
+ * list shows the last result. Messages come from the clients' typed errors and carry no secrets.
+ */
+export interface ConnectionTestResult {
+  ok: boolean;
+  message: string;
+  details: { endpoint: string; ok: boolean; message: string; ms: number }[];
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export async function testVcenterConnection(prisma: PrismaClient, box: SecretBox, id: string, timeoutMs = 15_000): Promise<ConnectionTestResult> {
+  const creds = await openVcenterCredentials(prisma, box, id);
+  const started = Date.now();
+  let result: ConnectionTestResult;
+  let client: VsphereClient | undefined;
+  try {
+    client = new VsphereClient({ baseUrl: creds.url, username: creds.username, password: creds.password, caPem: creds.caPem ?? undefined, timeoutMs });
+    await client.connect();
+    const release = await client.release();
+    const hosts = await client.listHosts();
+    const message = `Signed in to ${creds.url} (API release ${release}); ${hosts.length} host(s) visible.`;
+    result = { ok: true, message, details: [{ endpoint: creds.url, ok: true, message, ms: Date.now() - started }] };
+  } catch (error) {
+    const message = messageOf(error);
+    result = { ok: false, message, details: [{ endpoint: creds.url, ok: false, message, ms: Date.now() - started }] };
+  } finally {
+    await client?.close().catch(() => undefined);
+  }
+  await prisma.vcenterTarget.update({ where: { id }, data: { lastTestAt: new Date(), lastTestOk: result.ok, lastTestMessage: result.message.slice(0, 1000) } });
+  return result;
+}
+
+export async function testKmsConnection(prisma: PrismaClient, box: SecretBox, id: string): Promise<ConnectionTestResult> {
+  const creds = await openKmsClientCredentials(prisma, box, id);
+  let result: ConnectionTestResult;
+  if (!creds.certPem || !creds.keyPem) {
+    result = { ok: false, message: 'No client certificate yet: upload one (or the certificate signed from the CSR) before testing.', details: [] };
+  } else {
+    const details = await Promise.all(
+      creds.nodes.map(async (node) => {
+        const started = Date.now();
+        const client = new KmipClient({ host: node.host, port: node.port, caPem: creds.caPem, certPem: creds.certPem!, keyPem: creds.keyPem!, poolSize: 1 });
+        const endpoint = `${node.host}:${node.port}`;
+        try {
+          const version = await client.negotiatedVersion();
+          return { endpoint, ok: true, message: `KMIP ${version.major}.${version.minor} over mutual TLS.`, ms: Date.now() - started };
+        } catch (error) {
+          return { endpoint, ok: false, message: messageOf(error), ms: Date.now() - started };
+        } finally {
+          client.close();
+        }
+      }),
+    );
+    const up = details.filter((d) => d.ok).length;
+    result = {
+      ok: up === details.length,
+      message: up === details.length ? `All ${up} node(s) answered KMIP.` : `${up} of ${details.length} node(s) answered KMIP.`,
+      details,
+    };
+  }
+  await prisma.kmsProvider.update({ where: { id }, data: { lastTestAt: new Date(), lastTestOk: result.ok, lastTestMessage: result.message.slice(0, 1000) } });
+  return result;
+}
