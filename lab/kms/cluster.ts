@@ -94,7 +94,13 @@ export async function startKmsCluster(options: StartKmsClusterOptions = {}): Pro
   const ca = options.tls?.ca ?? createCertificateAuthority({ commonName: 'Keywatch Lab KMS CA' });
   const ids = Array.from({ length: nodeCount }, (_, i) => `kms-${i + 1}`);
   const sans = (id: string) => [...new Set([host, 'localhost', '127.0.0.1', '::1', `${id}.lab.keywatch.local`])];
-  const validCertificates = new Map(ids.map((id) => [id, issueCertificate(ca, { commonName: id, kind: 'server', sans: sans(id) })]));
+  // One RSA key for all node certificates: RSA key generation dominates start-up time, and
+  // the lab has nothing to gain from separate keys (each node still has its own certificate).
+  const validCertificates = new Map<string, PemPair>();
+  for (const id of ids) {
+    const sharedKey = validCertificates.values().next().value?.keyPem;
+    validCertificates.set(id, issueCertificate(ca, { commonName: id, kind: 'server', sans: sans(id), ...(sharedKey && { keyPem: sharedKey }) }));
+  }
   const expiredCertificates = new Map<string, PemPair>();
 
   const nodes = new Map<string, LabKmsNode>();
@@ -155,6 +161,7 @@ export async function startKmsCluster(options: StartKmsClusterOptions = {}): Pro
         sans: sans(id),
         notBefore: new Date(Date.now() - 400 * day),
         notAfter: new Date(Date.now() - 2 * day),
+        keyPem: validCertificates.get(id)!.keyPem,
       });
       expiredCertificates.set(id, pair);
     }
@@ -162,7 +169,7 @@ export async function startKmsCluster(options: StartKmsClusterOptions = {}): Pro
   };
 
   const faults: LabKmsFaults = {
-    setNodeDown: (id, down) => nodeById(id).setDown(down),
+    setNodeDown: async (id, down) => nodeById(id).setDown(down),
     setBlackHole: async (id, on) => nodeById(id).setBlackHole(on),
     setSlow: async (id, ms) => nodeById(id).setSlow(ms),
     setExpiredCertificate: async (id, on) => {
@@ -176,9 +183,9 @@ export async function startKmsCluster(options: StartKmsClusterOptions = {}): Pro
       await node.store.flush();
       return removed;
     },
-    setPort: (id, newPort) => {
+    setPort: async (id, newPort) => {
       if (!Number.isInteger(newPort) || newPort < 0 || newPort > 65535) {
-        return Promise.reject(new LabKmsConfigError(`Port ${newPort} is not a TCP port number (0–65535).`));
+        throw new LabKmsConfigError(`Port ${newPort} is not a TCP port number (0–65535).`);
       }
       return nodeById(id).setPort(newPort);
     },
