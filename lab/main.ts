@@ -67,6 +67,7 @@ export interface Lab {
 
 const savedSchema = z.object({
   vcenter: z.object({ username: z.string(), password: z.string() }),
+  ports: z.object({ vcenter: z.number().int(), kms: z.array(z.number().int()) }).optional(),
   vcenterTls: z.object({ certPem: z.string(), keyPem: z.string(), caPem: z.string() }),
   standardKeyIds: z.record(z.string(), z.string()),
   estate: z.unknown(),
@@ -96,12 +97,14 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
   const estateOptions = options.estate ?? {};
   const sameEstate = saved !== null && JSON.stringify(saved.estate) === JSON.stringify(estateOptions);
 
-  const kmsCluster = await startKmsCluster({
-    nodeCount: options.kmsNodeCount ?? 3,
-    host,
-    ...(options.kmsPorts ? { ports: options.kmsPorts } : {}),
-    ...(persistent ? { dataDir: path.join(dir, 'kms') } : {}),
-  });
+  // A persisted lab comes back on the same ports (Keywatch's stored targets stay valid) when they are free.
+  const nodeCount = options.kmsNodeCount ?? 3;
+  const savedKmsPorts = saved?.ports?.kms.length === nodeCount ? saved.ports.kms : undefined;
+  const startKms = (ports: number[] | undefined) =>
+    startKmsCluster({ nodeCount, host, ...(ports ? { ports } : {}), ...(persistent ? { dataDir: path.join(dir, 'kms') } : {}) });
+  const kmsCluster = options.kmsPorts
+    ? await startKms(options.kmsPorts)
+    : await startKms(savedKmsPorts).catch(() => startKms(undefined));
   let vcenterServer: LabVcenter | null = null;
   try {
     const vcenterTls =
@@ -111,17 +114,22 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
         const leaf = issueCertificate(ca, { commonName: host, kind: 'server', sans: [...new Set([host, '127.0.0.1', 'localhost'])] });
         return { certPem: leaf.certPem, keyPem: leaf.keyPem, caPem: ca.certPem };
       })();
-    vcenterServer = await startLabVcenter({
-      estate: { ...estateOptions, kmsNodeCount: options.kmsNodeCount ?? 3 },
-      kms: kmsCluster,
-      host,
-      port: options.vcenterPort ?? 0,
-      username: options.username ?? saved?.vcenter.username,
-      password: options.password ?? saved?.vcenter.password,
-      tls: vcenterTls,
-      ...(options.timings ? { timings: options.timings } : {}),
-      ...(sameEstate ? { existingKeyIds: saved.standardKeyIds } : {}),
-    });
+    const startVcenter = (port: number) =>
+      startLabVcenter({
+        estate: { ...estateOptions, kmsNodeCount: nodeCount },
+        kms: kmsCluster,
+        host,
+        port,
+        username: options.username ?? saved?.vcenter.username,
+        password: options.password ?? saved?.vcenter.password,
+        tls: vcenterTls,
+        ...(options.timings ? { timings: options.timings } : {}),
+        ...(sameEstate ? { existingKeyIds: saved.standardKeyIds } : {}),
+      });
+    vcenterServer =
+      options.vcenterPort !== undefined || saved?.ports === undefined
+        ? await startVcenter(options.vcenterPort ?? 0)
+        : await startVcenter(saved.ports.vcenter).catch(() => startVcenter(0));
     const client = await kmsCluster.issueClientCertificate('keywatch');
     const files: LabFiles = {
       dir,
@@ -163,6 +171,7 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
         savedFile,
         JSON.stringify({
           vcenter: { username: vcenterServer.username, password: vcenterServer.password },
+          ports: { vcenter: vcenterServer.port, kms: kmsCluster.nodes.map((n) => n.port) },
           vcenterTls,
           standardKeyIds: vcenterServer.standardKeyIds,
           estate: estateOptions,
@@ -196,7 +205,7 @@ const positiveInt = z.coerce.number().int().positive();
 const cliSchema = z.object({
   'data-dir': z.string().optional(),
   host: z.string().default('127.0.0.1'),
-  port: z.coerce.number().int().min(0).max(65535).default(0),
+  port: z.coerce.number().int().min(0).max(65535).optional(),
   'kms-ports': z
     .string()
     .transform((v) => v.split(',').map((p) => Number(p.trim())))
@@ -245,7 +254,7 @@ async function main(): Promise<void> {
   const lab = await startLab({
     ...(args['data-dir'] ? { dataDir: args['data-dir'] } : {}),
     host: args.host,
-    vcenterPort: args.port,
+    ...(args.port !== undefined ? { vcenterPort: args.port } : {}),
     ...(args['kms-ports'] ? { kmsPorts: args['kms-ports'] } : {}),
     kmsNodeCount: args['kms-nodes'],
     estate: { seed: args.seed, clusters, hostsPerCluster, vmsPerHost: args['vms-per-host'], kmsSelfHosted: args['kms-self-hosted'] },

@@ -1,0 +1,76 @@
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { KmipClient } from '@/lib/kmip/client';
+import { VsphereClient } from '@/lib/vsphere';
+import { parseLabArgs, startLab } from './main';
+
+describe('parseLabArgs', () => {
+  it('parses sizes, flags and inline values', () => {
+    const args = parseLabArgs(['--hosts', '10', '--seed=5', '--kms-self-hosted', '--data-dir', '.data/lab']);
+    expect(args).toMatchObject({ hosts: 10, seed: 5, 'kms-self-hosted': true, 'data-dir': '.data/lab', 'hosts-per-cluster': 4 });
+  });
+
+  it('rejects unknown options and bad values with one sentence', () => {
+    expect(() => parseLabArgs(['--nope', '1'])).toThrow('Unknown option --nope.');
+    expect(() => parseLabArgs(['--hosts', 'many'])).toThrow(/--hosts/);
+    expect(() => parseLabArgs(['--port'])).toThrow('--port needs a value.');
+  });
+});
+
+describe('startLab', () => {
+  const dirs: string[] = [];
+  afterAll(async () => {
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('starts KMS + vCenter, writes usable cert files, and comes back the same from its data dir', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'keywatch-lab-test-'));
+    dirs.push(dir);
+    const estate = { seed: 3, clusters: 1, hostsPerCluster: 2, vmsPerHost: 2 };
+    const first = await startLab({ dataDir: dir, estate });
+    let firstPort: number;
+    let firstPassword: string;
+    let kek: string;
+    try {
+      expect((await stat(first.files.kmsClientKeyFile)).mode & 0o777).toBe(0o600);
+      const client = new VsphereClient({ baseUrl: first.vcenter.url, username: first.vcenter.username, password: first.vcenter.password, caPem: await readFile(first.vcenter.caFile, 'utf8') });
+      expect(await client.listHosts()).toHaveLength(2);
+      await client.close();
+      // Keywatch's KMS client files work against the lab KMS over real KMIP.
+      kek = first.vcenterServer.estate.keys.find((k) => k.purpose === 'vsan-kek')!.keyId;
+      const node = first.kms.nodes[0]!;
+      const kmip = new KmipClient({
+        host: node.host,
+        port: node.port,
+        caPem: await readFile(first.kms.caFile, 'utf8'),
+        certPem: await readFile(first.kms.client.certFile, 'utf8'),
+        keyPem: await readFile(first.kms.client.keyFile, 'utf8'),
+      });
+      const [attrs] = await kmip.getAttributes([kek]);
+      kmip.close();
+      expect(attrs?.ok).toBe(true);
+      firstPort = first.vcenterServer.port;
+      firstPassword = first.vcenter.password;
+    } finally {
+      await first.stop();
+    }
+    const second = await startLab({ dataDir: dir, estate });
+    try {
+      expect(second.vcenter.password).toBe(firstPassword);
+      expect(second.vcenterServer.port).toBe(firstPort);
+      expect(second.vcenterServer.estate.keys.find((k) => k.purpose === 'vsan-kek')!.keyId).toBe(kek);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('cleans its temporary directory when started without a data dir', async () => {
+    const lab = await startLab({ estate: { clusters: 1, hostsPerCluster: 1, vmsPerHost: 1 } });
+    const dir = lab.files.dir;
+    expect((await stat(lab.files.labFile)).isFile()).toBe(true);
+    await lab.stop();
+    await expect(stat(dir)).rejects.toThrow();
+  });
+});
