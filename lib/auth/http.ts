@@ -91,3 +91,17 @@ export function clientIp(request: Request): string {
   if (forwarded) return forwarded.split(',')[0]!.trim() || 'unknown';
   return request.headers.get('x-real-ip') ?? 'local';
 }
+
+const DOMAIN_STATUS: Record<string, number> = { 'not-found': 404, conflict: 409, managed: 409, 'last-admin': 409, invalid: 400 };
+
+/**
+ * Domain modules throw errors with a `code` (TargetError, UserError...); this maps them to HTTP
+ * so each route does not repeat the table. `field` becomes a field error.
+ */
+export function domainErrorToHttp(error: unknown): HttpError | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const { code, field } = error as Error & { code?: unknown; field?: unknown };
+  if (typeof code !== 'string' || !(code in DOMAIN_STATUS) || !/(Target|User)Error$/.test(error.name)) return undefined;
+  const extra = typeof field === 'string' ? { fieldErrors: { [field]: [error.message] } } : {};
+  return new HttpError(DOMAIN_STATUS[code]!, error.message, extra);
+}

@@ -3,7 +3,7 @@ import { getPrisma } from '../db/client';
 import { authenticate, type Authentication } from './authenticate';
 import { ensureAuthBootstrapped } from './bootstrap-once';
 import { assertCsrf, isMutation } from './csrf';
-import { errorResponse, HttpError, jsonResponse } from './http';
+import { domainErrorToHttp, errorResponse, HttpError, jsonResponse } from './http';
 import { isAllowed, type Policy } from './policy';
 import { findRoutePolicy, SERVER_ACTION_POLICIES } from './route-policy';
 
@@ -64,6 +64,8 @@ export function withPolicy(handler: PolicyHandler): (request: Request, context: 
       return await handler(request, context, { prisma, auth, policy: declared.policy, actor: actorOf(auth) });
     } catch (error) {
       if (error instanceof HttpError) return errorResponse(error);
+      const domain = domainErrorToHttp(error);
+      if (domain) return errorResponse(domain);
       console.error(`${request.method} ${new URL(request.url).pathname} failed: ${error instanceof Error ? error.message : String(error)}`);
       return jsonResponse({ error: 'Internal error; see the server log.' }, { status: 500 });
     }

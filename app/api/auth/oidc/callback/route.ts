@@ -1,0 +1,32 @@
+import { recordAudit } from '@/lib/audit/record';
+import { getAuthConfig } from '@/lib/auth/config';
+import { isHttps, readCookie, serializeCookie } from '@/lib/auth/cookies';
+import { clientIp, HttpError } from '@/lib/auth/http';
+import { finishOidcLogin, OIDC_COOKIE } from '@/lib/auth/oidc';
+import { createSession, sessionCookies } from '@/lib/auth/sessions';
+import { withPolicy } from '@/lib/auth/with-policy';
+
+export const dynamic = 'force-dynamic';
+
+export const GET = withPolicy(async (request, _context, { prisma }) => {
+  const config = getAuthConfig();
+  if (!config.oidc) throw new HttpError(404, 'Single sign-on is not configured (KEYWATCH_OIDC_ISSUER).');
+  const ip = clientIp(request);
+  const url = new URL(request.url);
+  let signedIn;
+  try {
+    signedIn = await finishOidcLogin(prisma, config.oidc, url, readCookie(request, OIDC_COOKIE));
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    await recordAudit(prisma, { actor: { type: 'anonymous' }, action: 'auth.login', outcome: 'failure', ip, details: { method: 'oidc', reason } });
+    const back = new URL('/login', url.origin);
+    back.searchParams.set('error', reason.slice(0, 200));
+    return new Response(null, { status: 302, headers: { location: back.pathname + back.search } });
+  }
+  const session = await createSession(prisma, signedIn.userId, { ttlMs: config.sessionTtlMs, ip, userAgent: request.headers.get('user-agent') });
+  await recordAudit(prisma, { actor: { type: 'user', id: signedIn.userId, name: signedIn.username }, action: 'auth.login', outcome: 'success', ip, details: { method: 'oidc' } });
+  const response = new Response(null, { status: 302, headers: { location: signedIn.returnTo, 'cache-control': 'no-store' } });
+  for (const cookie of sessionCookies(request, session, config.sessionSecure)) response.headers.append('set-cookie', cookie);
+  response.headers.append('set-cookie', serializeCookie(OIDC_COOKIE, '', { httpOnly: true, secure: isHttps(request), sameSite: 'Lax', maxAgeSeconds: 0 }));
+  return response;
+});

@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { recordAudit } from '@/lib/audit/record';
+import { clientIp, jsonResponse, readJsonBody, readParams } from '@/lib/auth/http';
+import { withPolicy } from '@/lib/auth/with-policy';
+import { getSecretBox } from '@/lib/secrets/keyring';
+import { kmsProviderUpdateSchema } from '@/lib/targets/schemas';
+import { deleteKmsProvider, getKmsProvider, updateKmsProvider } from '@/lib/targets/store';
+
+export const dynamic = 'force-dynamic';
+
+const params = z.object({ id: z.string().min(1).max(100) });
+
+export const GET = withPolicy(async (_request, context, { prisma }) => {
+  const { id } = await readParams(context, params);
+  return jsonResponse({ kmsProvider: await getKmsProvider(prisma, id) });
+});
+
+export const PATCH = withPolicy(async (request, context, { prisma, actor }) => {
+  const { id } = await readParams(context, params);
+  const input = await readJsonBody(request, kmsProviderUpdateSchema, 256 * 1024);
+  const provider = await updateKmsProvider(prisma, getSecretBox(), id, input);
+  const changed = Object.keys(input).map((k) => (k === 'clientKeyPem' ? 'clientKey (replaced)' : k));
+  await recordAudit(prisma, { actor, action: 'target.kms.update', outcome: 'success', target: { type: 'kms-provider', id }, ip: clientIp(request), details: { name: provider.name, changed } });
+  return jsonResponse({ kmsProvider: provider });
+});
+
+export const DELETE = withPolicy(async (request, context, { prisma, actor }) => {
+  const { id } = await readParams(context, params);
+  const { name } = await deleteKmsProvider(prisma, id);
+  await recordAudit(prisma, { actor, action: 'target.kms.delete', outcome: 'success', target: { type: 'kms-provider', id }, ip: clientIp(request), details: { name } });
+  return jsonResponse({ deleted: true });
+});
