@@ -113,28 +113,46 @@ function bigIntegerByteLength(value: bigint): number {
   }
 }
 
-function valueLength(item: TtlvItem): number {
+/**
+ * Value lengths of every item in the tree, in pre-order, computed once: the writer then walks
+ * the tree in the same order. (Recomputing per structure made encoding quadratic in depth.)
+ */
+function measure(item: TtlvItem, lengths: number[]): number {
+  const slot = lengths.length;
+  lengths.push(0);
+  let length: number;
   switch (item.type) {
-    case 'Structure': {
-      let total = 0;
-      for (const child of item.value) total += TTLV_HEADER_BYTES + padTo8(valueLength(child));
-      return total;
-    }
+    case 'Structure':
+      length = 0;
+      for (const child of item.value) length += TTLV_HEADER_BYTES + padTo8(measure(child, lengths));
+      break;
     case 'Integer':
     case 'Enumeration':
     case 'Interval':
-      return 4;
+      length = 4;
+      break;
     case 'LongInteger':
     case 'Boolean':
     case 'DateTime':
-      return 8;
+      length = 8;
+      break;
     case 'BigInteger':
-      return bigIntegerByteLength(item.value);
+      length = bigIntegerByteLength(item.value);
+      break;
     case 'TextString':
-      return Buffer.byteLength(item.value, 'utf8');
+      length = Buffer.byteLength(item.value, 'utf8');
+      break;
     case 'ByteString':
-      return item.value.byteLength;
+      length = item.value.byteLength;
+      break;
   }
+  lengths[slot] = length;
+  return length;
+}
+
+interface WriteCursor {
+  lengths: number[];
+  next: number;
 }
 
 function checkTag(tag: number): void {
@@ -143,16 +161,18 @@ function checkTag(tag: number): void {
   }
 }
 
-function writeItem(buf: Buffer, offset: number, item: TtlvItem): number {
+function writeItem(buf: Buffer, offset: number, item: TtlvItem, cursor: WriteCursor): number {
   checkTag(item.tag);
-  const length = valueLength(item);
-  buf.writeUIntBE(item.tag, offset, 3);
-  buf.writeUInt8(ItemType[item.type], offset + 3);
+  const length = cursor.lengths[cursor.next++] as number;
+  buf[offset] = item.tag >>> 16;
+  buf[offset + 1] = (item.tag >>> 8) & 0xff;
+  buf[offset + 2] = item.tag & 0xff;
+  buf[offset + 3] = ItemType[item.type];
   buf.writeUInt32BE(length, offset + 4);
   let at = offset + TTLV_HEADER_BYTES;
   switch (item.type) {
     case 'Structure':
-      for (const child of item.value) at = writeItem(buf, at, child);
+      for (const child of item.value) at = writeItem(buf, at, child, cursor);
       return at;
     case 'Integer':
       if (!Number.isInteger(item.value) || item.value < -0x80000000 || item.value > 0x7fffffff) {
@@ -202,9 +222,10 @@ function writeItem(buf: Buffer, offset: number, item: TtlvItem): number {
 
 /** Encodes one item (normally a Request or Response Message structure) to bytes. */
 export function encodeTtlv(item: TtlvItem): Buffer {
-  const total = TTLV_HEADER_BYTES + padTo8(valueLength(item));
+  const lengths: number[] = [];
+  const total = TTLV_HEADER_BYTES + padTo8(measure(item, lengths));
   const buf = Buffer.allocUnsafe(total);
-  const end = writeItem(buf, 0, item);
+  const end = writeItem(buf, 0, item, { lengths, next: 0 });
   if (end !== total) throw new TtlvEncodeError(`internal size mismatch: wrote ${end} of ${total} bytes`);
   return buf;
 }
@@ -339,10 +360,23 @@ function decodeItem(ctx: DecodeContext, offset: number, limit: number, depth: nu
     }
     case 'TextString': {
       let value: string;
-      try {
-        value = utf8.decode(bytes.subarray(valueStart, valueEnd));
-      } catch {
-        throw new TtlvDecodeError('invalid-utf8', `Text String ${tagName(tag)} is not valid UTF-8`, valueStart);
+      // Short strings only: fromCharCode.apply spreads its argument onto the stack.
+      let ascii = length <= 4096;
+      for (let i = valueStart; ascii && i < valueEnd; i++) {
+        if ((bytes[i] as number) > 0x7f) {
+          ascii = false;
+          break;
+        }
+      }
+      if (ascii) {
+        // Identifiers and attribute names are ASCII; this path skips the validating decoder.
+        value = String.fromCharCode.apply(null, bytes.subarray(valueStart, valueEnd) as unknown as number[]);
+      } else {
+        try {
+          value = utf8.decode(bytes.subarray(valueStart, valueEnd));
+        } catch {
+          throw new TtlvDecodeError('invalid-utf8', `Text String ${tagName(tag)} is not valid UTF-8`, valueStart);
+        }
       }
       return [{ tag, type, value }, next];
     }
