@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   if (databaseUrl) {
     await assertDatabaseReachable(databaseUrl);
   } else {
-    const db = startChild('db', ...tsxArgs(path.join(ROOT, 'lib/db/embedded-main.ts')), { env: childEnv });
+    const db = startChild('db', ...tsxArgs(path.join(ROOT, 'lib/db/embedded-main.ts')), { env: childEnv, quietStderr: true });
     children.push(db);
     const ready = await db.waitForLine(/^READY /, 120_000);
     databaseUrl = ready.slice('READY '.length).trim();

@@ -19,7 +19,7 @@ export function startChild(
   name: string,
   command: string,
   args: string[],
-  options: { env: NodeJS.ProcessEnv; ignoreInterrupt?: boolean },
+  options: { env: NodeJS.ProcessEnv; quietStderr?: boolean },
 ): ManagedChild {
   const child = spawn(command, args, {
     env: options.env,
@@ -28,16 +28,17 @@ export function startChild(
   });
   const recent: string[] = [];
   const listeners = new Set<(line: string) => void>();
-  const forward = (stream: NodeJS.ReadableStream, out: NodeJS.WriteStream) => {
+  // quietStderr: the child's only stderr output is its fatal error, which start-up reports itself.
+  const forward = (stream: NodeJS.ReadableStream, out: NodeJS.WriteStream | null) => {
     readline.createInterface({ input: stream }).on('line', (line) => {
       recent.push(line);
       if (recent.length > 20) recent.shift();
       listeners.forEach((listener) => listener(line));
-      if (!line.startsWith('READY ')) out.write(`[${name}] ${line}\n`);
+      if (out && !line.startsWith('READY ')) out.write(`[${name}] ${line}\n`);
     });
   };
   forward(child.stdout!, process.stdout);
-  forward(child.stderr!, process.stderr);
+  forward(child.stderr!, options.quietStderr ? null : process.stderr);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return {
     name,
