@@ -1,12 +1,11 @@
 /**
- * Reachability of the standard provider's KMS nodes, measured for real: a mutual-TLS handshake
- * with the lab vCenter's client certificate against each node's REGISTERED address (what vCenter
+ * Reachability of the standard provider's KMS nodes, measured for real: a KMIP request over
+ * mutual TLS with the lab vCenter's client certificate against each node's REGISTERED address (what vCenter
  * and the hosts were configured with; a KMS that moved to another port is unreachable, as in
- * seed 000). Results are cached briefly and shared, so 2,500 hosts asking cost one handshake
- * per node.
+ * seed 000). Results are cached briefly and shared, so 2,500 hosts asking cost one check per
+ * node.
  */
-import tls from 'node:tls';
-import { isIP } from 'node:net';
+import { KmipClient } from '@/lib/kmip/client';
 import type { KmsNodeHealth, ProviderHealthSource } from './key-source';
 
 export interface KmsNodeAddress {
@@ -26,45 +25,30 @@ export interface ReachabilityOptions {
   cacheMs?: number;
 }
 
-function describeTlsError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const code = (error as NodeJS.ErrnoException).code;
-  switch (code) {
-    case 'ECONNREFUSED':
-      return 'connection refused';
-    case 'CERT_HAS_EXPIRED':
-      return 'the server certificate has expired';
-    case 'ECONNRESET':
-      return 'connection reset during the TLS handshake';
-    default:
-      return code ? `${code}: ${error.message}` : error.message;
-  }
-}
-
-export function checkTlsNode(node: KmsNodeAddress, connection: KmsConnection, timeoutMs: number): Promise<KmsNodeHealth> {
-  return new Promise((resolve) => {
-    const base = { nodeId: node.id, host: node.host, port: node.port };
-    let settled = false;
-    const finish = (reachable: boolean, detail: string | null) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      socket.destroy();
-      resolve({ ...base, reachable, detail });
-    };
-    const socket = tls.connect({
-      host: node.host,
-      port: node.port,
-      ca: connection.caPem,
-      cert: connection.client.certPem,
-      key: connection.client.keyPem,
-      ...(isIP(node.host) ? {} : { servername: node.host }),
-    });
-    const timer = setTimeout(() => finish(false, `no answer within ${timeoutMs} ms`), timeoutMs);
-    socket.once('secureConnect', () => finish(true, null));
-    socket.once('error', (error) => finish(false, describeTlsError(error)));
-    socket.once('close', () => finish(false, 'connection closed during the TLS handshake'));
+/**
+ * One real KMIP round trip (DiscoverVersions) over a fresh mutual-TLS connection: a node that
+ * accepts TCP but never answers (black hole), answers too slowly, presents an expired
+ * certificate or moved to another port is unreachable, with the transport's own sentence.
+ */
+export async function checkKmipNode(node: KmsNodeAddress, connection: KmsConnection, timeoutMs: number): Promise<KmsNodeHealth> {
+  const base = { nodeId: node.id, host: node.host, port: node.port };
+  const client = new KmipClient({
+    host: node.host,
+    port: node.port,
+    caPem: connection.caPem,
+    certPem: connection.client.certPem,
+    keyPem: connection.client.keyPem,
+    timeouts: { connectMs: timeoutMs, handshakeMs: timeoutMs, responseMs: timeoutMs },
+    poolSize: 1,
   });
+  try {
+    await client.discoverVersions();
+    return { ...base, reachable: true, detail: null };
+  } catch (error) {
+    return { ...base, reachable: false, detail: error instanceof Error ? error.message.replace(/\.$/, '') : String(error) };
+  } finally {
+    client.close();
+  }
 }
 
 export class KmsReachability implements ProviderHealthSource {
@@ -94,7 +78,7 @@ export class KmsReachability implements ProviderHealthSource {
         const key = `${providerId}/${node.id}`;
         const hit = this.cache.get(key);
         if (hit && now - hit.at < this.cacheMs) return hit.value;
-        const value = checkTlsNode(node, connection, this.timeoutMs);
+        const value = checkKmipNode(node, connection, this.timeoutMs);
         this.cache.set(key, { at: now, value });
         return value;
       }),

@@ -142,4 +142,22 @@ describe('seed scenario over real KMIP and HTTPS', () => {
     expect(status?.keyAvailable).toBe(true);
     await postFault(lab, { type: 'kms-node-down', node: first, down: false });
   });
+
+  it('a black-holed node and one with an expired certificate are reported with their reason', async () => {
+    const [first, second, third] = kms.nodes.map((n) => n.id) as [string, string, string];
+    await postFault(lab, { type: 'kms-node-black-hole', node: first });
+    await postFault(lab, { type: 'kms-node-expired-certificate', node: second });
+    const info = await client.getHostKeyProvider(target, 'lab-kms');
+    expect(info.health).toBe('WARNING');
+    const text = info.details.map((d) => d.default_message).join('\n');
+    expect(text).toContain(first);
+    expect(text).toContain(second);
+    expect(text).not.toContain(`server ${third}`);
+    const status = await client.retrieveKmipServersStatus(await client.listKmipServers(), { pollIntervalMs: 25 });
+    const servers = status.find((c) => c.clusterId.id === 'lab-kms')!.servers;
+    expect(servers.map((s) => s.status)).toEqual(['red', 'red', 'green']);
+    await postFault(lab, { type: 'kms-node-black-hole', node: first, on: false });
+    await postFault(lab, { type: 'kms-node-expired-certificate', node: second, on: false });
+    expect((await client.getHostKeyProvider(target, 'lab-kms')).health).toBe('OK');
+  });
 });
