@@ -33,14 +33,13 @@ async function main(): Promise<void> {
   const env = parseEnv();
   const dev = process.argv.includes('--dev');
   await assertPortFree(env.PORT, env.HOSTNAME, 'the dashboard', 'set PORT to a free port (e.g. PORT=3001 npm start)');
+  if (env.DATABASE_URL) await assertDatabaseReachable(env.DATABASE_URL);
   ensurePrismaClient();
   if (!dev) ensureBuild();
 
   const childEnv: NodeJS.ProcessEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', KEYWATCH_DATA_DIR: env.dataDir };
   let databaseUrl = env.DATABASE_URL;
-  if (databaseUrl) {
-    await assertDatabaseReachable(databaseUrl);
-  } else {
+  if (!databaseUrl) {
     const db = startChild('db', ...tsxArgs(path.join(ROOT, 'lib/db/embedded-main.ts')), { env: childEnv, quietStderr: true });
     children.push(db);
     const ready = await db.waitForLine(/^READY /, 120_000);
