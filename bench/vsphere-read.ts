@@ -12,6 +12,7 @@
  * Last stdout line: JSON with seconds, rssMB, requestsPerHost, naiveSeconds and details.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -92,6 +93,18 @@ async function startLabChild(args: Args): Promise<{ child: ChildProcess; info: L
   return { child, info };
 }
 
+/** CPU seconds used so far by process `pid` (Linux /proc; null elsewhere). Assumes USER_HZ = 100. */
+function processCpuSeconds(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
 /** Peak RSS of this process while `job` runs, sampled every 50 ms. */
 async function withPeakRss<T>(job: () => Promise<T>): Promise<{ result: T; peakRss: number }> {
   let peak = process.memoryUsage.rss();
@@ -149,10 +162,13 @@ async function main(): Promise<void> {
     await client.connect();
     const started = performance.now();
     const cpuBefore = process.cpuUsage();
+    const labCpuBefore = processCpuSeconds(child.pid);
     const { result: estate, peakRss } = await withPeakRss(() => client.readEstate());
     const seconds = (performance.now() - started) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
     const clientCpuSeconds = (cpu.user + cpu.system) / 1e6;
+    const labCpuAfter = processCpuSeconds(child.pid);
+    const labCpuSeconds = labCpuBefore !== null && labCpuAfter !== null ? labCpuAfter - labCpuBefore : null;
     const hostCount = estate.hosts.length;
     const requestsPerHost = estate.requests / hostCount;
     log(
@@ -184,6 +200,7 @@ async function main(): Promise<void> {
       diskGroups: estate.hosts.reduce((n, h) => n + (h.diskGroups?.length ?? 0), 0),
       concurrency: args.concurrency,
       clientCpuSeconds: Number(clientCpuSeconds.toFixed(2)),
+      labCpuSeconds: labCpuSeconds === null ? null : Number(labCpuSeconds.toFixed(2)),
       phasesMs: estate.phasesMs,
       naiveSeconds: Number(naiveSeconds.toFixed(3)),
       naiveExtrapolated: true,

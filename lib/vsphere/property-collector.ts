@@ -95,17 +95,37 @@ export class PropertyCollectorReader {
       options: { _typeName: 'RetrieveOptions', maxObjects: pageSize },
     };
     this.pages += 1;
-    let result = await this.vim.invoke(pc, 'RetrievePropertiesEx', body, RetrieveResultSchema.optional().nullable(), { allowEmpty: true });
-    let call = this.vim.callLabel(pc, 'RetrievePropertiesEx');
-    while (result) {
-      yield { result, call };
-      if (!result.token) return;
-      this.pages += 1;
-      call = this.vim.callLabel(pc, 'ContinueRetrievePropertiesEx');
-      result = await this.vim.invoke(pc, 'ContinueRetrievePropertiesEx', { token: result.token }, RetrieveResultSchema.optional().nullable(), {
-        allowEmpty: true,
-      });
+    const first = await this.vim.invoke(pc, 'RetrievePropertiesEx', body, RetrieveResultSchema.optional().nullable(), { allowEmpty: true });
+    let current: { result: RetrieveResult; call: string } | null = first ? { result: first, call: this.vim.callLabel(pc, 'RetrievePropertiesEx') } : null;
+    let pending: Promise<{ result: RetrieveResult; call: string } | null> | null = null;
+    try {
+      while (current) {
+        // Ask for the next page before the caller decodes this one, so the server builds page
+        // N+1 while the client is busy with page N.
+        const token = current.result.token;
+        pending = token ? this.continuePage(pc, token) : null;
+        pending?.catch(() => undefined);
+        yield current;
+        current = pending ? await pending : null;
+        pending = null;
+      }
+    } finally {
+      // The caller stopped early: release the server-side rest of the result set.
+      if (pending) {
+        const rest = await pending.catch(() => null);
+        if (rest?.result.token) {
+          await this.vim
+            .invoke(pc, 'CancelRetrievePropertiesEx', { token: rest.result.token }, RetrieveResultSchema.optional().nullable(), { allowEmpty: true })
+            .catch(() => undefined);
+        }
+      }
     }
+  }
+
+  private async continuePage(pc: MoRef, token: string): Promise<{ result: RetrieveResult; call: string } | null> {
+    this.pages += 1;
+    const result = await this.vim.invoke(pc, 'ContinueRetrievePropertiesEx', { token }, RetrieveResultSchema.optional().nullable(), { allowEmpty: true });
+    return result ? { result, call: this.vim.callLabel(pc, 'ContinueRetrievePropertiesEx') } : null;
   }
 
   private async *decodePages<T extends ManagedType>(
