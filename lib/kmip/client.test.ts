@@ -128,23 +128,19 @@ describe('KmipClient transport failures against PyKMIP', () => {
   });
 });
 
+// Last on purpose: it stops the file's server (afterAll's stop() is then a no-op).
 describe('server stopped mid-test', () => {
   it('turns the stop into a plain sentence, then "refused" once nothing listens', async () => {
-    const own = await startPyKmipServer({ ca: server.ca });
-    const c = another({ host: own.host, port: own.port, caPem: own.caPem, certPem: own.clientCertPem, keyPem: own.clientKeyPem });
-    try {
-      expect((await c.query()).vendorIdentification).toMatch(/PyKMIP/);
-      await own.stop();
-      const first = await c.query().catch((e: unknown) => e);
-      expect(first).toBeInstanceOf(KmipTransportError);
-      expect(['closed', 'reset', 'refused']).toContain((first as KmipTransportError).failure);
-      const second = await c.query().catch((e: unknown) => e);
-      expect((second as KmipTransportError).failure).toBe('refused');
-      expect(describeKmipFailure(second)).toBe(
-        `KMS 127.0.0.1:${own.port} refused the connection (nothing listening — is the KMS down or on another port?)`,
-      );
-    } finally {
-      await own.stop();
-    }
+    const c = another();
+    expect((await c.query()).vendorIdentification).toMatch(/PyKMIP/);
+    await server.stop();
+    const first = await c.query().catch((e: unknown) => e);
+    expect(first).toBeInstanceOf(KmipTransportError);
+    expect(['closed', 'reset', 'refused']).toContain((first as KmipTransportError).failure);
+    const second = await c.query().catch((e: unknown) => e);
+    expect((second as KmipTransportError).failure).toBe('refused');
+    expect(describeKmipFailure(second)).toBe(
+      `KMS 127.0.0.1:${server.port} refused the connection (nothing listening — is the KMS down or on another port?)`,
+    );
   });
 });
