@@ -1,9 +1,13 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KmipClient } from '@/lib/kmip/client';
 import { VsphereClient } from '@/lib/vsphere';
+import { z } from 'zod';
 import { parseLabArgs, startLab } from './main';
 
 describe('parseLabArgs', () => {
@@ -72,5 +76,46 @@ describe('startLab', () => {
     expect((await stat(lab.files.labFile)).isFile()).toBe(true);
     await lab.stop();
     await expect(stat(dir)).rejects.toThrow();
+  });
+});
+
+describe('npm run lab (the CLI)', () => {
+  it('prints the READY line npm start waits for, and stops cleanly on SIGTERM', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'main.ts'), '--ready-line', '--clusters', '1', '--hosts-per-cluster', '1'], {
+      cwd: path.join(import.meta.dirname, '..'),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const lines = createInterface({ input: child.stdout });
+      const ready = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no READY line within 60 s')), 60_000);
+        lines.on('line', (line) => {
+          if (line.startsWith('READY ')) {
+            clearTimeout(timer);
+            resolve(line.slice('READY '.length));
+          }
+        });
+        child.once('exit', (code) => reject(new Error(`lab exited early with ${code}`)));
+      });
+      const described = z
+        .object({
+          vcenter: z.object({ url: z.string().startsWith('https://'), username: z.string(), password: z.string(), caFile: z.string() }),
+          kms: z.object({
+            providerId: z.literal('lab-kms'),
+            nodes: z.array(z.object({ id: z.string(), host: z.string(), port: z.number().int() })).length(3),
+            caFile: z.string(),
+            client: z.object({ certFile: z.string(), keyFile: z.string() }),
+          }),
+        })
+        .parse(JSON.parse(ready));
+      expect((await stat(described.kms.client.keyFile)).isFile()).toBe(true);
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      const [code] = await exited;
+      expect(code).toBe(0);
+      await expect(stat(described.kms.caFile)).rejects.toThrow();
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
   });
 });

@@ -5,7 +5,7 @@
  *
  *   npm run lab -- [--data-dir .data/lab] [--host 127.0.0.1] [--port 8443] [--kms-ports 5696,5697,5698]
  *                  [--seed 1] [--clusters 2] [--hosts-per-cluster 4] [--hosts N] [--vms-per-host 4]
- *                  [--kms-nodes 3] [--kms-self-hosted] [--username U] [--password P] [--json]
+ *                  [--kms-nodes 3] [--kms-self-hosted] [--username U] [--password P] [--json | --ready-line]
  *
  * `startLab(options)` is the same thing in-process (npm start uses it when no vCenter is configured).
  */
@@ -63,6 +63,22 @@ export interface Lab {
   vcenterServer: LabVcenter;
   kmsCluster: LabKmsCluster;
   stop(): Promise<void>;
+}
+
+/**
+ * The lab as other programs read it: lab.json, `--json`, and the `READY {json}` line `npm start`
+ * waits for (lib/targets/lab-targets.ts turns it into Keywatch targets). PEMs are referenced by file.
+ */
+export function describeLab(lab: Pick<Lab, 'vcenter' | 'kms'>) {
+  return {
+    vcenter: { url: lab.vcenter.url, username: lab.vcenter.username, password: lab.vcenter.password, caFile: lab.vcenter.caFile },
+    kms: {
+      providerId: lab.kms.providerId,
+      nodes: lab.kms.nodes.map((n) => ({ id: n.id, host: n.host, port: n.port })),
+      caFile: lab.kms.caFile,
+      client: { certFile: lab.kms.client.certFile, keyFile: lab.kms.client.keyFile },
+    },
+  };
 }
 
 const savedSchema = z.object({
@@ -155,17 +171,7 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
       files,
       persistent,
     };
-    await writePrivate(
-      files.labFile,
-      `${JSON.stringify(
-        {
-          vcenter: { url: lab.vcenter.url, username: lab.vcenter.username, password: lab.vcenter.password, caFile: files.vcenterCaFile },
-          kms: { providerId: lab.kms.providerId, nodes: lab.kms.nodes, caFile: files.kmsCaFile, clientCertFile: files.kmsClientCertFile, clientKeyFile: files.kmsClientKeyFile },
-        },
-        null,
-        2,
-      )}\n`,
-    );
+    await writePrivate(files.labFile, `${JSON.stringify(describeLab(lab), null, 2)}\n`);
     if (persistent) {
       await writePrivate(
         savedFile,
@@ -221,8 +227,10 @@ const cliSchema = z.object({
   username: z.string().min(1).optional(),
   password: z.string().min(1).optional(),
   json: z.boolean().default(false),
+  /** Print `READY {json}` (see describeLab) once up: the handshake `npm start` waits for. */
+  'ready-line': z.boolean().default(false),
 });
-const FLAGS = new Set(['kms-self-hosted', 'json']);
+const FLAGS = new Set(['kms-self-hosted', 'json', 'ready-line']);
 
 export function parseLabArgs(argv: string[]): z.infer<typeof cliSchema> {
   const raw: Record<string, unknown> = {};
@@ -262,12 +270,13 @@ async function main(): Promise<void> {
     ...(args.password ? { password: args.password } : {}),
   });
   const summary = {
-    vcenter: { url: lab.vcenter.url, username: lab.vcenter.username, password: lab.vcenter.password, caFile: lab.vcenter.caFile },
-    kms: { providerId: lab.kms.providerId, nodes: lab.kms.nodes, caFile: lab.kms.caFile, clientCertFile: lab.kms.client.certFile, clientKeyFile: lab.kms.client.keyFile },
+    ...describeLab(lab),
     labFile: lab.files.labFile,
     estate: { hosts: lab.vcenterServer.estate.hosts.length, vms: lab.vcenterServer.estate.vms.length, clusters: lab.vcenterServer.estate.clusters.length },
   };
-  if (args.json) {
+  if (args['ready-line']) {
+    process.stdout.write(`READY ${JSON.stringify(describeLab(lab))}\n`);
+  } else if (args.json) {
     process.stdout.write(`${JSON.stringify(summary)}\n`);
   } else {
     const lines = [
@@ -279,7 +288,7 @@ async function main(): Promise<void> {
       `  estate       ${summary.estate.clusters} clusters, ${summary.estate.hosts} hosts, ${summary.estate.vms} VMs`,
       `  KMS provider ${summary.kms.providerId}: ${summary.kms.nodes.map((n) => `${n.id}=${n.host}:${n.port}`).join('  ')}`,
       `  KMS CA       ${summary.kms.caFile}`,
-      `  KMS client   ${summary.kms.clientCertFile} / ${summary.kms.clientKeyFile}`,
+      `  KMS client   ${summary.kms.client.certFile} / ${summary.kms.client.keyFile}`,
       `  faults       npx tsx lab/faults-cli.ts --lab ${summary.labFile} state --no-vms`,
       lab.persistent ? `  data dir     ${lab.files.dir}` : '  data dir     (temporary; pass --data-dir .data/lab to keep it)',
       'Ctrl-C stops the lab.',
