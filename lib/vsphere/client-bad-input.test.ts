@@ -289,6 +289,33 @@ describe('VI/JSON API', () => {
     expect(e.message).toContain('"halfSafe"');
   });
 
+  it('cancels the server-side result set when the caller stops reading early', async () => {
+    const page = (token: string | undefined, host: string) => ({
+      _typeName: 'RetrieveResult',
+      ...(token ? { token } : {}),
+      objects: [{ _typeName: 'ObjectContent', obj: { _typeName: 'ManagedObjectReference', type: 'Datastore', value: host }, propSet: [] }],
+    });
+    guardedPost(`${pcBase()}/RetrievePropertiesEx`, () => ({ status: 200, body: page('t1', 'datastore-1') }));
+    guardedPost(`${pcBase()}/ContinueRetrievePropertiesEx`, (body) => {
+      const token = (body as { token: string }).token;
+      return { status: 200, body: token === 't1' ? page('t2', 'datastore-2') : page(undefined, 'datastore-3') };
+    });
+    let cancelled: unknown;
+    guardedPost(`${pcBase()}/CancelRetrievePropertiesEx`, (body) => {
+      cancelled = body;
+      return { status: 200, body: null };
+    });
+    const seen: string[] = [];
+    for await (const chunk of client().collector.all('Datastore', ['name'], { pageSize: 1 })) {
+      seen.push(...chunk.map((d) => d.ref.value));
+      break;
+    }
+    expect(seen).toEqual(['datastore-1']);
+    // Page 2 was already prefetched with token t1, so what remains on the server is t2.
+    expect(cancelled).toEqual({ token: 't2' });
+    expect(srv.requests.some((r) => r.path.endsWith('/DestroyView'))).toBe(true);
+  });
+
   it('reports InvalidLogin as an auth error', async () => {
     guardedPost(`${pcBase()}/RetrievePropertiesEx`, () => ({ status: 200, body: fixture('vim-retrieve-result-vms.json') }));
     // Only the VI/JSON login refuses, so the failure is the one under test, not the Automation session.

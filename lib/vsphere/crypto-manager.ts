@@ -70,7 +70,7 @@ export class CryptoManagerApi {
     if (info.result === undefined) return [];
     const parsed = BoxedKmipClusterStatusArraySchema.safeParse(info.result);
     if (!parsed.success) {
-      throw shapeError({ vcenter: this.vim.vcenter, call: `GET /sdk/vim25/…/Task/${task.value}/info` }, info.result, parsed.error, {
+      throw shapeError({ vcenter: this.vim.vcenter, call: `task ${task.value} (${info.descriptionId}) result` }, info.result, parsed.error, {
         basePath: '$.result',
       });
     }

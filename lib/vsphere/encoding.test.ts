@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { queryString } from './automation';
+import { VsphereClient, VsphereClientConfigError } from './client';
 import { ConcurrencyLimit, mapLimited } from './concurrency-limit';
 import { formatJsonPath } from './errors';
 import { shallowRekeySpec } from './operations';
@@ -119,5 +120,25 @@ describe('ConcurrencyLimit / mapLimited', () => {
 
   it('refuses a non-positive limit', () => {
     expect(() => new ConcurrencyLimit(0)).toThrow(RangeError);
+  });
+});
+
+describe('VsphereClient options', () => {
+  it('refuses a plain-http URL and invalid numbers with one sentence, never echoing the password', () => {
+    const secret = 'Sup3r-secret';
+    expect(() => new VsphereClient({ baseUrl: 'http://vc.example', username: 'u', password: secret })).toThrow(VsphereClientConfigError);
+    try {
+      new VsphereClient({ baseUrl: 'https://vc.example', username: 'u', password: secret, maxConcurrency: 0 });
+      expect.unreachable();
+    } catch (err) {
+      expect((err as Error).message).toMatch(/^Invalid vSphere client option maxConcurrency: .+\.$/);
+      expect((err as Error).message).not.toContain(secret);
+    }
+  });
+
+  it('names the vCenter by host:port of the base URL', () => {
+    const c = new VsphereClient({ baseUrl: 'https://vc.example:8443', username: 'u', password: 'p' });
+    expect(c.vcenter).toBe('vc.example:8443');
+    void c.close();
   });
 });

@@ -21,8 +21,12 @@ export class VimApi {
     private readonly release: () => Promise<string>,
   ) {}
 
+  /** Last resolved `/sdk/vim25/{release}`, for error labels built outside a request. */
+  private knownBase = '/sdk/vim25/…';
+
   private async base(): Promise<string> {
-    return `/sdk/vim25/${encodeURIComponent(await this.release())}`;
+    this.knownBase = `/sdk/vim25/${encodeURIComponent(await this.release())}`;
+    return this.knownBase;
   }
 
   /** ServiceInstance content (cached; needs no session). */
@@ -203,7 +207,7 @@ export class VimApi {
 
   /** Shape-error context for values decoded outside parseJson (property values). */
   callLabel(obj: MoRef, method: string): string {
-    return `POST /sdk/vim25/…/${obj.type}/${obj.value}/${method}`;
+    return `POST ${this.knownBase}/${obj.type}/${encodeURIComponent(obj.value)}/${method}`;
   }
 
   get vcenter(): string {
