@@ -120,6 +120,19 @@ describe('KmipClient transport failures against PyKMIP', () => {
     expect((err as KmipTransportError).failure).toBe('client-cert-rejected');
   });
 
+  it('expired client certificate', async () => {
+    const day = 86_400_000;
+    const pair = issueCertificate(server.ca, {
+      commonName: 'keywatch-old',
+      kind: 'client',
+      notBefore: new Date(Date.now() - 400 * day),
+      notAfter: new Date(Date.now() - day),
+    });
+    const err = await another({ certPem: pair.certPem, keyPem: pair.keyPem }).discoverVersions().catch((e: unknown) => e);
+    expect((err as KmipTransportError).failure).toBe('client-cert-rejected');
+    expect(describeKmipFailure(err)).toMatch(/rejected Keywatch's client certificate \(missing, expired/);
+  });
+
   it('client certificate from a CA the KMS does not trust', async () => {
     const rogue = createCertificateAuthority({ commonName: 'rogue' });
     const pair = issueCertificate(rogue, { commonName: 'intruder', kind: 'client' });

@@ -72,6 +72,8 @@ export class KmipConnection {
     this.timings = timings;
     this.maxMessageBytes = opts.maxMessageBytes;
     this.responseMs = opts.responseMs;
+    // Idle pooled connections must not keep a process alive (a CLI that forgot close() would hang).
+    socket.unref();
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.die(fail(classifySocketError(err, this.answeredOnce ? 'response' : 'handshake'), endpoint, err)));
     socket.on('close', () =>
@@ -189,6 +191,7 @@ export class KmipConnection {
         this.die(fail('response-timeout', this.endpoint));
       }, this.responseMs);
       this.pending = { resolve, reject, timer };
+      this.socket.ref();
       this.socket.write(message);
     });
   }
@@ -220,6 +223,7 @@ export class KmipConnection {
     const { resolve, timer } = this.pending;
     clearTimeout(timer);
     this.pending = undefined;
+    this.socket.unref();
     this.chunks = [];
     this.buffered = 0;
     this.frameLength = -1;
