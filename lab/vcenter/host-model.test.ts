@@ -138,14 +138,52 @@ describe('LabModel host state machine', () => {
     expect(new Set(keysAfter).size).toBe(2); // partially rekeyed: the product must notice
   });
 
-  it('couples KMS appliance VMs to their node when their host crashes', () => {
+  it('couples KMS appliance VMs to their node: down with their host, up again when it is back', async () => {
     const estate = generateEstate({ seed: 3 });
     const events: Array<[number, boolean]> = [];
     const keys = new MemoryKeySource();
+    for (const key of estate.keys) keys.addKey(key.providerId, key.keyId);
     const model = new LabModel(estate, keys, fast, { onKmsApplianceVmPower: (n, on) => events.push([n, on]) });
     models.push(model);
     const kmsVm = estate.vms.find((v) => v.kmsNodeIndex === 0)!;
     model.powerOffHost(kmsVm.hostId);
-    expect(events).toContainEqual([0, false]);
+    expect(events).toEqual([[0, false]]);
+    await model.powerOnHost(kmsVm.hostId);
+    expect(events).toEqual([
+      [0, false],
+      [0, true],
+    ]);
+  });
+
+  it('restarts crashed VMs at boot unless they are locked', async () => {
+    const { model, keys, standardCluster, estate } = setup({ encryptedVmRatio: 0.5, poweredOffVmRatio: 0 });
+    const hostId = standardCluster.hostIds.find((h) =>
+      [...model.host(h).vmIds].some((v) => model.vm(v).configKey?.providerId === estate.options.standardProviderId) &&
+      [...model.host(h).vmIds].some((v) => model.vm(v).configKey === null),
+    )!;
+    keys.setReachable(estate.options.standardProviderId, false);
+    await model.rebootHost(hostId);
+    for (const vmId of model.host(hostId).vmIds) {
+      const vm = model.vm(vmId);
+      if (vm.configKey?.providerId === estate.options.standardProviderId) expect(vm.powerState).toBe('poweredOff');
+      if (vm.configKey === null) expect(vm.powerState).toBe('poweredOn');
+    }
+  });
+
+  it('a self-hosted KMS appliance cannot come back when its whole encrypted cluster lost power', async () => {
+    const estate = generateEstate({ seed: 3, kmsSelfHosted: true, kmsNodeCount: 1 });
+    const keys = new MemoryKeySource();
+    for (const key of estate.keys) keys.addKey(key.providerId, key.keyId);
+    const events: Array<[number, boolean]> = [];
+    const model = new LabModel(estate, keys, fast, { onKmsApplianceVmPower: (n, on) => events.push([n, on]) });
+    models.push(model);
+    const kmsVm = estate.vms.find((v) => v.kmsNodeIndex === 0)!;
+    const cluster = model.clusterOfHost(kmsVm.hostId);
+    for (const h of cluster.hostIds) model.powerOffHost(h);
+    keys.setReachable(estate.options.standardProviderId, false); // its only KMS node is that VM
+    await Promise.all(cluster.hostIds.map((h) => model.powerOnHost(h)));
+    expect(model.datastoreCapacity(cluster.datastoreId).capacity).toBe(0);
+    expect(model.vm(kmsVm.id).powerState).toBe('poweredOff');
+    expect(events).toEqual([[0, false]]);
   });
 });

@@ -41,6 +41,8 @@ export interface HostRuntime {
   bootCount: number;
   bootTime: Date;
   vmIds: Set<string>;
+  /** VMs that were running when the host went down: restarted at boot when their keys and datastore allow. */
+  restartOnBoot: Set<string>;
 }
 
 export interface VmRuntime {
@@ -138,6 +140,7 @@ export class LabModel {
         bootCount: 1,
         bootTime,
         vmIds: new Set(),
+        restartOnBoot: new Set(),
       });
     }
     for (const vm of estate.vms) {
@@ -360,7 +363,27 @@ export class LabModel {
     host.powerState = powerState;
     host.keyCache.clear();
     host.diskGroupsMounted = false;
-    for (const vmId of host.vmIds) this.setVmPower(vmId, 'poweredOff');
+    for (const vmId of host.vmIds) {
+      if (this.vms.get(vmId)!.powerState === 'poweredOn') host.restartOnBoot.add(vmId);
+      this.setVmPower(vmId, 'poweredOff');
+    }
+  }
+
+  /**
+   * VMs that crashed with the host start again once it is back (HA / autostart on the same
+   * host), unless they are locked or their vSAN datastore has no mounted capacity: a KMS
+   * appliance on the encrypted datastore it serves stays down (the key locked in the room it opens).
+   */
+  private restartCrashedVms(host: HostRuntime): void {
+    const candidates = [...host.restartOnBoot];
+    host.restartOnBoot.clear();
+    if (host.inMaintenanceMode) return;
+    for (const vmId of candidates) {
+      const vm = this.vms.get(vmId);
+      if (!vm || vm.hostId !== host.id || vm.powerState === 'poweredOn' || vm.locked || vm.needsReload) continue;
+      if (this.datastoreCapacity(this.estateVm(vmId).datastoreId).capacity === 0) continue;
+      this.setVmPower(vmId, 'poweredOn');
+    }
   }
 
   private async boot(hostId: string): Promise<void> {
@@ -373,6 +396,7 @@ export class LabModel {
     host.phase = 'up';
     host.powerState = 'poweredOn';
     host.connectionState = 'connected';
+    this.restartCrashedVms(host);
   }
 
   /**

@@ -231,7 +231,8 @@ export class VimInventory {
         return {
           _typeName: 'HostRuntimeInfo',
           connectionState: host.connectionState,
-          powerState: host.powerState,
+          // vCenter cannot know the power state of a host it lost contact with.
+          powerState: host.connectionState === 'connected' ? host.powerState : 'unknown',
           standbyMode: 'none',
           inMaintenanceMode: host.inMaintenanceMode,
           inQuarantineMode: false,
