@@ -2,6 +2,7 @@
 
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
+import { UserMenu } from './auth/UserMenu';
 
 export const NAV_ITEMS = [
   { href: '/', label: 'Overview' },
@@ -34,6 +35,7 @@ export function AppNav() {
           );
         })}
       </ul>
+      <UserMenu />
     </nav>
   );
 }

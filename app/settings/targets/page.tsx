@@ -1,0 +1,14 @@
+import { RequireAdmin } from '@/components/auth/RequireAdmin';
+import { TargetsAdmin } from '@/components/targets/TargetsAdmin';
+
+export default function TargetsPage() {
+  return (
+    <>
+      <h1>Targets</h1>
+      <p className="lede">Passwords and client keys are encrypted at rest and never shown again after saving.</p>
+      <RequireAdmin>
+        <TargetsAdmin />
+      </RequireAdmin>
+    </>
+  );
+}

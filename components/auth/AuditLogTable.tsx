@@ -1,0 +1,119 @@
+'use client';
+
+import { useInfiniteQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { apiFetch } from './api-client';
+import { FormError } from './FieldErrors';
+
+interface AuditEvent {
+  id: string;
+  at: string;
+  actorType: string;
+  actorName: string;
+  action: string;
+  outcome: string;
+  targetType: string | null;
+  targetId: string | null;
+  ip: string | null;
+  details: Record<string, unknown> | null;
+}
+
+const ACTION_FILTERS = [
+  ['', 'all events'],
+  ['auth.', 'sign-ins'],
+  ['target.', 'target changes'],
+  ['token.', 'token changes'],
+  ['user.', 'user changes'],
+  ['gate.', 'gate decisions'],
+  ['host.', 'host actions'],
+  ['override.', 'overrides'],
+  ['alert.', 'acknowledgements'],
+  ['campaign.', 'campaign steps'],
+] as const;
+
+export function AuditLogTable() {
+  const [action, setAction] = useState('');
+  const [actor, setActor] = useState('');
+  const [outcome, setOutcome] = useState('');
+  const query = useInfiniteQuery({
+    queryKey: ['audit', action, actor, outcome],
+    initialPageParam: '',
+    queryFn: ({ pageParam }) => {
+      const params = new URLSearchParams({ limit: '50' });
+      if (action) params.set('action', action);
+      if (actor) params.set('actor', actor);
+      if (outcome) params.set('outcome', outcome);
+      if (pageParam) params.set('before', pageParam);
+      return apiFetch<{ events: AuditEvent[]; nextBefore: string | null }>(`/api/v1/audit?${params}`);
+    },
+    getNextPageParam: (last) => last.nextBefore ?? undefined,
+    refetchInterval: 15_000,
+  });
+  const events = query.data?.pages.flatMap((p) => p.events) ?? [];
+
+  return (
+    <>
+      <div className="filters card">
+        <label>
+          Events
+          <select aria-label="Event type" value={action} onChange={(e) => setAction(e.target.value)}>
+            {ACTION_FILTERS.map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Who
+          <input aria-label="Actor" value={actor} onChange={(e) => setActor(e.target.value)} placeholder="user or token:name" />
+        </label>
+        <label>
+          Outcome
+          <select aria-label="Outcome" value={outcome} onChange={(e) => setOutcome(e.target.value)}>
+            <option value="">any</option>
+            <option value="success">success</option>
+            <option value="failure">failure</option>
+            <option value="denied">denied</option>
+          </select>
+        </label>
+      </div>
+      {query.error && <FormError error={query.error} />}
+      <table data-testid="audit-table">
+        <thead>
+          <tr>
+            <th>When</th>
+            <th>Who</th>
+            <th>What</th>
+            <th>Outcome</th>
+            <th>On</th>
+            <th>Details</th>
+          </tr>
+        </thead>
+        <tbody>
+          {events.map((e) => (
+            <tr key={e.id}>
+              <td>{new Date(e.at).toLocaleString()}</td>
+              <td>
+                {e.actorName}
+                {e.ip ? <span className="muted"> · {e.ip}</span> : null}
+              </td>
+              <td>
+                <code>{e.action}</code>
+              </td>
+              <td className={e.outcome === 'success' ? 'good' : 'bad'}>{e.outcome}</td>
+              <td>{e.targetType ? `${e.targetType}${e.targetId ? ` ${e.targetId.slice(0, 10)}` : ''}` : '—'}</td>
+              <td className="details">{e.details ? JSON.stringify(e.details) : ''}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {events.length === 0 && !query.isLoading && <p className="empty">No matching audit events.</p>}
+      {query.hasNextPage && (
+        <button type="button" className="secondary" onClick={() => void query.fetchNextPage()} disabled={query.isFetchingNextPage}>
+          Older events
+        </button>
+      )}
+    </>
+  );
+}
