@@ -5,7 +5,7 @@ import { usePathname, useRouter } from 'next/navigation';
 import { useEffect } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { apiFetch } from './api-client';
-import { SESSION_QUERY_KEY, useSession } from './use-session';
+import { useSession } from './use-session';
 
 /**
  * Signed-in user, Settings and Sign out in the navigation. Sends signed-out visitors to the
