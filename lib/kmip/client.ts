@@ -168,9 +168,11 @@ export class KmipClient {
       return tagged.map(() => ({ ok: false, item: first, error }));
     }
 
+    // Some servers leave out the batch item IDs; when they answered every item, order decides.
+    const positional =
+      items.length === 1 || (response.batchItems.length === items.length && response.batchItems.every((r) => r.uniqueBatchItemId === undefined));
     return tagged.map((req, i): BatchOutcome => {
-      const item =
-        items.length > 1 ? response.batchItems.find((r) => sameBytes(r.uniqueBatchItemId, batchId(i))) : response.batchItems[0];
+      const item = positional ? response.batchItems[i] : response.batchItems.find((r) => sameBytes(r.uniqueBatchItemId, batchId(i)));
       if (!item) {
         return {
           ok: false,
