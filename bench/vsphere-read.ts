@@ -13,6 +13,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -209,6 +210,9 @@ async function main(): Promise<void> {
       naiveSampleSeconds: Number(naiveSampleSeconds.toFixed(3)),
       naiveRequestsPerHost: Number((naiveRequests / sampleIds.size).toFixed(1)),
       speedup: Number((naiveSeconds / seconds).toFixed(1)),
+      /** Machine context: other processes compete for the same cores. */
+      cores: cpus().length,
+      loadAvg1m: Number(loadavg()[0]!.toFixed(2)),
       targetSeconds: 20,
       targetRssMB: 400,
     };
