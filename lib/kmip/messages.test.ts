@@ -25,7 +25,23 @@ const PYKMIP_BATCHED_GET_ATTRIBUTES_REQUEST =
 const PYKMIP_FAILED_RESPONSE =
   '42007b01000000c042007a0100000048420069010000002042006a0200000004000000010000000042006b020000000400000004000000004200920900000008000000006553f10042000d0200000004000000010000000042000f010000006842005c05000000040000000b000000004200930800000001010000000000000042007f0500000004000000010000000042007e0500000004000000010000000042007d0700000020436f756c64206e6f74206c6f63617465206f626a6563743a206d697373696e67';
 
+// KMIP 1.1 Test Cases (OASIS), "Discover Versions" use case: request with a 1.1 header and no
+// versions listed — exactly what KmipClient.discoverVersions() sends.
+const SPEC_TESTCASE_DISCOVER_VERSIONS_EMPTY =
+  '42007801000000604200770100000038420069010000002042006a02000000040000000100000000' +
+  '42006b0200000004000000010000000042000d02000000040000000100000000' +
+  '42000f010000001842005c05000000040000001e000000004200790100000000';
+
 describe('request messages', () => {
+  it('encodes the spec test case for DiscoverVersions without versions', () => {
+    const msg: RequestMessage = {
+      header: { protocolVersion: { major: 1, minor: 1 } },
+      batchItems: [{ operation: Operation.DiscoverVersions, payload: encodeDiscoverVersionsRequest([]) }],
+    };
+    expect(encodeRequestMessage(msg).toString('hex')).toBe(SPEC_TESTCASE_DISCOVER_VERSIONS_EMPTY);
+    expect(decodeRequestMessage(Buffer.from(SPEC_TESTCASE_DISCOVER_VERSIONS_EMPTY, 'hex'))).toEqual(msg);
+  });
+
   it('encodes DiscoverVersions exactly as PyKMIP does', () => {
     const msg: RequestMessage = {
       header: { protocolVersion: { major: 1, minor: 1 } },
