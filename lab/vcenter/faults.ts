@@ -29,6 +29,7 @@ export const labFaultSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('host-power-on'), host: hostRef, wait: z.boolean().default(false) }),
   z.object({ type: z.literal('remount'), host: hostRef }),
   z.object({ type: z.literal('host-kms-isolation'), host: hostRef, on: z.boolean().default(true) }),
+  z.object({ type: z.literal('host-disconnect'), host: hostRef, on: z.boolean().default(true) }),
   z.object({ type: z.literal('vcenter-latency'), ms: z.number().int().min(0).max(120_000) }),
   z.object({ type: z.literal('vcenter-unavailable'), on: z.boolean().default(true) }),
   z.object({ type: z.literal('rekey-failure'), mode: z.enum(['none', 'ha-reset', 'provider-not-found', 'refuse-powered-on']) }),
@@ -156,6 +157,11 @@ export async function applyFault(fault: LabFaultRequest, ctx: FaultContext): Pro
       const hostId = resolveHost(model, fault.host);
       model.setKmsIsolation(hostId, fault.on);
       return `Host ${hostId} ${fault.on ? 'can no longer reach' : 'can reach'} the standard key provider.`;
+    }
+    case 'host-disconnect': {
+      const hostId = resolveHost(model, fault.host);
+      model.setDisconnected(hostId, fault.on);
+      return `Host ${hostId} is ${fault.on ? 'disconnected from' : 'connected to'} vCenter.`;
     }
     case 'vcenter-latency':
       ctx.vcenter.latencyMs = fault.ms;

@@ -438,6 +438,13 @@ export class LabModel {
     await this.loadKeys(hostId);
   }
 
+  /** vCenter loses (or regains) its management connection to a running host; the host itself is unaffected. */
+  setDisconnected(hostId: string, disconnected: boolean): void {
+    const host = this.host(hostId);
+    if (host.phase !== 'up') throw new LabFault('InvalidState', `Host ${hostId} is not running.`);
+    host.connectionState = disconnected ? 'disconnected' : 'connected';
+  }
+
   setKmsIsolation(hostId: string, isolated: boolean): void {
     this.host(hostId).kmsIsolated = isolated;
   }

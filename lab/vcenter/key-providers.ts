@@ -72,7 +72,7 @@ export class KeyProviderView {
     const provider = this.provider(providerId);
     if (hostId !== undefined) {
       const host = this.model.host(hostId);
-      if (host.phase !== 'up') {
+      if (host.phase !== 'up' || host.connectionState !== 'connected') {
         throw new LabFault('HostNotConnected', `Host ${this.model.estateHost(hostId).name} is not connected; its view of key providers is unavailable.`);
       }
     }

@@ -115,6 +115,17 @@ describe('lab vCenter against the lib/vsphere client (no KMS attached)', () => {
     expect((await client.readEstate()).hosts.find((h) => h.id === 'host-1')!.inMaintenanceMode).toBe(false);
   });
 
+  it('a host vCenter lost is DISCONNECTED, without power state, and cannot be driven', async () => {
+    await fault(lab, { type: 'host-disconnect', host: 'esx-02-01.lab.local' });
+    const [host] = await client.listHosts({ hosts: ['host-4'] });
+    expect(host).toEqual({ host: 'host-4', name: 'esx-02-01.lab.local', connection_state: 'DISCONNECTED' });
+    expect((await client.listHosts({ connection_states: ['DISCONNECTED'] })).map((h) => h.host)).toEqual(['host-4']);
+    await expect(client.enterMaintenanceMode('host-4')).rejects.toThrow(/HostNotConnected/);
+    await expect(client.listHostKeyProviders('host-4')).rejects.toThrow(/NOT_ALLOWED_IN_CURRENT_STATE/);
+    await fault(lab, { type: 'host-disconnect', host: 'host-4', on: false });
+    expect((await client.listHosts({ hosts: ['host-4'] }))[0]?.power_state).toBe('POWERED_ON');
+  });
+
   it('refuses a non-forced reboot outside maintenance mode with a task error', async () => {
     const task = await client.rebootHost('host-3');
     await expect(client.waitForTask(task, { pollIntervalMs: 20 })).rejects.toThrow(/not in maintenance mode/);

@@ -104,7 +104,16 @@ function methodNotFound(type: string, id: string, method: string): LabFault {
   return new LabFault('MethodNotFound', `Method ${method} is not served for ${type} by the lab vCenter.`, { receiver: moRef(type, id), method });
 }
 
+/** vCenter can only drive a host it is connected to (not one that is disconnected or not responding). */
+function requireConnected(ctx: LabVcenterContext, hostId: string): void {
+  const host = ctx.model.host(hostId);
+  if (host.connectionState !== 'connected' || host.phase !== 'up') {
+    throw new LabFault('HostNotConnected', `Host ${ctx.model.estateHost(hostId).name} is ${host.connectionState === 'connected' ? 'not ready' : host.connectionState}.`);
+  }
+}
+
 function hostTask(ctx: LabVcenterContext, session: LabSession, hostId: string, descriptionId: string, name: string, estimateMs: number, run: () => Promise<unknown>): MoRef {
+  requireConnected(ctx, hostId);
   return ctx.tasks.start({
     descriptionId,
     name,
@@ -117,6 +126,7 @@ function hostTask(ctx: LabVcenterContext, session: LabSession, hostId: string, d
 }
 
 function vmTask(ctx: LabVcenterContext, session: LabSession, vmId: string, descriptionId: string, name: string, estimateMs: number, run: () => Promise<unknown>): MoRef {
+  requireConnected(ctx, ctx.model.vm(vmId).hostId);
   return ctx.tasks.start({
     descriptionId,
     name,
@@ -247,9 +257,7 @@ async function invokeMethod(ctx: LabVcenterContext, session: LabSession, type: s
     case 'VimClusterVsanVcDiskManagementSystem.QueryDiskMappings': {
       const body = parse(QueryDiskMappingsRequestSchema, bodyText, call);
       requireObject(ctx, 'HostSystem', body.host.value);
-      if (model.host(body.host.value).phase !== 'up') {
-        throw new LabFault('HostNotConnected', `Host ${model.estateHost(body.host.value).name} is not connected.`);
-      }
+      requireConnected(ctx, body.host.value);
       return ok(ctx.inventory.diskMapInfoEx(body.host.value));
     }
     default:
