@@ -44,6 +44,7 @@ export type KmipTransportFailure =
   | 'hostname-mismatch'
   | 'client-cert-rejected'
   | 'client-cert-invalid'
+  | 'ca-invalid'
   | 'tls-failed'
   | 'reset'
   | 'closed'
@@ -138,6 +139,7 @@ const sentences: Record<KmipTransportFailure, (ep: string) => string> = {
   'hostname-mismatch': (ep) => `KMS ${ep} presented a certificate issued for a different name (connect by a name in its SANs, or set the expected server name)`,
   'client-cert-rejected': (ep) => `KMS ${ep} rejected Keywatch's client certificate (missing, expired, or not signed by a CA the KMS trusts — make the KMS trust Keywatch)`,
   'client-cert-invalid': (ep) => `Keywatch's client certificate or key for KMS ${ep} is unusable (the key does not match the certificate, or the PEM is malformed)`,
+  'ca-invalid': (ep) => `The trusted CA bundle configured for KMS ${ep} is not a readable PEM certificate bundle (paste the CA certificate in PEM form)`,
   'tls-failed': (ep) => `TLS with KMS ${ep} failed (no common protocol version or cipher — the KMS must offer TLS 1.2 or newer)`,
   reset: (ep) => `KMS ${ep} reset the connection while Keywatch waited for an answer (server crashed or a middlebox cut the session)`,
   closed: (ep) => `KMS ${ep} closed the connection without answering (server stopped, or it refused the request)`,

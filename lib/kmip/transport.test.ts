@@ -212,6 +212,12 @@ describe('each transport failure becomes one plain sentence', () => {
     expect(err.failure).toBe('client-cert-invalid');
   });
 
+  it('a CA bundle that is not PEM', async () => {
+    const port = await tlsServer(echo());
+    const err = await failureOf(KmipConnection.open(opts(port, { caPem: '-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n' })));
+    expect(err.failure).toBe('ca-invalid');
+  });
+
   it('connection reset while waiting for the answer', async () => {
     const port = await tlsServer((s) => {
       let requests = 0;

@@ -6,6 +6,7 @@
  * socket) so that each has its own timeout and its own measured duration.
  */
 import net from 'node:net';
+import { X509Certificate } from 'node:crypto';
 import tls from 'node:tls';
 import { classifySocketError, KmipTransportError, transportSentence, type KmipTransportFailure } from './errors';
 import { DEFAULT_MAX_MESSAGE_BYTES, readTtlvFrameLength, TTLV_HEADER_BYTES, TtlvDecodeError } from './ttlv';
@@ -43,6 +44,24 @@ export function endpointLabel(host: string, port: number): string {
 
 function fail(failure: KmipTransportFailure, endpoint: string, cause?: unknown): KmipTransportError {
   return new KmipTransportError(failure, endpoint, transportSentence(failure, endpoint), { cause });
+}
+
+function invalidMaterialFailure(options: KmipEndpointOptions): KmipTransportFailure {
+  return caBundleIsReadable(options.caPem) ? 'client-cert-invalid' : 'ca-invalid';
+}
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
+
+/** OpenSSL skips unreadable CA entries silently, which would surface later as "untrusted". */
+function caBundleIsReadable(caPem: string): boolean {
+  const blocks = caPem.match(PEM_CERTIFICATE) ?? [];
+  if (blocks.length === 0) return false;
+  try {
+    for (const block of blocks) new X509Certificate(block);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 interface Pending {
@@ -86,6 +105,7 @@ export class KmipConnection {
   static async open(options: KmipEndpointOptions): Promise<KmipConnection> {
     const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     const endpoint = endpointLabel(options.host, options.port);
+    if (!caBundleIsReadable(options.caPem)) throw fail('ca-invalid', endpoint);
     const started = performance.now();
 
     const raw = await new Promise<net.Socket>((resolve, reject) => {
@@ -122,9 +142,9 @@ export class KmipConnection {
           rejectUnauthorized: true,
         });
       } catch (err) {
-        // Bad client key/cert PEM is reported synchronously by createSecureContext.
+        // Unusable PEM material is reported synchronously; say which part is at fault.
         raw.destroy();
-        reject(fail(classifySocketError(err, 'handshake') === 'tls-failed' ? 'client-cert-invalid' : classifySocketError(err, 'handshake'), endpoint, err));
+        reject(fail(invalidMaterialFailure(options), endpoint, err));
         return;
       }
       const timer = setTimeout(() => {
