@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { AutomationApi, type ClusterFilter, type HostFilter, type VmFilter } from './automation';
 import { CryptoManagerApi, type KeyRef } from './crypto-manager';
-import { readEstate, type Estate, type ReadEstateOptions } from './estate';
+import { readEstate, readHosts, type Estate, type EstateSources, type HostsSnapshot, type ReadEstateOptions } from './estate';
 import { HostOperations, VmOperations, type EnterMaintenanceOptions, type ShallowRekeyOptions } from './operations';
 import { PropertyCollectorReader } from './property-collector';
 import type {
@@ -203,19 +203,26 @@ export class VsphereClient {
 
   // ── high level ──
 
+  private estateSources(): EstateSources {
+    return {
+      vcenter: this.vcenter,
+      release: () => this.release(),
+      automation: this.automation,
+      collector: this.collector,
+      crypto: this.cryptoManager,
+      vsan: this.vsan,
+      requestCount: () => this.transport.requestCount,
+      maxConcurrency: this.maxConcurrency,
+    };
+  }
+
+  /** Everything Keywatch reads from this vCenter, in one batched pass (see estate.ts). */
   readEstate(opts?: ReadEstateOptions): Promise<Estate> {
-    return readEstate(
-      {
-        vcenter: this.vcenter,
-        release: () => this.release(),
-        automation: this.automation,
-        collector: this.collector,
-        crypto: this.cryptoManager,
-        vsan: this.vsan,
-        requestCount: () => this.transport.requestCount,
-        maxConcurrency: this.maxConcurrency,
-      },
-      opts,
-    );
+    return readEstate(this.estateSources(), opts);
+  }
+
+  /** Fresh state of the given hosts and the VMs registered on them (live readiness checks). */
+  readHosts(hostIds: readonly string[], opts?: ReadEstateOptions): Promise<HostsSnapshot> {
+    return readHosts(this.estateSources(), hostIds, opts);
   }
 }

@@ -408,6 +408,17 @@ describe('readEstate', () => {
     expect(h.cryptoState).toBe('safe');
   });
 
+  it('reads a few hosts and their VMs fresh, the same as the full read, in a handful of requests', async () => {
+    const cluster = lab.estate.clusters[0]!;
+    const snapshot = await client.readHosts(cluster.hostIds);
+    const estate = await client.readEstate();
+    expect(snapshot.hosts.map((h) => h.id)).toEqual(cluster.hostIds);
+    expect(snapshot.hosts).toEqual(estate.hosts.filter((h) => cluster.hostIds.includes(h.id)));
+    const expectedVms = estate.vms.filter((v) => v.hostId && cluster.hostIds.includes(v.hostId));
+    expect([...snapshot.vms].sort((a, b) => a.id.localeCompare(b.id))).toEqual([...expectedVms].sort((a, b) => a.id.localeCompare(b.id)));
+    expect(snapshot.requests).toBeLessThanOrEqual(2 + 2 * cluster.hostIds.length);
+  });
+
   it('records per-host read errors for a host that is powered off instead of failing the whole read', async () => {
     const host = lab.estate.clusters[1]!.hostIds[0]!;
     await fault({ type: 'host-power-off', host });

@@ -12,7 +12,7 @@ import type { AutomationApi } from './automation';
 import type { CryptoManagerApi } from './crypto-manager';
 import { isVsphereError } from './errors';
 import { mapLimited } from './concurrency-limit';
-import type { PropertyCollectorReader } from './property-collector';
+import type { CollectedObject, PropertyCollectorReader } from './property-collector';
 import type {
   CryptoKeyId,
   HostCryptoState,
@@ -166,28 +166,49 @@ function providerKind(managementType: string | undefined, automationType: string
 
 type Phases = Estate['phasesMs'];
 
-async function readHostsWithDetails(src: EstateSources, opts: ReadEstateOptions, phases: Phases): Promise<EstateHost[]> {
-  const started = Date.now();
-  const hosts: EstateHost[] = [];
-  for await (const page of src.collector.all('HostSystem', HOST_PATHS, { pageSize: opts.pageSize })) {
-    for (const h of page) {
-      const p = h.props;
-      hosts.push({
-        id: h.ref.value,
-        name: p.name?._value ?? h.ref.value,
-        clusterId: p.parent?.type === 'ClusterComputeResource' ? p.parent.value : null,
-        connectionState: p['runtime.connectionState']?._value ?? 'disconnected',
-        powerState: p['runtime.powerState']?._value ?? null,
-        inMaintenanceMode: p['runtime.inMaintenanceMode']?._value ?? false,
-        cryptoState: p['runtime.cryptoState']?._value ?? null,
-        providers: null,
-        diskGroups: null,
-        readErrors: [],
-      });
-    }
+function toEstateHost(h: CollectedObject<'HostSystem'>): EstateHost {
+  const p = h.props;
+  return {
+    id: h.ref.value,
+    name: p.name?._value ?? h.ref.value,
+    clusterId: p.parent?.type === 'ClusterComputeResource' ? p.parent.value : null,
+    connectionState: p['runtime.connectionState']?._value ?? 'disconnected',
+    powerState: p['runtime.powerState']?._value ?? null,
+    inMaintenanceMode: p['runtime.inMaintenanceMode']?._value ?? false,
+    cryptoState: p['runtime.cryptoState']?._value ?? null,
+    providers: null,
+    diskGroups: null,
+    readErrors: [],
+  };
+}
+
+function toEstateVm(v: CollectedObject<'VirtualMachine'>): EstateVm {
+  const p = v.props;
+  const disks: EstateVmDisk[] = [];
+  for (const d of p['config.hardware.device']?._value ?? []) {
+    if (d._typeName !== 'VirtualDisk') continue;
+    disks.push({
+      key: d.key,
+      label: d.deviceInfo?.label ?? null,
+      fileName: d.backing?.fileName ?? null,
+      datastoreId: d.backing?.datastore?.value ?? null,
+      keyId: toKeyRef(d.backing?.keyId),
+    });
   }
-  phases.hostInventory = Date.now() - started;
-  const perHostStarted = Date.now();
+  return {
+    id: v.ref.value,
+    name: p.name?._value ?? v.ref.value,
+    hostId: p['runtime.host']?.value ?? null,
+    powerState: p['runtime.powerState']?._value ?? null,
+    cryptoState: p['runtime.cryptoState']?._value ?? null,
+    keyId: toKeyRef(p['config.keyId']),
+    disks,
+    datastoreIds: (p.datastore?._value ?? []).map((d) => d.value),
+  };
+}
+
+/** Fills providers / diskGroups / readErrors of each host with the per-host calls, bounded. */
+async function addPerHostDetails(src: EstateSources, hosts: EstateHost[], opts: ReadEstateOptions): Promise<void> {
   const wantDiskGroups = opts.diskGroups ?? true;
   const wantDetails = opts.providerDetails ?? true;
   await mapLimited(hosts, opts.perHostConcurrency ?? src.maxConcurrency, async (host) => {
@@ -226,6 +247,17 @@ async function readHostsWithDetails(src: EstateSources, opts: ReadEstateOptions,
     })();
     await Promise.all([providersJob, diskJob]);
   });
+}
+
+async function readHostsWithDetails(src: EstateSources, opts: ReadEstateOptions, phases: Phases): Promise<EstateHost[]> {
+  const started = Date.now();
+  const hosts: EstateHost[] = [];
+  for await (const page of src.collector.all('HostSystem', HOST_PATHS, { pageSize: opts.pageSize })) {
+    for (const h of page) hosts.push(toEstateHost(h));
+  }
+  phases.hostInventory = Date.now() - started;
+  const perHostStarted = Date.now();
+  await addPerHostDetails(src, hosts, opts);
   phases.perHost = Date.now() - perHostStarted;
   return hosts;
 }
@@ -234,30 +266,7 @@ async function readVms(src: EstateSources, opts: ReadEstateOptions, phases: Phas
   const started = Date.now();
   const vms: EstateVm[] = [];
   for await (const page of src.collector.all('VirtualMachine', VM_PATHS, { pageSize: opts.pageSize })) {
-    for (const v of page) {
-      const p = v.props;
-      const disks: EstateVmDisk[] = [];
-      for (const d of p['config.hardware.device']?._value ?? []) {
-        if (d._typeName !== 'VirtualDisk') continue;
-        disks.push({
-          key: d.key,
-          label: d.deviceInfo?.label ?? null,
-          fileName: d.backing?.fileName ?? null,
-          datastoreId: d.backing?.datastore?.value ?? null,
-          keyId: toKeyRef(d.backing?.keyId),
-        });
-      }
-      vms.push({
-        id: v.ref.value,
-        name: p.name?._value ?? v.ref.value,
-        hostId: p['runtime.host']?.value ?? null,
-        powerState: p['runtime.powerState']?._value ?? null,
-        cryptoState: p['runtime.cryptoState']?._value ?? null,
-        keyId: toKeyRef(p['config.keyId']),
-        disks,
-        datastoreIds: (p.datastore?._value ?? []).map((d) => d.value),
-      });
-    }
+    for (const v of page) vms.push(toEstateVm(v));
   }
   phases.vms = Date.now() - started;
   return vms;
@@ -321,3 +330,31 @@ export async function readEstate(src: EstateSources, opts: ReadEstateOptions = {
   };
 }
 
+
+export interface HostsSnapshot {
+  vcenter: string;
+  readAt: string;
+  requests: number;
+  /** In the order asked for; ids vCenter does not know are left out. */
+  hosts: EstateHost[];
+  /** VMs registered on those hosts. */
+  vms: EstateVm[];
+}
+
+/**
+ * Fresh state of a few hosts (e.g. one host and its cluster peers for a readiness check): their
+ * runtime, provider view and disk groups, and the VMs registered on them — a handful of requests
+ * instead of a full estate read.
+ */
+export async function readHosts(src: EstateSources, hostIds: readonly string[], opts: ReadEstateOptions = {}): Promise<HostsSnapshot> {
+  const started = Date.now();
+  const requestsBefore = src.requestCount();
+  const collected = await src.collector.collectObjects('HostSystem', hostIds, [...HOST_PATHS, 'vm'], { pageSize: opts.pageSize });
+  const hosts = collected.map(toEstateHost);
+  const vmIds = collected.flatMap((h) => (h.props.vm?._value ?? []).map((v) => v.value));
+  const [vms] = await Promise.all([
+    src.collector.collectObjects('VirtualMachine', vmIds, VM_PATHS, { pageSize: opts.pageSize }).then((list) => list.map(toEstateVm)),
+    addPerHostDetails(src, hosts, opts),
+  ]);
+  return { vcenter: src.vcenter, readAt: new Date(started).toISOString(), requests: src.requestCount() - requestsBefore, hosts, vms };
+}

@@ -14,6 +14,7 @@ export type {
   HostProviderView,
   ProviderKind,
   ReadEstateOptions,
+  HostsSnapshot,
 } from './estate';
 export type { DiskGroup, VsanDisk } from './vsan';
 export type { KeyRef } from './crypto-manager';
