@@ -34,7 +34,9 @@ export function UserMenu() {
   return (
     <div className="user-menu" data-testid="user-menu">
       <div className="user-name">
-        <span data-testid="signed-in-user">{user.displayName ?? user.username}</span>
+        <span data-testid="signed-in-user" title={user.displayName ?? undefined}>
+          {user.username}
+        </span>
         <span className="role-badge" data-testid="signed-in-role">
           {user.role}
           {user.isDemo ? ' · demo' : ''}

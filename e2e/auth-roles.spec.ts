@@ -1,0 +1,116 @@
+import { expect, test, type Page } from '@playwright/test';
+
+/**
+ * Signs in as each role in a real Chromium against `npm start` (lab mode). The users are
+ * created through the API with the bootstrap token, the way an installer's automation would.
+ */
+const BOOTSTRAP_TOKEN = process.env.KEYWATCH_BOOTSTRAP_TOKEN ?? 'kw_e2e_bootstrap_token_0123456789abcdef';
+const ADMIN_PASSWORD = process.env.KEYWATCH_ADMIN_PASSWORD ?? 'e2e-admin-password-1';
+const PASSWORD = 'e2e-role-password-42';
+const ROLE_USERS = [
+  { username: 'e2e-viewer', role: 'viewer' },
+  { username: 'e2e-oncall', role: 'oncall' },
+  { username: 'e2e-manager', role: 'manager' },
+] as const;
+
+test.beforeAll(async ({ request }) => {
+  for (const user of ROLE_USERS) {
+    const res = await request.post('/api/v1/users', {
+      headers: { authorization: `Bearer ${BOOTSTRAP_TOKEN}` },
+      data: { ...user, password: PASSWORD },
+    });
+    expect([201, 409], await res.text()).toContain(res.status());
+  }
+});
+
+async function signIn(page: Page, username: string, password: string) {
+  await page.goto('/login');
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await expect(page.getByTestId('signed-in-user')).toHaveText(username);
+}
+
+for (const { username, role } of ROLE_USERS) {
+  test(`signs in as ${role}: the server refuses admin APIs and the UI says so`, async ({ page }) => {
+    await signIn(page, username, PASSWORD);
+    await expect(page.getByTestId('signed-in-role')).toHaveText(role);
+    const users = await page.request.get('/api/v1/users');
+    expect(users.status()).toBe(403);
+    // A cookie-authenticated mutation with the right CSRF header is still refused by role.
+    const csrf = (await page.context().cookies()).find((c) => c.name === 'kw_csrf')!.value;
+    const post = await page.request.post('/api/v1/tokens', { headers: { 'x-csrf-token': csrf }, data: { name: 'sneaky', scopes: ['admin'] } });
+    expect(post.status()).toBe(403);
+    await page.goto('/settings/users');
+    await expect(page.getByText('Only administrators can change this.')).toBeVisible();
+    const audit = await page.request.get('/api/v1/audit');
+    expect(audit.status()).toBe(role === 'manager' ? 200 : 403);
+  });
+}
+
+test('signs in as admin, creates an API token shown once, uses it, revokes it', async ({ page }) => {
+  await signIn(page, 'admin', ADMIN_PASSWORD);
+  await expect(page.getByTestId('signed-in-role')).toHaveText('admin');
+  await page.goto('/settings/tokens');
+  await page.getByLabel('Name').fill('e2e pipeline');
+  await page.getByRole('button', { name: 'Create token' }).click();
+  const value = (await page.getByTestId('new-token-value').textContent())!.trim();
+  expect(value).toMatch(/^kw_/);
+  const used = await page.request.get('/api/v1/audit?action=token.', { headers: { authorization: `Bearer ${value}` } });
+  expect(used.status()).toBe(200);
+  await page.getByRole('button', { name: 'I have copied it' }).click();
+  await expect(page.getByTestId('new-token')).toHaveCount(0);
+  const row = page.getByTestId('token-row-e2e pipeline');
+  await expect(row).not.toContainText(value);
+  await row.getByRole('button', { name: 'Revoke' }).click();
+  await expect(row).toContainText('revoked');
+  const after = await page.request.get('/api/v1/audit', { headers: { authorization: `Bearer ${value}` } });
+  expect(after.status()).toBe(401);
+});
+
+test('lab mode offers a clearly labelled read-only demo login', async ({ page }) => {
+  await page.goto('/login');
+  await expect(page.getByText('Lab / demo mode.')).toBeVisible();
+  await page.getByRole('button', { name: 'Demo login (read-only viewer)' }).click();
+  await expect(page.getByTestId('signed-in-role')).toHaveText('viewer · demo');
+  expect((await page.request.get('/api/v1/targets/vcenters')).status()).toBe(403);
+});
+
+test('a wrong password is refused; signing out ends the session', async ({ page }) => {
+  await page.goto('/login');
+  await page.getByLabel('Username').fill('e2e-viewer');
+  await page.getByLabel('Password').fill('not-the-password');
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'Wrong username' })).toContainText('Wrong username or password.');
+  await signIn(page, 'e2e-viewer', PASSWORD);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/login/);
+  const session = await (await page.request.get('/api/auth/session')).json();
+  expect(session.user).toBeNull();
+  await page.goto('/alerts');
+  await expect(page).toHaveURL(/\/login\?returnTo=%2Falerts/);
+});
+
+test('pages carry the security headers', async ({ request }) => {
+  const res = await request.get('/login');
+  const csp = res.headers()['content-security-policy'] ?? '';
+  expect(csp).toContain("frame-ancestors 'none'");
+  expect(csp).toMatch(/script-src 'self' 'nonce-[^']+' 'strict-dynamic'/);
+  expect(res.headers()['x-content-type-options']).toBe('nosniff');
+  expect(res.headers()['referrer-policy']).toBe('no-referrer');
+});
+
+test('admin sees lab targets, tests the lab vCenter and KMS with the real clients, and the audit page records it', async ({ page }) => {
+  await signIn(page, 'admin', ADMIN_PASSWORD);
+  await page.goto('/settings/targets');
+  const vc = page.getByTestId('vcenter-row-lab-vcenter');
+  await expect(vc).toBeVisible();
+  await vc.getByRole('button', { name: 'Test connection' }).click();
+  await expect(vc.getByTestId('test-result')).toContainText('Signed in to', { timeout: 30_000 });
+  const kms = page.getByTestId('kms-providers').locator('tbody tr').first();
+  await kms.getByRole('button', { name: 'Test connection' }).click();
+  await expect(kms.getByTestId('test-result')).toContainText('node(s) answered KMIP', { timeout: 30_000 });
+  await page.goto('/audit');
+  await page.getByLabel('Event type').selectOption('target.');
+  await expect(page.getByTestId('audit-table')).toContainText('target.vcenter.test');
+});
