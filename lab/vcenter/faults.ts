@@ -24,6 +24,7 @@ export const labFaultSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('kms-node-slow'), node: nodeRef, ms: z.number().int().min(0).max(120_000) }),
   z.object({ type: z.literal('kms-node-expired-certificate'), node: nodeRef, on: z.boolean().default(true) }),
   z.object({ type: z.literal('kms-delete-key'), node: nodeRef, keyId: z.string().min(1) }),
+  z.object({ type: z.literal('kms-revoke-key'), keyId: z.string().min(1) }),
   z.object({ type: z.literal('host-reboot'), host: hostRef, wait: z.boolean().default(false) }),
   z.object({ type: z.literal('host-power-off'), host: hostRef }),
   z.object({ type: z.literal('host-power-on'), host: hostRef, wait: z.boolean().default(false) }),
@@ -67,6 +68,8 @@ export interface FaultContext {
   registeredPorts: Map<string, number>;
   /** Forget cached KMS reachability so the next read measures the new reality. */
   invalidateReachability(): void;
+  /** KMIP Revoke of a key on its provider (replicated by the KMS like any change). */
+  revokeKey(keyId: string): Promise<void>;
   expireSessions(): void;
 }
 
@@ -128,6 +131,9 @@ export async function applyFault(fault: LabFaultRequest, ctx: FaultContext): Pro
     case 'kms-delete-key':
       await kmsControls(ctx, fault.node).deleteKeyOnNode(fault.node, fault.keyId);
       return `Key ${fault.keyId} deleted on KMS node ${fault.node}.`;
+    case 'kms-revoke-key':
+      await ctx.revokeKey(fault.keyId);
+      return `Key ${fault.keyId} revoked (Deactivated); hosts can still unwrap with it, but it is no longer Active.`;
     case 'host-reboot': {
       const hostId = resolveHost(model, fault.host);
       const done = model.rebootHost(hostId);

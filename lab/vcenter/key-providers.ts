@@ -188,14 +188,11 @@ export class KeyProviderView {
           status.keyAvailable = false;
           status.reason = 'KeyStateClusterInvalid';
         } else if (checkKeyBitMap & 1) {
-          if (this.model.index.providers.get(providerId)!.type === 'native') {
-            status.keyAvailable = true;
-          } else {
-            const outcome = await this.keySource.fetchKeys({ providerId, keyIds: [key.keyId], path: 'vcenter', hostId: 'vcenter' });
-            const failure = outcome.get(key.keyId);
-            status.keyAvailable = failure === null;
-            if (failure) status.reason = failure.kind === 'missing' ? 'KeyStateMissingInKMS' : 'KeyStateClusterUnreachable';
-          }
+          const report = await this.keySource.keyState(providerId, key.keyId);
+          status.keyAvailable = report.state === 'active';
+          if (report.state === 'missing') status.reason = 'KeyStateMissingInKMS';
+          if (report.state === 'unreachable') status.reason = 'KeyStateClusterUnreachable';
+          if (report.state === 'not-active') status.reason = 'KeyStateNotActiveOrEnabled';
         }
         if (checkKeyBitMap & 2) {
           const vms: string[] = [];

@@ -25,10 +25,19 @@ export interface KeyFetchFailure {
 /** Per key: null when fetched, else why not. */
 export type KeyFetchOutcome = Map<string, KeyFetchFailure | null>;
 
+/** A key's life-cycle state as the provider reports it (KMIP State attribute, first node that answers). */
+export type KeyStateReport =
+  | { state: 'active' }
+  | { state: 'not-active'; detail: string }
+  | { state: 'missing' | 'unreachable'; detail: string };
+
 export interface KeySource {
   fetchKeys(request: KeyFetchRequest): Promise<KeyFetchOutcome>;
   /** Create a fresh KEK on a standard provider (rekey); resolves to its key ID. */
   createKey(providerId: string, name: string): Promise<string>;
+  keyState(providerId: string, keyId: string): Promise<KeyStateReport>;
+  /** Lab fault: revoke (deactivate) a key on the provider. */
+  revokeKey(providerId: string, keyId: string): Promise<void>;
 }
 
 /** Reachability of one KMS node as seen from vCenter / the hosts (same network in the lab). */

@@ -6,7 +6,8 @@
  */
 import { KmipClient } from '@/lib/kmip/client';
 import { KmipError, KmipTransportError } from '@/lib/kmip/errors';
-import type { KeyFetchFailure, KeyFetchOutcome, KeyFetchRequest, KeySource } from './key-source';
+import { enumName, State } from '@/lib/kmip/enums';
+import type { KeyFetchFailure, KeyFetchOutcome, KeyFetchRequest, KeySource, KeyStateReport } from './key-source';
 import type { KmsConnection, KmsNodeAddress } from './kms-reachability';
 
 const LAB_TIMEOUTS = { connectMs: 1500, handshakeMs: 2000, responseMs: 4000 };
@@ -83,6 +84,43 @@ export function createKmipKeySource(connection: KmsConnection, createOnKms?: (na
         outcome.set(keyId, failure);
       }
       return outcome;
+    },
+
+    async keyState(providerId: string, keyId: string): Promise<KeyStateReport> {
+      const refused: string[] = [];
+      const unreachable: string[] = [];
+      for (const node of connection.nodes) {
+        try {
+          const [outcome] = await clientFor(node).getAttributes([keyId]);
+          if (outcome?.ok) {
+            const state = outcome.summary.state;
+            if (state === State.Active) return { state: 'active' };
+            return { state: 'not-active', detail: `Key ${keyId} is ${state === undefined ? 'in an unknown state' : enumName(State, state)} on ${node.id}.` };
+          }
+          if (outcome) refused.push(`${node.id}: ${outcome.error.message}`);
+        } catch (error) {
+          if (error instanceof KmipTransportError) dropClient(node);
+          unreachable.push(`${node.id}: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+      return refused.length > 0
+        ? { state: 'missing', detail: `Key ${keyId} is not on the reachable KMS nodes of ${providerId} (${refused.join('; ')}).` }
+        : { state: 'unreachable', detail: `No KMS node of ${providerId} answered (${unreachable.join('; ')}).` };
+    },
+
+    async revokeKey(providerId: string, keyId: string): Promise<void> {
+      const errors: string[] = [];
+      for (const node of connection.nodes) {
+        try {
+          await clientFor(node).revoke(keyId);
+          return;
+        } catch (error) {
+          if (error instanceof KmipTransportError) dropClient(node);
+          errors.push(`${node.id}: ${error instanceof Error ? error.message : String(error)}`);
+          if (error instanceof KmipError) break;
+        }
+      }
+      throw new Error(`Could not revoke key ${keyId} on provider ${providerId} (${errors.join('; ')}).`);
     },
 
     async createKey(providerId: string, name: string): Promise<string> {

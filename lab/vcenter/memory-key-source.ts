@@ -4,11 +4,12 @@
  * Native Key Provider always uses this, as NKP keys are derived inside vCenter.
  */
 import { randomUUID } from 'node:crypto';
-import type { KeyFetchOutcome, KeyFetchRequest, KeySource } from './key-source';
+import type { KeyFetchOutcome, KeyFetchRequest, KeySource, KeyStateReport } from './key-source';
 
 export class MemoryKeySource implements KeySource {
   private readonly keys = new Map<string, Set<string>>();
   private readonly unreachable = new Set<string>();
+  private readonly revoked = new Set<string>();
   fetchCount = 0;
 
   addKey(providerId: string, keyId: string): void {
@@ -43,6 +44,18 @@ export class MemoryKeySource implements KeySource {
       else outcome.set(keyId, null);
     }
     return outcome;
+  }
+
+  async keyState(providerId: string, keyId: string): Promise<KeyStateReport> {
+    if (this.unreachable.has(providerId)) return { state: 'unreachable', detail: `Key provider ${providerId} is unreachable.` };
+    if (!this.keys.get(providerId)?.has(keyId)) return { state: 'missing', detail: `Key ${keyId} does not exist on provider ${providerId}.` };
+    if (this.revoked.has(keyId)) return { state: 'not-active', detail: `Key ${keyId} is Deactivated.` };
+    return { state: 'active' };
+  }
+
+  async revokeKey(providerId: string, keyId: string): Promise<void> {
+    if (!this.keys.get(providerId)?.has(keyId)) throw new Error(`Key ${keyId} does not exist on provider ${providerId}.`);
+    this.revoked.add(keyId);
   }
 
   async createKey(providerId: string): Promise<string> {

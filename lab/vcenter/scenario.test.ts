@@ -160,4 +160,14 @@ describe('seed scenario over real KMIP and HTTPS', () => {
     await postFault(lab, { type: 'kms-node-expired-certificate', node: second, on: false });
     expect((await client.getHostKeyProvider(target, 'lab-kms')).health).toBe('OK');
   });
+
+  it('a revoked key is reported as not active by vCenter, yet still unwraps at boot', async () => {
+    const vmKey = lab.model.vm(lockedCandidates[0]!).configKey!;
+    await postFault(lab, { type: 'kms-revoke-key', keyId: vmKey.keyId });
+    const [status] = await client.queryCryptoKeyStatus([{ keyId: vmKey.keyId, providerId: 'lab-kms' }]);
+    expect(status).toMatchObject({ keyAvailable: false, reason: 'KeyStateNotActiveOrEnabled' });
+    await postFault(lab, { type: 'host-reboot', host: target, wait: true });
+    const vm = (await client.readEstate()).vms.find((v) => v.id === lockedCandidates[0])!;
+    expect(vm.cryptoState).toBe('unlocked');
+  });
 });

@@ -110,6 +110,14 @@ class ProviderKeySource implements KeySource {
   createKey(providerId: string, name: string) {
     return this.sourceFor(providerId).createKey(providerId, name);
   }
+
+  keyState(providerId: string, keyId: string) {
+    return this.sourceFor(providerId).keyState(providerId, keyId);
+  }
+
+  revokeKey(providerId: string, keyId: string) {
+    return this.sourceFor(providerId).revokeKey(providerId, keyId);
+  }
 }
 
 /** Reachability of a provider whose keys live in memory: every registered node counts as up. */
@@ -226,6 +234,7 @@ export async function startLabVcenter(opts: StartLabVcenterOptions = {}): Promis
     kms: kmsControls,
     registeredPorts: new Map(standardConnection.nodes.map((n) => [n.id, n.port])),
     invalidateReachability: () => reachability.invalidate?.(),
+    revokeKey: (keyId) => keySource.revokeKey(model.knownKeys.get(keyId)?.providerId ?? standardId, keyId),
     expireSessions: () => sessions.expireAll(),
   };
 
