@@ -46,7 +46,8 @@ function parseArgs(argv: string[]): Args {
   const parsed = ArgsSchema.strict().safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new Error(`Invalid argument ${issue?.path.join('.') || ''}: ${issue?.message ?? 'invalid'}.`);
+    const where = issue?.path.length ? ` --${issue.path.join('.').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : '';
+    throw new Error(`Invalid argument${where}: ${issue?.message ?? 'invalid'}.`);
   }
   return parsed.data;
 }
