@@ -27,9 +27,9 @@ afterAll(() => cleanups.forEach((c) => c()));
 
 type Handler = (socket: tls.TLSSocket) => void;
 
-async function tlsServer(handler: Handler, cert = serverPair, requestCert = true): Promise<number> {
+async function tlsServer(handler: Handler, cert = serverPair, maxVersion: tls.SecureVersion = 'TLSv1.3'): Promise<number> {
   const server = tls.createServer(
-    { cert: cert.certPem, key: cert.keyPem, ca: ca.certPem, requestCert, rejectUnauthorized: requestCert, minVersion: 'TLSv1.2' },
+    { cert: cert.certPem, key: cert.keyPem, ca: ca.certPem, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2', maxVersion },
     handler,
   );
   server.on('tlsClientError', () => {});
@@ -210,6 +210,14 @@ describe('each transport failure becomes one plain sentence', () => {
     const port = await tlsServer(echo());
     const err = await failureOf(KmipConnection.open(opts(port, { keyPem: otherCa.keyPem })));
     expect(err.failure).toBe('client-cert-invalid');
+  });
+
+  it('a TLS 1.2 server that dies on the first request is "closed", not a certificate problem', async () => {
+    const port = await tlsServer((s) => s.on('data', () => s.destroy()), serverPair, 'TLSv1.2');
+    const conn = await KmipConnection.open(opts(port));
+    expect(conn.tlsProtocol).toBe('TLSv1.2');
+    const err = await failureOf(conn.request(message(1)));
+    expect(['closed', 'reset']).toContain(err.failure);
   });
 
   it('a CA bundle that is not PEM', async () => {

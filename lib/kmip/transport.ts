@@ -82,7 +82,9 @@ export class KmipConnection {
   private frameLength = -1;
   private pending: Pending | undefined;
   private dead: KmipTransportError | undefined;
-  /** Set on the first response byte, so TLS 1.3 post-handshake rejections can be told apart. */
+  /** Negotiated TLS version, read once: a destroyed socket no longer knows it. */
+  private readonly protocol: string | null;
+  /** Set on the first response byte (see mayStillRejectUs). */
   private answeredOnce = false;
 
   private constructor(socket: tls.TLSSocket, endpoint: string, timings: ConnectionTimings, opts: { maxMessageBytes: number; responseMs: number }) {
@@ -91,15 +93,21 @@ export class KmipConnection {
     this.timings = timings;
     this.maxMessageBytes = opts.maxMessageBytes;
     this.responseMs = opts.responseMs;
+    this.protocol = socket.getProtocol();
     // Idle pooled connections must not keep a process alive (a CLI that forgot close() would hang).
     socket.unref();
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('error', (err) => this.die(fail(classifySocketError(err, this.answeredOnce ? 'response' : 'handshake'), endpoint, err)));
-    socket.on('close', () =>
-      // Under TLS 1.3 a server that rejects our certificate does so after our handshake is done;
-      // all we see is the connection closing before the first answer.
-      this.die(fail(this.answeredOnce ? 'closed' : this.pending ? 'client-cert-rejected' : 'closed', endpoint)),
-    );
+    socket.on('error', (err) => this.die(fail(classifySocketError(err, this.mayStillRejectUs() ? 'handshake' : 'response'), endpoint, err)));
+    socket.on('close', () => this.die(fail(this.mayStillRejectUs() && this.pending ? 'client-cert-rejected' : 'closed', endpoint)));
+  }
+
+  /**
+   * Under TLS 1.3 the server checks our certificate after our side of the handshake is done, so
+   * until its first answer a reset or close most likely means it rejected the certificate.
+   * Under TLS 1.2 that check is part of the handshake, and a later close is just a close.
+   */
+  private mayStillRejectUs(): boolean {
+    return !this.answeredOnce && this.protocol === 'TLSv1.3';
   }
 
   static async open(options: KmipEndpointOptions): Promise<KmipConnection> {
@@ -199,7 +207,7 @@ export class KmipConnection {
   }
 
   get tlsProtocol(): string | null {
-    return this.socket.getProtocol();
+    return this.protocol;
   }
 
   /** Sends one encoded request message and resolves with the raw response frame. */
