@@ -22,3 +22,22 @@ export { KEY_STATUS_CHECK } from './crypto-manager';
 export type { EnterMaintenanceOptions, ShallowRekeyOptions } from './operations';
 export type { WaitForTaskOptions } from './tasks';
 export type { HostFilter, ClusterFilter, VmFilter } from './automation';
+export { moRef } from './schemas';
+export type {
+  MoRef,
+  TaskInfo,
+  HostCryptoState,
+  VmCryptoState,
+  ProviderHealth,
+  KmipClusterInfo,
+  CryptoKeyStatus,
+  CryptoManagerKmipClusterStatus,
+  HostSummary,
+  ClusterSummary,
+  VmSummary,
+  KmsProviderSummary,
+  KmsProviderInfo,
+  HostKmsProviderSummary,
+  HostKmsProviderInfo,
+  VsanHostDiskMapInfoEx,
+} from './schemas';
