@@ -1,6 +1,6 @@
-import type { PrismaClient } from '../db/client';
+import { createPrismaClient, type PrismaClient } from '../db/client';
 import { recordAudit } from '../audit/record';
-import type { SecretBox } from '../secrets/keyring';
+import { loadKeyring, SecretBox } from '../secrets/keyring';
 import { applyTargetsFile, type ApplyResult } from '../targets/config-file';
 import { applyLabTargets } from '../targets/lab-targets';
 import { createApiToken } from './api-tokens';
@@ -82,6 +82,10 @@ export async function bootstrapAuth(prisma: PrismaClient, env: Record<string, st
     log(`\nKeywatch has no users. Create the first admin within 24 hours at this one-time link:\n  ${result.setupLink}\n`);
   }
 
+  // Housekeeping: expired sessions and old sign-in attempts serve no purpose.
+  await prisma.session.deleteMany({ where: { expiresAt: { lt: new Date() } } });
+  await prisma.loginAttempt.deleteMany({ where: { createdAt: { lt: new Date(Date.now() - 24 * 3600_000) } } });
+
   if (options.secrets) {
     if (config.targetsFile) {
       result.targets = await applyTargetsFile(prisma, options.secrets, config.targetsFile, env);
@@ -109,4 +113,18 @@ export async function consumeSetupToken(prisma: PrismaClient, token: string): Pr
     data: { usedAt: new Date() },
   });
   return claimed.count === 1;
+}
+
+/**
+ * For the start sequence (scripts/start/main.ts), after migrations and the lab: runs the whole
+ * bootstrap with its own short-lived connection. `env` is the children's environment (it must
+ * carry KEYWATCH_LAB_CONFIG in lab mode); `dataDir` holds master.key when KEYWATCH_MASTER_KEY is unset.
+ */
+export async function bootstrapAtStart(databaseUrl: string, env: Record<string, string | undefined>, dataDir: string): Promise<BootstrapResult> {
+  const prisma = createPrismaClient(databaseUrl, 2);
+  try {
+    return await bootstrapAuth(prisma, env, { secrets: new SecretBox(loadKeyring(env, dataDir)) });
+  } finally {
+    await prisma.$disconnect();
+  }
 }
