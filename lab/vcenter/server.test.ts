@@ -96,6 +96,17 @@ describe('lab vCenter against the lib/vsphere client (no KMS attached)', () => {
     expect(encryptedVm.cryptoState).toBe('unlocked');
     expect(encryptedVm.disks.every((d) => d.keyId?.keyId === encryptedVm.keyId!.keyId)).toBe(true);
     expect(estate.providers.find((p) => p.id === 'lab-kms')?.servers).toHaveLength(3);
+    // The vSAN KEK and host key ids a host needs at boot are readable (ids only).
+    const [mapping] = await client.vim.invoke(
+      moRef('VimClusterVsanVcDiskManagementSystem', 'vsan-disk-management-system'),
+      'QueryDiskMappings',
+      { host: moRef('HostSystem', 'host-1') },
+      z.array(z.object({ encryptionInfo: z.object({ encryptionEnabled: z.boolean(), kekId: z.string(), hostKeyId: z.string() }) })),
+      { pathPrefix: '/vsan' },
+    );
+    const cluster = lab.estate.clusters[0]!;
+    expect(mapping?.encryptionInfo.kekId).toBe(lab.estate.keys[cluster.vsanKekIndex!]!.keyId);
+    expect(mapping?.encryptionInfo.hostKeyId).toBe(lab.estate.keys[cluster.hostKeyIndex!]!.keyId);
   });
 
   it('runs maintenance mode and reboot as tasks, with the vSAN decommission mode', async () => {

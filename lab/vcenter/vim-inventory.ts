@@ -375,7 +375,7 @@ export class VimInventory {
           dasConfig: { _typeName: 'ClusterDasConfigInfo', enabled: cluster.haEnabled, vmMonitoring: cluster.vmMonitoring, hostMonitoring: 'enabled' },
           dasVmConfig: overrides,
           drsConfig: { _typeName: 'ClusterDrsConfigInfo', enabled: cluster.drsEnabled, defaultVmBehavior: 'fullyAutomated' },
-          vsanConfigInfo: { _typeName: 'VsanClusterConfigInfo', enabled: true },
+          vsanConfigInfo: { _typeName: 'VsanConfigInfoEx', enabled: true, dataEncryptionConfig: this.vsanEncryption(cluster.id) },
         };
       }
       default:
@@ -472,12 +472,23 @@ export class VimInventory {
       ...(keysLoaded === null ? {} : { unlockedEncrypted: keysLoaded && host.phase === 'up' }),
       isAllFlash: true,
       isDataEfficiency: false,
-      encryptionInfo: {
-        _typeName: 'VsanDataEncryptionConfig',
-        encryptionEnabled: cluster.providerId !== null,
-        ...(cluster.providerId ? { kmsProviderId: { _typeName: 'KeyProviderId', id: cluster.providerId } } : {}),
-      },
+      encryptionInfo: this.vsanEncryption(cluster.id),
     }));
+  }
+
+  /** VsanDataEncryptionConfig of a cluster: provider, KEK id and host key id (ids only, never material). */
+  vsanEncryption(clusterId: string): Json {
+    const cluster = this.model.index.clusters.get(clusterId)!;
+    if (!cluster.providerId) return { _typeName: 'VsanDataEncryptionConfig', encryptionEnabled: false };
+    return {
+      _typeName: 'VsanDataEncryptionConfig',
+      encryptionEnabled: true,
+      kmsProviderId: { _typeName: 'KeyProviderId', id: cluster.providerId },
+      ...(cluster.vsanKekIndex === null ? {} : { kekId: this.estate.keys[cluster.vsanKekIndex]!.keyId }),
+      ...(cluster.hostKeyIndex === null ? {} : { hostKeyId: this.estate.keys[cluster.hostKeyIndex]!.keyId }),
+      changing: false,
+      eraseDisksBeforeUse: false,
+    };
   }
 }
 
