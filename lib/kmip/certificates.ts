@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, privateEncrypt, randomBytes, X509Certificate, constants as cryptoConstants } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, privateEncrypt, randomBytes, X509Certificate, constants as cryptoConstants } from 'node:crypto';
 import { isIP } from 'node:net';
 import forge from 'node-forge';
 
@@ -268,14 +268,6 @@ export function parseCertificateChain(pem: string, now: Date = new Date()): Cert
 /** Summary of a DER certificate as it comes from `tls.TLSSocket.getPeerCertificate().raw`. */
 export function summarizeDerCertificate(der: Buffer, now: Date = new Date()): CertificateSummary {
   return summarize(new X509Certificate(der), now);
-}
-
-export function sha256Fingerprint(der: Buffer): string {
-  return createHash('sha256')
-    .update(der)
-    .digest('hex')
-    .toUpperCase()
-    .replace(/(..)(?!$)/g, '$1:');
 }
 
 export type CertificateBundleErrorCode =

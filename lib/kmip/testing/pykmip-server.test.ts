@@ -24,14 +24,12 @@ describe('PyKMIP test harness', () => {
     const outcome = await new Promise<string>((resolve) => {
       const socket = tls.connect({ host: server.host, port: server.port, ca: server.caPem, servername: 'localhost', maxVersion: 'TLSv1.2' });
       socket.once('secureConnect', () => {
-        // TLS 1.2 reports the missing certificate as an alert right after the handshake.
-        socket.once('error', (e) => resolve(`error:${e.message}`));
-        socket.once('close', () => resolve('closed'));
-        socket.write(Buffer.alloc(8));
+        socket.destroy();
+        resolve('handshake completed');
       });
-      socket.once('error', (e) => resolve(`error:${e.message}`));
+      socket.once('error', (e) => resolve(`error: ${e.message}`));
     });
-    expect(outcome).toMatch(/error|closed/);
+    expect(outcome).toMatch(/^error: .*(alert|handshake|certificate)/i);
     expect(await server.readLog()).toContain('Starting connection service');
   });
 
