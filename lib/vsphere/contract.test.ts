@@ -127,6 +127,15 @@ describe('sessions and release', () => {
     expect((await client.listHosts()).length).toBe(9);
   });
 
+  it('close() ends both sessions on the server', async () => {
+    const sessions = async () => z.object({ vcenter: z.object({ sessions: z.number() }) }).parse(await labRequest('GET', '/lab/state?vms=false')).vcenter.sessions;
+    const c = new VsphereClient({ baseUrl: lab.url, username: lab.username, password: lab.password, caPem: lab.caPem });
+    await c.connect();
+    const open = await sessions();
+    await c.close();
+    expect(await sessions()).toBe(open - 2);
+  });
+
   it('logs out: the deleted Automation session no longer works', async () => {
     const c = newClient();
     await c.listHosts();
