@@ -238,22 +238,20 @@ export async function probeKmsNode(target: KmsProbeTarget, options: ProbeOptions
   try {
     // Connect first so that the DiscoverVersions round trip below measures KMIP latency alone.
     await transport.withConnection(async () => {});
-    const versionsStarted = performance.now();
-    const offered = await client.discoverVersions();
-    const versionsEnded = performance.now();
-    stage = 'versions';
-    result.reachable = true;
-
     const conn = transport.lastOpened;
     if (conn) {
       result.tcpConnectMs = round(conn.timings.connectMs);
       result.tlsHandshakeMs = round(conn.timings.handshakeMs);
       result.tlsProtocol = conn.tlsProtocol ?? undefined;
-      result.latencyMs = round(versionsEnded - versionsStarted);
       const chain = conn.peerCertificateChainDer().map((der) => certificateReport(summarizeDerCertificate(der, now)));
       if (chain[0]) result.serverCertificate = chain[0];
       result.serverCertificateChain = chain;
     }
+    stage = 'versions';
+    const versionsStarted = performance.now();
+    const offered = await client.discoverVersions();
+    result.latencyMs = round(performance.now() - versionsStarted);
+    result.reachable = true;
     result.versions = offered.map(formatProtocolVersion);
     const version = chooseProtocolVersion(offered);
     result.negotiatedVersion = formatProtocolVersion(version);
@@ -302,6 +300,8 @@ export async function probeKmsNode(target: KmsProbeTarget, options: ProbeOptions
     result.healthy = result.keys.every((k) => k.status === 'active');
   } catch (err) {
     result.error = describeKmipFailure(err, endpoint);
+    // A KMIP-level refusal (e.g. a 1.0-only server rejecting DiscoverVersions) is still an answer.
+    if (err instanceof KmipError) result.reachable = true;
     const failure = failureOf(err);
     if (failure) result.failure = failure;
     if (stage === 'connect' && err instanceof KmipTransportError && SERVER_CERT_FAILURES.has(err.failure)) {
