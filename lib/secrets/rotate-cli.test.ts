@@ -14,7 +14,7 @@ function runRotate(env: Record<string, string>): Promise<{ code: number; out: st
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(ROOT, 'scripts/rotate-master-key.ts')], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', ...env },
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ...env },
     });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
