@@ -37,7 +37,7 @@ const TOKEN_TTL_MS = 10 * 60_000;
 /** Properties returned for `all: true`, per type (a practical subset of the real list). */
 const ALL_PATHS: Record<string, string[]> = {
   HostSystem: ['name', 'parent', 'runtime', 'vm', 'datastore', 'configManager', 'summary'],
-  VirtualMachine: ['name', 'parent', 'runtime', 'config', 'datastore', 'summary'],
+  VirtualMachine: ['name', 'parent', 'runtime', 'config', 'datastore', 'summary', 'guest'],
   ClusterComputeResource: ['name', 'parent', 'host', 'datastore', 'configurationEx'],
   Datastore: ['name', 'parent', 'summary', 'host'],
   HostVsanSystem: ['config'],

@@ -8,6 +8,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { VsphereClient } from '@/lib/vsphere';
+import { moRef } from '@/lib/vsphere/schemas';
 import { startKmsCluster, type LabKmsCluster } from '../kms/cluster';
 import { startLabVcenter, type LabVcenter } from './server';
 
@@ -81,6 +82,12 @@ describe('seed scenario over real KMIP and HTTPS', () => {
     const kek = lab.estate.keys.find((k) => k.purpose === 'vsan-kek' && k.providerId === 'lab-kms')!;
     const [status] = await client.queryCryptoKeyStatus([{ keyId: kek.keyId, providerId: 'lab-kms' }]);
     expect(status?.keyAvailable).toBe(true);
+    // The KMS appliance VMs can be matched to the provider's servers.
+    const kmsVm = lab.estate.vms.find((v) => v.kmsNodeIndex === 0)!;
+    const config = await client.vim.getProperty(moRef('VirtualMachine', kmsVm.id), 'config', z.object({ name: z.string(), annotation: z.string() }));
+    const servers = (await client.listKmipServers()).find((c) => c.clusterId.id === 'lab-kms')!.servers!;
+    expect(config.name).toBe(servers[0]!.name);
+    expect(config.annotation).toContain(`${servers[0]!.address}:${servers[0]!.port}`);
   });
 
   it('KMS port changed: running hosts are fine, but every host reports the provider as ERROR', async () => {

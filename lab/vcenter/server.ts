@@ -223,7 +223,7 @@ export async function startLabVcenter(opts: StartLabVcenterOptions = {}): Promis
     },
   );
   const tasks = new TaskManager();
-  const inventory = new VimInventory(model, tasks);
+  const inventory = new VimInventory(model, tasks, (index) => standardConnection.nodes[index]);
   const collector = new PropertyCollector(inventory);
   const sessions = new SessionStore(username, password, opts.sessionIdleTimeoutMs ?? 30 * 60_000, (s) => collector.forgetSession(s.key));
   const providers = new KeyProviderView(model, reachability, connections, keySource, randomUUID());

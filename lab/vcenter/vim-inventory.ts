@@ -21,6 +21,7 @@ const LEAF_TYPES: Record<string, string> = {
   'VirtualMachine:runtime.powerState': 'VirtualMachinePowerState',
   'VirtualMachine:runtime.connectionState': 'VirtualMachineConnectionState',
   'VirtualMachine:runtime.faultToleranceState': 'VirtualMachineFaultToleranceState',
+  'VirtualMachine:guest.guestState': 'string',
   'Datastore:summary.capacity': 'long',
   'Datastore:summary.freeSpace': 'long',
   'Task:info.state': 'TaskInfoState',
@@ -69,6 +70,8 @@ export class VimInventory {
   constructor(
     private readonly model: LabModel,
     private readonly tasks: TaskManager,
+    /** Registered address of the KMS node an appliance VM runs (guest info / annotation). */
+    private readonly kmsNode: (index: number) => { id: string; host: string; port: number } | undefined = () => undefined,
   ) {}
 
   private get estate() {
@@ -314,10 +317,22 @@ export class VimInventory {
           ...(cryptoState ? { cryptoState } : {}),
         };
       }
-      case 'config':
+      case 'guest': {
+        const node = vm.kmsNodeIndex === null ? undefined : this.kmsNode(vm.kmsNodeIndex);
+        const running = runtime.powerState === 'poweredOn';
+        return {
+          _typeName: 'GuestInfo',
+          guestState: running ? 'running' : 'notRunning',
+          hostName: `${vm.name}.lab.local`,
+          ...(running && node ? { ipAddress: node.host } : {}),
+        };
+      }
+      case 'config': {
+        const node = vm.kmsNodeIndex === null ? undefined : this.kmsNode(vm.kmsNodeIndex);
         return {
           _typeName: 'VirtualMachineConfigInfo',
           name: vm.name,
+          ...(node ? { annotation: `Keywatch lab KMS appliance: node ${node.id} (${node.host}:${node.port})` } : {}),
           uuid: vm.uuid,
           instanceUuid: vm.instanceUuid,
           guestId: 'otherGuest64',
@@ -326,6 +341,7 @@ export class VimInventory {
           hardware: { _typeName: 'VirtualHardware', numCPU: vm.cpuCount, memoryMB: vm.memoryMiB, device: this.vmDevices(vm) },
           ...(runtime.configKey ? { keyId: cryptoKeyId(runtime.configKey) } : {}),
         };
+      }
       case 'summary':
         return {
           _typeName: 'VirtualMachineSummary',
