@@ -209,6 +209,20 @@ describe('lab vCenter against the lib/vsphere client (no KMS attached)', () => {
     expect(status2.find((c) => c.clusterId.id === 'lab-kms')?.overallStatus).toBe('green');
   });
 
+  it('boxes an empty managed-object array with its declared type', async () => {
+    const vmsOnEmptyHost = await client.vim.invoke(
+      moRef('PropertyCollector', 'propertyCollector'),
+      'RetrievePropertiesEx',
+      {
+        specSet: [{ _typeName: 'PropertyFilterSpec', propSet: [{ _typeName: 'PropertySpec', type: 'HostSystem', pathSet: ['vm'] }], objectSet: [{ _typeName: 'ObjectSpec', obj: moRef('HostSystem', 'host-1') }] }],
+        options: { _typeName: 'RetrieveOptions' },
+      },
+      z.object({ objects: z.array(z.object({ propSet: z.array(z.object({ val: z.object({ _typeName: z.string(), _value: z.array(z.unknown()) }) })) })) }),
+    );
+    const val = vmsOnEmptyHost.objects[0]!.propSet[0]!.val;
+    expect(val._typeName).toBe('ArrayOfManagedObjectReference');
+  });
+
   it('returns documented error shapes: 401 UNAUTHENTICATED, InvalidLogin, ManagedObjectNotFound', async () => {
     const bad = await labFetch(lab, '/api/session', { method: 'POST', auth: false, headers: { authorization: 'Basic Zm9vOmJhcg==' } });
     expect(bad.status).toBe(401);

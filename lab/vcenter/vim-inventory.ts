@@ -29,7 +29,18 @@ const LEAF_TYPES: Record<string, string> = {
   'ClusterComputeResource:configurationEx.dasConfig.vmMonitoring': 'string',
 };
 
+/** Declared array types, so that an EMPTY array is still boxed with its proper type name. */
 const ARRAY_TYPES: Record<string, string> = {
+  'HostSystem:vm': 'ArrayOfManagedObjectReference',
+  'HostSystem:datastore': 'ArrayOfManagedObjectReference',
+  'VirtualMachine:datastore': 'ArrayOfManagedObjectReference',
+  'ClusterComputeResource:host': 'ArrayOfManagedObjectReference',
+  'ClusterComputeResource:datastore': 'ArrayOfManagedObjectReference',
+  'Datastore:vm': 'ArrayOfManagedObjectReference',
+  'Datastore:host': 'ArrayOfDatastoreHostMount',
+  'Datacenter:datastore': 'ArrayOfManagedObjectReference',
+  'Folder:childEntity': 'ArrayOfManagedObjectReference',
+  'ContainerView:view': 'ArrayOfManagedObjectReference',
   'VirtualMachine:config.hardware.device': 'ArrayOfVirtualDevice',
   'HostVsanSystem:config.storageInfo.diskMapInfo': 'ArrayOfVsanHostDiskMapInfo',
   'HostVsanSystem:config.storageInfo.diskMapping': 'ArrayOfVsanHostDiskMapping',
@@ -56,7 +67,8 @@ export function boxValue(type: string, path: string, value: Json): Json {
     const first = value[0];
     if (hasTypeName(first)) return box(`ArrayOf${first._typeName}`, value);
     if (typeof first === 'number') return box('ArrayOfInt', value);
-    return box('ArrayOfString', value);
+    if (typeof first === 'string') return box('ArrayOfString', value);
+    return box('ArrayOfAnyType', value);
   }
   if (hasTypeName(value)) return value;
   const hinted = LEAF_TYPES[`${type}:${path}`];
