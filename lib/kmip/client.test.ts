@@ -5,7 +5,7 @@ import { KmipClient, type KmipClientOptions } from './client';
 import { Operation, ResultReason, State } from './enums';
 import { describeKmipFailure, KmipError, KmipTransportError } from './errors';
 import { decodeRequestMessage, encodeResponseMessage } from './messages';
-import { encodeDiscoverVersionsResponse, encodeIdentifierResponse } from './operations';
+import { encodeDiscoverVersionsResponse, encodeIdentifierResponse, nameAttribute } from './operations';
 import { startPyKmipServer, type PyKmipServer } from './testing/pykmip-server';
 
 // Against PyKMIP's real server (Debian python3-pykmip), started once for the file.
@@ -73,6 +73,7 @@ describe('KmipClient against PyKMIP', () => {
       expect(missing.error.resultReason).toBe(ResultReason.ItemNotFound);
     }
     expect((await client.locate()).uniqueIdentifiers).toEqual(expect.arrayContaining([active, preActive]));
+    expect((await client.locate([nameAttribute('vsan-kek')])).uniqueIdentifiers).toEqual([active]);
   });
 
   it('splits a large batch when a maximum batch size is set, keeping the order of answers', async () => {

@@ -252,8 +252,10 @@ export class KmipClient {
     return decodeQueryResponse(item.payload ?? []);
   }
 
-  async locate(request: LocateRequest = {}): Promise<LocateResponse> {
-    const item = await this.sendOne({ operation: Operation.Locate, payload: encodeLocateRequest(request) });
+  /** Locate by attributes (an array), or with Maximum Items / Offset Items too (a LocateRequest). */
+  async locate(request: KmipAttribute[] | LocateRequest = {}): Promise<LocateResponse> {
+    const payload = encodeLocateRequest(Array.isArray(request) ? { attributes: request } : request);
+    const item = await this.sendOne({ operation: Operation.Locate, payload });
     return decodeLocateResponse(item.payload ?? []);
   }
 
