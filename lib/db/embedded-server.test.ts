@@ -45,7 +45,7 @@ describe('embedded PostgreSQL (PGlite over the wire protocol)', () => {
     await reader.end();
     await second.stop();
     expect(rows).toEqual([{ id: 'kept' }]);
-  }, 60_000);
+  }, 240_000);
 
   it('refuses a port already in use with one clear line', async () => {
     const busy = net.createServer();
@@ -74,5 +74,5 @@ describe('embedded PostgreSQL (PGlite over the wire protocol)', () => {
     expect(error).toBeInstanceOf(EmbeddedDatabaseError);
     expect((error as Error).message).toMatch(/cannot be opened .*nothing was deleted/);
     expect(readdirSync(pgDir).sort()).toEqual(['PG_VERSION', 'postgresql.conf']);
-  }, 60_000);
+  }, 240_000);
 });
