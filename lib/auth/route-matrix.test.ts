@@ -27,6 +27,18 @@ const routes = listApiRoutePatterns();
 
 describe('route policy matrix (real handlers, real database)', () => {
   let h: AuthHarness;
+  const sessions = new Map<Role, { cookie: string; csrf: string }>();
+  const tokens = new Map<TokenScope, string>();
+  // Reused across routes to keep the matrix fast; sign-out routes get a fresh session each time.
+  const sessionFor = async (role: Role, pattern: string) => {
+    if (pattern.endsWith('/logout')) return h.session(role);
+    if (!sessions.has(role)) sessions.set(role, await h.session(role));
+    return sessions.get(role)!;
+  };
+  const tokenFor = async (scope: TokenScope) => {
+    if (!tokens.has(scope)) tokens.set(scope, await h.token([scope]));
+    return tokens.get(scope)!;
+  };
   beforeAll(async () => {
     h = await startAuthHarness();
   });
@@ -62,13 +74,13 @@ describe('route policy matrix (real handlers, real database)', () => {
         expect(anonymous.status, `anonymous ${method} ${pattern}`).toBe(401);
         const allowed = new Set(rolesAllowed(policy!.permission));
         for (const role of ROLES) {
-          const s = await h.session(role);
+          const s = await sessionFor(role, pattern);
           const res = await call({ ...base, as: { kind: 'session', cookie: s.cookie, csrf: s.csrf } });
           if (allowed.has(role)) expect([401, 403], `${role} ${method} ${pattern} should be allowed`).not.toContain(res.status);
           else expect(res.status, `${role} ${method} ${pattern} should be forbidden`).toBe(403);
         }
         for (const scope of TOKEN_SCOPES) {
-          const token = await h.token([scope]);
+          const token = await tokenFor(scope);
           const res = await call({ ...base, as: { kind: 'token', token } });
           const { SCOPE_PERMISSIONS } = await import('./policy');
           const ok = SCOPE_PERMISSIONS[scope].includes(policy!.permission);
@@ -77,7 +89,7 @@ describe('route policy matrix (real handlers, real database)', () => {
         }
         if (method !== 'GET') {
           // Cookie-authenticated mutation without the CSRF header: refused even for an admin.
-          const s = await h.session('admin');
+          const s = await sessionFor('admin', pattern);
           const res = await call({ ...base, as: { kind: 'session', cookie: s.cookie } });
           expect(res.status, `admin ${method} ${pattern} without CSRF`).toBe(403);
           const crossSite = await call({ ...base, headers: { origin: 'https://evil.example' }, as: { kind: 'session', cookie: s.cookie, csrf: s.csrf } });
