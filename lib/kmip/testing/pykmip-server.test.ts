@@ -3,7 +3,7 @@ import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueCertificate } from '../certificates';
 import { runPyKmipClient, runPyKmipSteps, type PyKmipConnection } from './pykmip-client';
-import { startPyKmipServer, type PyKmipServer } from './pykmip-server';
+import { checkPyKmip, startPyKmipServer, SYSTEM_PYTHON, type PyKmipServer } from './pykmip-server';
 
 describe('PyKMIP test harness', () => {
   let server: PyKmipServer;
@@ -78,18 +78,20 @@ describe('PyKMIP test harness', () => {
     expect(foreign[0]).toMatchObject({ ok: false, reason: 'PERMISSION_DENIED' });
   });
 
-  it('reports a connection failure as data, not a crash', async () => {
-    const run = await runPyKmipClient({ ...connection, port: 1 }, [{ op: 'discover_versions' }]);
-    expect(run.output).toMatchObject({ connected: false });
-  });
-
   it('stop() kills the server and removes its directory', async () => {
     const other = await startPyKmipServer({ ca: server.ca });
     expect(existsSync(other.dataDir)).toBe(true);
     await other.stop();
     expect(other.isRunning()).toBe(false);
     expect(existsSync(other.dataDir)).toBe(false);
+    // A refused connection comes back as data, not as a crash of the runner.
     const run = await runPyKmipClient({ ...connection, port: other.port }, [{ op: 'discover_versions' }]);
-    expect(run.output.connected).toBe(false);
+    expect(run.output).toMatchObject({ connected: false, error: expect.stringMatching(/refused/i) });
+  });
+
+  it('says how to install PyKMIP when the interpreter cannot run it', () => {
+    expect(checkPyKmip(SYSTEM_PYTHON)).toBeNull();
+    expect(checkPyKmip('/nonexistent/python3')?.message).toMatch(/cannot be run.*apt-get install python3-pykmip/);
+    expect(checkPyKmip('/bin/false')?.message).toMatch(/not importable by \/bin\/false.*apt-get install python3-pykmip/);
   });
 });

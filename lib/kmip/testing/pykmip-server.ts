@@ -56,20 +56,23 @@ export class PyKmipUnavailableError extends Error {
   override readonly name = 'PyKmipUnavailableError';
 }
 
-let availability: Error | null | undefined;
+/** Why PyKMIP cannot run with `python`, or null when it can. */
+export function checkPyKmip(python: string = SYSTEM_PYTHON): PyKmipUnavailableError | null {
+  const probe = spawnSync(python, ['-c', 'import kmip.services.server, kmip.pie.client; print(kmip.__version__)'], { encoding: 'utf8', timeout: 30_000 });
+  if (probe.error) {
+    return new PyKmipUnavailableError(`${python} cannot be run (${probe.error.message}); install it with: apt-get install python3-pykmip`);
+  }
+  if (probe.status !== 0) {
+    return new PyKmipUnavailableError(`PyKMIP is not importable by ${python}; install it with: apt-get install python3-pykmip`);
+  }
+  return null;
+}
+
+let availability: PyKmipUnavailableError | null | undefined;
 
 /** Throws a PyKmipUnavailableError with the install command when PyKMIP cannot run here. */
 export function assertPyKmipAvailable(): void {
-  if (availability === undefined) {
-    const probe = spawnSync(SYSTEM_PYTHON, ['-c', 'import kmip.services.server, kmip.pie.client; print(kmip.__version__)'], { encoding: 'utf8', timeout: 30_000 });
-    if (probe.error) {
-      availability = new PyKmipUnavailableError(`${SYSTEM_PYTHON} cannot be run (${probe.error.message}); install it with: apt-get install python3-pykmip`);
-    } else if (probe.status !== 0) {
-      availability = new PyKmipUnavailableError(`PyKMIP is not importable by ${SYSTEM_PYTHON}; install it with: apt-get install python3-pykmip`);
-    } else {
-      availability = null;
-    }
-  }
+  if (availability === undefined) availability = checkPyKmip();
   if (availability) throw availability;
 }
 
