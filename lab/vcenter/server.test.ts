@@ -223,6 +223,24 @@ describe('lab vCenter against the lib/vsphere client (no KMS attached)', () => {
     expect(val._typeName).toBe('ArrayOfManagedObjectReference');
   });
 
+  it('omits unset nested properties and faults on unknown property names', async () => {
+    const offVm = lab.estate.vms.find((v) => v.keyIndex === null && lab.model.vm(v.id).powerState === 'poweredOff')
+      ?? lab.estate.vms.find((v) => v.keyIndex === null)!;
+    await fault(lab, { type: 'vm-power', vm: offVm.id, on: false }).catch(() => undefined);
+    const spec = (paths: string[]) => ({
+      specSet: [{ _typeName: 'PropertyFilterSpec', propSet: [{ _typeName: 'PropertySpec', type: 'VirtualMachine', pathSet: paths }], objectSet: [{ _typeName: 'ObjectSpec', obj: moRef('VirtualMachine', offVm.id) }] }],
+      options: { _typeName: 'RetrieveOptions' },
+    });
+    const result = await client.vim.invoke(
+      moRef('PropertyCollector', 'propertyCollector'),
+      'RetrievePropertiesEx',
+      spec(['name', 'guest.ipAddress', 'config.keyId', 'runtime.cryptoState']),
+      z.object({ objects: z.array(z.object({ propSet: z.array(z.object({ name: z.string() })) })) }),
+    );
+    expect(result.objects[0]!.propSet.map((p) => p.name)).toEqual(['name']);
+    await expect(client.vim.invoke(moRef('PropertyCollector', 'propertyCollector'), 'RetrievePropertiesEx', spec(['noSuchProperty']), z.unknown())).rejects.toThrow(/InvalidProperty/);
+  });
+
   it('returns documented error shapes: 401 UNAUTHENTICATED, InvalidLogin, ManagedObjectNotFound', async () => {
     const bad = await labFetch(lab, '/api/session', { method: 'POST', auth: false, headers: { authorization: 'Basic Zm9vOmJhcg==' } });
     expect(bad.status).toBe(401);

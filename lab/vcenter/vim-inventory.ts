@@ -167,13 +167,11 @@ export class VimInventory {
       value = this.topLevel(type, id, head!);
       memo?.set(head!, value);
     }
+    // Below a known top-level property, a field the lab does not set is reported unset (omitted from
+    // propSet), as vCenter does for optional fields; only unknown top-level names are InvalidProperty.
     for (const part of rest) {
-      if (value === undefined || value === null) return undefined;
-      if (typeof value !== 'object' || Array.isArray(value)) throw invalidProperty(type, path);
-      if (!(part in value)) {
-        if (isKnownOptional(type, path)) return undefined;
-        throw invalidProperty(type, path);
-      }
+      if (value === undefined || value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+      if (!(part in value)) return undefined;
       value = (value as Record<string, unknown>)[part];
     }
     return value === null ? undefined : value;
@@ -336,7 +334,7 @@ export class VimInventory {
           _typeName: 'GuestInfo',
           guestState: running ? 'running' : 'notRunning',
           hostName: `${vm.name}.lab.local`,
-          ...(running && node ? { ipAddress: node.host } : {}),
+          ...(running ? { ipAddress: node ? node.host : labIpAddress(vm.id) } : {}),
         };
       }
       case 'config': {
@@ -520,17 +518,14 @@ export class VimInventory {
   }
 }
 
-/** Paths whose last segment may legitimately be unset (optional fields). */
-function isKnownOptional(type: string, path: string): boolean {
-  return (
-    (type === 'VirtualMachine' && (path === 'config.keyId' || path === 'runtime.cryptoState' || path.startsWith('config.keyId.'))) ||
-    (type === 'HostSystem' && path.startsWith('runtime.cryptoKeyId')) ||
-    (type === 'Task' && (path === 'info.error' || path === 'info.result' || path === 'info.progress' || path === 'info.startTime' || path === 'info.completeTime'))
-  );
-}
-
 function invalidProperty(type: string, path: string): LabFault {
   return new LabFault('InvalidProperty', `Property ${path} is not served for ${type} by the lab vCenter.`, { name: path });
+}
+
+/** A stable private address for a workload VM (vm-258 → 10.0.1.2). */
+function labIpAddress(vmId: string): string {
+  const n = Number(vmId.slice(vmId.lastIndexOf('-') + 1));
+  return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
 }
 
 /** 41943040 → "41,943,040" (Intl formatting is slow at 40,000 VMs per read). */
