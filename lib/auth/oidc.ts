@@ -17,7 +17,10 @@ const configs = new Map<string, Promise<client.Configuration>>();
 function discover(settings: OidcSettings): Promise<client.Configuration> {
   let pending = configs.get(settings.issuer);
   if (!pending) {
-    pending = client.discovery(new URL(settings.issuer), settings.clientId, settings.clientSecret);
+    const issuer = new URL(settings.issuer);
+    // Plain http only for an identity provider on this machine (development, tests); TLS otherwise.
+    const loopback = issuer.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(issuer.hostname);
+    pending = client.discovery(issuer, settings.clientId, settings.clientSecret, undefined, loopback ? { execute: [client.allowInsecureRequests] } : undefined);
     pending.catch(() => configs.delete(settings.issuer));
     configs.set(settings.issuer, pending);
   }
