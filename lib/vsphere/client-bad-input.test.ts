@@ -423,6 +423,8 @@ describe('VI/JSON API', () => {
         mounted: false,
         encrypted: true,
         keysLoaded: false,
+        providerId: 'kmip-prod',
+        kekId: '3e9d7c41-5a2b-4f60-8c1d-2b7e9f0a6d15',
         disks: [
           { canonicalName: 'naa.55cd2e404c1a0001', vsanUuid: '52a1f3c4-7d8e-9f01-2345-6789abcdef01', capacityBytes: 781422768 * 512, role: 'cache' },
           { canonicalName: 'naa.55cd2e404c1a0002', vsanUuid: '52a1f3c4-7d8e-9f01-2345-6789abcdef02', capacityBytes: 3750748848 * 512, role: 'capacity' },

@@ -380,6 +380,41 @@ describe('readEstate', () => {
     expect(estate.requests).toBeLessThanOrEqual(pages + 2 * lab.estate.hosts.length + 20);
   });
 
+  it('reports host keys, vSAN encryption ids, KMS appliance addresses and HA VM monitoring as the lab has them', async () => {
+    const estate = await client.readEstate();
+    const truth = z
+      .object({
+        clusters: z.array(z.object({ id: z.string(), encryption: z.string(), providerId: z.string().nullable(), vsanKekId: z.string().nullable(), hostKeyId: z.string().nullable() })),
+        hosts: z.array(z.object({ id: z.string(), keyCache: z.array(z.string()), requiredKeys: z.object({ hostKey: z.string().nullable() }) })),
+        vms: z.array(z.object({ id: z.string(), powerState: z.string(), haVmMonitoring: z.boolean(), kmsNodeId: z.string().nullable() })),
+        providers: z.array(z.object({ id: z.string(), nodes: z.array(z.object({ id: z.string(), host: z.string() })) })),
+      })
+      .parse(await labRequest('GET', '/lab/state'));
+    for (const c of estate.clusters) {
+      const t = truth.clusters.find((x) => x.id === c.id)!;
+      expect(c.vsanEncryption?.enabled).toBe(t.encryption !== 'none');
+      expect(c.vsanEncryption?.kekId ?? null).toBe(t.vsanKekId);
+      expect(c.vsanEncryption?.hostKeyId ?? null).toBe(t.hostKeyId);
+      expect(c.haEnabled).toBe(true);
+    }
+    for (const h of estate.hosts) {
+      const t = truth.hosts.find((x) => x.id === h.id)!;
+      const expected = t.requiredKeys.hostKey && t.keyCache.includes(t.requiredKeys.hostKey) ? t.requiredKeys.hostKey : null;
+      expect(h.hostKey?.keyId ?? null).toBe(expected);
+      const cluster = estate.clusters.find((c) => c.id === h.clusterId)!;
+      for (const g of h.diskGroups ?? []) expect(g.kekId).toBe(cluster.vsanEncryption?.kekId ?? null);
+    }
+    expect(estate.vms.some((v) => v.haVmMonitoring === true)).toBe(true);
+    expect(estate.vms.some((v) => v.haVmMonitoring === false)).toBe(true);
+    for (const v of estate.vms) expect(v.haVmMonitoring).toBe(truth.vms.find((x) => x.id === v.id)!.haVmMonitoring);
+    const nodes = truth.providers.flatMap((p) => p.nodes);
+    const appliances = truth.vms.filter((v) => v.kmsNodeId !== null && v.powerState === 'poweredOn');
+    expect(appliances.length).toBeGreaterThan(0);
+    for (const a of appliances) {
+      expect(estate.vms.find((v) => v.id === a.id)!.ipAddress).toBe(nodes.find((n) => n.id === a.kmsNodeId)!.host);
+    }
+  });
+
   it('shows a rebooted host that cannot reach its KMS: unmounted, keys not loaded, VMs locked; recovers after remount', async () => {
     const cluster = lab.estate.clusters.find((c) => c.encryption === 'standard')!;
     const host = cluster.hostIds.find((h) => [...lab.model.host(h).vmIds].some((v) => lab.model.vm(v).configKey?.providerId === lab.estate.options.standardProviderId))!;
@@ -425,7 +460,8 @@ describe('readEstate', () => {
     expect(snapshot.hosts).toEqual(estate.hosts.filter((h) => cluster.hostIds.includes(h.id)));
     const expectedVms = estate.vms.filter((v) => v.hostId && cluster.hostIds.includes(v.hostId));
     expect([...snapshot.vms].sort((a, b) => a.id.localeCompare(b.id))).toEqual([...expectedVms].sort((a, b) => a.id.localeCompare(b.id)));
-    expect(snapshot.requests).toBeLessThanOrEqual(2 + 2 * cluster.hostIds.length);
+    expect(snapshot.clusters).toEqual(estate.clusters.filter((c) => c.id === cluster.id));
+    expect(snapshot.requests).toBeLessThanOrEqual(3 + 2 * cluster.hostIds.length);
   });
 
   it('records per-host read errors for a host that is powered off instead of failing the whole read', async () => {

@@ -127,11 +127,11 @@ export function shapeError(
   if (received === undefined) {
     what = `required field is missing (${issue?.message ?? 'invalid'})`;
   } else if (issue?.code === 'invalid_value' && 'values' in issue) {
-    const allowed = (issue.values as unknown[]).map((v) => JSON.stringify(v)).join(', ');
-    what =
-      opts.showValues === false
-        ? `unknown enum value (expected one of ${allowed})`
-        : `unknown enum value ${describeValue(received)} (expected one of ${allowed})`;
+    const values = issue.values as unknown[];
+    const allowed = values.map((v) => JSON.stringify(v)).join(', ');
+    const label = values.length === 1 ? 'unexpected value' : 'unknown enum value';
+    const expected = values.length === 1 ? `expected ${allowed}` : `expected one of ${allowed}`;
+    what = opts.showValues === false ? `${label} (${expected})` : `${label} ${describeValue(received)} (${expected})`;
   } else {
     what = opts.showValues === false ? (issue?.message ?? 'invalid value') : `${issue?.message ?? 'invalid value'}, got ${describeValue(received)}`;
   }

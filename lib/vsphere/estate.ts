@@ -14,6 +14,7 @@ import { isVsphereError } from './errors';
 import { mapLimited } from './concurrency-limit';
 import type { CollectedObject, PropertyCollectorReader } from './property-collector';
 import type {
+  ClusterDasVmConfigInfo,
   CryptoKeyId,
   HostCryptoState,
   ProviderHealth,
@@ -21,6 +22,7 @@ import type {
   VIM_HOST_POWER_STATES,
   VIM_VM_POWER_STATES,
   VmCryptoState,
+  VM_MONITORING_STATES,
 } from './schemas';
 import type { DiskGroup, VsanApi } from './vsan';
 
@@ -45,6 +47,8 @@ export interface EstateHost {
   powerState: (typeof VIM_HOST_POWER_STATES)[number] | null;
   inMaintenanceMode: boolean;
   cryptoState: HostCryptoState | null;
+  /** Host key (runtime.cryptoKeyId); null while the host has none loaded. */
+  hostKey: EstateKeyRef | null;
   /** Key providers as seen from this host; null when not read (host not connected, or the read failed: see readErrors). */
   providers: HostProviderView[] | null;
   /** vSAN disk groups; null when not read (see readErrors). Empty for hosts without vSAN storage. */
@@ -56,6 +60,11 @@ export interface EstateHost {
 export interface EstateCluster {
   id: string;
   name: string;
+  haEnabled: boolean | null;
+  /** Cluster-wide HA VM monitoring (null when not reported). */
+  haVmMonitoring: (typeof VM_MONITORING_STATES)[number] | null;
+  /** vSAN data encryption, when vCenter renders it in configurationEx.vsanConfigInfo (null otherwise). */
+  vsanEncryption: { enabled: boolean; providerId: string | null; kekId: string | null; hostKeyId: string | null } | null;
 }
 
 export interface EstateDatastore {
@@ -83,6 +92,13 @@ export interface EstateVm {
   keyId: EstateKeyRef | null;
   disks: EstateVmDisk[];
   datastoreIds: string[];
+  /** guest.ipAddress (VMware Tools), for matching KMS appliance VMs to KMS node addresses. */
+  ipAddress: string | null;
+  /**
+   * HA VM monitoring in effect for this VM (its override, else its cluster's setting, and HA on);
+   * null when the VM's cluster is unknown. HA resets during a rekey break VMs, so migrations check it.
+   */
+  haVmMonitoring: boolean | null;
 }
 
 export type ProviderKind = 'standard' | 'native' | 'trustAuthority' | 'unknown';
@@ -146,8 +162,25 @@ const HOST_PATHS = [
   'runtime.powerState',
   'runtime.inMaintenanceMode',
   'runtime.cryptoState',
+  'runtime.cryptoKeyId',
 ] as const;
-const VM_PATHS = ['name', 'runtime.host', 'runtime.powerState', 'runtime.cryptoState', 'config.keyId', 'config.hardware.device', 'datastore'] as const;
+const VM_PATHS = [
+  'name',
+  'runtime.host',
+  'runtime.powerState',
+  'runtime.cryptoState',
+  'config.keyId',
+  'config.hardware.device',
+  'datastore',
+  'guest.ipAddress',
+] as const;
+const CLUSTER_PATHS = [
+  'name',
+  'configurationEx.dasConfig.enabled',
+  'configurationEx.dasConfig.vmMonitoring',
+  'configurationEx.dasVmConfig',
+  'configurationEx.vsanConfigInfo',
+] as const;
 
 /** Errors that make the whole read meaningless (API mismatch, credentials) are rethrown. */
 function perHostFailure(err: unknown): string {
@@ -176,6 +209,7 @@ function toEstateHost(h: CollectedObject<'HostSystem'>): EstateHost {
     powerState: p['runtime.powerState']?._value ?? null,
     inMaintenanceMode: p['runtime.inMaintenanceMode']?._value ?? false,
     cryptoState: p['runtime.cryptoState']?._value ?? null,
+    hostKey: toKeyRef(p['runtime.cryptoKeyId']),
     providers: null,
     diskGroups: null,
     readErrors: [],
@@ -204,7 +238,45 @@ function toEstateVm(v: CollectedObject<'VirtualMachine'>): EstateVm {
     keyId: toKeyRef(p['config.keyId']),
     disks,
     datastoreIds: (p.datastore?._value ?? []).map((d) => d.value),
+    ipAddress: p['guest.ipAddress']?._value ?? null,
+    haVmMonitoring: null,
   };
+}
+
+interface ClusterHa {
+  cluster: EstateCluster;
+  overrides: Map<string, ClusterDasVmConfigInfo>;
+}
+
+function toClusterHa(c: CollectedObject<'ClusterComputeResource'>): ClusterHa {
+  const p = c.props;
+  const enc = p['configurationEx.vsanConfigInfo']?.dataEncryptionConfig;
+  return {
+    cluster: {
+      id: c.ref.value,
+      name: p.name?._value ?? c.ref.value,
+      haEnabled: p['configurationEx.dasConfig.enabled']?._value ?? null,
+      haVmMonitoring: p['configurationEx.dasConfig.vmMonitoring']?._value ?? null,
+      vsanEncryption: enc
+        ? { enabled: enc.encryptionEnabled, providerId: enc.kmsProviderId?.id ?? null, kekId: enc.kekId ?? null, hostKeyId: enc.hostKeyId ?? null }
+        : null,
+    },
+    overrides: new Map((p['configurationEx.dasVmConfig']?._value ?? []).map((o) => [o.key.value, o])),
+  };
+}
+
+/** Effective HA VM monitoring per VM: a per-VM override wins unless it defers to the cluster. */
+function applyHaMonitoring(vms: EstateVm[], hosts: readonly EstateHost[], clusters: readonly ClusterHa[]): void {
+  const clusterOfHost = new Map(hosts.map((h) => [h.id, h.clusterId]));
+  const byId = new Map(clusters.map((c) => [c.cluster.id, c]));
+  for (const vm of vms) {
+    const clusterId = vm.hostId ? clusterOfHost.get(vm.hostId) : undefined;
+    const ha = clusterId ? byId.get(clusterId) : undefined;
+    if (!ha || ha.cluster.haEnabled === null) continue;
+    const own = ha.overrides.get(vm.id)?.dasSettings?.vmToolsMonitoringSettings;
+    const setting = own && own.clusterSettings !== true && own.vmMonitoring ? own.vmMonitoring : ha.cluster.haVmMonitoring;
+    vm.haVmMonitoring = ha.cluster.haEnabled && setting !== null && setting !== 'vmMonitoringDisabled';
+  }
 }
 
 /** Fills providers / diskGroups / readErrors of each host with the per-host calls, bounded. */
@@ -311,10 +383,12 @@ export async function readEstate(src: EstateSources, opts: ReadEstateOptions = {
   const [hosts, vms, clusters, datastores, providers] = await Promise.all([
     readHostsWithDetails(src, opts, phasesMs),
     readVms(src, opts, phasesMs),
-    src.collector.collectAll('ClusterComputeResource', ['name'], { pageSize: opts.pageSize }),
+    src.collector.collectAll('ClusterComputeResource', CLUSTER_PATHS, { pageSize: opts.pageSize }),
     src.collector.collectAll('Datastore', ['name', 'summary.type'], { pageSize: opts.pageSize }),
     readProviders(src, phasesMs),
   ]);
+  const clusterHa = clusters.map(toClusterHa);
+  applyHaMonitoring(vms, hosts, clusterHa);
   return {
     vcenter: src.vcenter,
     release,
@@ -324,7 +398,7 @@ export async function readEstate(src: EstateSources, opts: ReadEstateOptions = {
     phasesMs,
     hosts,
     vms,
-    clusters: clusters.map((c) => ({ id: c.ref.value, name: c.props.name?._value ?? c.ref.value })),
+    clusters: clusterHa.map((c) => c.cluster),
     datastores: datastores.map((d) => ({ id: d.ref.value, name: d.props.name?._value ?? d.ref.value, type: d.props['summary.type']?._value ?? null })),
     providers,
   };
@@ -339,6 +413,8 @@ export interface HostsSnapshot {
   hosts: EstateHost[];
   /** VMs registered on those hosts. */
   vms: EstateVm[];
+  /** Clusters of those hosts. */
+  clusters: EstateCluster[];
 }
 
 /**
@@ -352,9 +428,19 @@ export async function readHosts(src: EstateSources, hostIds: readonly string[], 
   const collected = await src.collector.collectObjects('HostSystem', hostIds, [...HOST_PATHS, 'vm'], { pageSize: opts.pageSize });
   const hosts = collected.map(toEstateHost);
   const vmIds = collected.flatMap((h) => (h.props.vm?._value ?? []).map((v) => v.value));
-  const [vms] = await Promise.all([
+  const clusterIds = [...new Set(hosts.map((h) => h.clusterId).filter((id): id is string => id !== null))];
+  const [vms, clusters] = await Promise.all([
     src.collector.collectObjects('VirtualMachine', vmIds, VM_PATHS, { pageSize: opts.pageSize }).then((list) => list.map(toEstateVm)),
+    src.collector.collectObjects('ClusterComputeResource', clusterIds, CLUSTER_PATHS).then((list) => list.map(toClusterHa)),
     addPerHostDetails(src, hosts, opts),
   ]);
-  return { vcenter: src.vcenter, readAt: new Date(started).toISOString(), requests: src.requestCount() - requestsBefore, hosts, vms };
+  applyHaMonitoring(vms, hosts, clusters);
+  return {
+    vcenter: src.vcenter,
+    readAt: new Date(started).toISOString(),
+    requests: src.requestCount() - requestsBefore,
+    hosts,
+    vms,
+    clusters: clusters.map((c) => c.cluster),
+  };
 }

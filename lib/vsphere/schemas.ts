@@ -47,9 +47,11 @@
  *   naive benchmark client sends one ObjectSpec + one path per request. options.maxObjects caps a page;
  *   `token` is present only while objects remain.
  *   Properties read (PROPERTY_PATHS below): HostSystem name, parent, runtime.connectionState,
- *   runtime.powerState, runtime.inMaintenanceMode, runtime.cryptoState, vm; VirtualMachine name, runtime.host,
- *   runtime.powerState, runtime.cryptoState, config.keyId, config.hardware.device, datastore;
- *   ClusterComputeResource name; Datastore name, summary.type. Unset properties are simply absent from propSet.
+ *   runtime.powerState, runtime.inMaintenanceMode, runtime.cryptoState, runtime.cryptoKeyId, vm;
+ *   VirtualMachine name, runtime.host, runtime.powerState, runtime.cryptoState, config.keyId,
+ *   config.hardware.device, datastore, guest.ipAddress; ClusterComputeResource name,
+ *   configurationEx.dasConfig.enabled, configurationEx.dasConfig.vmMonitoring, configurationEx.dasVmConfig, configurationEx.vsanConfigInfo;
+ *   Datastore name, summary.type. Unset properties are simply absent from propSet.
  * GET  /sdk/vim25/{release}/Task/{moId}/info                          → TaskInfo
  * POST /sdk/vim25/{release}/HostSystem/{moId}/EnterMaintenanceMode_Task body EnterMaintenanceModeRequest → MoRef(Task)
  * POST /sdk/vim25/{release}/HostSystem/{moId}/ExitMaintenanceMode_Task  body ExitMaintenanceModeRequest  → MoRef(Task)
@@ -331,9 +333,21 @@ function boxed<T extends z.ZodType>(typeName: string, value: T) {
   return z.object({ _typeName: z.literal(typeName), _value: value });
 }
 
+/**
+ * A boxed array. An EMPTY array is accepted under any `ArrayOf…` name: it carries no element
+ * whose type could disagree, and servers that infer the box name from the first element get it
+ * wrong only there.
+ */
+function boxedArray<T extends z.ZodType>(typeName: string, element: T) {
+  return z.union([
+    boxed(typeName, z.array(element)),
+    z.object({ _typeName: z.string().startsWith('ArrayOf'), _value: z.array(element).length(0) }),
+  ]);
+}
+
 export const BoxedStringSchema = boxed('string', z.string());
 export const BoxedBooleanSchema = boxed('boolean', z.boolean());
-export const BoxedMoRefArraySchema = boxed('ArrayOfManagedObjectReference', z.array(MoRefSchema));
+export const BoxedMoRefArraySchema = boxedArray('ArrayOfManagedObjectReference', MoRefSchema);
 
 export const VIM_HOST_CONNECTION_STATES = ['connected', 'notResponding', 'disconnected'] as const;
 export const VIM_HOST_POWER_STATES = ['poweredOn', 'poweredOff', 'standBy', 'unknown'] as const;
@@ -380,7 +394,52 @@ export const VirtualDeviceSchema = z.object({
   capacityInBytes: z.number().int().optional(),
 });
 export type VirtualDevice = z.infer<typeof VirtualDeviceSchema>;
-export const BoxedVirtualDeviceArraySchema = boxed('ArrayOfVirtualDevice', z.array(VirtualDeviceSchema));
+export const BoxedVirtualDeviceArraySchema = boxedArray('ArrayOfVirtualDevice', VirtualDeviceSchema);
+
+/** ClusterDasConfigInfo.vmMonitoring / ClusterVmToolsMonitoringSettings.vmMonitoring values. */
+export const VM_MONITORING_STATES = ['vmMonitoringDisabled', 'vmMonitoringOnly', 'vmAndAppMonitoring'] as const;
+export const BoxedVmMonitoringSchema = boxed('string', z.enum(VM_MONITORING_STATES));
+
+/** Per-VM HA override (configurationEx.dasVmConfig[]); only the VM-monitoring part is read. */
+export const ClusterDasVmConfigInfoSchema = z.object({
+  _typeName: z.literal('ClusterDasVmConfigInfo'),
+  key: MoRefSchema,
+  dasSettings: z
+    .object({
+      _typeName: z.literal('ClusterDasVmSettings'),
+      vmToolsMonitoringSettings: z
+        .object({
+          _typeName: z.literal('ClusterVmToolsMonitoringSettings'),
+          vmMonitoring: z.enum(VM_MONITORING_STATES).optional(),
+          /** true: the VM follows the cluster setting. */
+          clusterSettings: z.boolean().optional(),
+        })
+        .optional(),
+    })
+    .optional(),
+});
+export type ClusterDasVmConfigInfo = z.infer<typeof ClusterDasVmConfigInfoSchema>;
+
+/** vSAN data-encryption settings (VsanDataEncryptionConfig): provider and the ids of the cluster KEK and host key. */
+export const VsanDataEncryptionConfigSchema = z.object({
+  _typeName: z.literal('VsanDataEncryptionConfig'),
+  encryptionEnabled: z.boolean(),
+  kmsProviderId: KeyProviderIdSchema.optional(),
+  kekId: z.string().optional(),
+  hostKeyId: z.string().optional(),
+  changing: z.boolean().optional(),
+});
+export type VsanDataEncryptionConfig = z.infer<typeof VsanDataEncryptionConfigSchema>;
+
+/**
+ * configurationEx.vsanConfigInfo: VsanClusterConfigInfo in plain vim25, VsanConfigInfoEx (with
+ * dataEncryptionConfig) where the vSAN extension renders it. Both are accepted.
+ */
+export const VsanClusterConfigInfoSchema = z.object({
+  _typeName: z.string(),
+  enabled: z.boolean().optional(),
+  dataEncryptionConfig: VsanDataEncryptionConfigSchema.optional(),
+});
 
 /** Property path → schema of DynamicProperty.val, per managed object type. */
 export const PROPERTY_SCHEMAS = {
@@ -391,6 +450,8 @@ export const PROPERTY_SCHEMAS = {
     'runtime.powerState': BoxedHostPowerStateSchema,
     'runtime.inMaintenanceMode': BoxedBooleanSchema,
     'runtime.cryptoState': BoxedHostCryptoStateSchema,
+    /** The host key (core dump encryption); unset while the host has none loaded. */
+    'runtime.cryptoKeyId': CryptoKeyIdSchema,
     vm: BoxedMoRefArraySchema,
   },
   VirtualMachine: {
@@ -401,9 +462,15 @@ export const PROPERTY_SCHEMAS = {
     'config.keyId': CryptoKeyIdSchema,
     'config.hardware.device': BoxedVirtualDeviceArraySchema,
     datastore: BoxedMoRefArraySchema,
+    /** Primary guest IP (VMware Tools); how a KMS appliance VM is matched to its KMS node address. */
+    'guest.ipAddress': BoxedStringSchema,
   },
   ClusterComputeResource: {
     name: BoxedStringSchema,
+    'configurationEx.dasConfig.enabled': BoxedBooleanSchema,
+    'configurationEx.dasConfig.vmMonitoring': BoxedVmMonitoringSchema,
+    'configurationEx.dasVmConfig': boxedArray('ArrayOfClusterDasVmConfigInfo', ClusterDasVmConfigInfoSchema),
+    'configurationEx.vsanConfigInfo': VsanClusterConfigInfoSchema,
   },
   Datastore: {
     name: BoxedStringSchema,
@@ -554,10 +621,7 @@ export const CryptoManagerKmipClusterStatusSchema = z.object({
   servers: z.array(CryptoManagerKmipServerStatusSchema),
 });
 export type CryptoManagerKmipClusterStatus = z.infer<typeof CryptoManagerKmipClusterStatusSchema>;
-export const BoxedKmipClusterStatusArraySchema = boxed(
-  'ArrayOfCryptoManagerKmipClusterStatus',
-  z.array(CryptoManagerKmipClusterStatusSchema),
-);
+export const BoxedKmipClusterStatusArraySchema = boxedArray('ArrayOfCryptoManagerKmipClusterStatus', CryptoManagerKmipClusterStatusSchema);
 
 export const RetrieveKmipServersStatusRequestSchema = z.object({ clusters: z.array(KmipClusterInfoSchema) });
 
@@ -621,13 +685,7 @@ export const VsanHostDiskMapInfoExSchema = z.object({
   unlockedEncrypted: z.boolean().optional(),
   isAllFlash: z.boolean(),
   isDataEfficiency: z.boolean().optional(),
-  encryptionInfo: z
-    .object({
-      _typeName: z.literal('VsanDataEncryptionConfig'),
-      encryptionEnabled: z.boolean(),
-      kmsProviderId: KeyProviderIdSchema.optional(),
-    })
-    .optional(),
+  encryptionInfo: VsanDataEncryptionConfigSchema.optional(),
 });
 export type VsanHostDiskMapInfoEx = z.infer<typeof VsanHostDiskMapInfoExSchema>;
 

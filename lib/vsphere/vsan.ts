@@ -25,6 +25,9 @@ export interface DiskGroup {
   encrypted: boolean;
   /** Encryption keys loaded; null when the group is not encrypted. */
   keysLoaded: boolean | null;
+  /** Key provider and cluster KEK id the group is encrypted with, when vSAN reports them. */
+  providerId: string | null;
+  kekId: string | null;
   disks: VsanDisk[];
 }
 
@@ -45,6 +48,8 @@ export function toDiskGroup(info: VsanHostDiskMapInfoEx): DiskGroup {
     mounted: info.isMounted,
     encrypted,
     keysLoaded: encrypted ? (info.unlockedEncrypted ?? false) : null,
+    providerId: info.encryptionInfo?.kmsProviderId?.id ?? null,
+    kekId: info.encryptionInfo?.kekId ?? null,
     disks: [toDisk(ssd, 'cache'), ...info.mapping.nonSsd.map((d) => toDisk(d, 'capacity'))],
   };
 }
