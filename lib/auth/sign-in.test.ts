@@ -101,8 +101,10 @@ describe('sign-in, sessions, tokens, bootstrap, audit (real handlers, real datab
     expect(audit.status).toBe(200);
     expect(((await audit.json()) as { events: { action: string }[] }).events.map((e) => e.action)).toEqual(['token.create']);
     expect((await h.prisma.apiToken.findUniqueOrThrow({ where: { id } })).lastUsedAt).toBeInstanceOf(Date);
-    // read scope cannot administer.
+    // read scope cannot administer; a refused change is audited.
     expect((await call({ pattern: '/api/v1/tokens', method: 'GET', path: '/api/v1/tokens', as: { kind: 'token', token } })).status).toBe(403);
+    expect((await call({ pattern: '/api/v1/tokens', method: 'POST', path: '/api/v1/tokens', body: { name: 'x', scopes: ['admin'] }, as: { kind: 'token', token } })).status).toBe(403);
+    expect(await h.prisma.auditEvent.count({ where: { action: 'access.denied', actorName: 'token:pipeline' } })).toBe(1);
 
     const revoke = await call({ pattern: '/api/v1/tokens/[id]', method: 'DELETE', path: `/api/v1/tokens/${id}`, params: { id }, as: { kind: 'session', ...admin } });
     expect(revoke.status).toBe(200);

@@ -3,7 +3,8 @@ import { getPrisma } from '../db/client';
 import { authenticate, type Authentication } from './authenticate';
 import { ensureAuthBootstrapped } from './bootstrap-once';
 import { assertCsrf, isMutation } from './csrf';
-import { domainErrorToHttp, errorResponse, HttpError, jsonResponse } from './http';
+import { recordAudit, type AuditActor } from '../audit/record';
+import { clientIp, domainErrorToHttp, errorResponse, HttpError, jsonResponse } from './http';
 import { isAllowed, type Policy } from './policy';
 import { findRoutePolicy, SERVER_ACTION_POLICIES } from './route-policy';
 
@@ -60,7 +61,21 @@ export function withPolicy(handler: PolicyHandler): (request: Request, context: 
       const prisma = prismaFactory();
       await ensureAuthBootstrapped(prisma);
       const auth = await authenticate(prisma, request);
-      enforcePolicy(request, auth, declared.policy);
+      try {
+        enforcePolicy(request, auth, declared.policy);
+      } catch (error) {
+        if (error instanceof HttpError && error.status === 403 && auth.kind !== 'anonymous' && isMutation(request.method)) {
+          // Someone with an identity tried to change something they may not: worth a trace.
+          await recordAudit(prisma, {
+            actor: actorOf(auth) as AuditActor,
+            action: 'access.denied',
+            outcome: 'denied',
+            ip: clientIp(request),
+            details: { method: request.method, path: pathname, reason: error.message },
+          }).catch(() => undefined);
+        }
+        throw error;
+      }
       return await handler(request, context, { prisma, auth, policy: declared.policy, actor: actorOf(auth) });
     } catch (error) {
       if (error instanceof HttpError) return errorResponse(error);
