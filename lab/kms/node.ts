@@ -147,8 +147,10 @@ export class LabKmsNode {
     const clientIdentity = typeof peer?.subject?.CN === 'string' ? peer.subject.CN : undefined;
     let buffered: Buffer = Buffer.alloc(0);
     let queue: Promise<void> = Promise.resolve();
+    let hangingUp = false;
 
     socket.on('data', (chunk: Buffer) => {
+      if (hangingUp) return;
       buffered = buffered.byteLength === 0 ? chunk : Buffer.concat([buffered, chunk]);
       for (;;) {
         if (buffered.byteLength < TTLV_HEADER_BYTES) return;
@@ -160,6 +162,7 @@ export class LabKmsNode {
           const message = error instanceof TtlvDecodeError ? `Could not read the request message: ${error.message}` : 'Could not read the request message.';
           const answer = encodeResponseMessage(errorResponseMessage({ major: 1, minor: 0 }, ResultReason.InvalidMessage, message));
           buffered = Buffer.alloc(0);
+          hangingUp = true;
           queue = queue.then(() => {
             socket.end(answer);
           });
