@@ -1,7 +1,10 @@
 /**
- * readEstate: one consistent snapshot of everything Keywatch needs from a vCenter — hosts (state,
- * crypto state, per-provider health as the host sees it, vSAN disk groups), clusters, datastores,
- * VMs (host, power, crypto state, key ids of config and disks) and key providers.
+ * readEstate: everything Keywatch needs from a vCenter in one pass — hosts (state, crypto state,
+ * host key, per-provider health as the host sees it, vSAN disk groups), clusters (HA, vSAN
+ * encryption), datastores, VMs (host, power, crypto state, key ids of config and disks, guest IP,
+ * HA VM monitoring) and key providers. The parts are read concurrently, so the result is a
+ * snapshot over the read's duration (`readAt` + `durationMs`), not an atomic one.
+ * readHosts: the same facts for a few hosts and their VMs, for live checks.
  *
  * Cost on an estate of H hosts and V VMs: ⌈V/pageSize⌉ + ⌈H/pageSize⌉ + a few PropertyCollector
  * pages for the inventory, plus two calls per connected host (host view of key providers; vSAN
