@@ -19,6 +19,7 @@ import { KeyProviderView } from './key-providers';
 import type { KeyFetchRequest, KeySource, KmsNodeHealth, ProviderHealthSource } from './key-source';
 import { KmsReachability, type KmsConnection, type ReachabilityOptions } from './kms-reachability';
 import { handleLab } from './lab-api';
+import { buildLabState } from './lab-state';
 import { MemoryKeySource } from './memory-key-source';
 import { PropertyCollector } from './property-collector';
 import { SessionStore } from './sessions';
@@ -238,73 +239,17 @@ export async function startLabVcenter(opts: StartLabVcenterOptions = {}): Promis
     expireSessions: () => sessions.expireAll(),
   };
 
-  const labState = async (includeVms: boolean) => {
-    const nodeHealth = await reachability.nodeHealth(standardId);
-    return {
+  const labState = (includeVms: boolean) =>
+    buildLabState({
+      model,
+      tasks,
+      reachability,
+      standardId,
+      standardNodes: standardConnection.nodes,
       vcenter: { release: SUPPORTED_RELEASES[0], faults: vcenterFaults, sessions: sessions.size },
-      providers: estate.providers.map((p) => ({
-        id: p.id,
-        type: p.type,
-        nodes: p.id === standardId ? standardConnection.nodes.map((n) => ({ ...n, registeredPort: n.port, ...nodeHealth.find((h) => h.nodeId === n.id) })) : [],
-      })),
-      kms: kms && isCluster(kms) && kms.state ? kms.state() : null,
-      keys: estate.keys.map((k) => ({ keyId: k.keyId, providerId: k.providerId, purpose: k.purpose, name: k.name })),
-      clusters: estate.clusters.map((c) => ({
-        id: c.id,
-        name: c.name,
-        encryption: c.encryption,
-        providerId: c.providerId,
-        vsanKekId: c.vsanKekIndex === null ? null : estate.keys[c.vsanKekIndex]!.keyId,
-        hostKeyId: c.hostKeyIndex === null ? null : estate.keys[c.hostKeyIndex]!.keyId,
-        datastoreId: c.datastoreId,
-        datastoreCapacityBytes: model.datastoreCapacity(c.datastoreId).capacity,
-        hostIds: c.hostIds,
-      })),
-      hosts: estate.hosts.map((h) => {
-        const rt = model.host(h.id);
-        const required = model.requiredKeys(h.id);
-        return {
-          id: h.id,
-          name: h.name,
-          clusterId: h.clusterId,
-          phase: rt.phase,
-          connectionState: rt.connectionState,
-          powerState: rt.powerState,
-          inMaintenanceMode: rt.inMaintenanceMode,
-          decommissionMode: rt.decommissionMode,
-          cryptoState: model.hostCryptoState(h.id),
-          diskGroupsMounted: rt.diskGroupsMounted && rt.phase === 'up',
-          diskGroupKeysLoaded: model.diskGroupKeysLoaded(h.id),
-          kmsIsolated: rt.kmsIsolated,
-          keyCache: [...rt.keyCache],
-          requiredKeys: { vsanKek: required.vsanKek?.keyId ?? null, hostKey: required.hostKey?.keyId ?? null, vmKeys: required.vmKeys.map((k) => k.keyId) },
-          lastKeyError: rt.lastKeyError,
-          bootCount: rt.bootCount,
-          vmIds: [...rt.vmIds],
-        };
-      }),
-      vms: includeVms
-        ? estate.vms.map((v) => {
-            const rt = model.vm(v.id);
-            return {
-              id: v.id,
-              name: v.name,
-              hostId: rt.hostId,
-              datastoreId: v.datastoreId,
-              powerState: rt.powerState,
-              cryptoState: model.vmCryptoState(v.id),
-              lockReason: rt.lockReason,
-              configKey: rt.configKey,
-              diskKeys: rt.diskKeys,
-              needsReload: rt.needsReload,
-              haVmMonitoring: rt.haVmMonitoring,
-              kmsNodeId: v.kmsNodeIndex === null ? null : (standardConnection.nodes[v.kmsNodeIndex]?.id ?? null),
-            };
-          })
-        : null,
-      tasks: tasks.summary().slice(-100),
-    };
-  };
+      kmsState: kms && isCluster(kms) && kms.state ? kms.state() : null,
+      includeVms,
+    });
 
   const ctx: LabVcenterContext = {
     model,

@@ -1,0 +1,89 @@
+/**
+ * Ground truth of the lab for GET /lab/state: what each host really holds and mounts, each VM's
+ * keys and lock, each KMS node's registered address and measured reachability. Key IDs only;
+ * no key material exists in the lab vCenter.
+ */
+import type { LabModel } from './host-model';
+import type { ProviderHealthSource } from './key-source';
+import type { KmsNodeAddress } from './kms-reachability';
+import type { TaskManager } from './tasks';
+
+export interface LabStateSources {
+  model: LabModel;
+  tasks: TaskManager;
+  reachability: ProviderHealthSource;
+  standardId: string;
+  standardNodes: readonly KmsNodeAddress[];
+  vcenter: unknown;
+  kmsState: unknown;
+  includeVms: boolean;
+}
+
+export async function buildLabState({ model, tasks, reachability, standardId, standardNodes, vcenter, kmsState, includeVms }: LabStateSources) {
+  const estate = model.estate;
+  const nodeHealth = await reachability.nodeHealth(standardId);
+  return {
+    vcenter,
+    providers: estate.providers.map((p) => ({
+      id: p.id,
+      type: p.type,
+      nodes: p.id === standardId ? standardNodes.map((n) => ({ ...n, registeredPort: n.port, ...nodeHealth.find((h) => h.nodeId === n.id) })) : [],
+    })),
+    kms: kmsState,
+    keys: estate.keys.map((k) => ({ keyId: k.keyId, providerId: k.providerId, purpose: k.purpose, name: k.name })),
+    clusters: estate.clusters.map((c) => ({
+      id: c.id,
+      name: c.name,
+      encryption: c.encryption,
+      providerId: c.providerId,
+      vsanKekId: c.vsanKekIndex === null ? null : estate.keys[c.vsanKekIndex]!.keyId,
+      hostKeyId: c.hostKeyIndex === null ? null : estate.keys[c.hostKeyIndex]!.keyId,
+      datastoreId: c.datastoreId,
+      datastoreCapacityBytes: model.datastoreCapacity(c.datastoreId).capacity,
+      hostIds: c.hostIds,
+    })),
+    hosts: estate.hosts.map((h) => {
+      const rt = model.host(h.id);
+      const required = model.requiredKeys(h.id);
+      return {
+        id: h.id,
+        name: h.name,
+        clusterId: h.clusterId,
+        phase: rt.phase,
+        connectionState: rt.connectionState,
+        powerState: rt.powerState,
+        inMaintenanceMode: rt.inMaintenanceMode,
+        decommissionMode: rt.decommissionMode,
+        cryptoState: model.hostCryptoState(h.id),
+        diskGroupsMounted: rt.diskGroupsMounted && rt.phase === 'up',
+        diskGroupKeysLoaded: model.diskGroupKeysLoaded(h.id),
+        kmsIsolated: rt.kmsIsolated,
+        keyCache: [...rt.keyCache],
+        requiredKeys: { vsanKek: required.vsanKek?.keyId ?? null, hostKey: required.hostKey?.keyId ?? null, vmKeys: required.vmKeys.map((k) => k.keyId) },
+        lastKeyError: rt.lastKeyError,
+        bootCount: rt.bootCount,
+        vmIds: [...rt.vmIds],
+      };
+    }),
+    vms: includeVms
+      ? estate.vms.map((v) => {
+          const rt = model.vm(v.id);
+          return {
+            id: v.id,
+            name: v.name,
+            hostId: rt.hostId,
+            datastoreId: v.datastoreId,
+            powerState: rt.powerState,
+            cryptoState: model.vmCryptoState(v.id),
+            lockReason: rt.lockReason,
+            configKey: rt.configKey,
+            diskKeys: rt.diskKeys,
+            needsReload: rt.needsReload,
+            haVmMonitoring: rt.haVmMonitoring,
+            kmsNodeId: v.kmsNodeIndex === null ? null : (standardNodes[v.kmsNodeIndex]?.id ?? null),
+          };
+        })
+      : null,
+    tasks: tasks.summary().slice(-100),
+  };
+}
