@@ -1,12 +1,12 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
+import { E2E_ADMIN, E2E_ROLE_PASSWORD, ensureRoleUser, signIn } from './auth-helpers';
 
 /**
  * Signs in as each role in a real Chromium against `npm start` (lab mode). The users are
  * created through the API with the bootstrap token, the way an installer's automation would.
  */
-const BOOTSTRAP_TOKEN = process.env.KEYWATCH_BOOTSTRAP_TOKEN ?? 'kw_e2e_bootstrap_token_0123456789abcdef';
-const ADMIN_PASSWORD = process.env.KEYWATCH_ADMIN_PASSWORD ?? 'e2e-admin-password-1';
-const PASSWORD = 'e2e-role-password-42';
+const ADMIN_PASSWORD = E2E_ADMIN.password;
+const PASSWORD = E2E_ROLE_PASSWORD;
 const ROLE_USERS = [
   { username: 'e2e-viewer', role: 'viewer' },
   { username: 'e2e-oncall', role: 'oncall' },
@@ -14,22 +14,8 @@ const ROLE_USERS = [
 ] as const;
 
 test.beforeAll(async ({ request }) => {
-  for (const user of ROLE_USERS) {
-    const res = await request.post('/api/v1/users', {
-      headers: { authorization: `Bearer ${BOOTSTRAP_TOKEN}` },
-      data: { ...user, password: PASSWORD },
-    });
-    expect([201, 409], await res.text()).toContain(res.status());
-  }
+  for (const user of ROLE_USERS) await ensureRoleUser(request, user.username, user.role);
 });
-
-async function signIn(page: Page, username: string, password: string) {
-  await page.goto('/login');
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await expect(page.getByTestId('signed-in-user')).toHaveText(username);
-}
 
 for (const { username, role } of ROLE_USERS) {
   test(`signs in as ${role}: the server refuses admin APIs and the UI says so`, async ({ page }) => {
