@@ -141,6 +141,12 @@ describe('lab KMS cluster against Keywatch’s KmipClient', () => {
     expect(await transportFailure(session.discoverVersions())).toBe('response-timeout');
   });
 
+  it('a black hole in kmip mode completes TLS and then never answers', async () => {
+    await cluster.faults.setBlackHole('kms-1', true, 'kmip');
+    expect(cluster.state().nodes[0]?.faults).toMatchObject({ blackHole: true, blackHoleMode: 'kmip' });
+    expect(await transportFailure(client('kms-1', { timeouts: { responseMs: 400 } }).discoverVersions())).toBe('response-timeout');
+  });
+
   it('a slow node answers late', async () => {
     const c = client('kms-1');
     await c.discoverVersions();

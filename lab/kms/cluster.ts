@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { createCertificateAuthority, issueCertificate, type PemPair } from '@/lib/kmip/certificates';
 import { CryptographicAlgorithm, CryptographicUsageMask, enumName, ObjectType, State } from '@/lib/kmip/enums';
 import { KeyStore, type StoredKey } from './key-store';
-import { LabKmsNode, type LabKmsNodeFaults, type LabKmsNodeStatus } from './node';
+import { LabKmsNode, type BlackHoleMode, type LabKmsNodeFaults, type LabKmsNodeStatus } from './node';
 
 const optionsSchema = z.object({
   nodeCount: z.number().int().min(1).max(16).default(3),
@@ -41,8 +41,12 @@ export interface LabKmsNodeInfo {
 export interface LabKmsFaults {
   /** Closes the node's port (connections refused) or opens it again. */
   setNodeDown(id: string, down: boolean): Promise<void>;
-  /** The node accepts TCP connections and never answers (not even the TLS handshake). */
-  setBlackHole(id: string, on: boolean): Promise<void>;
+  /**
+   * The node accepts TCP connections and never answers: by default not even the TLS handshake
+   * (clients time out in the handshake); with mode 'kmip' TLS completes and KMIP requests go
+   * unanswered (clients time out waiting for the response). Open sessions go silent either way.
+   */
+  setBlackHole(id: string, on: boolean, mode?: BlackHoleMode): Promise<void>;
   /** Every KMIP answer of the node is delayed by `ms`. */
   setSlow(id: string, ms: number): Promise<void>;
   /** The node presents an expired server certificate (or its valid one again). */
@@ -170,7 +174,7 @@ export async function startKmsCluster(options: StartKmsClusterOptions = {}): Pro
 
   const faults: LabKmsFaults = {
     setNodeDown: async (id, down) => nodeById(id).setDown(down),
-    setBlackHole: async (id, on) => nodeById(id).setBlackHole(on),
+    setBlackHole: async (id, on, mode) => nodeById(id).setBlackHole(on, mode),
     setSlow: async (id, ms) => nodeById(id).setSlow(ms),
     setExpiredCertificate: async (id, on) => {
       const node = nodeById(id);

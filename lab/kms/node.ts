@@ -18,9 +18,16 @@ import { handleRequestBytes } from './kmip-handler';
 
 export type LabKmsNodeStatus = 'up' | 'down' | 'black-hole' | 'expired-certificate' | 'slow';
 
+/**
+ * Where a black hole swallows traffic: 'tcp' accepts connections and never starts TLS (clients
+ * see a handshake timeout); 'kmip' completes TLS and never answers a request (response timeout).
+ */
+export type BlackHoleMode = 'tcp' | 'kmip';
+
 export interface LabKmsNodeFaults {
   down: boolean;
   blackHole: boolean;
+  blackHoleMode: BlackHoleMode;
   slowMs: number;
   expiredCertificate: boolean;
 }
@@ -49,7 +56,7 @@ export class LabKmsNode {
   private readonly front: net.Server;
   private readonly tlsServer: tls.Server;
   private readonly sockets = new Set<net.Socket>();
-  private readonly faultState: LabKmsNodeFaults = { down: false, blackHole: false, slowMs: 0, expiredCertificate: false };
+  private readonly faultState: LabKmsNodeFaults = { down: false, blackHole: false, blackHoleMode: 'tcp', slowMs: 0, expiredCertificate: false };
   private certificate: PemPair;
   private readonly caPem: string;
   private readonly maxMessageBytes: number;
@@ -137,7 +144,7 @@ export class LabKmsNode {
   private accept(socket: net.Socket): void {
     this.track(socket);
     // A black hole completes the TCP handshake and then stays silent forever.
-    if (this.faultState.blackHole) return;
+    if (this.faultState.blackHole && this.faultState.blackHoleMode === 'tcp') return;
     this.tlsServer.emit('connection', socket);
   }
 
@@ -210,8 +217,9 @@ export class LabKmsNode {
     else await this.listen(this.currentPort);
   }
 
-  setBlackHole(on: boolean): void {
+  setBlackHole(on: boolean, mode: BlackHoleMode = 'tcp'): void {
     this.faultState.blackHole = on;
+    this.faultState.blackHoleMode = mode;
   }
 
   setSlow(ms: number): void {
