@@ -51,7 +51,13 @@ export class AuthConfigError extends Error {
   override name = 'AuthConfigError';
 }
 
+// Names this module (and lib/secrets) owns; a typo such as KEYWATCH_OIDC_ISUER must not be ignored.
+const OWNED = /^KEYWATCH_(ADMIN|BOOTSTRAP|OIDC|SESSION|DEMO|TARGETS|MASTER)/;
+const OTHER_KNOWN = new Set(['KEYWATCH_MASTER_KEY', 'KEYWATCH_MASTER_KEY_PREVIOUS', 'KEYWATCH_MASTER_KEY_NEW']);
+
 export function parseAuthConfig(source: Record<string, string | undefined> = process.env) {
+  const unknown = Object.keys(source).filter((name) => OWNED.test(name) && !(name in authEnvSchema.shape) && !OTHER_KNOWN.has(name));
+  if (unknown.length > 0) throw new AuthConfigError(`Unknown setting ${unknown.join(', ')}: check the spelling.`);
   const picked = Object.fromEntries(Object.keys(authEnvSchema.shape).map((k) => [k, source[k] === '' ? undefined : source[k]]));
   const parsed = authEnvSchema.safeParse(picked);
   if (!parsed.success) {

@@ -216,6 +216,7 @@ describe('bootstrap', () => {
   });
 
   it('rejects weak bootstrap settings with a clear message', () => {
+    expect(() => parseAuthConfig({ KEYWATCH_OIDC_ISUER: 'https://idp.example' })).toThrow(/Unknown setting KEYWATCH_OIDC_ISUER/);
     expect(() => parseAuthConfig({ KEYWATCH_ADMIN_PASSWORD: 'short' })).toThrow(/KEYWATCH_ADMIN_PASSWORD must be at least 12 characters/);
     expect(() => parseAuthConfig({ KEYWATCH_BOOTSTRAP_TOKEN: 'abc' })).toThrow(/KEYWATCH_BOOTSTRAP_TOKEN must be kw_/);
     expect(() => parseAuthConfig({ KEYWATCH_OIDC_ISSUER: 'https://idp.example' })).toThrow(/KEYWATCH_OIDC_CLIENT_ID/);
