@@ -33,7 +33,12 @@ export const labFaultSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('host-disconnect'), host: hostRef, on: z.boolean().default(true) }),
   z.object({ type: z.literal('vcenter-latency'), ms: z.number().int().min(0).max(120_000) }),
   z.object({ type: z.literal('vcenter-unavailable'), on: z.boolean().default(true) }),
-  z.object({ type: z.literal('rekey-failure'), mode: z.enum(['none', 'ha-reset', 'provider-not-found', 'refuse-powered-on']) }),
+  z.object({
+    type: z.literal('rekey-failure'),
+    mode: z.enum(['none', 'ha-reset', 'provider-not-found', 'refuse-powered-on']),
+    /** Only these VMs (moId or name) fail; omit for every VM. */
+    vms: z.array(vmRef).optional(),
+  }),
   z.object({ type: z.literal('vm-reload'), vm: vmRef }),
   z.object({ type: z.literal('vm-power'), vm: vmRef, on: z.boolean() }),
   z.object({ type: z.literal('vm-ha-monitoring'), vm: vmRef, enabled: z.boolean() }),
@@ -48,6 +53,8 @@ export interface VcenterFaultState {
   latencyMs: number;
   unavailable: boolean;
   rekeyFailure: RekeyFailureMode;
+  /** VM moIds the rekey failure mode applies to; null = all. */
+  rekeyFailureVms: string[] | null;
 }
 
 /** The lab KMS cluster's fault controls (lab/kms/cluster.ts), reduced to what the lab vCenter drives. */
@@ -176,8 +183,9 @@ export async function applyFault(fault: LabFaultRequest, ctx: FaultContext): Pro
       ctx.vcenter.unavailable = fault.on;
       return fault.on ? 'vCenter answers 503.' : 'vCenter answers normally.';
     case 'rekey-failure':
+      ctx.vcenter.rekeyFailureVms = fault.vms ? fault.vms.map((v) => resolveVm(model, v)) : null;
       ctx.vcenter.rekeyFailure = fault.mode;
-      return `Shallow rekeys now fail with mode ${fault.mode}.`;
+      return `Shallow rekeys ${fault.vms ? `of ${ctx.vcenter.rekeyFailureVms!.join(', ')} ` : ''}now fail with mode ${fault.mode}.`;
     case 'vm-reload': {
       const vmId = resolveVm(model, fault.vm);
       await model.reloadVm(vmId);
@@ -201,6 +209,7 @@ export async function applyFault(fault: LabFaultRequest, ctx: FaultContext): Pro
       ctx.vcenter.latencyMs = 0;
       ctx.vcenter.unavailable = false;
       ctx.vcenter.rekeyFailure = 'none';
+      ctx.vcenter.rekeyFailureVms = null;
       for (const host of model.hosts.values()) host.kmsIsolated = false;
       return 'vCenter faults cleared (latency, 503, rekey failure mode, host KMS isolation); KMS faults are left as they are.';
   }

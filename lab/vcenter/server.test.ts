@@ -162,8 +162,11 @@ describe('lab vCenter against the lib/vsphere client (no KMS attached)', () => {
     await expect(client.waitForTask(await client.shallowRekeyVm(candidate.id, newKey), { pollIntervalMs: 20 })).rejects.toThrow(
       /The provider 'lab-kms' does not exist/,
     );
-    await fault(lab, { type: 'rekey-failure', mode: 'none' });
+    // Targeted at another VM only: this one goes through.
+    const other = state.vms.find((v) => v.id !== candidate.id)!;
+    await fault(lab, { type: 'rekey-failure', mode: 'refuse-powered-on', vms: [other.id] });
     await client.waitForTask(await client.shallowRekeyVm(candidate.id, newKey), { pollIntervalMs: 20 });
+    await fault(lab, { type: 'rekey-failure', mode: 'none' });
     const vm = (await client.readEstate()).vms.find((v) => v.id === candidate.id)!;
     expect(vm.keyId).toEqual(newKey);
     expect(vm.disks.every((d) => d.keyId?.keyId === newKey.keyId)).toBe(true);

@@ -228,7 +228,7 @@ export async function startLabVcenter(opts: StartLabVcenterOptions = {}): Promis
   const collector = new PropertyCollector(inventory);
   const sessions = new SessionStore(username, password, opts.sessionIdleTimeoutMs ?? 30 * 60_000, (s) => collector.forgetSession(s.key));
   const providers = new KeyProviderView(model, reachability, connections, keySource, randomUUID());
-  const vcenterFaults: VcenterFaultState = { latencyMs: 0, unavailable: false, rekeyFailure: 'none' };
+  const vcenterFaults: VcenterFaultState = { latencyMs: 0, unavailable: false, rekeyFailure: 'none', rekeyFailureVms: null };
   const faultContext: FaultContext = {
     model,
     vcenter: vcenterFaults,

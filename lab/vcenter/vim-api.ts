@@ -199,7 +199,8 @@ async function invokeMethod(ctx: LabVcenterContext, session: LabSession, type: s
       }
       const providerId = crypto.newKeyId.providerId?.id ?? model.knownKeys.get(crypto.newKeyId.keyId)?.providerId;
       const diskDeviceKeys = (body.spec.deviceChange ?? []).filter((c) => c.backing?.crypto && c.device._typeName === 'VirtualDisk').map((c) => c.device.key);
-      const failureMode = ctx.vcenterFaults.rekeyFailure;
+      const targeted = ctx.vcenterFaults.rekeyFailureVms;
+      const failureMode = targeted === null || targeted.includes(id) ? ctx.vcenterFaults.rekeyFailure : 'none';
       const estimate = model.timings.rekeyPerDiskMs * Math.max(1, diskDeviceKeys.length);
       return ok(
         vmTask(ctx, session, id, 'VirtualMachine.reconfigure', 'ReconfigVM_Task', estimate, async () => {
