@@ -177,6 +177,10 @@ describe('validateClientBundle', () => {
     expectCode(() => validateClientBundle(client, new Date(Date.now() - 86_400_000)), 'NOT_YET_VALID', /not valid before/);
   });
 
+  it('rejects a certificate that is not allowed for client authentication', () => {
+    expectCode(() => validateClientBundle({ ...server, caPem: ca.certPem }), 'NOT_FOR_CLIENT_AUTH', /lacks clientAuth/);
+  });
+
   it('rejects a CA file that holds a non-CA certificate', () => {
     expectCode(() => validateClientBundle({ ...client, caPem: server.certPem }), 'CA_NOT_A_CA', /"CN=kms-1", which is not a certificate authority/);
     expectCode(() => validateClientBundle({ ...client, caPem: 'nope' }), 'CA_NOT_PEM', /CA file is not PEM/);

@@ -278,6 +278,7 @@ export type CertificateBundleErrorCode =
   | 'KEY_MISMATCH'
   | 'EXPIRED'
   | 'NOT_YET_VALID'
+  | 'NOT_FOR_CLIENT_AUTH'
   | 'CA_NOT_A_CA'
   | 'NOT_SIGNED_BY_CA';
 
@@ -304,6 +305,9 @@ export interface ValidatedClientBundle {
   chain: CertificateSummary[];
   ca: CertificateSummary[];
 }
+
+const CLIENT_AUTH_OID = '1.3.6.1.5.5.7.3.2';
+const ANY_EXTENDED_KEY_USAGE_OID = '2.5.29.37.0';
 
 function formatDate(d: Date): string {
   return d.toISOString().replace('.000Z', 'Z');
@@ -343,6 +347,13 @@ export function validateClientBundle(bundle: { certPem: string; keyPem: string; 
   }
   if (leafSummary.notBefore.getTime() > now.getTime()) {
     throw new CertificateBundleError('NOT_YET_VALID', `The client certificate is not valid before ${formatDate(leafSummary.notBefore)}.`);
+  }
+
+  // An absent extendedKeyUsage allows any use; a present one must allow TLS client auth, or the
+  // KMS drops the handshake (PyKMIP, for one, checks exactly this).
+  const extendedKeyUsage = leaf.keyUsage;
+  if (extendedKeyUsage !== undefined && !extendedKeyUsage.includes(CLIENT_AUTH_OID) && !extendedKeyUsage.includes(ANY_EXTENDED_KEY_USAGE_OID)) {
+    throw new CertificateBundleError('NOT_FOR_CLIENT_AUTH', 'The client certificate is not allowed for TLS client authentication (its extended key usage lacks clientAuth).');
   }
 
   let caCerts: X509Certificate[] = [];
