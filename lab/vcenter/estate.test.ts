@@ -42,14 +42,11 @@ describe('generateEstate', () => {
     expect(() => generateEstate({ clusters: 0 })).toThrow(/clusters/);
   });
 
-  it('scales to 2,500 hosts / 40,000 VMs in a few seconds', () => {
-    const started = performance.now();
+  it('generates a 2,500-host / 40,000-VM estate (its speed is measured by bench/vsphere-read)', () => {
     const estate = generateEstate({ seed: 9, clusters: 157, hostsPerCluster: 16, vmsPerHost: 16 });
     const model = new LabModel(estate, new MemoryKeySource());
-    const seconds = (performance.now() - started) / 1000;
     model.stop();
     expect(estate.hosts.length).toBeGreaterThanOrEqual(2500);
     expect(estate.vms.length).toBeGreaterThanOrEqual(40_000);
-    expect(seconds).toBeLessThan(8);
   });
 });
