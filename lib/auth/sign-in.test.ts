@@ -2,7 +2,10 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordAudit } from '../audit/record';
 import { createApiToken } from './api-tokens';
-import { bootstrapAuth } from './bootstrap';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { bootstrapAtStart, bootstrapAuth } from './bootstrap';
 import { parseAuthConfig } from './config';
 import { hashPassword } from './passwords';
 import { MAX_FAILURES_PER_USERNAME } from './rate-limit';
@@ -213,6 +216,17 @@ describe('bootstrap', () => {
     // Out of lab mode the demo account is switched off.
     await bootstrapAuth(h.prisma, {}, { log: () => undefined });
     expect((await h.prisma.user.findUniqueOrThrow({ where: { username: 'demo' } })).disabled).toBe(true);
+  });
+
+  it('bootstrapAtStart opens its own connection, creates the key file, and is idempotent', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kw-boot-'));
+    try {
+      const result = await bootstrapAtStart(h.db.url, { KEYWATCH_ADMIN_PASSWORD: 'e2e-admin-password-1', KEYWATCH_MASTER_KEY: '' }, dir);
+      expect(result.adminCreated).toBe(false);
+      expect(existsSync(path.join(dir, 'master.key'))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('rejects weak bootstrap settings with a clear message', () => {
