@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -10,7 +10,7 @@ import { call, startAuthHarness, type AuthHarness } from '../auth/testing/harnes
 import { masterKeyFromBytes } from '../secrets/envelope';
 import { getSecretBox, SecretBox } from '../secrets/keyring';
 import { reencryptAllSecrets } from '../secrets/rotate';
-import { applyTargetsFile, TargetsFileError } from './config-file';
+import { applyTargetsFile, parseTargetsFile, TargetsFileError } from './config-file';
 import { openKmsClientCredentials, openVcenterCredentials } from './store';
 
 const VC_PASSWORD = `vc-pass-${randomBytes(8).toString('hex')}`;
@@ -238,6 +238,8 @@ describe('targets through the API: encrypted at rest, never returned, tested wit
       const third = await applyTargetsFile(h.prisma, getSecretBox(), file, env);
       expect(third.removed).toEqual(['kms:gitops-kms']);
       await expect(applyTargetsFile(h.prisma, getSecretBox(), file, {})).rejects.toThrow(TargetsFileError);
+      const example = path.join(import.meta.dirname, 'targets-file.example.json');
+      expect(parseTargetsFile(readFileSync(example, 'utf8'), example).kmsProviders[0]!.nodes[1]!.port).toBe(5696);
       writeFileSync(file, '{"vcenters": [{"name": "x"}]}');
       await expect(applyTargetsFile(h.prisma, getSecretBox(), file, env)).rejects.toThrow(/vcenters\.0\.url/);
     } finally {
