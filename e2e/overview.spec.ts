@@ -1,6 +1,8 @@
 import { expect, test } from '@playwright/test';
+import { signIn } from './auth-helpers';
 
 test('the overview page shows Keywatch navigation and its own health', async ({ page }) => {
+  await signIn(page);
   await page.goto('/');
   await expect(page.getByRole('heading', { level: 1, name: 'Overview' })).toBeVisible();
   const nav = page.getByRole('navigation', { name: 'Main' });
@@ -16,7 +18,7 @@ test('the overview page shows Keywatch navigation and its own health', async ({ 
   await expect(page.getByRole('heading', { level: 1, name: 'Hosts' })).toBeVisible();
 });
 
-test('/api/health reports database ok and worker alive', async ({ request }) => {
+test('/api/health reports database ok and worker alive, without signing in', async ({ request }) => {
   const response = await request.get('/api/health');
   expect(response.status()).toBe(200);
   const body = await response.json();

@@ -108,8 +108,10 @@ function batchId(index: number): Uint8Array {
   return id;
 }
 
-function sameBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {
-  return a !== undefined && a.length === b.length && a.every((v, i) => v === b[i]);
+/** The index a batchId() encodes, or undefined for an ID this client did not write. */
+function batchIndex(id: Uint8Array | undefined): number | undefined {
+  if (!id || id.length !== 4) return undefined;
+  return new DataView(id.buffer, id.byteOffset, 4).getUint32(0);
 }
 
 export class KmipClient {
@@ -171,8 +173,16 @@ export class KmipClient {
     // Some servers leave out the batch item IDs; when they answered every item, order decides.
     const positional =
       items.length === 1 || (response.batchItems.length === items.length && response.batchItems.every((r) => r.uniqueBatchItemId === undefined));
+    // One pass over the answers: looking each one up by scanning made large batches quadratic.
+    const byIndex = new Map<number, ResponseBatchItem>();
+    if (!positional) {
+      for (const answer of response.batchItems) {
+        const index = batchIndex(answer.uniqueBatchItemId);
+        if (index !== undefined && !byIndex.has(index)) byIndex.set(index, answer);
+      }
+    }
     return tagged.map((req, i): BatchOutcome => {
-      const item = positional ? response.batchItems[i] : response.batchItems.find((r) => sameBytes(r.uniqueBatchItemId, batchId(i)));
+      const item = positional ? response.batchItems[i] : byIndex.get(i);
       if (!item) {
         return {
           ok: false,

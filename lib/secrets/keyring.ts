@@ -104,6 +104,6 @@ let cachedBox: SecretBox | undefined;
 
 /** The process-wide SecretBox, from the environment (and data dir) of this process. */
 export function getSecretBox(): SecretBox {
-  cachedBox ??= new SecretBox(loadKeyring(process.env, path.resolve(process.env.KEYWATCH_DATA_DIR || '.data')));
+  cachedBox ??= new SecretBox(loadKeyring(process.env, path.resolve(/*turbopackIgnore: true*/ process.env.KEYWATCH_DATA_DIR || '.data')));
   return cachedBox;
 }

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { EnvError, parseEnv, type KeywatchEnv } from '../../lib/config/env';
+import { bootstrapAtStart } from '../../lib/auth/bootstrap';
 import { migrate } from '../../lib/db/migrate';
 import { ensureBuild, ensurePrismaClient } from './build';
 import { startChild, tsxArgs, type ManagedChild } from './managed-child';
@@ -59,6 +60,9 @@ async function main(): Promise<void> {
     const ready = await lab.waitForLine(/^READY /, 120_000);
     childEnv.KEYWATCH_LAB_CONFIG = ready.slice('READY '.length).trim();
   }
+
+  // First admin, bootstrap token, setup link, lab targets: before anyone can reach the web server.
+  await bootstrapAtStart(databaseUrl, childEnv, env.dataDir);
 
   const worker = startChild('worker', ...tsxArgs(path.join(ROOT, 'lib/worker/main.ts')), { env: childEnv });
   children.push(worker);

@@ -11,7 +11,7 @@ function runStart(env: Record<string, string>): Promise<{ code: number | null; s
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start/main.ts'], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', KEYWATCH_LAB: 'off', ...env },
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', KEYWATCH_LAB: 'off', ...env } as Record<string, string> as unknown as NodeJS.ProcessEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
