@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
+import pg from 'pg';
 import { EnvError, parseEnv, type KeywatchEnv } from '../../lib/config/env';
 import { bootstrapAtStart } from '../../lib/auth/bootstrap';
 import { migrate } from '../../lib/db/migrate';
@@ -16,10 +16,19 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 const children: ManagedChild[] = [];
 let shuttingDown = false;
 
-function labWanted(env: KeywatchEnv): boolean {
+/** auto: the lab runs until the operator has configured a vCenter of their own (UI or targets file). */
+async function labWanted(env: KeywatchEnv, databaseUrl: string): Promise<boolean> {
   if (env.KEYWATCH_LAB === 'off') return false;
-  if (!existsSync(path.join(ROOT, 'lab/main.ts'))) return false;
-  return env.KEYWATCH_LAB === 'on' || !process.env.KEYWATCH_VCENTER_URL;
+  if (env.KEYWATCH_LAB === 'on') return true;
+  if (process.env.KEYWATCH_TARGETS_FILE) return false;
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM "VcenterTarget" WHERE source <> 'lab'`);
+    return Number(rows[0]?.n ?? 0) === 0;
+  } finally {
+    await client.end();
+  }
 }
 
 async function shutdown(code: number): Promise<never> {
@@ -52,7 +61,7 @@ async function main(): Promise<void> {
   const migrations = await migrate(databaseUrl);
   if (migrations.applied.length > 0) console.log(`Applied migrations: ${migrations.applied.join(', ')}`);
 
-  if (labWanted(env)) {
+  if (await labWanted(env, databaseUrl)) {
     const lab = startChild('lab', ...tsxArgs(path.join(ROOT, 'lab/main.ts'), ['--data-dir', path.join(env.dataDir, 'lab'), '--ready-line']), {
       env: childEnv,
     });
