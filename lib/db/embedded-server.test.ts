@@ -4,17 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { findFreePort } from '../runtime/ports';
 import { EmbeddedDatabaseError, startEmbeddedPostgres } from './embedded-server';
 import { migrate } from './migrate';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe('embedded PostgreSQL (PGlite over the wire protocol)', () => {
   const dirs: string[] = [];
@@ -27,7 +19,7 @@ describe('embedded PostgreSQL (PGlite over the wire protocol)', () => {
 
   it('serves pg clients, takes migrations, and keeps data across restarts', async () => {
     const dataDir = tempDir();
-    const port = await freePort();
+    const port = await findFreePort();
     const first = await startEmbeddedPostgres({ dataDir, port });
     await migrate(first.url);
     const client = new pg.Client({ connectionString: first.url });
@@ -61,7 +53,7 @@ describe('embedded PostgreSQL (PGlite over the wire protocol)', () => {
   it('refuses a data directory locked by a live process', async () => {
     const dataDir = tempDir();
     writeFileSync(path.join(dataDir, 'embedded-db.pid'), String(process.ppid));
-    await expect(startEmbeddedPostgres({ dataDir, port: await freePort() })).rejects.toThrow(/in use by process/);
+    await expect(startEmbeddedPostgres({ dataDir, port: await findFreePort() })).rejects.toThrow(/in use by process/);
   });
 
   it('reports a corrupt data directory without deleting anything', async () => {
@@ -70,7 +62,7 @@ describe('embedded PostgreSQL (PGlite over the wire protocol)', () => {
     mkdirSync(pgDir);
     writeFileSync(path.join(pgDir, 'PG_VERSION'), 'garbage\n');
     writeFileSync(path.join(pgDir, 'postgresql.conf'), 'this is = not [valid\n');
-    const error = await startEmbeddedPostgres({ dataDir, port: await freePort() }).catch((e: unknown) => e);
+    const error = await startEmbeddedPostgres({ dataDir, port: await findFreePort() }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(EmbeddedDatabaseError);
     expect((error as Error).message).toMatch(/cannot be opened .*nothing was deleted/);
     expect(readdirSync(pgDir).sort()).toEqual(['PG_VERSION', 'postgresql.conf']);

@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { assertPortFree } from '../runtime/ports';
 
 /**
  * The embedded database: PGlite (PostgreSQL compiled to WebAssembly) with its files under
@@ -42,26 +42,16 @@ function takeLock(lockFile: string): void {
   writeFileSync(lockFile, String(process.pid));
 }
 
-async function assertPortFree(port: number): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', (error: NodeJS.ErrnoException) =>
-      reject(
-        new EmbeddedDatabaseError(
-          error.code === 'EADDRINUSE'
-            ? `Port ${port} for the embedded database is already in use; set KEYWATCH_EMBEDDED_DB_PORT to a free port.`
-            : `Cannot listen on 127.0.0.1:${port} for the embedded database: ${error.message}`,
-        ),
-      ),
-    );
-    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
-  });
-}
-
 export async function startEmbeddedPostgres(options: { dataDir: string; port: number }): Promise<EmbeddedPostgres> {
   const pgDir = path.join(options.dataDir, 'pg');
   mkdirSync(options.dataDir, { recursive: true });
-  await assertPortFree(options.port);
+  await assertPortFree(options.port, '127.0.0.1', (error) =>
+    new EmbeddedDatabaseError(
+      error.code === 'EADDRINUSE'
+        ? `Port ${options.port} for the embedded database is already in use; set KEYWATCH_EMBEDDED_DB_PORT to a free port.`
+        : `Cannot listen on 127.0.0.1:${options.port} for the embedded database: ${error.message}`,
+    ),
+  );
   const lockFile = path.join(options.dataDir, 'embedded-db.pid');
   takeLock(lockFile);
   let db: PGlite;

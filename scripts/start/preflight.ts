@@ -1,24 +1,18 @@
-import net from 'node:net';
 import pg from 'pg';
+import { assertPortFree as assertPortCanListen } from '../../lib/runtime/ports';
 
 export class StartupError extends Error {
   override name = 'StartupError';
 }
 
 export async function assertPortFree(port: number, host: string, what: string, fix: string): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', (error: NodeJS.ErrnoException) =>
-      reject(
-        new StartupError(
-          error.code === 'EADDRINUSE'
-            ? `Port ${port} on ${host} is already in use, so ${what} cannot start; ${fix}.`
-            : `Cannot listen on ${host}:${port} for ${what}: ${error.message}.`,
-        ),
-      ),
-    );
-    probe.listen(port, host, () => probe.close(() => resolve()));
-  });
+  await assertPortCanListen(port, host, (error) =>
+    new StartupError(
+      error.code === 'EADDRINUSE'
+        ? `Port ${port} on ${host} is already in use, so ${what} cannot start; ${fix}.`
+        : `Cannot listen on ${host}:${port} for ${what}: ${error.message}.`,
+    ),
+  );
 }
 
 /** Connects once to DATABASE_URL so that a wrong URL is one clear line, not a stack trace later. */

@@ -1,8 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { findFreePort } from '../../runtime/ports';
 
 /**
  * A throwaway PostgreSQL server for integration tests: the real server from Debian's
@@ -28,17 +28,6 @@ function findBinDir(): string {
   return path.join(base, versions[0], 'bin');
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address() as net.AddressInfo;
-      server.close(() => resolve(address.port));
-    });
-  });
-}
-
 export async function startTestPostgres(): Promise<TestPostgres> {
   const bin = findBinDir();
   const asRoot = process.getuid?.() === 0;
@@ -61,7 +50,7 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   );
   if (initRun.status !== 0) throw new Error(`initdb failed: ${initRun.stderr || initRun.stdout}`);
 
-  const port = await freePort();
+  const port = await findFreePort();
   const child: ChildProcess = spawn(
     path.join(bin, 'postgres'),
     [
