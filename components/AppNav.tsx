@@ -18,9 +18,10 @@ export function AppNav() {
   return (
     <nav className="app-nav" aria-label="Main">
       <div className="brand">
-        <span className="brand-mark" aria-hidden>
-          ⚿
-        </span>
+        <svg className="brand-mark" aria-hidden width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2">
+          <circle cx="8" cy="15" r="4" />
+          <path d="M11 12l9-9M17 6l3 3M14 9l2 2" />
+        </svg>
         Keywatch
       </div>
       <ul>
