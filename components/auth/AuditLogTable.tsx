@@ -2,21 +2,12 @@
 
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useState } from 'react';
+import type { AuditEventView } from '@/lib/audit/query';
 import { apiFetch } from './api-client';
 import { FormError } from './FieldErrors';
 
-interface AuditEvent {
-  id: string;
-  at: string;
-  actorType: string;
-  actorName: string;
-  action: string;
-  outcome: string;
-  targetType: string | null;
-  targetId: string | null;
-  ip: string | null;
-  details: Record<string, unknown> | null;
-}
+// Type-only: erased at build, so the client bundle does not pull in the server query module.
+type AuditEvent = AuditEventView;
 
 const ACTION_FILTERS = [
   ['', 'all events'],
