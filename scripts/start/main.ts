@@ -68,6 +68,10 @@ async function main(): Promise<void> {
     children.push(lab);
     const ready = await lab.waitForLine(/^READY /, 120_000);
     childEnv.KEYWATCH_LAB_CONFIG = ready.slice('READY '.length).trim();
+    const labDir = path.join(env.dataDir, 'lab');
+    console.log(
+      `Lab estate running (targets lab-vcenter / lab-kms); credentials and fault knobs: npx tsx lab/faults-cli.ts --lab ${path.join(labDir, 'lab.json')} state`,
+    );
   }
 
   // First admin, bootstrap token, setup link, lab targets: before anyone can reach the web server.
