@@ -181,23 +181,15 @@ function VcentersSection() {
           CA bundle (PEM, optional: the system trust store otherwise)
           <textarea name="vc-ca" rows={4} value={form.caPem} onChange={(e) => setForm({ ...form, caPem: e.target.value })} />
         </label>
-        <div className="form-buttons">
-          <button type="submit" disabled={save.isPending}>
-            {editing ? 'Save vCenter' : 'Add vCenter'}
-          </button>
-          {editing && (
-            <button
-              type="button"
-              className="secondary"
-              onClick={() => {
-                setEditing(null);
-                setForm(empty);
-              }}
-            >
-              Cancel
-            </button>
-          )}
-        </div>
+        <FormButtons
+          noun="vCenter"
+          editing={Boolean(editing)}
+          pending={save.isPending}
+          onCancel={() => {
+            setEditing(null);
+            setForm(empty);
+          }}
+        />
       </form>
       <FormError error={save.error ?? test.error ?? remove.error} />
     </section>
@@ -352,23 +344,15 @@ function KmsSection() {
           Client private key (PEM; stored encrypted, never shown again)
           <textarea name="kms-key" rows={4} value={form.clientKeyPem} onChange={(e) => setForm({ ...form, clientKeyPem: e.target.value })} />
         </label>
-        <div className="form-buttons">
-          <button type="submit" disabled={save.isPending}>
-            {editing ? 'Save KMS provider' : 'Add KMS provider'}
-          </button>
-          {editing && (
-            <button
-              type="button"
-              className="secondary"
-              onClick={() => {
-                setEditing(null);
-                setForm(empty);
-              }}
-            >
-              Cancel
-            </button>
-          )}
-        </div>
+        <FormButtons
+          noun="KMS provider"
+          editing={Boolean(editing)}
+          pending={save.isPending}
+          onCancel={() => {
+            setEditing(null);
+            setForm(empty);
+          }}
+        />
       </form>
       <FormError error={save.error ?? test.error ?? csr.error ?? uploadCert.error ?? remove.error} />
     </section>
@@ -381,5 +365,21 @@ export function TargetsAdmin() {
       <VcentersSection />
       <KmsSection />
     </>
+  );
+}
+
+/** Submit (Add / Save) and, while editing, Cancel: the same for both target forms. */
+function FormButtons({ noun, editing, pending, onCancel }: { noun: string; editing: boolean; pending: boolean; onCancel: () => void }) {
+  return (
+    <div className="form-buttons">
+      <button type="submit" disabled={pending}>
+        {editing ? `Save ${noun}` : `Add ${noun}`}
+      </button>
+      {editing && (
+        <button type="button" className="secondary" onClick={onCancel}>
+          Cancel
+        </button>
+      )}
+    </div>
   );
 }
