@@ -2,6 +2,7 @@
 # `npm test`: everything CI runs, in the order that fails fastest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+rm -f test-reports/vitest.json test-reports/playwright.json
 
 step() { printf '\n== %s ==\n' "$*"; }
 
@@ -18,10 +19,12 @@ step "lint"
 npx eslint --max-warnings=0 .
 
 step "unit and integration tests (vitest, real PostgreSQL / PyKMIP / lab)"
-npx vitest run
+npx vitest run --reporter=default --reporter=json --outputFile.json=test-reports/vitest.json
 
 step "build"
 npx tsx scripts/build.ts
 
 step "end-to-end tests (Playwright, Debian Chromium)"
-npx playwright test
+PLAYWRIGHT_JSON_OUTPUT_NAME=test-reports/playwright.json npx playwright test --reporter=list,json
+
+npx tsx scripts/test-summary.ts
