@@ -1,12 +1,11 @@
-import { createServer } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCertificateAuthority, issueCertificate } from './certificates';
 import { KmipClient, type KmipClientOptions } from './client';
 import { Operation, ResultReason, State } from './enums';
 import { describeKmipFailure, KmipError, KmipTransportError } from './errors';
-import { decodeRequestMessage, encodeResponseMessage } from './messages';
 import { encodeDiscoverVersionsResponse, encodeIdentifierResponse, nameAttribute } from './operations';
 import { startPyKmipServer, type PyKmipServer } from './testing/pykmip-server';
+import { startScriptedKmsServer } from './testing/scripted-kms-server';
 
 // Against PyKMIP's real server (Debian python3-pykmip), started once for the file.
 let server: PyKmipServer;
@@ -164,39 +163,21 @@ describe('server stopped mid-test', () => {
 
 describe('KmipClient against a server that leaves out batch item IDs', () => {
   it('matches answers by position when every item was answered', async () => {
-    const ca = createCertificateAuthority({ commonName: 'ids CA' });
-    const srv = issueCertificate(ca, { commonName: 'kms', kind: 'server', sans: ['127.0.0.1'] });
-    const cli = issueCertificate(ca, { commonName: 'kw', kind: 'client' });
-    const tlsServer = createServer({ cert: srv.certPem, key: srv.keyPem, ca: ca.certPem, requestCert: true, rejectUnauthorized: true }, (socket) => {
-      let buf = Buffer.alloc(0);
-      socket.on('data', (d: Buffer) => {
-        buf = Buffer.concat([buf, d]);
-        if (buf.length < 8 || buf.length < 8 + buf.readUInt32BE(4)) return;
-        const req = decodeRequestMessage(buf);
-        buf = Buffer.alloc(0);
-        socket.write(
-          encodeResponseMessage({
-            header: { protocolVersion: req.header.protocolVersion, timeStamp: new Date() },
-            batchItems: req.batchItems.map((b, i) => ({
-              operation: b.operation,
-              resultStatus: 0,
-              payload: b.operation === Operation.DiscoverVersions ? encodeDiscoverVersionsResponse([{ major: 1, minor: 2 }]) : encodeIdentifierResponse({ uniqueIdentifier: `answer-${i}` }),
-            })),
-          }),
-        );
-      });
-    });
-    tlsServer.listen(0, '127.0.0.1');
-    await new Promise((r) => tlsServer.once('listening', r));
-    const port = (tlsServer.address() as { port: number }).port;
-    const c = new KmipClient({ host: '127.0.0.1', port, caPem: ca.certPem, certPem: cli.certPem, keyPem: cli.keyPem });
+    const kms = await startScriptedKmsServer((request) =>
+      request.batchItems.map((b, i) => ({
+        operation: b.operation,
+        resultStatus: 0,
+        payload: b.operation === Operation.DiscoverVersions ? encodeDiscoverVersionsResponse([{ major: 1, minor: 2 }]) : encodeIdentifierResponse({ uniqueIdentifier: `answer-${i}` }),
+      })),
+    );
+    const c = new KmipClient(kms.target);
     try {
       expect(await c.negotiatedVersion()).toEqual({ major: 1, minor: 2 });
       const outcomes = await c.send([0, 1, 2].map(() => ({ operation: Operation.Activate, payload: [] })));
       expect(outcomes.map((o) => o.ok && o.item.payload)).toEqual([0, 1, 2].map((i) => encodeIdentifierResponse({ uniqueIdentifier: `answer-${i}` })));
     } finally {
       c.close();
-      tlsServer.close();
+      kms.close();
     }
   });
 });

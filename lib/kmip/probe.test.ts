@@ -1,14 +1,14 @@
 import { once } from 'node:events';
 import net from 'node:net';
-import { createServer } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCertificateAuthority, issueCertificate, parseCertificateChain } from './certificates';
+import { createCertificateAuthority, parseCertificateChain } from './certificates';
 import { KmipClient } from './client';
 import { ResultReason } from './enums';
-import { decodeRequestMessage, encodeResponseMessage, failureItem, successItem } from './messages';
+import { failureItem, successItem } from './messages';
 import { encodeDiscoverVersionsResponse } from './operations';
 import { probeKmsNode, type KmsProbeTarget } from './probe';
 import { startPyKmipServer, type PyKmipServer } from './testing/pykmip-server';
+import { startScriptedKmsServer } from './testing/scripted-kms-server';
 
 let server: PyKmipServer;
 let target: KmsProbeTarget;
@@ -109,38 +109,16 @@ describe('probeKmsNode against a node that is down', () => {
 });
 
 describe('probeKmsNode against servers without a common version', () => {
-  // A minimal KMIP responder on our own codec, answering DiscoverVersions as told.
-  async function versionServer(answer: 'operation-not-supported' | '2.0-only'): Promise<{ target: KmsProbeTarget; close: () => void }> {
-    const ca = createCertificateAuthority({ commonName: 'versions CA' });
-    const srv = issueCertificate(ca, { commonName: 'kms', kind: 'server', sans: ['127.0.0.1'] });
-    const cli = issueCertificate(ca, { commonName: 'kw', kind: 'client' });
-    const tlsServer = createServer({ cert: srv.certPem, key: srv.keyPem, ca: ca.certPem, requestCert: true, rejectUnauthorized: true }, (socket) => {
-      let buf = Buffer.alloc(0);
-      socket.on('data', (d: Buffer) => {
-        buf = Buffer.concat([buf, d]);
-        if (buf.length < 8 || buf.length < 8 + buf.readUInt32BE(4)) return;
-        const req = decodeRequestMessage(buf);
-        buf = Buffer.alloc(0);
-        const item = req.batchItems[0]!;
-        socket.write(
-          encodeResponseMessage({
-            header: { protocolVersion: req.header.protocolVersion, timeStamp: new Date() },
-            batchItems: [
-              answer === '2.0-only'
-                ? successItem(item, encodeDiscoverVersionsResponse([{ major: 2, minor: 0 }]))
-                : failureItem(item, ResultReason.OperationNotSupported, 'KMIP 1.0 server'),
-            ],
-          }),
-        );
-      });
+  // Answers DiscoverVersions as told.
+  function versionServer(answer: 'operation-not-supported' | '2.0-only') {
+    return startScriptedKmsServer((request) => {
+      const item = request.batchItems[0]!;
+      return [
+        answer === '2.0-only'
+          ? successItem(item, encodeDiscoverVersionsResponse([{ major: 2, minor: 0 }]))
+          : failureItem(item, ResultReason.OperationNotSupported, 'KMIP 1.0 server'),
+      ];
     });
-    tlsServer.listen(0, '127.0.0.1');
-    await once(tlsServer, 'listening');
-    const port = (tlsServer.address() as net.AddressInfo).port;
-    return {
-      target: { host: '127.0.0.1', port, caPem: ca.certPem, certPem: cli.certPem, keyPem: cli.keyPem },
-      close: () => tlsServer.close(),
-    };
   }
 
   it('a server that refuses DiscoverVersions answered, so it is reachable but not healthy', async () => {
