@@ -114,6 +114,25 @@ function subjectKeyIdBytes(publicKey: forge.pki.rsa.PublicKey): string {
   return forge.pki.getPublicKeyFingerprint(publicKey, { type: 'RSAPublicKey' }).getBytes();
 }
 
+/** A certificate with everything but its extensions and signature: key, fresh serial, validity, names. */
+function newCertificate(
+  publicKey: forge.pki.rsa.PublicKey,
+  opts: { validDays?: number; notBefore?: Date; notAfter?: Date },
+  defaultDays: number,
+  subject: forge.pki.CertificateField[],
+  issuer: forge.pki.CertificateField[],
+): forge.pki.Certificate {
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = publicKey;
+  cert.serialNumber = randomSerialHex();
+  const { notBefore, notAfter } = validity(opts, defaultDays);
+  cert.validity.notBefore = notBefore;
+  cert.validity.notAfter = notAfter;
+  cert.setSubject(subject);
+  cert.setIssuer(issuer);
+  return cert;
+}
+
 function signCertificate(cert: forge.pki.Certificate, signer: Keypair['signer']): string {
   cert.sign(signer as unknown as forge.pki.rsa.PrivateKey, forge.md.sha256.create());
   return forge.pki.certificateToPem(cert);
@@ -121,15 +140,8 @@ function signCertificate(cert: forge.pki.Certificate, signer: Keypair['signer'])
 
 export function createCertificateAuthority(opts: CertificateAuthorityOptions): PemPair {
   const keys = generateKeypair();
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = keys.publicKey;
-  cert.serialNumber = randomSerialHex();
-  const { notBefore, notAfter } = validity(opts, 3650);
-  cert.validity.notBefore = notBefore;
-  cert.validity.notAfter = notAfter;
   const name = subjectAttributes(opts.commonName);
-  cert.setSubject(name);
-  cert.setIssuer(name);
+  const cert = newCertificate(keys.publicKey, opts, 3650, name, name);
   const ski = subjectKeyIdBytes(keys.publicKey);
   cert.setExtensions([
     { name: 'basicConstraints', cA: true, critical: true },
@@ -150,14 +162,7 @@ export function issueCertificate(ca: PemPair, opts: IssueCertificateOptions): Pe
   const caCert = firstCertificate(ca.certPem);
   const caKeys = keypairFromPem(ca.keyPem);
   const keys = opts.keyPem ? keypairFromPem(opts.keyPem) : generateKeypair();
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = keys.publicKey;
-  cert.serialNumber = randomSerialHex();
-  const { notBefore, notAfter } = validity(opts, 365);
-  cert.validity.notBefore = notBefore;
-  cert.validity.notAfter = notAfter;
-  cert.setSubject(subjectAttributes(opts.commonName, opts.organization));
-  cert.setIssuer(caCert.subject.attributes);
+  const cert = newCertificate(keys.publicKey, opts, 365, subjectAttributes(opts.commonName, opts.organization), caCert.subject.attributes);
   const extensions: object[] = [
     { name: 'basicConstraints', cA: false, critical: true },
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
@@ -174,15 +179,8 @@ export function issueCertificate(ca: PemPair, opts: IssueCertificateOptions): Pe
 /** A client certificate signed by its own key, for KMS products that trust an uploaded client certificate. */
 export function createSelfSignedClientCertificate(opts: { commonName: string; validDays?: number; organization?: string }): PemPair {
   const keys = generateKeypair();
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = keys.publicKey;
-  cert.serialNumber = randomSerialHex();
-  const { notBefore, notAfter } = validity(opts, 365);
-  cert.validity.notBefore = notBefore;
-  cert.validity.notAfter = notAfter;
   const name = subjectAttributes(opts.commonName, opts.organization);
-  cert.setSubject(name);
-  cert.setIssuer(name);
+  const cert = newCertificate(keys.publicKey, opts, 365, name, name);
   const ski = subjectKeyIdBytes(keys.publicKey);
   cert.setExtensions([
     { name: 'basicConstraints', cA: false, critical: true },
