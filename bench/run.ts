@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 
 // `npm run bench -- NAME [args]`: runs bench/NAME.ts in its own process (clean memory figures);
@@ -15,6 +15,5 @@ if (!name || !available.includes(name)) {
   process.exit(2);
 }
 const file = path.join(dir, `${name}.ts`);
-if (!existsSync(file)) process.exit(2);
 const result = spawnSync(process.execPath, ['--import', 'tsx', '--expose-gc', file, ...rest], { stdio: 'inherit' });
 process.exit(result.status ?? 1);
