@@ -54,9 +54,10 @@ export async function listAuditEvents(prisma: PrismaClient, query: AuditQuery): 
       at: {
         ...(query.since && { gte: new Date(query.since) }),
         ...(query.until && { lte: new Date(query.until) }),
-        ...(beforeAt && { lte: beforeAt }),
       },
-      ...(query.before && { NOT: { id: query.before } }),
+      // Keyset on the sort order (at desc, id desc): events sharing the anchor's timestamp are
+      // split by id, so none is shown twice or skipped between pages.
+      ...(beforeAt && query.before && { OR: [{ at: { lt: beforeAt } }, { at: beforeAt, id: { lt: query.before } }] }),
     },
     orderBy: [{ at: 'desc' }, { id: 'desc' }],
     take: query.limit + 1,
