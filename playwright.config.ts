@@ -5,7 +5,9 @@ import { defineConfig } from '@playwright/test';
 
 const PORT = Number(process.env.E2E_PORT ?? 3100);
 // A fresh data directory per run: the suite starts Keywatch the way a user does, from nothing.
-const dataDir = process.env.E2E_DATA_DIR ?? mkdtempSync(path.join(os.tmpdir(), 'keywatch-e2e-'));
+// Kept in the environment so the worker processes, which load this file again, make no dirs of their own.
+process.env.E2E_DATA_DIR ??= mkdtempSync(path.join(os.tmpdir(), 'keywatch-e2e-'));
+const dataDir = process.env.E2E_DATA_DIR;
 
 export default defineConfig({
   testDir: 'e2e',
