@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { E2E_ADMIN, E2E_ROLE_PASSWORD, ensureRoleUser, signIn } from './auth-helpers';
 
 /**
@@ -38,7 +38,9 @@ test('signs in as admin, creates an API token shown once, uses it, revokes it', 
   await signIn(page, 'admin', ADMIN_PASSWORD);
   await expect(page.getByTestId('signed-in-role')).toHaveText('admin');
   await page.goto('/settings/tokens');
-  await page.getByLabel('Name').fill('e2e pipeline');
+  // Unique per run, so the test can be repeated against the same database.
+  const name = `e2e pipeline ${Date.now().toString(36)}`;
+  await page.getByLabel('Name').fill(name);
   await page.getByRole('button', { name: 'Create token' }).click();
   const value = (await page.getByTestId('new-token-value').textContent())!.trim();
   expect(value).toMatch(/^kw_/);
@@ -46,7 +48,7 @@ test('signs in as admin, creates an API token shown once, uses it, revokes it', 
   expect(used.status()).toBe(200);
   await page.getByRole('button', { name: 'I have copied it' }).click();
   await expect(page.getByTestId('new-token')).toHaveCount(0);
-  const row = page.getByTestId('token-row-e2e pipeline');
+  const row = page.getByTestId(`token-row-${name}`);
   await expect(row).not.toContainText(value);
   await row.getByRole('button', { name: 'Revoke' }).click();
   await expect(row).toContainText('revoked');
@@ -93,7 +95,7 @@ test('admin sees lab targets, tests the lab vCenter and KMS with the real client
   await expect(vc).toBeVisible();
   await vc.getByRole('button', { name: 'Test connection' }).click();
   await expect(vc.getByTestId('test-result')).toContainText('Signed in to', { timeout: 30_000 });
-  const kms = page.getByTestId('kms-providers').locator('tbody tr').first();
+  const kms = page.getByTestId('kms-row-lab-kms');
   await kms.getByRole('button', { name: 'Test connection' }).click();
   await expect(kms.getByTestId('test-result')).toContainText('node(s) answered KMIP', { timeout: 30_000 });
   await page.goto('/audit');

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { E2E_BOOTSTRAP_TOKEN, signIn } from './auth-helpers';
 
 const RUN = Date.now().toString(36);

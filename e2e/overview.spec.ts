@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { signIn } from './auth-helpers';
 
 test('the overview page shows Keywatch navigation and its own health', async ({ page }) => {

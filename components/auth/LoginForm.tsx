@@ -2,6 +2,7 @@
 
 import { useRouter, useSearchParams } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
+import { useHydrated } from '../use-hydrated';
 import { useQueryClient } from '@tanstack/react-query';
 import { apiFetch } from './api-client';
 import { FormError } from './FieldErrors';
@@ -16,8 +17,12 @@ export function LoginForm() {
   const router = useRouter();
   const search = useSearchParams();
   const queryClient = useQueryClient();
-  const [username, setUsername] = useState('');
-  const [password, setPassword] = useState('');
+  // Fields are read from the DOM at submit, so text typed before hydration is kept.
+  const hydrated = useHydrated();
+  // This form sits in a Suspense boundary that can hydrate after the navigation's UserMenu has
+  // already fetched the session. Rendering that data during hydration would differ from the
+  // server's HTML, and React would then re-create the form and wipe what was typed.
+  const methods = hydrated ? data?.methods : undefined;
   const [error, setError] = useState<unknown>(search.get('error') ? new Error(search.get('error')!) : null);
   const [busy, setBusy] = useState(false);
   const returnTo = safeReturnTo(search.get('returnTo'));
@@ -27,8 +32,11 @@ export function LoginForm() {
     router.replace(returnTo);
   }
 
-  async function submit(event: FormEvent) {
+  async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
+    const fields = new FormData(event.currentTarget);
+    const username = String(fields.get('username') ?? '');
+    const password = String(fields.get('password') ?? '');
     setBusy(true);
     setError(null);
     try {
@@ -57,35 +65,35 @@ export function LoginForm() {
   return (
     <div className="card login-card">
       <h1>Sign in to Keywatch</h1>
-      {data?.methods.needsSetup && (
+      {methods?.needsSetup && (
         <p className="warn">No account exists yet. Open the one-time setup link printed in the server log, or start Keywatch with KEYWATCH_ADMIN_PASSWORD.</p>
       )}
-      <form onSubmit={submit} className="form-grid">
+      <form onSubmit={submit} method="post" className="form-grid">
         <label>
           Username
-          <input name="username" autoComplete="username" value={username} onChange={(e) => setUsername(e.target.value)} required />
+          <input name="username" autoComplete="username" required />
         </label>
         <label>
           Password
-          <input name="password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required />
+          <input name="password" type="password" autoComplete="current-password" required />
         </label>
-        <button type="submit" disabled={busy}>
+        <button type="submit" disabled={!hydrated || busy}>
           Sign in
         </button>
       </form>
-      {data?.methods.oidc && (
+      {methods?.oidc && (
         <p>
           <a className="button secondary" href={`/api/auth/oidc/login?returnTo=${encodeURIComponent(returnTo)}`}>
-            {data.methods.oidc.label}
+            {methods.oidc.label}
           </a>
         </p>
       )}
-      {data?.methods.demo && (
+      {methods?.demo && (
         <div className="demo-box">
           <p>
             <strong>Lab / demo mode.</strong> Look around without an account: the demo login is a read-only <em>viewer</em>.
           </p>
-          <button type="button" className="secondary" onClick={demo} disabled={busy}>
+          <button type="button" className="secondary" onClick={demo} disabled={!hydrated || busy}>
             Demo login (read-only viewer)
           </button>
         </div>

@@ -5,19 +5,22 @@ import { useState, type FormEvent } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { apiFetch } from './api-client';
 import { FormError } from './FieldErrors';
+import { useHydrated } from '../use-hydrated';
 import { SESSION_QUERY_KEY } from './use-session';
 
 export function SetupForm() {
   const search = useSearchParams();
   const router = useRouter();
   const queryClient = useQueryClient();
-  const [username, setUsername] = useState('admin');
-  const [password, setPassword] = useState('');
   const [error, setError] = useState<unknown>(null);
+  const hydrated = useHydrated();
   const token = search.get('token') ?? '';
 
-  async function submit(event: FormEvent) {
+  async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
+    const fields = new FormData(event.currentTarget);
+    const username = String(fields.get('username') ?? '');
+    const password = String(fields.get('password') ?? '');
     setError(null);
     try {
       await apiFetch('/api/auth/setup', { method: 'POST', body: { token, username, password } });
@@ -32,16 +35,16 @@ export function SetupForm() {
     <div className="card login-card">
       <h1>Create the first admin</h1>
       <p className="lede">This one-time link was printed in the server log. Choose the administrator&apos;s name and a password of at least 12 characters.</p>
-      <form onSubmit={submit} className="form-grid">
+      <form onSubmit={submit} method="post" className="form-grid">
         <label>
           Username
-          <input name="username" value={username} onChange={(e) => setUsername(e.target.value)} required />
+          <input name="username" defaultValue="admin" required />
         </label>
         <label>
           Password
-          <input name="password" type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} required minLength={12} />
+          <input name="password" type="password" autoComplete="new-password" required minLength={12} />
         </label>
-        <button type="submit" disabled={!token}>
+        <button type="submit" disabled={!hydrated || !token}>
           Create admin and sign in
         </button>
       </form>
