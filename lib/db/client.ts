@@ -1,4 +1,5 @@
 import { PrismaPg } from '@prisma/adapter-pg';
+import { getEnv } from '../config/server-env';
 import { PrismaClient } from './generated/client';
 
 export type { PrismaClient } from './generated/client';
@@ -15,7 +16,7 @@ const globalForPrisma = globalThis as unknown as { keywatchPrisma?: PrismaClient
  */
 export function getPrisma(): PrismaClient {
   if (!globalForPrisma.keywatchPrisma) {
-    const url = process.env.DATABASE_URL;
+    const url = getEnv().DATABASE_URL;
     if (!url) throw new Error('DATABASE_URL is not set; start Keywatch with `npm start`.');
     globalForPrisma.keywatchPrisma = createPrismaClient(url);
   }

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { parseEnv } from '../config/env';
 import { createPrismaClient } from '../db/client';
+import { stopOnSignals } from '../runtime/shutdown';
 import { startHeartbeat } from './heartbeat';
 
 // The worker process: polls targets and raises alerts (later issues); today it proves it is alive.
@@ -15,16 +16,10 @@ async function main() {
     version: process.env.npm_package_version ?? '0.1.0',
   });
   console.log(`${workerId} running`);
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
+  stopOnSignals('worker', async () => {
     await heartbeat.stop().catch(() => undefined);
     await prisma.$disconnect();
-    process.exit(0);
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  });
 }
 
 main().catch((error: unknown) => {

@@ -4,7 +4,8 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const SOURCES = ['app', 'components', 'lib', 'public', 'prisma', 'next.config.ts', 'package-lock.json', 'tsconfig.json'];
+// Everything `next build` reads: a change to any of these makes `npm start` build again.
+const SOURCES = ['app', 'components', 'lib', 'public', 'prisma', 'proxy.ts', 'next.config.ts', 'package.json', 'package-lock.json', 'tsconfig.json'];
 const FINGERPRINT_FILE = path.join(ROOT, '.next', 'keywatch-source-fingerprint');
 
 function* walk(entry: string): Generator<string> {

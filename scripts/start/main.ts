@@ -2,6 +2,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { EnvError, parseEnv, type KeywatchEnv } from '../../lib/config/env';
 import { bootstrapAtStart } from '../../lib/auth/bootstrap';
+import { AuthConfigError, parseAuthConfig } from '../../lib/auth/config';
 import { migrate } from '../../lib/db/migrate';
 import { ensureBuild, ensurePrismaClient } from './build';
 import { startChild, tsxArgs, type ManagedChild } from './managed-child';
@@ -17,10 +18,10 @@ const children: ManagedChild[] = [];
 let shuttingDown = false;
 
 /** auto: the lab runs until the operator has configured a vCenter of their own (UI or targets file). */
-async function labWanted(env: KeywatchEnv, databaseUrl: string): Promise<boolean> {
+async function labWanted(env: KeywatchEnv, targetsFile: string | undefined, databaseUrl: string): Promise<boolean> {
   if (env.KEYWATCH_LAB === 'off') return false;
   if (env.KEYWATCH_LAB === 'on') return true;
-  if (process.env.KEYWATCH_TARGETS_FILE) return false;
+  if (targetsFile) return false;
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
@@ -41,6 +42,8 @@ async function shutdown(code: number): Promise<never> {
 
 async function main(): Promise<void> {
   const env = parseEnv();
+  // Parsed here as well as at bootstrap so that a bad sign-in setting stops start-up before anything runs.
+  const { targetsFile } = parseAuthConfig();
   const dev = process.argv.includes('--dev');
   await assertPortFree(env.PORT, env.HOSTNAME, 'the dashboard', 'set PORT to a free port (e.g. PORT=3001 npm start)');
   if (env.DATABASE_URL) await assertDatabaseReachable(env.DATABASE_URL);
@@ -61,7 +64,7 @@ async function main(): Promise<void> {
   const migrations = await migrate(databaseUrl);
   if (migrations.applied.length > 0) console.log(`Applied migrations: ${migrations.applied.join(', ')}`);
 
-  if (await labWanted(env, databaseUrl)) {
+  if (await labWanted(env, targetsFile, databaseUrl)) {
     const lab = startChild('lab', ...tsxArgs(path.join(ROOT, 'lab/main.ts'), ['--data-dir', path.join(env.dataDir, 'lab'), '--ready-line']), {
       env: childEnv,
     });
@@ -109,7 +112,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 main().catch(async (error: unknown) => {
-  const known = error instanceof EnvError || error instanceof StartupError;
+  const known = error instanceof EnvError || error instanceof AuthConfigError || error instanceof StartupError;
   const message = error instanceof Error ? error.message : String(error);
   console.error(known ? message : `Keywatch could not start: ${message}`);
   await shutdown(1);

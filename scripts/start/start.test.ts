@@ -28,6 +28,8 @@ describe('npm start refuses bad set-ups with one clear line', () => {
     [{ PORT: 'abc' }, /^PORT="abc" must be a number\.$/],
     [{ KEYWATCH_LAB: 'sometimes' }, /^KEYWATCH_LAB="sometimes" must be auto, on or off\.$/],
     [{ KEYWATCH_DATADIR: '/x' }, /^Unknown setting KEYWATCH_DATADIR/],
+    // Sign-in settings are checked before the database starts, not at bootstrap.
+    [{ KEYWATCH_OIDC_ISUER: 'https://sso.example.test' }, /^Unknown setting KEYWATCH_OIDC_ISUER: check the spelling\.$/],
     [
       { DATABASE_URL: 'postgresql://kw@127.0.0.1:1/kw' },
       /^Cannot reach the database at 127\.0\.0\.1:1\/kw \(nothing is listening there\); fix DATABASE_URL/,
