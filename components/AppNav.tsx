@@ -4,7 +4,7 @@ import Link from 'next/link';
 import { usePathname } from 'next/navigation';
 import { UserMenu } from './auth/UserMenu';
 
-export const NAV_ITEMS = [
+const NAV_ITEMS = [
   { href: '/', label: 'Overview' },
   { href: '/hosts', label: 'Hosts' },
   { href: '/key-providers', label: 'Key providers' },

@@ -2,12 +2,10 @@
 
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useState } from 'react';
+// Type-only: erased at build, so the client bundle does not pull in the server query module.
 import type { AuditEventView } from '@/lib/audit/query';
 import { apiFetch } from './api-client';
 import { FormError } from './FieldErrors';
-
-// Type-only: erased at build, so the client bundle does not pull in the server query module.
-type AuditEvent = AuditEventView;
 
 const ACTION_FILTERS = [
   ['', 'all events'],
@@ -35,7 +33,7 @@ export function AuditLogTable() {
       if (actor) params.set('actor', actor);
       if (outcome) params.set('outcome', outcome);
       if (pageParam) params.set('before', pageParam);
-      return apiFetch<{ events: AuditEvent[]; nextBefore: string | null }>(`/api/v1/audit?${params}`);
+      return apiFetch<{ events: AuditEventView[]; nextBefore: string | null }>(`/api/v1/audit?${params}`);
     },
     getNextPageParam: (last) => last.nextBefore ?? undefined,
     refetchInterval: 15_000,
@@ -69,7 +67,7 @@ export function AuditLogTable() {
           </select>
         </label>
       </div>
-      {query.error && <FormError error={query.error} />}
+      <FormError error={query.error} />
       <table data-testid="audit-table">
         <thead>
           <tr>

@@ -23,44 +23,38 @@ export function LoginForm() {
   // already fetched the session. Rendering that data during hydration would differ from the
   // server's HTML, and React would then re-create the form and wipe what was typed.
   const methods = hydrated ? data?.methods : undefined;
-  const [error, setError] = useState<unknown>(search.get('error') ? new Error(search.get('error')!) : null);
+  const [error, setError] = useState<unknown>(() => {
+    // Set by the OIDC callback when single sign-on failed.
+    const message = search.get('error');
+    return message ? new Error(message) : null;
+  });
   const [busy, setBusy] = useState(false);
   const returnTo = safeReturnTo(search.get('returnTo'));
 
-  async function done() {
-    await queryClient.invalidateQueries({ queryKey: SESSION_QUERY_KEY });
-    router.replace(returnTo);
+  /** Password and demo sign-in: one request in flight at a time, then back to where the visitor was going. */
+  async function signIn(request: () => Promise<unknown>) {
+    setBusy(true);
+    setError(null);
+    try {
+      await request();
+      await queryClient.invalidateQueries({ queryKey: SESSION_QUERY_KEY });
+      router.replace(returnTo);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
   }
 
-  async function submit(event: FormEvent<HTMLFormElement>) {
+  function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const fields = new FormData(event.currentTarget);
     const username = String(fields.get('username') ?? '');
     const password = String(fields.get('password') ?? '');
-    setBusy(true);
-    setError(null);
-    try {
-      await apiFetch('/api/auth/login', { method: 'POST', body: { username, password } });
-      await done();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    void signIn(() => apiFetch('/api/auth/login', { method: 'POST', body: { username, password } }));
   }
 
-  async function demo() {
-    setBusy(true);
-    setError(null);
-    try {
-      await apiFetch('/api/auth/demo', { method: 'POST' });
-      await done();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  }
+  const demo = () => void signIn(() => apiFetch('/api/auth/demo', { method: 'POST' }));
 
   return (
     <div className="card login-card">

@@ -4,25 +4,16 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { apiFetch } from './api-client';
 import { FormError } from './FieldErrors';
+// Type-only: erased at build, so the client bundle does not pull in the server modules.
+import type { TokenSummary } from '@/lib/auth/api-tokens';
+import type { TokenScope } from '@/lib/auth/policy';
 
-interface TokenRow {
-  id: string;
-  name: string;
-  prefix: string;
-  scopes: string[];
-  createdAt: string;
-  createdBy: string | null;
-  expiresAt: string | null;
-  revokedAt: string | null;
-  lastUsedAt: string | null;
-}
-
-const SCOPES = [
+const SCOPES: readonly { id: TokenScope; help: string }[] = [
   { id: 'read', help: 'read dashboards, alerts, campaigns, audit, metrics' },
   { id: 'gate', help: 'run readiness checks (patch pipelines)' },
   { id: 'actions', help: 'maintenance / reboot, acknowledgements, campaign steps' },
   { id: 'admin', help: 'everything, including users, tokens and targets' },
-] as const;
+];
 
 function when(iso: string | null): string {
   return iso ? new Date(iso).toLocaleString() : '—';
@@ -30,9 +21,10 @@ function when(iso: string | null): string {
 
 export function TokensAdmin() {
   const queryClient = useQueryClient();
-  const tokens = useQuery({ queryKey: ['tokens'], queryFn: () => apiFetch<{ tokens: TokenRow[] }>('/api/v1/tokens') });
+  const tokens = useQuery({ queryKey: ['tokens'], queryFn: () => apiFetch<{ tokens: TokenSummary[] }>('/api/v1/tokens') });
+  const refresh = () => void queryClient.invalidateQueries({ queryKey: ['tokens'] });
   const [name, setName] = useState('');
-  const [scopes, setScopes] = useState<string[]>(['read']);
+  const [scopes, setScopes] = useState<TokenScope[]>(['read']);
   const [days, setDays] = useState('90');
   const [shown, setShown] = useState<{ name: string; token: string } | null>(null);
   const create = useMutation({
@@ -41,12 +33,12 @@ export function TokensAdmin() {
     onSuccess: (res) => {
       setShown({ name: res.name, token: res.token });
       setName('');
-      void queryClient.invalidateQueries({ queryKey: ['tokens'] });
+      refresh();
     },
   });
   const revoke = useMutation({
     mutationFn: (id: string) => apiFetch(`/api/v1/tokens/${id}`, { method: 'DELETE' }),
-    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['tokens'] }),
+    onSuccess: refresh,
   });
 
   function submit(event: FormEvent) {
@@ -69,7 +61,7 @@ export function TokensAdmin() {
       <section className="card">
         <h2>API tokens</h2>
         <p className="lede">For automation: send <code>Authorization: Bearer kw_…</code>.</p>
-        {tokens.error && <FormError error={tokens.error} />}
+        <FormError error={tokens.error} />
         <table>
           <thead>
             <tr>

@@ -4,37 +4,29 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { apiFetch } from './api-client';
 import { FormError } from './FieldErrors';
+import { ROLES } from '@/lib/auth/policy';
+// Type-only: erased at build, so the client bundle does not pull in the server module.
+import type { UserView } from '@/lib/auth/users';
 
-interface UserRow {
-  id: string;
-  username: string;
-  displayName: string | null;
-  role: string;
-  isDemo: boolean;
-  disabled: boolean;
-  sso: boolean;
-  lastLoginAt: string | null;
-}
-
-const ROLES = ['viewer', 'oncall', 'manager', 'admin'] as const;
+const EMPTY_FORM = { username: '', displayName: '', role: 'viewer', password: '' };
 
 export function UsersAdmin() {
   const queryClient = useQueryClient();
-  const users = useQuery({ queryKey: ['users'], queryFn: () => apiFetch<{ users: UserRow[] }>('/api/v1/users') });
-  const refresh = () => queryClient.invalidateQueries({ queryKey: ['users'] });
-  const [form, setForm] = useState({ username: '', displayName: '', role: 'viewer', password: '' });
+  const users = useQuery({ queryKey: ['users'], queryFn: () => apiFetch<{ users: UserView[] }>('/api/v1/users') });
+  const refresh = () => void queryClient.invalidateQueries({ queryKey: ['users'] });
+  const [form, setForm] = useState(EMPTY_FORM);
   const create = useMutation({
     mutationFn: () => apiFetch('/api/v1/users', { method: 'POST', body: { ...form, displayName: form.displayName || undefined } }),
     onSuccess: () => {
-      setForm({ username: '', displayName: '', role: 'viewer', password: '' });
-      void refresh();
+      setForm(EMPTY_FORM);
+      refresh();
     },
   });
   const update = useMutation({
     mutationFn: ({ id, body }: { id: string; body: Record<string, unknown> }) => apiFetch(`/api/v1/users/${id}`, { method: 'PATCH', body }),
-    onSuccess: () => void refresh(),
+    onSuccess: refresh,
   });
-  const remove = useMutation({ mutationFn: (id: string) => apiFetch(`/api/v1/users/${id}`, { method: 'DELETE' }), onSuccess: () => void refresh() });
+  const remove = useMutation({ mutationFn: (id: string) => apiFetch(`/api/v1/users/${id}`, { method: 'DELETE' }), onSuccess: refresh });
 
   function submit(event: FormEvent) {
     event.preventDefault();
@@ -45,7 +37,7 @@ export function UsersAdmin() {
     <>
       <section className="card">
         <h2>Users</h2>
-        {users.error && <FormError error={users.error} />}
+        <FormError error={users.error} />
         <table>
           <thead>
             <tr>

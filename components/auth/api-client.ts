@@ -35,11 +35,3 @@ export async function apiFetch<T>(url: string, init: { method?: string; body?: u
   }
   return data as T;
 }
-
-export function describeError(error: unknown): string {
-  if (error instanceof ApiError) {
-    const fields = Object.entries(error.fieldErrors).map(([k, v]) => `${k || 'body'}: ${v.join(', ')}`);
-    return fields.length ? `${error.message} ${fields.join('; ')}` : error.message;
-  }
-  return error instanceof Error ? error.message : String(error);
-}

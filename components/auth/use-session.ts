@@ -2,9 +2,10 @@
 
 import { useQuery } from '@tanstack/react-query';
 import { apiFetch } from './api-client';
+import type { Role } from '@/lib/auth/policy';
 
 export interface SessionInfo {
-  user: { id: string; username: string; displayName: string | null; role: 'viewer' | 'oncall' | 'manager' | 'admin'; isDemo: boolean; permissions: string[] } | null;
+  user: { id: string; username: string; displayName: string | null; role: Role; isDemo: boolean; permissions: string[] } | null;
   methods: { password: boolean; demo: boolean; oidc: { label: string } | null; needsSetup: boolean };
 }
 

@@ -1,114 +1,193 @@
 'use client';
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useState, type ChangeEvent, type FormEvent, type ReactNode } from 'react';
 import { apiFetch } from '@/components/auth/api-client';
 import { FormError } from '@/components/auth/FieldErrors';
+// Type-only: erased at build, so the client bundle does not pull in the server modules.
+import type { KmsProviderView, TestStatus, VcenterView } from '@/lib/targets/store';
+import type { ConnectionTestResult } from '@/lib/targets/test-connection';
 
-interface TestStatus {
-  lastTestAt: string | null;
-  lastTestOk: boolean | null;
-  lastTestMessage: string | null;
-}
-interface Vcenter extends TestStatus {
-  id: string;
-  name: string;
-  url: string;
-  username: string;
-  caPem: string | null;
-  source: string;
-}
-interface KmsProvider extends TestStatus {
-  id: string;
-  name: string;
-  nodes: { host: string; port: number }[];
-  caPem: string;
-  clientCertificate: { subject: string; issuer: string; notAfter: string; daysLeft: number } | null;
-  hasClientKey: boolean;
-  csrPem: string | null;
-  source: string;
-}
-interface TestResult {
-  ok: boolean;
-  message: string;
-  details: { endpoint: string; ok: boolean; message: string; ms: number }[];
-}
+type TargetRow = TestStatus & { id: string; name: string; source: string };
+type KmsNode = KmsProviderView['nodes'][number];
 
-function LastTest({ t }: { t: TestStatus }) {
-  if (!t.lastTestAt) return <span className="muted">not tested</span>;
+function TestCell({ target, result }: { target: TestStatus; result: ConnectionTestResult | undefined }) {
   return (
-    <span className={t.lastTestOk ? 'good' : 'bad'} title={new Date(t.lastTestAt).toLocaleString()}>
-      {t.lastTestOk ? 'OK' : 'failed'}: {t.lastTestMessage}
-    </span>
+    <td>
+      {target.lastTestAt ? (
+        <span className={target.lastTestOk ? 'good' : 'bad'} title={new Date(target.lastTestAt).toLocaleString()}>
+          {target.lastTestOk ? 'OK' : 'failed'}: {target.lastTestMessage}
+        </span>
+      ) : (
+        <span className="muted">not tested</span>
+      )}
+      {result && (
+        <div className={`test-result ${result.ok ? 'good' : 'bad'}`} role="status" data-testid="test-result">
+          <strong>{result.message}</strong>
+          <ul>
+            {result.details.map((d) => (
+              <li key={d.endpoint}>
+                {d.endpoint}: {d.message} ({d.ms} ms)
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </td>
   );
 }
 
-function TestOutcome({ result }: { result: TestResult | undefined }) {
-  if (!result) return null;
+function NameCell({ target }: { target: TargetRow }) {
   return (
-    <div className={`test-result ${result.ok ? 'good' : 'bad'}`} role="status" data-testid="test-result">
-      <strong>{result.message}</strong>
-      <ul>
-        {result.details.map((d) => (
-          <li key={d.endpoint}>
-            {d.endpoint}: {d.message} ({d.ms} ms)
-          </li>
-        ))}
-      </ul>
+    <td>
+      {target.name}
+      {target.source !== 'ui' && <span className="muted"> (managed by {target.source === 'file' ? 'the targets file' : 'the lab'})</span>}
+    </td>
+  );
+}
+
+/** The part of `useTargetCollection` the shared row and form pieces use. */
+interface TargetCollection<Row extends TargetRow> {
+  edit: (row: Row) => void;
+  cancel: () => void;
+  editing: string | null;
+  save: { isPending: boolean };
+  test: { mutate: (id: string) => void; isPending: boolean };
+  remove: { mutate: (id: string) => void };
+}
+
+/**
+ * Test connection for every target; Edit and Remove (and `children`, placed between them) only for
+ * targets added in the UI: file and lab targets are re-applied at start.
+ */
+function RowActions<Row extends TargetRow>({ target, noun, targets, children }: { target: Row; noun: string; targets: TargetCollection<Row>; children?: ReactNode }) {
+  return (
+    <td className="actions">
+      <button type="button" className="secondary" onClick={() => targets.test.mutate(target.id)} disabled={targets.test.isPending}>
+        Test connection
+      </button>
+      {target.source === 'ui' && (
+        <>
+          {children}
+          <button type="button" className="secondary" onClick={() => targets.edit(target)}>
+            Edit
+          </button>
+          <button type="button" className="danger" onClick={() => confirm(`Remove ${noun} ${target.name}?`) && targets.remove.mutate(target.id)}>
+            Remove
+          </button>
+        </>
+      )}
+    </td>
+  );
+}
+
+/** Submit (Add / Save) and, while editing, Cancel: the same for both target forms. */
+function FormButtons<Row extends TargetRow>({ noun, targets }: { noun: string; targets: TargetCollection<Row> }) {
+  return (
+    <div className="form-buttons">
+      <button type="submit" disabled={targets.save.isPending}>
+        {targets.editing ? `Save ${noun}` : `Add ${noun}`}
+      </button>
+      {targets.editing && (
+        <button type="button" className="secondary" onClick={targets.cancel}>
+          Cancel
+        </button>
+      )}
     </div>
   );
 }
 
-const managedNote = (source: string) => (source === 'ui' ? null : <span className="muted"> (managed by {source === 'file' ? 'the targets file' : 'the lab'})</span>);
-
-function parseNodes(text: string): { host: string; port: number }[] {
-  return text
-    .split(/[\s,]+/)
-    .filter(Boolean)
-    .map((entry) => {
-      const m = /^\[?([^\]]+?)\]?(?::(\d+))?$/.exec(entry);
-      return { host: m?.[1] ?? entry, port: m?.[2] ? Number(m[2]) : 5696 };
-    });
-}
-
-function VcentersSection() {
+/**
+ * What both target kinds share: the list, the add / edit form (PATCH while editing, POST otherwise),
+ * Test connection with its latest result per target, and Remove.
+ */
+function useTargetCollection<Row extends TargetRow, Form extends Record<string, string>>(options: {
+  path: 'vcenters' | 'kms-providers';
+  listField: string;
+  empty: Form;
+  toForm: (row: Row) => Form;
+  toBody: (form: Form, editing: boolean) => Record<string, unknown>;
+}) {
+  const { path, listField, empty, toForm, toBody } = options;
+  const base = `/api/v1/targets/${path}`;
+  const queryKey = ['targets', path];
   const qc = useQueryClient();
-  const list = useQuery({ queryKey: ['targets', 'vcenters'], queryFn: () => apiFetch<{ vcenters: Vcenter[] }>('/api/v1/targets/vcenters') });
-  const refresh = () => void qc.invalidateQueries({ queryKey: ['targets', 'vcenters'] });
-  const empty = { name: '', url: 'https://', username: '', password: '', caPem: '' };
+  const list = useQuery({ queryKey, queryFn: async () => (await apiFetch<Record<string, Row[]>>(base))[listField] });
+  const refresh = () => void qc.invalidateQueries({ queryKey });
   const [form, setForm] = useState(empty);
   const [editing, setEditing] = useState<string | null>(null);
-  const [results, setResults] = useState<Record<string, TestResult>>({});
+  const [results, setResults] = useState<Record<string, ConnectionTestResult>>({});
+  const cancel = () => {
+    setEditing(null);
+    setForm(empty);
+  };
   const save = useMutation({
     mutationFn: () => {
-      const body: Record<string, unknown> = { name: form.name, url: form.url, username: form.username, caPem: form.caPem.trim() || null };
-      if (form.password || !editing) body.password = form.password;
-      return editing ? apiFetch(`/api/v1/targets/vcenters/${editing}`, { method: 'PATCH', body }) : apiFetch('/api/v1/targets/vcenters', { method: 'POST', body });
+      const body = toBody(form, editing !== null);
+      return editing ? apiFetch(`${base}/${editing}`, { method: 'PATCH', body }) : apiFetch(base, { method: 'POST', body });
     },
     onSuccess: () => {
-      setForm(empty);
-      setEditing(null);
+      cancel();
       refresh();
     },
   });
   const test = useMutation({
-    mutationFn: (id: string) => apiFetch<TestResult>(`/api/v1/targets/vcenters/${id}/test`, { method: 'POST' }),
+    mutationFn: (id: string) => apiFetch<ConnectionTestResult>(`${base}/${id}/test`, { method: 'POST' }),
     onSuccess: (res, id) => {
       setResults((r) => ({ ...r, [id]: res }));
       refresh();
     },
   });
-  const remove = useMutation({ mutationFn: (id: string) => apiFetch(`/api/v1/targets/vcenters/${id}`, { method: 'DELETE' }), onSuccess: refresh });
+  const remove = useMutation({ mutationFn: (id: string) => apiFetch(`${base}/${id}`, { method: 'DELETE' }), onSuccess: refresh });
 
-  function submit(event: FormEvent) {
-    event.preventDefault();
-    save.mutate();
-  }
+  return {
+    rows: list.data,
+    listError: list.error,
+    refresh,
+    form,
+    /** value and onChange for the form field `key`. */
+    field: (key: keyof Form & string) => ({
+      value: form[key],
+      onChange: (e: ChangeEvent<HTMLInputElement | HTMLTextAreaElement>) => setForm((f) => ({ ...f, [key]: e.target.value })),
+    }),
+    editing,
+    edit: (row: Row) => {
+      setEditing(row.id);
+      setForm(toForm(row));
+    },
+    cancel,
+    submit: (event: FormEvent) => {
+      event.preventDefault();
+      save.mutate();
+    },
+    results,
+    save,
+    test,
+    remove,
+  };
+}
+
+const EMPTY_VCENTER = { name: '', url: 'https://', username: '', password: '', caPem: '' };
+
+function VcentersSection() {
+  const targets = useTargetCollection<VcenterView, typeof EMPTY_VCENTER>({
+    path: 'vcenters',
+    listField: 'vcenters',
+    empty: EMPTY_VCENTER,
+    toForm: (v) => ({ name: v.name, url: v.url, username: v.username, password: '', caPem: v.caPem ?? '' }),
+    toBody: (form, editing) => {
+      const body: Record<string, unknown> = { name: form.name, url: form.url, username: form.username, caPem: form.caPem.trim() || null };
+      // An edit without a password keeps the stored one.
+      if (form.password || !editing) body.password = form.password;
+      return body;
+    },
+  });
+  const { rows, editing, field, save, test, remove } = targets;
 
   return (
     <section className="card" data-testid="vcenters">
       <h2>vCenters</h2>
-      {list.error && <FormError error={list.error} />}
+      <FormError error={targets.listError} />
       <table>
         <thead>
           <tr>
@@ -120,111 +199,77 @@ function VcentersSection() {
           </tr>
         </thead>
         <tbody>
-          {list.data?.vcenters.map((v) => (
+          {rows?.map((v) => (
             <tr key={v.id} data-testid={`vcenter-row-${v.name}`}>
-              <td>
-                {v.name}
-                {managedNote(v.source)}
-              </td>
+              <NameCell target={v} />
               <td>{v.url}</td>
               <td>{v.username}</td>
-              <td>
-                <LastTest t={v} />
-                <TestOutcome result={results[v.id]} />
-              </td>
-              <td className="actions">
-                <button type="button" className="secondary" onClick={() => test.mutate(v.id)} disabled={test.isPending}>
-                  Test connection
-                </button>
-                {v.source === 'ui' && (
-                  <>
-                    <button
-                      type="button"
-                      className="secondary"
-                      onClick={() => {
-                        setEditing(v.id);
-                        setForm({ name: v.name, url: v.url, username: v.username, password: '', caPem: v.caPem ?? '' });
-                      }}
-                    >
-                      Edit
-                    </button>
-                    <button type="button" className="danger" onClick={() => confirm(`Remove vCenter ${v.name}?`) && remove.mutate(v.id)}>
-                      Remove
-                    </button>
-                  </>
-                )}
-              </td>
+              <TestCell target={v} result={targets.results[v.id]} />
+              <RowActions target={v} noun="vCenter" targets={targets} />
             </tr>
           ))}
         </tbody>
       </table>
-      {list.data?.vcenters.length === 0 && <p className="empty">No vCenter yet.</p>}
+      {rows?.length === 0 && <p className="empty">No vCenter yet.</p>}
       <h3>{editing ? 'Edit vCenter' : 'Add a vCenter'}</h3>
-      <form onSubmit={submit} className="form-grid">
+      <form onSubmit={targets.submit} className="form-grid">
         <label>
           Name
-          <input name="vc-name" value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} required />
+          <input name="vc-name" {...field('name')} required />
         </label>
         <label>
           URL
-          <input name="vc-url" value={form.url} onChange={(e) => setForm({ ...form, url: e.target.value })} required />
+          <input name="vc-url" {...field('url')} required />
         </label>
         <label>
           Username
-          <input name="vc-username" value={form.username} onChange={(e) => setForm({ ...form, username: e.target.value })} required />
+          <input name="vc-username" {...field('username')} required />
         </label>
         <label>
           Password {editing && <span className="muted">(leave empty to keep the stored one)</span>}
-          <input name="vc-password" type="password" autoComplete="new-password" value={form.password} onChange={(e) => setForm({ ...form, password: e.target.value })} required={!editing} />
+          <input name="vc-password" type="password" autoComplete="new-password" {...field('password')} required={!editing} />
         </label>
         <label>
           CA bundle (PEM, optional: the system trust store otherwise)
-          <textarea name="vc-ca" rows={4} value={form.caPem} onChange={(e) => setForm({ ...form, caPem: e.target.value })} />
+          <textarea name="vc-ca" rows={4} {...field('caPem')} />
         </label>
-        <FormButtons
-          noun="vCenter"
-          editing={Boolean(editing)}
-          pending={save.isPending}
-          onCancel={() => {
-            setEditing(null);
-            setForm(empty);
-          }}
-        />
+        <FormButtons noun="vCenter" targets={targets} />
       </form>
       <FormError error={save.error ?? test.error ?? remove.error} />
     </section>
   );
 }
 
+const EMPTY_KMS = { name: '', nodes: '', caPem: '', clientCertPem: '', clientKeyPem: '' };
+
+const formatNodes = (nodes: KmsNode[], separator: string) => nodes.map((n) => `${n.host}:${n.port}`).join(separator);
+
+/** "host", "host:port", "[v6]:port", separated by commas or white space; the server validates them. */
+function parseNodes(text: string): KmsNode[] {
+  return text
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map((entry) => {
+      const m = /^\[?([^\]]+?)\]?(?::(\d+))?$/.exec(entry);
+      return { host: m?.[1] ?? entry, port: m?.[2] ? Number(m[2]) : 5696 };
+    });
+}
+
 function KmsSection() {
-  const qc = useQueryClient();
-  const list = useQuery({ queryKey: ['targets', 'kms'], queryFn: () => apiFetch<{ kmsProviders: KmsProvider[] }>('/api/v1/targets/kms-providers') });
-  const refresh = () => void qc.invalidateQueries({ queryKey: ['targets', 'kms'] });
-  const empty = { name: '', nodes: '', caPem: '', clientCertPem: '', clientKeyPem: '' };
-  const [form, setForm] = useState(empty);
-  const [editing, setEditing] = useState<string | null>(null);
-  const [certFor, setCertFor] = useState<{ id: string; pem: string } | null>(null);
-  const [results, setResults] = useState<Record<string, TestResult>>({});
-  const save = useMutation({
-    mutationFn: () => {
+  const targets = useTargetCollection<KmsProviderView, typeof EMPTY_KMS>({
+    path: 'kms-providers',
+    listField: 'kmsProviders',
+    empty: EMPTY_KMS,
+    toForm: (k) => ({ name: k.name, nodes: formatNodes(k.nodes, '\n'), caPem: k.caPem, clientCertPem: '', clientKeyPem: '' }),
+    toBody: (form) => {
       const body: Record<string, unknown> = { name: form.name, nodes: parseNodes(form.nodes), caPem: form.caPem };
       if (form.clientCertPem.trim()) body.clientCertPem = form.clientCertPem;
       if (form.clientKeyPem.trim()) body.clientKeyPem = form.clientKeyPem;
-      return editing ? apiFetch(`/api/v1/targets/kms-providers/${editing}`, { method: 'PATCH', body }) : apiFetch('/api/v1/targets/kms-providers', { method: 'POST', body });
-    },
-    onSuccess: () => {
-      setForm(empty);
-      setEditing(null);
-      refresh();
+      return body;
     },
   });
-  const test = useMutation({
-    mutationFn: (id: string) => apiFetch<TestResult>(`/api/v1/targets/kms-providers/${id}/test`, { method: 'POST' }),
-    onSuccess: (res, id) => {
-      setResults((r) => ({ ...r, [id]: res }));
-      refresh();
-    },
-  });
+  const { rows, editing, field, refresh, save, test, remove } = targets;
+  const [certFor, setCertFor] = useState<{ id: string; pem: string } | null>(null);
   const csr = useMutation({ mutationFn: (id: string) => apiFetch(`/api/v1/targets/kms-providers/${id}/csr`, { method: 'POST', body: { commonName: 'keywatch' } }), onSuccess: refresh });
   const uploadCert = useMutation({
     mutationFn: ({ id, pem }: { id: string; pem: string }) => apiFetch(`/api/v1/targets/kms-providers/${id}`, { method: 'PATCH', body: { clientCertPem: pem } }),
@@ -233,17 +278,11 @@ function KmsSection() {
       refresh();
     },
   });
-  const remove = useMutation({ mutationFn: (id: string) => apiFetch(`/api/v1/targets/kms-providers/${id}`, { method: 'DELETE' }), onSuccess: refresh });
-
-  function submit(event: FormEvent) {
-    event.preventDefault();
-    save.mutate();
-  }
 
   return (
     <section className="card" data-testid="kms-providers">
       <h2>KMS providers (KMIP)</h2>
-      {list.error && <FormError error={list.error} />}
+      <FormError error={targets.listError} />
       <table>
         <thead>
           <tr>
@@ -255,13 +294,10 @@ function KmsSection() {
           </tr>
         </thead>
         <tbody>
-          {list.data?.kmsProviders.map((k) => (
+          {rows?.map((k) => (
             <tr key={k.id} data-testid={`kms-row-${k.name}`}>
-              <td>
-                {k.name}
-                {managedNote(k.source)}
-              </td>
-              <td>{k.nodes.map((n) => `${n.host}:${n.port}`).join(', ')}</td>
+              <NameCell target={k} />
+              <td>{formatNodes(k.nodes, ', ')}</td>
               <td>
                 {k.clientCertificate ? (
                   <span className={k.clientCertificate.daysLeft < 14 ? 'warn' : undefined}>
@@ -288,71 +324,40 @@ function KmsSection() {
                   <span className="muted">none</span>
                 )}
               </td>
-              <td>
-                <LastTest t={k} />
-                <TestOutcome result={results[k.id]} />
-              </td>
-              <td className="actions">
-                <button type="button" className="secondary" onClick={() => test.mutate(k.id)} disabled={test.isPending}>
-                  Test connection
+              <TestCell target={k} result={targets.results[k.id]} />
+              <RowActions target={k} noun="KMS provider" targets={targets}>
+                <button type="button" className="secondary" onClick={() => csr.mutate(k.id)}>
+                  Generate CSR
                 </button>
-                {k.source === 'ui' && (
-                  <>
-                    <button type="button" className="secondary" onClick={() => csr.mutate(k.id)}>
-                      Generate CSR
-                    </button>
-                    <button
-                      type="button"
-                      className="secondary"
-                      onClick={() => {
-                        setEditing(k.id);
-                        setForm({ name: k.name, nodes: k.nodes.map((n) => `${n.host}:${n.port}`).join('\n'), caPem: k.caPem, clientCertPem: '', clientKeyPem: '' });
-                      }}
-                    >
-                      Edit
-                    </button>
-                    <button type="button" className="danger" onClick={() => confirm(`Remove KMS provider ${k.name}?`) && remove.mutate(k.id)}>
-                      Remove
-                    </button>
-                  </>
-                )}
-              </td>
+              </RowActions>
             </tr>
           ))}
         </tbody>
       </table>
-      {list.data?.kmsProviders.length === 0 && <p className="empty">No KMS provider yet.</p>}
+      {rows?.length === 0 && <p className="empty">No KMS provider yet.</p>}
       <h3>{editing ? 'Edit KMS provider' : 'Add a KMS provider'}</h3>
-      <form onSubmit={submit} className="form-grid">
+      <form onSubmit={targets.submit} className="form-grid">
         <label>
           Name
-          <input name="kms-name" value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} required />
+          <input name="kms-name" {...field('name')} required />
         </label>
         <label>
           Nodes (host:port, one per line; port 5696 by default)
-          <textarea name="kms-nodes" rows={3} value={form.nodes} onChange={(e) => setForm({ ...form, nodes: e.target.value })} required />
+          <textarea name="kms-nodes" rows={3} {...field('nodes')} required />
         </label>
         <label>
           CA bundle that signed the KMS server certificates (PEM)
-          <textarea name="kms-ca" rows={4} value={form.caPem} onChange={(e) => setForm({ ...form, caPem: e.target.value })} required={!editing} />
+          <textarea name="kms-ca" rows={4} {...field('caPem')} required={!editing} />
         </label>
         <label>
           Client certificate (PEM, optional: or generate a CSR after saving)
-          <textarea name="kms-cert" rows={4} value={form.clientCertPem} onChange={(e) => setForm({ ...form, clientCertPem: e.target.value })} />
+          <textarea name="kms-cert" rows={4} {...field('clientCertPem')} />
         </label>
         <label>
           Client private key (PEM; stored encrypted, never shown again)
-          <textarea name="kms-key" rows={4} value={form.clientKeyPem} onChange={(e) => setForm({ ...form, clientKeyPem: e.target.value })} />
+          <textarea name="kms-key" rows={4} {...field('clientKeyPem')} />
         </label>
-        <FormButtons
-          noun="KMS provider"
-          editing={Boolean(editing)}
-          pending={save.isPending}
-          onCancel={() => {
-            setEditing(null);
-            setForm(empty);
-          }}
-        />
+        <FormButtons noun="KMS provider" targets={targets} />
       </form>
       <FormError error={save.error ?? test.error ?? csr.error ?? uploadCert.error ?? remove.error} />
     </section>
@@ -365,21 +370,5 @@ export function TargetsAdmin() {
       <VcentersSection />
       <KmsSection />
     </>
-  );
-}
-
-/** Submit (Add / Save) and, while editing, Cancel: the same for both target forms. */
-function FormButtons({ noun, editing, pending, onCancel }: { noun: string; editing: boolean; pending: boolean; onCancel: () => void }) {
-  return (
-    <div className="form-buttons">
-      <button type="submit" disabled={pending}>
-        {editing ? `Save ${noun}` : `Add ${noun}`}
-      </button>
-      {editing && (
-        <button type="button" className="secondary" onClick={onCancel}>
-          Cancel
-        </button>
-      )}
-    </div>
   );
 }
