@@ -40,11 +40,7 @@ function parseDetails(text: string | null): Record<string, unknown> | null {
 
 /** Newest first. `action` matches a prefix ("target." = every target change). */
 export async function listAuditEvents(prisma: PrismaClient, query: AuditQuery): Promise<{ events: AuditEventView[]; nextBefore: string | null }> {
-  let beforeAt: Date | undefined;
-  if (query.before) {
-    const anchor = await prisma.auditEvent.findUnique({ where: { id: query.before }, select: { at: true } });
-    beforeAt = anchor?.at;
-  }
+  const anchor = query.before ? await prisma.auditEvent.findUnique({ where: { id: query.before }, select: { id: true, at: true } }) : null;
   const rows = await prisma.auditEvent.findMany({
     where: {
       ...(query.action && { action: { startsWith: query.action } }),
@@ -57,7 +53,7 @@ export async function listAuditEvents(prisma: PrismaClient, query: AuditQuery): 
       },
       // Keyset on the sort order (at desc, id desc): events sharing the anchor's timestamp are
       // split by id, so none is shown twice or skipped between pages.
-      ...(beforeAt && query.before && { OR: [{ at: { lt: beforeAt } }, { at: beforeAt, id: { lt: query.before } }] }),
+      ...(anchor && { OR: [{ at: { lt: anchor.at } }, { at: anchor.at, id: { lt: anchor.id } }] }),
     },
     orderBy: [{ at: 'desc' }, { id: 'desc' }],
     take: query.limit + 1,

@@ -3,7 +3,7 @@ import { parseScopes, type TokenScope } from './policy';
 import { randomToken, sha256Hex } from './secure-random';
 
 export const TOKEN_PREFIX = 'kw_';
-const TOKEN_FORMAT = /^kw_[A-Za-z0-9_-]{32,200}$/;
+export const TOKEN_FORMAT = /^kw_[A-Za-z0-9_-]{32,200}$/;
 
 export interface TokenPrincipal {
   id: string;
@@ -29,7 +29,7 @@ export function generateTokenValue(): string {
 
 /** Stores a token by its hash; the caller shows `value` once and never again. */
 export async function createApiToken(
-  prisma: PrismaClient,
+  prisma: Pick<PrismaClient, 'apiToken'>,
   input: { name: string; scopes: TokenScope[]; expiresAt: Date | null; createdById: string | null; value?: string },
 ): Promise<{ id: string; value: string }> {
   const value = input.value ?? generateTokenValue();

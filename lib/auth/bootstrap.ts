@@ -49,7 +49,7 @@ export async function bootstrapAuth(prisma: PrismaClient, env: Record<string, st
         await recordAudit(tx, { actor: { type: 'system', name: 'bootstrap' }, action: 'user.create', outcome: 'success', target: { type: 'user', id: admin.id }, details: { username: 'admin', role: 'admin', from: 'KEYWATCH_ADMIN_PASSWORD' } });
       }
       if (config.bootstrapToken && !(await tx.apiToken.findUnique({ where: { tokenHash: sha256Hex(config.bootstrapToken) } }))) {
-        const token = await createApiToken(tx as unknown as PrismaClient, { name: 'bootstrap', scopes: ['admin'], expiresAt: null, createdById: null, value: config.bootstrapToken });
+        const token = await createApiToken(tx, { name: 'bootstrap', scopes: ['admin'], expiresAt: null, createdById: null, value: config.bootstrapToken });
         result.bootstrapTokenCreated = true;
         await recordAudit(tx, { actor: { type: 'system', name: 'bootstrap' }, action: 'token.create', outcome: 'success', target: { type: 'token', id: token.id }, details: { name: 'bootstrap', scopes: ['admin'], from: 'KEYWATCH_BOOTSTRAP_TOKEN' } });
       }

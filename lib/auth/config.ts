@@ -1,22 +1,22 @@
 import { z } from 'zod';
+import { TOKEN_FORMAT } from './api-tokens';
+import { ROLES, type Role } from './policy';
 
 /**
  * Settings owned by lib/auth (KEYWATCH_ADMIN*, KEYWATCH_BOOTSTRAP*, KEYWATCH_OIDC*,
  * KEYWATCH_SESSION*, KEYWATCH_DEMO*), parsed here and nowhere else.
  */
-const ROLE_NAMES = ['viewer', 'oncall', 'manager', 'admin'] as const;
-
 const roleMap = z
   .string()
   .transform((text, ctx) => {
-    const map: Array<{ role: (typeof ROLE_NAMES)[number]; group: string }> = [];
+    const map: Array<{ role: Role; group: string }> = [];
     for (const entry of text.split(',').map((s) => s.trim()).filter(Boolean)) {
       const [role, group] = entry.split('=').map((s) => s.trim());
-      if (!role || !group || !(ROLE_NAMES as readonly string[]).includes(role)) {
-        ctx.addIssue({ code: 'custom', message: 'must look like admin=group-a,oncall=group-b (roles: viewer, oncall, manager, admin)' });
+      if (!role || !group || !(ROLES as readonly string[]).includes(role)) {
+        ctx.addIssue({ code: 'custom', message: `must look like admin=group-a,oncall=group-b (roles: ${ROLES.join(', ')})` });
         return z.NEVER;
       }
-      map.push({ role: role as (typeof ROLE_NAMES)[number], group });
+      map.push({ role: role as Role, group });
     }
     return map;
   });
@@ -25,7 +25,7 @@ const authEnvSchema = z.object({
   KEYWATCH_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(1024).optional(),
   KEYWATCH_BOOTSTRAP_TOKEN: z
     .string()
-    .regex(/^kw_[A-Za-z0-9_-]{32,200}$/, 'must be kw_ followed by at least 32 letters, digits, _ or -')
+    .regex(TOKEN_FORMAT, 'must be kw_ followed by at least 32 letters, digits, _ or -')
     .optional(),
   KEYWATCH_SESSION_TTL_HOURS: z.coerce.number().min(0.05).max(24 * 30).default(12),
   KEYWATCH_SESSION_SECURE: z.enum(['auto', 'always', 'never'], { error: 'must be auto, always or never' }).default('auto'),
@@ -36,7 +36,7 @@ const authEnvSchema = z.object({
   KEYWATCH_OIDC_SCOPES: z.string().min(1).default('openid profile email'),
   KEYWATCH_OIDC_GROUPS_CLAIM: z.string().min(1).default('groups'),
   KEYWATCH_OIDC_ROLE_MAP: roleMap.optional(),
-  KEYWATCH_OIDC_DEFAULT_ROLE: z.enum([...ROLE_NAMES, 'none']).default('viewer'),
+  KEYWATCH_OIDC_DEFAULT_ROLE: z.enum([...ROLES, 'none']).default('viewer'),
   KEYWATCH_OIDC_LABEL: z.string().min(1).max(60).default('Single sign-on'),
   /** Lab mode (set by `npm start` when the lab runs) turns on the demo login in auto mode. */
   KEYWATCH_LAB_CONFIG: z.string().optional(),

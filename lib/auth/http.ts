@@ -79,6 +79,9 @@ export function readQuery<S extends z.ZodType>(request: Request, schema: S): z.i
   return parsed.data;
 }
 
+/** The `[id]` segment of the routes that address one row. */
+export const idParams = z.object({ id: z.string().min(1).max(100) });
+
 /** Route parameters from Next's context, validated. */
 export async function readParams<S extends z.ZodType>(context: { params?: Promise<unknown> | unknown }, schema: S): Promise<z.infer<S>> {
   const parsed = schema.safeParse(await context.params);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROLES, rolesAllowed, TOKEN_SCOPES, type Role, type TokenScope } from './policy';
+import { ROLES, rolesAllowed, SCOPE_PERMISSIONS, TOKEN_SCOPES, type Role, type TokenScope } from './policy';
 import { findRoutePolicy, routePolicyForPattern, SERVER_ACTION_POLICIES, type HttpMethod } from './route-policy';
 import { call, HTTP_METHODS, listApiRoutePatterns, listServerActionFiles, loadRoute, REPO_ROOT, startAuthHarness, type AuthHarness } from './testing/harness';
 import { withPolicy } from './with-policy';
@@ -82,7 +82,6 @@ describe('route policy matrix (real handlers, real database)', () => {
         for (const scope of TOKEN_SCOPES) {
           const token = await tokenFor(scope);
           const res = await call({ ...base, as: { kind: 'token', token } });
-          const { SCOPE_PERMISSIONS } = await import('./policy');
           const ok = SCOPE_PERMISSIONS[scope].includes(policy!.permission);
           if (ok) expect([401, 403], `token[${scope}] ${method} ${pattern} should be allowed`).not.toContain(res.status);
           else expect(res.status, `token[${scope}] ${method} ${pattern} should be forbidden`).toBe(403);
@@ -132,19 +131,21 @@ describe('role rules from the issue', () => {
     expect(policy.public, `${method} ${pattern} must not be public`).toBeFalsy();
     if (policy.public) return;
     expect(rolesAllowed(policy.permission).sort(), `${method} ${pattern} roles`).toEqual([...roles].sort());
-    void scopes;
+    const scopesAllowed = TOKEN_SCOPES.filter((scope) => SCOPE_PERMISSIONS[scope].includes(policy.permission));
+    expect(scopesAllowed.sort(), `${method} ${pattern} token scopes`).toEqual([...scopes].sort());
   };
   it('viewer reads; oncall also acknowledges; manager also reads/exports campaigns; admin does everything', () => {
-    expectRoles('/api/v1/hosts', 'GET', ['viewer', 'oncall', 'manager', 'admin'], ['read']);
-    expectRoles('/api/v1/alerts', 'GET', ['viewer', 'oncall', 'manager', 'admin'], ['read']);
-    expectRoles('/api/v1/key-providers', 'GET', ['viewer', 'oncall', 'manager', 'admin'], ['read']);
-    expectRoles('/api/v1/hosts/[id]/readiness', 'GET', ['viewer', 'oncall', 'manager', 'admin'], ['gate']);
-    expectRoles('/api/v1/alerts/[id]/ack', 'POST', ['oncall', 'admin'], ['actions']);
-    expectRoles('/api/v1/migrations', 'GET', ['manager', 'admin'], ['read']);
-    expectRoles('/api/v1/migrations/[id]/export', 'GET', ['manager', 'admin'], ['read']);
-    expectRoles('/api/v1/migrations', 'POST', ['admin'], ['actions']);
-    expectRoles('/api/v1/hosts/[id]/actions', 'POST', ['admin'], ['actions']);
-    expectRoles('/api/v1/overrides', 'POST', ['admin'], ['actions']);
+    expectRoles('/api/v1/hosts', 'GET', ['viewer', 'oncall', 'manager', 'admin'], ['read', 'gate', 'actions', 'admin']);
+    expectRoles('/api/v1/alerts', 'GET', ['viewer', 'oncall', 'manager', 'admin'], ['read', 'gate', 'actions', 'admin']);
+    expectRoles('/api/v1/key-providers', 'GET', ['viewer', 'oncall', 'manager', 'admin'], ['read', 'gate', 'actions', 'admin']);
+    expectRoles('/api/v1/hosts/[id]/readiness', 'GET', ['viewer', 'oncall', 'manager', 'admin'], ['gate', 'actions', 'admin']);
+    expectRoles('/api/v1/alerts/[id]/ack', 'POST', ['oncall', 'admin'], ['actions', 'admin']);
+    expectRoles('/api/v1/migrations', 'GET', ['manager', 'admin'], ['read', 'admin']);
+    expectRoles('/api/v1/migrations/[id]/export', 'GET', ['manager', 'admin'], ['read', 'admin']);
+    expectRoles('/api/v1/migrations', 'POST', ['admin'], ['actions', 'admin']);
+    expectRoles('/api/v1/hosts/[id]/actions', 'POST', ['admin'], ['actions', 'admin']);
+    expectRoles('/api/v1/overrides', 'POST', ['admin'], ['actions', 'admin']);
+    expectRoles('/api/v1/audit', 'GET', ['manager', 'admin'], ['read', 'admin']);
     expectRoles('/api/v1/targets/vcenters', 'POST', ['admin'], ['admin']);
     expectRoles('/api/v1/tokens', 'POST', ['admin'], ['admin']);
     expectRoles('/api/v1/users', 'POST', ['admin'], ['admin']);

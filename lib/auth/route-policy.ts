@@ -76,7 +76,7 @@ export const ROUTE_POLICIES: readonly RoutePolicy[] = [
 /**
  * Server actions ('use server' exports), keyed "<file relative to repo>#<export>". Keywatch's
  * UI calls the REST routes instead, so this is empty today; the matrix test fails for any
- * server action not listed here, and `withActionPolicy` enforces the entry.
+ * server action not listed here, and `authorizeServerAction` enforces the entry.
  */
 export const SERVER_ACTION_POLICIES: Readonly<Record<string, Policy>> = {};
 

@@ -3,7 +3,7 @@ import { getPrisma } from '../db/client';
 import { authenticate, type Authentication } from './authenticate';
 import { ensureAuthBootstrapped } from './bootstrap-once';
 import { assertCsrf, isMutation } from './csrf';
-import { recordAudit, type AuditActor } from '../audit/record';
+import { recordAudit } from '../audit/record';
 import { clientIp, domainErrorToHttp, errorResponse, HttpError, jsonResponse } from './http';
 import { isAllowed, type Policy } from './policy';
 import { findRoutePolicy, SERVER_ACTION_POLICIES } from './route-policy';
@@ -67,7 +67,7 @@ export function withPolicy(handler: PolicyHandler): (request: Request, context: 
         if (error instanceof HttpError && error.status === 403 && auth.kind !== 'anonymous' && isMutation(request.method)) {
           // Someone with an identity tried to change something they may not: worth a trace.
           await recordAudit(prisma, {
-            actor: actorOf(auth) as AuditActor,
+            actor: actorOf(auth),
             action: 'access.denied',
             outcome: 'denied',
             ip: clientIp(request),

@@ -2,6 +2,8 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, w
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { getEnv } from '../config/server-env';
+import type { SecretPurpose } from './columns';
 import { decryptSecret, encryptSecret, MASTER_KEY_BYTES, masterKeyFromBytes, SecretError, type MasterKey } from './envelope';
 
 /**
@@ -18,6 +20,7 @@ export interface Keyring {
 }
 
 export const MASTER_KEY_FILE = 'master.key';
+const KEY_FILE_HEADER = '# Keywatch master keys: the first line encrypts, every line decrypts. Keep this file secret.';
 
 export function decodeMasterKey(text: string, what: string): MasterKey {
   const trimmed = text.trim();
@@ -52,7 +55,7 @@ function readKeyFile(file: string): MasterKey[] {
 export function writeKeyFile(file: string, keys: readonly string[]): void {
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, `# Keywatch master keys: the first line encrypts, every line decrypts. Keep this file secret.\n${keys.join('\n')}\n`, { mode: 0o600 });
+  writeFileSync(tmp, `${KEY_FILE_HEADER}\n${keys.join('\n')}\n`, { mode: 0o600 });
   chmodSync(tmp, 0o600);
   renameSync(tmp, file);
 }
@@ -75,10 +78,7 @@ export function loadKeyring(source: Record<string, string | undefined>, dataDir:
     try {
       // 'wx' so two processes starting together cannot both create (and disagree on) the key.
       mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-      writeFileSync(file, `# Keywatch master keys: the first line encrypts, every line decrypts. Keep this file secret.\n${generateMasterKeyText()}\n`, {
-        mode: 0o600,
-        flag: 'wx',
-      });
+      writeFileSync(file, `${KEY_FILE_HEADER}\n${generateMasterKeyText()}\n`, { mode: 0o600, flag: 'wx' });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
@@ -87,15 +87,18 @@ export function loadKeyring(source: Record<string, string | undefined>, dataDir:
   return { current: all[0]!, all, source: 'file', file };
 }
 
-/** Encrypt / decrypt bound to one keyring; what the rest of the code holds. */
+/**
+ * Encrypt / decrypt bound to one keyring; what the rest of the code holds. Purposes are limited
+ * to SECRET_COLUMNS so that nothing can be sealed in a column that rotation does not walk.
+ */
 export class SecretBox {
   constructor(readonly keyring: Keyring) {}
 
-  seal(plaintext: string, purpose: string): string {
+  seal(plaintext: string, purpose: SecretPurpose): string {
     return encryptSecret(this.keyring.current, plaintext, purpose);
   }
 
-  open(envelope: string, purpose: string): string {
+  open(envelope: string, purpose: SecretPurpose): string {
     return decryptSecret(this.keyring.all, envelope, purpose);
   }
 }
@@ -104,6 +107,6 @@ let cachedBox: SecretBox | undefined;
 
 /** The process-wide SecretBox, from the environment (and data dir) of this process. */
 export function getSecretBox(): SecretBox {
-  cachedBox ??= new SecretBox(loadKeyring(process.env, path.resolve(/*turbopackIgnore: true*/ process.env.KEYWATCH_DATA_DIR || '.data')));
+  cachedBox ??= new SecretBox(loadKeyring(process.env, getEnv().dataDir));
   return cachedBox;
 }

@@ -61,7 +61,7 @@ describe('master key source', () => {
     expect(first.source).toBe('file');
     expect(loadKeyring({}, dir).current.id).toBe(first.current.id);
     const box = new SecretBox(first);
-    expect(new SecretBox(loadKeyring({}, dir)).open(box.seal('s', 'p'), 'p')).toBe('s');
+    expect(new SecretBox(loadKeyring({}, dir)).open(box.seal('s', 'VcenterTarget.password'), 'VcenterTarget.password')).toBe('s');
     expect(readFileSync(file, 'utf8')).not.toContain(first.current.id);
   });
 

@@ -1,5 +1,6 @@
 import type { PrismaClient } from '../db/client';
 import { generateClientCsr, validateClientBundle, CertificateBundleError, parseCertificateChain } from '../kmip/certificates';
+import type { SecretPurpose } from '../secrets/columns';
 import type { SecretBox } from '../secrets/keyring';
 import type { KmsProviderInput, KmsProviderUpdate, VcenterInput, VcenterUpdate } from './schemas';
 
@@ -7,8 +8,8 @@ import type { KmsProviderInput, KmsProviderUpdate, VcenterInput, VcenterUpdate }
  * Target CRUD. Secrets go in sealed and never come out through a view: views say only whether
  * a secret is set. `openVcenterCredentials` / `openKmsClientCredentials` are for the clients.
  */
-export const VCENTER_PASSWORD = 'VcenterTarget.password';
-export const KMS_CLIENT_KEY = 'KmsProvider.clientKey';
+export const VCENTER_PASSWORD: SecretPurpose = 'VcenterTarget.password';
+export const KMS_CLIENT_KEY: SecretPurpose = 'KmsProvider.clientKey';
 
 export type TargetSource = 'ui' | 'file' | 'lab';
 
@@ -87,11 +88,15 @@ function certificateSummary(pem: string | null): KmsProviderView['clientCertific
   }
 }
 
+function orderedNodes(nodes: KmsRow['nodes']): { host: string; port: number }[] {
+  return [...nodes].sort((a, b) => a.position - b.position).map((n) => ({ host: n.host, port: n.port }));
+}
+
 export function kmsProviderView(row: KmsRow): KmsProviderView {
   return {
     id: row.id,
     name: row.name,
-    nodes: [...row.nodes].sort((a, b) => a.position - b.position).map((n) => ({ host: n.host, port: n.port })),
+    nodes: orderedNodes(row.nodes),
     caPem: row.caPem,
     clientCertPem: row.clientCertPem,
     clientCertificate: certificateSummary(row.clientCertPem),
@@ -126,14 +131,18 @@ function checkClientBundle(certPem: string, keyPem: string): void {
 
 // ── vCenter ──
 
+async function findVcenter(prisma: PrismaClient, id: string): Promise<VcenterRow> {
+  const row = await prisma.vcenterTarget.findUnique({ where: { id } });
+  if (!row) throw new TargetError('not-found', 'No vCenter target with that id.');
+  return row;
+}
+
 export async function listVcenters(prisma: PrismaClient): Promise<VcenterView[]> {
   return (await prisma.vcenterTarget.findMany({ orderBy: { name: 'asc' } })).map(vcenterView);
 }
 
 export async function getVcenter(prisma: PrismaClient, id: string): Promise<VcenterView> {
-  const row = await prisma.vcenterTarget.findUnique({ where: { id } });
-  if (!row) throw new TargetError('not-found', 'No vCenter target with that id.');
-  return vcenterView(row);
+  return vcenterView(await findVcenter(prisma, id));
 }
 
 export async function createVcenter(prisma: PrismaClient, box: SecretBox, input: VcenterInput, source: TargetSource = 'ui'): Promise<VcenterView> {
@@ -149,8 +158,7 @@ export async function createVcenter(prisma: PrismaClient, box: SecretBox, input:
 }
 
 export async function updateVcenter(prisma: PrismaClient, box: SecretBox, id: string, input: VcenterUpdate, opts: { source?: TargetSource } = {}): Promise<VcenterView> {
-  const existing = await prisma.vcenterTarget.findUnique({ where: { id } });
-  if (!existing) throw new TargetError('not-found', 'No vCenter target with that id.');
+  const existing = await findVcenter(prisma, id);
   if (!opts.source) assertEditable(existing.source, existing.name);
   try {
     const row = await prisma.vcenterTarget.update({
@@ -172,8 +180,7 @@ export async function updateVcenter(prisma: PrismaClient, box: SecretBox, id: st
 }
 
 export async function deleteVcenter(prisma: PrismaClient, id: string, opts: { force?: boolean } = {}): Promise<{ name: string }> {
-  const existing = await prisma.vcenterTarget.findUnique({ where: { id } });
-  if (!existing) throw new TargetError('not-found', 'No vCenter target with that id.');
+  const existing = await findVcenter(prisma, id);
   if (!opts.force) assertEditable(existing.source, existing.name);
   await prisma.vcenterTarget.delete({ where: { id } });
   return { name: existing.name };
@@ -190,8 +197,7 @@ export interface VcenterCredentials {
 
 /** Decrypted credentials for the vSphere client (worker, gate, test connection). Never serialize. */
 export async function openVcenterCredentials(prisma: PrismaClient, box: SecretBox, id: string): Promise<VcenterCredentials> {
-  const row = await prisma.vcenterTarget.findUnique({ where: { id } });
-  if (!row) throw new TargetError('not-found', 'No vCenter target with that id.');
+  const row = await findVcenter(prisma, id);
   return { id: row.id, name: row.name, url: row.url, username: row.username, password: box.open(row.passwordEnc, VCENTER_PASSWORD), caPem: row.caPem };
 }
 
@@ -199,14 +205,18 @@ export async function openVcenterCredentials(prisma: PrismaClient, box: SecretBo
 
 const withNodes = { nodes: true } as const;
 
+async function findKmsProvider(prisma: PrismaClient, id: string): Promise<KmsRow> {
+  const row = await prisma.kmsProvider.findUnique({ where: { id }, include: withNodes });
+  if (!row) throw new TargetError('not-found', 'No KMS provider with that id.');
+  return row;
+}
+
 export async function listKmsProviders(prisma: PrismaClient): Promise<KmsProviderView[]> {
   return (await prisma.kmsProvider.findMany({ orderBy: { name: 'asc' }, include: withNodes })).map(kmsProviderView);
 }
 
 export async function getKmsProvider(prisma: PrismaClient, id: string): Promise<KmsProviderView> {
-  const row = await prisma.kmsProvider.findUnique({ where: { id }, include: withNodes });
-  if (!row) throw new TargetError('not-found', 'No KMS provider with that id.');
-  return kmsProviderView(row);
+  return kmsProviderView(await findKmsProvider(prisma, id));
 }
 
 function dedupeNodes(nodes: { host: string; port: number }[]): { host: string; port: number; position: number }[] {
@@ -250,8 +260,7 @@ export async function updateKmsProvider(
   input: KmsProviderUpdate,
   opts: { source?: TargetSource } = {},
 ): Promise<KmsProviderView> {
-  const existing = await prisma.kmsProvider.findUnique({ where: { id } });
-  if (!existing) throw new TargetError('not-found', 'No KMS provider with that id.');
+  const existing = await findKmsProvider(prisma, id);
   if (!opts.source) assertEditable(existing.source, existing.name);
   let keyEnc: string | null | undefined;
   let csrPem: string | null | undefined;
@@ -296,8 +305,7 @@ export async function updateKmsProvider(
 
 /** Generates a key pair + CSR; the key is stored sealed, the CSR shown until a certificate arrives. */
 export async function generateKmsCsr(prisma: PrismaClient, box: SecretBox, id: string, subject: { commonName: string; organization?: string }): Promise<KmsProviderView> {
-  const existing = await prisma.kmsProvider.findUnique({ where: { id } });
-  if (!existing) throw new TargetError('not-found', 'No KMS provider with that id.');
+  const existing = await findKmsProvider(prisma, id);
   assertEditable(existing.source, existing.name);
   const { csrPem, keyPem } = generateClientCsr(subject);
   const row = await prisma.kmsProvider.update({
@@ -309,8 +317,7 @@ export async function generateKmsCsr(prisma: PrismaClient, box: SecretBox, id: s
 }
 
 export async function deleteKmsProvider(prisma: PrismaClient, id: string, opts: { force?: boolean } = {}): Promise<{ name: string }> {
-  const existing = await prisma.kmsProvider.findUnique({ where: { id } });
-  if (!existing) throw new TargetError('not-found', 'No KMS provider with that id.');
+  const existing = await findKmsProvider(prisma, id);
   if (!opts.force) assertEditable(existing.source, existing.name);
   await prisma.kmsProvider.delete({ where: { id } });
   return { name: existing.name };
@@ -327,13 +334,11 @@ export interface KmsClientCredentials {
 
 /** Decrypted client credentials for the KMIP client. Never serialize. */
 export async function openKmsClientCredentials(prisma: PrismaClient, box: SecretBox, id: string): Promise<KmsClientCredentials> {
-  const row = await prisma.kmsProvider.findUnique({ where: { id }, include: withNodes });
-  if (!row) throw new TargetError('not-found', 'No KMS provider with that id.');
-  const view = kmsProviderView(row);
+  const row = await findKmsProvider(prisma, id);
   return {
     id: row.id,
     name: row.name,
-    nodes: view.nodes,
+    nodes: orderedNodes(row.nodes),
     caPem: row.caPem,
     // A key without its certificate (pending CSR) cannot authenticate yet.
     certPem: row.clientCertPem,

@@ -121,7 +121,7 @@ export function listApiRoutePatterns(root = path.join(REPO_ROOT, 'app/api')): st
   return out.sort();
 }
 
-/** Files whose first statement is the 'use server' directive, and their exported names. */
+/** Every non-test .ts/.tsx source file under `dirs`; the matrix test looks for 'use server' in them. */
 export function listServerActionFiles(dirs = ['app', 'components', 'lib']): string[] {
   const out: string[] = [];
   const walk = (dir: string) => {

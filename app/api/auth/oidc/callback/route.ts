@@ -3,7 +3,7 @@ import { getAuthConfig } from '@/lib/auth/config';
 import { isHttps, readCookie, serializeCookie } from '@/lib/auth/cookies';
 import { clientIp, HttpError } from '@/lib/auth/http';
 import { finishOidcLogin, OIDC_COOKIE } from '@/lib/auth/oidc';
-import { createSession, sessionCookies } from '@/lib/auth/sessions';
+import { openSignedInSession } from '@/lib/auth/sign-in';
 import { withPolicy } from '@/lib/auth/with-policy';
 
 export const dynamic = 'force-dynamic';
@@ -23,10 +23,9 @@ export const GET = withPolicy(async (request, _context, { prisma }) => {
     back.searchParams.set('error', reason.slice(0, 200));
     return new Response(null, { status: 302, headers: { location: back.pathname + back.search } });
   }
-  const session = await createSession(prisma, signedIn.userId, { ttlMs: config.sessionTtlMs, ip, userAgent: request.headers.get('user-agent') });
-  await recordAudit(prisma, { actor: { type: 'user', id: signedIn.userId, name: signedIn.username }, action: 'auth.login', outcome: 'success', ip, details: { method: 'oidc' } });
+  const { cookies } = await openSignedInSession(prisma, request, { id: signedIn.userId, username: signedIn.username }, 'oidc', ip);
   const response = new Response(null, { status: 302, headers: { location: signedIn.returnTo, 'cache-control': 'no-store' } });
-  for (const cookie of sessionCookies(request, session, config.sessionSecure)) response.headers.append('set-cookie', cookie);
+  for (const cookie of cookies) response.headers.append('set-cookie', cookie);
   response.headers.append('set-cookie', serializeCookie(OIDC_COOKIE, '', { httpOnly: true, secure: isHttps(request), sameSite: 'Lax', maxAgeSeconds: 0 }));
   return response;
 });

@@ -1,15 +1,12 @@
-import { z } from 'zod';
 import { recordAudit } from '@/lib/audit/record';
-import { clientIp, HttpError, jsonResponse, readJsonBody, readParams } from '@/lib/auth/http';
+import { clientIp, HttpError, idParams, jsonResponse, readJsonBody, readParams } from '@/lib/auth/http';
 import { deleteUser, updateUser, updateUserSchema } from '@/lib/auth/users';
 import { withPolicy } from '@/lib/auth/with-policy';
 
 export const dynamic = 'force-dynamic';
 
-const params = z.object({ id: z.string().min(1).max(100) });
-
 export const PATCH = withPolicy(async (request, context, { prisma, actor }) => {
-  const { id } = await readParams(context, params);
+  const { id } = await readParams(context, idParams);
   const input = await readJsonBody(request, updateUserSchema, 16 * 1024);
   const user = await updateUser(prisma, id, input);
   const changed = Object.keys(input).map((k) => (k === 'password' ? 'password (changed)' : k));
@@ -18,7 +15,7 @@ export const PATCH = withPolicy(async (request, context, { prisma, actor }) => {
 });
 
 export const DELETE = withPolicy(async (request, context, { prisma, actor }) => {
-  const { id } = await readParams(context, params);
+  const { id } = await readParams(context, idParams);
   if (actor.type === 'user' && actor.id === id) throw new HttpError(409, 'You cannot delete your own account.');
   const { username } = await deleteUser(prisma, id);
   await recordAudit(prisma, { actor, action: 'user.delete', outcome: 'success', target: { type: 'user', id }, ip: clientIp(request), details: { username } });

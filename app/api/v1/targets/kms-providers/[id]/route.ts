@@ -1,6 +1,5 @@
-import { z } from 'zod';
 import { recordAudit } from '@/lib/audit/record';
-import { clientIp, jsonResponse, readJsonBody, readParams } from '@/lib/auth/http';
+import { clientIp, idParams, jsonResponse, readJsonBody, readParams } from '@/lib/auth/http';
 import { withPolicy } from '@/lib/auth/with-policy';
 import { getSecretBox } from '@/lib/secrets/keyring';
 import { kmsProviderUpdateSchema } from '@/lib/targets/schemas';
@@ -8,15 +7,13 @@ import { deleteKmsProvider, getKmsProvider, updateKmsProvider } from '@/lib/targ
 
 export const dynamic = 'force-dynamic';
 
-const params = z.object({ id: z.string().min(1).max(100) });
-
 export const GET = withPolicy(async (_request, context, { prisma }) => {
-  const { id } = await readParams(context, params);
+  const { id } = await readParams(context, idParams);
   return jsonResponse({ kmsProvider: await getKmsProvider(prisma, id) });
 });
 
 export const PATCH = withPolicy(async (request, context, { prisma, actor }) => {
-  const { id } = await readParams(context, params);
+  const { id } = await readParams(context, idParams);
   const input = await readJsonBody(request, kmsProviderUpdateSchema, 256 * 1024);
   const provider = await updateKmsProvider(prisma, getSecretBox(), id, input);
   const changed = Object.keys(input).map((k) => (k === 'clientKeyPem' ? 'clientKey (replaced)' : k));
@@ -25,7 +22,7 @@ export const PATCH = withPolicy(async (request, context, { prisma, actor }) => {
 });
 
 export const DELETE = withPolicy(async (request, context, { prisma, actor }) => {
-  const { id } = await readParams(context, params);
+  const { id } = await readParams(context, idParams);
   const { name } = await deleteKmsProvider(prisma, id);
   await recordAudit(prisma, { actor, action: 'target.kms.delete', outcome: 'success', target: { type: 'kms-provider', id }, ip: clientIp(request), details: { name } });
   return jsonResponse({ deleted: true });
