@@ -37,12 +37,11 @@ import {
 import {
   AttributeName,
   dateAttribute,
-  decodeActivateRequest,
   decodeCreateRequest,
-  decodeDestroyRequest,
   decodeDiscoverVersionsRequest,
   decodeGetAttributesRequest,
   decodeGetRequest,
+  decodeIdentifierRequest,
   decodeLocateRequest,
   decodeQueryRequest,
   decodeRevokeRequest,
@@ -116,8 +115,7 @@ export function handleRequestBytes(bytes: Uint8Array, ctx: KmipHandlerContext, o
   try {
     request = decodeRequestMessage(bytes, { maxBytes: options.maxMessageBytes });
   } catch (error) {
-    const message = error instanceof TtlvDecodeError ? `Could not read the request message: ${error.message}` : 'Could not read the request message.';
-    return encodeResponseMessage(errorResponseMessage({ major: 1, minor: 0 }, ResultReason.InvalidMessage, message, now(ctx)));
+    return unreadableRequestResponse(error, now(ctx));
   }
   const response = encodeResponseMessage(handleRequest(request, ctx));
   const limit = request.header.maximumResponseSize;
@@ -132,6 +130,15 @@ export function handleRequestBytes(bytes: Uint8Array, ctx: KmipHandlerContext, o
     );
   }
   return response;
+}
+
+/**
+ * The Invalid Message answer to bytes that are not a readable request message (also sent by the
+ * node for a bad frame header). Versioned 1.0: the request's own version could not be read.
+ */
+export function unreadableRequestResponse(error: unknown, at = new Date()): Buffer {
+  const message = error instanceof TtlvDecodeError ? `Could not read the request message: ${error.message}` : 'Could not read the request message.';
+  return encodeResponseMessage(errorResponseMessage({ major: 1, minor: 0 }, ResultReason.InvalidMessage, message, at));
 }
 
 function now(ctx: KmipHandlerContext): Date {
@@ -403,7 +410,7 @@ function change(ctx: ItemContext, id: string, apply: (key: StoredKey, at: string
 }
 
 function activate(payload: TtlvItem[], ctx: ItemContext): ItemResult {
-  const id = resolveId(decodeActivateRequest(payload).uniqueIdentifier, ctx);
+  const id = resolveId(decodeIdentifierRequest(payload).uniqueIdentifier, ctx);
   const key = requireKey(id, ctx);
   if (key.state !== State.PreActive) {
     throw new ItemFailure(ResultReason.PermissionDenied, `Key ${id} is not Pre-Active and cannot be activated.`);
@@ -438,7 +445,7 @@ function revoke(payload: TtlvItem[], ctx: ItemContext): ItemResult {
 }
 
 function destroy(payload: TtlvItem[], ctx: ItemContext): ItemResult {
-  const id = resolveId(decodeDestroyRequest(payload).uniqueIdentifier, ctx);
+  const id = resolveId(decodeIdentifierRequest(payload).uniqueIdentifier, ctx);
   const key = requireKey(id, ctx);
   if (key.state === State.Active) {
     throw new ItemFailure(ResultReason.PermissionDenied, `Key ${id} is Active; revoke it before destroying it.`);

@@ -12,9 +12,9 @@ import tls from 'node:tls';
 import type { PemPair } from '@/lib/kmip/certificates';
 import { ResultReason } from '@/lib/kmip/enums';
 import { encodeResponseMessage, errorResponseMessage } from '@/lib/kmip/messages';
-import { readTtlvFrameLength, TTLV_HEADER_BYTES, TtlvDecodeError } from '@/lib/kmip/ttlv';
+import { readTtlvFrameLength, TTLV_HEADER_BYTES } from '@/lib/kmip/ttlv';
 import type { KeyStore, StoredKey } from './key-store';
-import { handleRequestBytes } from './kmip-handler';
+import { handleRequestBytes, unreadableRequestResponse } from './kmip-handler';
 
 export type LabKmsNodeStatus = 'up' | 'down' | 'black-hole' | 'expired-certificate' | 'slow';
 
@@ -152,32 +152,40 @@ export class LabKmsNode {
     this.track(socket);
     const peer = socket.getPeerCertificate();
     const clientIdentity = typeof peer?.subject?.CN === 'string' ? peer.subject.CN : undefined;
-    let buffered: Buffer = Buffer.alloc(0);
+    // Received chunks are joined once per frame: concatenating on every chunk copied a large
+    // request over and over.
+    let chunks: Buffer[] = [];
+    let buffered = 0;
+    let total = -1; // size of the frame being received, once its header is in
     let queue: Promise<void> = Promise.resolve();
     let hangingUp = false;
 
     socket.on('data', (chunk: Buffer) => {
       if (hangingUp) return;
-      buffered = buffered.byteLength === 0 ? chunk : Buffer.concat([buffered, chunk]);
+      chunks.push(chunk);
+      buffered += chunk.byteLength;
       for (;;) {
-        if (buffered.byteLength < TTLV_HEADER_BYTES) return;
-        let total: number;
-        try {
-          total = readTtlvFrameLength(buffered, this.maxMessageBytes);
-        } catch (error) {
-          // The stream cannot be re-synchronised after a bad frame header: answer once and hang up.
-          const message = error instanceof TtlvDecodeError ? `Could not read the request message: ${error.message}` : 'Could not read the request message.';
-          const answer = encodeResponseMessage(errorResponseMessage({ major: 1, minor: 0 }, ResultReason.InvalidMessage, message));
-          buffered = Buffer.alloc(0);
-          hangingUp = true;
-          queue = queue.then(() => {
-            socket.end(answer);
-          });
-          return;
+        if (total < 0) {
+          if (buffered < TTLV_HEADER_BYTES) return;
+          try {
+            total = readTtlvFrameLength(Buffer.concat(chunks, TTLV_HEADER_BYTES), this.maxMessageBytes);
+          } catch (error) {
+            // The stream cannot be re-synchronised after a bad frame header: answer once and hang up.
+            const answer = unreadableRequestResponse(error);
+            chunks = [];
+            hangingUp = true;
+            queue = queue.then(() => {
+              socket.end(answer);
+            });
+            return;
+          }
         }
-        if (buffered.byteLength < total) return;
-        const frame = buffered.subarray(0, total);
-        buffered = buffered.subarray(total);
+        if (buffered < total) return;
+        const received = Buffer.concat(chunks, buffered);
+        const frame = received.subarray(0, total);
+        chunks = buffered > total ? [received.subarray(total)] : [];
+        buffered -= total;
+        total = -1;
         queue = queue.then(() => this.answer(socket, frame, clientIdentity));
       }
     });

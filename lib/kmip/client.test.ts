@@ -3,7 +3,8 @@ import { createCertificateAuthority, issueCertificate } from './certificates';
 import { KmipClient, type KmipClientOptions } from './client';
 import { Operation, ResultReason, State } from './enums';
 import { describeKmipFailure, KmipError, KmipTransportError } from './errors';
-import { encodeDiscoverVersionsResponse, encodeIdentifierResponse, nameAttribute } from './operations';
+import { successItem } from './messages';
+import { decodeIdentifierResponse, encodeDiscoverVersionsResponse, encodeIdentifierResponse, nameAttribute } from './operations';
 import { startPyKmipServer, type PyKmipServer } from './testing/pykmip-server';
 import { startScriptedKmsServer } from './testing/scripted-kms-server';
 
@@ -161,8 +162,8 @@ describe('server stopped mid-test', () => {
   });
 });
 
-describe('KmipClient against a server that leaves out batch item IDs', () => {
-  it('matches answers by position when every item was answered', async () => {
+describe('KmipClient matching answers to batch items, against a scripted server', () => {
+  it('matches answers by position when the server leaves out batch item IDs and answered every item', async () => {
     const kms = await startScriptedKmsServer((request) =>
       request.batchItems.map((b, i) => ({
         operation: b.operation,
@@ -175,6 +176,27 @@ describe('KmipClient against a server that leaves out batch item IDs', () => {
       expect(await c.negotiatedVersion()).toEqual({ major: 1, minor: 2 });
       const outcomes = await c.send([0, 1, 2].map(() => ({ operation: Operation.Activate, payload: [] })));
       expect(outcomes.map((o) => o.ok && o.item.payload)).toEqual([0, 1, 2].map((i) => encodeIdentifierResponse({ uniqueIdentifier: `answer-${i}` })));
+    } finally {
+      c.close();
+      kms.close();
+    }
+  });
+
+  it('matches answers by batch item ID when they come out of order, and fails the unanswered ones', async () => {
+    const kms = await startScriptedKmsServer((request) => {
+      const [first] = request.batchItems;
+      if (first?.operation === Operation.DiscoverVersions) return [successItem(first, encodeDiscoverVersionsResponse([{ major: 1, minor: 4 }]))];
+      // Every item but the first, answered last to first; the answer names the item by its ID's low byte.
+      return request.batchItems
+        .slice(1)
+        .reverse()
+        .map((b) => successItem(b, encodeIdentifierResponse({ uniqueIdentifier: `answer-${b.uniqueBatchItemId?.[3]}` })));
+    });
+    const c = new KmipClient(kms.target);
+    try {
+      const outcomes = await c.send([0, 1, 2, 3].map(() => ({ operation: Operation.Activate, payload: [] })));
+      expect(outcomes[0]).toMatchObject({ ok: false, error: { resultReason: ResultReason.OperationCanceledByRequester, operation: Operation.Activate } });
+      expect(outcomes.slice(1).map((o) => o.ok && decodeIdentifierResponse(o.item.payload ?? []).uniqueIdentifier)).toEqual(['answer-1', 'answer-2', 'answer-3']);
     } finally {
       c.close();
       kms.close();

@@ -82,6 +82,29 @@ export const KEY_HEALTH_ATTRIBUTES: readonly string[] = [
   AttributeName.ActivationDate,
 ];
 
+/** One GetAttributes batch item, for callers that batch it with other operations (the probe). */
+export function getAttributesItem(id: string, attributeNames: readonly string[] = KEY_HEALTH_ATTRIBUTES): RequestBatchItem {
+  return { operation: Operation.GetAttributes, payload: encodeGetAttributesRequest({ uniqueIdentifier: id, attributeNames: [...attributeNames] }) };
+}
+
+/** Reads the answer to getAttributesItem(id). Throws TtlvDecodeError for a malformed payload. */
+export function getAttributesOutcome(id: string, outcome: BatchOutcome): GetAttributesOutcome {
+  if (!outcome.ok) return { id, ok: false, error: outcome.error };
+  const { attributes } = decodeGetAttributesResponse(outcome.item.payload ?? []);
+  return { id, ok: true, attributes, summary: summarizeAttributes(attributes) };
+}
+
+/** A Create batch item for an AES-256 key (the kind vCenter uses as a KEK), optionally named. */
+export function createKeyItem(name?: string): RequestBatchItem {
+  const attributes: KmipAttribute[] = [
+    enumAttribute(AttributeName.CryptographicAlgorithm, CryptographicAlgorithm.Aes),
+    integerAttribute(AttributeName.CryptographicLength, 256),
+    integerAttribute(AttributeName.CryptographicUsageMask, CryptographicUsageMask.Encrypt | CryptographicUsageMask.Decrypt),
+  ];
+  if (name !== undefined) attributes.push(nameAttribute(name));
+  return { operation: Operation.Create, payload: encodeCreateRequest({ objectType: ObjectType.SymmetricKey, attributes }) };
+}
+
 /**
  * Highest version in `offered` that Keywatch speaks (1.1–1.4). Throws a KmipError naming both
  * sides' versions when there is none.
@@ -102,26 +125,27 @@ export function chooseProtocolVersion(offered: readonly ProtocolVersion[]): Prot
   return chosen;
 }
 
-function batchId(index: number): Uint8Array {
+/** The Unique Batch Item ID this client gives the item at `index` of a message. */
+export function batchItemId(index: number): Uint8Array {
   const id = new Uint8Array(4);
   new DataView(id.buffer).setUint32(0, index);
   return id;
 }
 
-/** The index a batchId() encodes, or undefined for an ID this client did not write. */
+/** The index a batchItemId() encodes, or undefined for an ID this client did not write. */
 function batchIndex(id: Uint8Array | undefined): number | undefined {
   if (!id || id.length !== 4) return undefined;
   return new DataView(id.buffer, id.byteOffset, 4).getUint32(0);
 }
 
 export class KmipClient {
-  private readonly pool: KmipClientOptions & { poolSize: number };
+  private readonly options: KmipClientOptions;
   private readonly connections: KmipConnectionPool;
   private negotiation: Promise<ProtocolVersion> | undefined;
 
   constructor(options: KmipClientOptions) {
-    this.pool = { ...options, poolSize: options.poolSize ?? 2 };
-    this.connections = new KmipConnectionPool(options, this.pool.poolSize);
+    this.options = { ...options };
+    this.connections = new KmipConnectionPool(options, options.poolSize ?? 2);
     if (options.protocolVersion) this.negotiation = Promise.resolve(options.protocolVersion);
   }
 
@@ -142,7 +166,8 @@ export class KmipClient {
   async send(items: RequestBatchItem[], options: SendOptions = {}): Promise<BatchOutcome[]> {
     if (items.length === 0) return [];
     const version = options.protocolVersion ?? (await this.negotiatedVersion());
-    const chunkSize = this.pool.maxBatchItems && this.pool.maxBatchItems > 0 ? this.pool.maxBatchItems : items.length;
+    const { maxBatchItems } = this.options;
+    const chunkSize = maxBatchItems && maxBatchItems > 0 ? maxBatchItems : items.length;
     const chunks: RequestBatchItem[][] = [];
     for (let i = 0; i < items.length; i += chunkSize) chunks.push(items.slice(i, i + chunkSize));
     const results = await Promise.all(chunks.map((chunk) => this.sendOneMessage(chunk, version, options)));
@@ -152,7 +177,7 @@ export class KmipClient {
   private async sendOneMessage(items: RequestBatchItem[], version: ProtocolVersion, options: SendOptions): Promise<BatchOutcome[]> {
     // Batch item IDs are required once a message carries more than one item; they are also how
     // answers are matched to questions, since a server may answer in any order.
-    const tagged = items.map((item, i) => (items.length > 1 ? { ...item, uniqueBatchItemId: batchId(i) } : item));
+    const tagged = items.map((item, i) => (items.length > 1 ? { ...item, uniqueBatchItemId: batchItemId(i) } : item));
     const request = encodeRequestMessage({
       header: {
         protocolVersion: version,
@@ -161,7 +186,7 @@ export class KmipClient {
       batchItems: tagged,
     });
     const frame = await this.connections.roundTrip(request);
-    const response = decodeResponseMessage(frame, { maxBytes: this.pool.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES });
+    const response = decodeResponseMessage(frame, { maxBytes: this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES });
 
     // A single failed item without an Operation answers the whole message (it could not be read).
     const first = response.batchItems[0];
@@ -201,8 +226,8 @@ export class KmipClient {
     });
   }
 
-  private async sendOne(item: RequestBatchItem): Promise<ResponseBatchItem> {
-    const [outcome] = await this.send([item]);
+  private async sendOne(item: RequestBatchItem, options: SendOptions = {}): Promise<ResponseBatchItem> {
+    const [outcome] = await this.send([item], options);
     if (!outcome) throw new Error('no outcome for a single-item batch');
     if (!outcome.ok) throw outcome.error;
     return outcome.item;
@@ -210,15 +235,11 @@ export class KmipClient {
 
   /** The protocol versions the server says it supports, most preferred first. */
   async discoverVersions(): Promise<ProtocolVersion[]> {
-    const item = await this.sendOneRaw(Operation.DiscoverVersions, encodeDiscoverVersionsRequest([]), MINIMUM_PROTOCOL_VERSION);
+    const item = await this.sendOne(
+      { operation: Operation.DiscoverVersions, payload: encodeDiscoverVersionsRequest([]) },
+      { protocolVersion: MINIMUM_PROTOCOL_VERSION },
+    );
     return decodeDiscoverVersionsResponse(item.payload ?? []);
-  }
-
-  private async sendOneRaw(operation: number, payload: RequestBatchItem['payload'], version: ProtocolVersion): Promise<ResponseBatchItem> {
-    const [outcome] = await this.send([{ operation, payload }], { protocolVersion: version });
-    if (!outcome) throw new Error('no outcome for a single-item batch');
-    if (!outcome.ok) throw outcome.error;
-    return outcome.item;
   }
 
   /**
@@ -228,21 +249,14 @@ export class KmipClient {
    */
   negotiatedVersion(): Promise<ProtocolVersion> {
     this.negotiation ??= (async () => {
-      let offered: ProtocolVersion[];
       try {
-        const item = await this.sendOneRaw(
-          Operation.DiscoverVersions,
-          encodeDiscoverVersionsRequest(SUPPORTED_PROTOCOL_VERSIONS),
-          MINIMUM_PROTOCOL_VERSION,
+        const item = await this.sendOne(
+          { operation: Operation.DiscoverVersions, payload: encodeDiscoverVersionsRequest(SUPPORTED_PROTOCOL_VERSIONS) },
+          { protocolVersion: MINIMUM_PROTOCOL_VERSION },
         );
-        offered = decodeDiscoverVersionsResponse(item.payload ?? []);
+        return chooseProtocolVersion(decodeDiscoverVersionsResponse(item.payload ?? []));
       } catch (err) {
-        this.negotiation = undefined;
-        throw err;
-      }
-      try {
-        return chooseProtocolVersion(offered);
-      } catch (err) {
+        // A failed negotiation is not cached: the next request tries again.
         this.negotiation = undefined;
         throw err;
       }
@@ -275,18 +289,10 @@ export class KmipClient {
    */
   async getAttributes(ids: readonly string[], attributeNames: readonly string[] = KEY_HEALTH_ATTRIBUTES): Promise<GetAttributesOutcome[]> {
     const outcomes = await this.send(
-      ids.map((id) => ({
-        operation: Operation.GetAttributes,
-        payload: encodeGetAttributesRequest({ uniqueIdentifier: id, attributeNames: [...attributeNames] }),
-      })),
+      ids.map((id) => getAttributesItem(id, attributeNames)),
       { batchErrorContinuationOption: BatchErrorContinuationOption.Continue },
     );
-    return outcomes.map((o, i): GetAttributesOutcome => {
-      const id = ids[i] as string;
-      if (!o.ok) return { id, ok: false, error: o.error };
-      const { attributes } = decodeGetAttributesResponse(o.item.payload ?? []);
-      return { id, ok: true, attributes, summary: summarizeAttributes(attributes) };
-    });
+    return outcomes.map((o, i) => getAttributesOutcome(ids[i] as string, o));
   }
 
   /** Fetches key material. Keywatch never calls this on its own; the result redacts itself. */
@@ -297,13 +303,7 @@ export class KmipClient {
 
   /** Creates an AES-256 key (the kind vCenter uses as a KEK), optionally named. Returns its id. */
   async create(options: { name?: string } = {}): Promise<string> {
-    const attributes: KmipAttribute[] = [
-      enumAttribute(AttributeName.CryptographicAlgorithm, CryptographicAlgorithm.Aes),
-      integerAttribute(AttributeName.CryptographicLength, 256),
-      integerAttribute(AttributeName.CryptographicUsageMask, CryptographicUsageMask.Encrypt | CryptographicUsageMask.Decrypt),
-    ];
-    if (options.name !== undefined) attributes.push(nameAttribute(options.name));
-    const item = await this.sendOne({ operation: Operation.Create, payload: encodeCreateRequest({ objectType: ObjectType.SymmetricKey, attributes }) });
+    const item = await this.sendOne(createKeyItem(options.name));
     return decodeCreateResponse(item.payload ?? []).uniqueIdentifier;
   }
 

@@ -1,6 +1,5 @@
 // KMIP enumeration values, 1.0 through 2.0 (OASIS KMIP specifications, section 9.1.3.2).
 // Generated once from the spec's enumeration tables.
-import { Tag } from './tags';
 
 export const ObjectType = {
   Certificate: 0x00000001,
@@ -335,23 +334,6 @@ export const CryptographicUsageMask = {
 
 export type EnumTable = Readonly<Record<string, number>>;
 
-/** Which enumeration table gives names to the values of an Enumeration-typed tag. */
-const enumTablesByTag: ReadonlyMap<number, EnumTable> = new Map<number, EnumTable>([
-  [Tag.ObjectType, ObjectType],
-  [Tag.Operation, Operation],
-  [Tag.ResultStatus, ResultStatus],
-  [Tag.ResultReason, ResultReason],
-  [Tag.State, State],
-  [Tag.CryptographicAlgorithm, CryptographicAlgorithm],
-  [Tag.QueryFunction, QueryFunction],
-  [Tag.NameType, NameType],
-  [Tag.RevocationReasonCode, RevocationReasonCode],
-  [Tag.BatchErrorContinuationOption, BatchErrorContinuationOption],
-  [Tag.KeyFormatType, KeyFormatType],
-  [Tag.CredentialType, CredentialType],
-  [Tag.LinkType, LinkType],
-]);
-
 const reverseCache = new Map<EnumTable, Map<number, string>>();
 
 /** Name of a value in an enumeration table, or its hex form when the table does not know it. */
@@ -362,16 +344,6 @@ export function enumName(table: EnumTable, value: number): string {
     reverseCache.set(table, reverse);
   }
   return reverse.get(value) ?? `0x${value.toString(16).toUpperCase().padStart(8, '0')}`;
-}
-
-/** Name of an Enumeration value carried under `tag`, or undefined when no table is registered. */
-export function enumNameForTag(tag: number, value: number): string | undefined {
-  const table = enumTablesByTag.get(tag);
-  return table ? enumName(table, value) : undefined;
-}
-
-export function enumTableForTag(tag: number): EnumTable | undefined {
-  return enumTablesByTag.get(tag);
 }
 
 /** Protocol versions this codebase speaks, highest first. 2.0 is left out on purpose: its

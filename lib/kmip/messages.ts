@@ -108,7 +108,7 @@ function checkBatchCount(header: TtlvItem, actual: number): void {
 
 // --- request ---------------------------------------------------------------------------------
 
-export function requestMessageToTtlv(msg: RequestMessage): TtlvItem {
+function requestMessageToTtlv(msg: RequestMessage): TtlvItem {
   const h = msg.header;
   const header: TtlvItem[] = [encodeProtocolVersion(h.protocolVersion)];
   if (h.maximumResponseSize !== undefined) header.push(integer(Tag.MaximumResponseSize, h.maximumResponseSize));
@@ -128,7 +128,7 @@ export function requestMessageToTtlv(msg: RequestMessage): TtlvItem {
   return structure(Tag.RequestMessage, [structure(Tag.RequestHeader, header), ...items]);
 }
 
-export function requestMessageFromTtlv(root: TtlvItem): RequestMessage {
+function requestMessageFromTtlv(root: TtlvItem): RequestMessage {
   expectTag(root, Tag.RequestMessage, 'Request Message');
   const h = requireChild(root, Tag.RequestHeader, 'Structure');
   const header: RequestHeader = {
@@ -166,7 +166,7 @@ export function decodeRequestMessage(bytes: Uint8Array, options?: TtlvDecodeOpti
 
 // --- response --------------------------------------------------------------------------------
 
-export function responseMessageToTtlv(msg: ResponseMessage): TtlvItem {
+function responseMessageToTtlv(msg: ResponseMessage): TtlvItem {
   const header = structure(Tag.ResponseHeader, [
     encodeProtocolVersion(msg.header.protocolVersion),
     dateTime(Tag.TimeStamp, msg.header.timeStamp),
@@ -185,7 +185,7 @@ export function responseMessageToTtlv(msg: ResponseMessage): TtlvItem {
   return structure(Tag.ResponseMessage, [header, ...items]);
 }
 
-export function responseMessageFromTtlv(root: TtlvItem): ResponseMessage {
+function responseMessageFromTtlv(root: TtlvItem): ResponseMessage {
   expectTag(root, Tag.ResponseMessage, 'Response Message');
   const h = requireChild(root, Tag.ResponseHeader, 'Structure');
   const header: ResponseHeader = {
@@ -253,7 +253,7 @@ export function errorResponseMessage(
 }
 
 /**
- * Whether a server should process the item at `index` given earlier failures, per the request's
+ * Whether a server should go on with the remaining items after one failed, per the request's
  * Batch Error Continuation Option (default Stop). Undo is treated like Stop: nothing we serve
  * can be rolled back.
  */

@@ -7,6 +7,8 @@
  *   decodeXRequest(payload items) → params      (server)
  *   encodeXResponse(result) → payload items     (server)
  *   decodeXResponse(payload items) → result     (client)
+ * Activate and Destroy requests, and the Activate / Destroy / Revoke responses, are one shape (a
+ * Unique Identifier): encode/decodeIdentifierRequest and encode/decodeIdentifierResponse.
  * Payload items are the children of the Request/Response Payload structure (see messages.ts).
  * Decoders throw TtlvDecodeError('unexpected-item') for missing or mistyped fields.
  */
@@ -14,15 +16,12 @@ import { NameType, ObjectType, type ProtocolVersion } from './enums';
 import { decodeProtocolVersion, encodeProtocolVersion } from './messages';
 import { tagName, Tag } from './tags';
 import {
-  boolean,
   byteString,
   dateTime,
   enumeration,
   findChild,
   findChildren,
   integer,
-  interval,
-  longInteger,
   requireChild,
   structure,
   textString,
@@ -64,12 +63,8 @@ export interface KmipAttribute {
 
 export const textAttribute = (name: string, v: string): KmipAttribute => ({ name, value: textString(Tag.AttributeValue, v) });
 export const integerAttribute = (name: string, v: number): KmipAttribute => ({ name, value: integer(Tag.AttributeValue, v) });
-export const longIntegerAttribute = (name: string, v: bigint): KmipAttribute => ({ name, value: longInteger(Tag.AttributeValue, v) });
 export const enumAttribute = (name: string, v: number): KmipAttribute => ({ name, value: enumeration(Tag.AttributeValue, v) });
-export const booleanAttribute = (name: string, v: boolean): KmipAttribute => ({ name, value: boolean(Tag.AttributeValue, v) });
 export const dateAttribute = (name: string, v: Date): KmipAttribute => ({ name, value: dateTime(Tag.AttributeValue, v) });
-export const intervalAttribute = (name: string, v: number): KmipAttribute => ({ name, value: interval(Tag.AttributeValue, v) });
-export const byteStringAttribute = (name: string, v: Uint8Array): KmipAttribute => ({ name, value: byteString(Tag.AttributeValue, v) });
 
 export function nameAttribute(value: string, type: number = NameType.UninterpretedTextString): KmipAttribute {
   return {
@@ -469,7 +464,7 @@ export function decodeCreateResponse(payload: TtlvItem[]): CreateResponse {
   };
 }
 
-// --- Activate / Destroy (and the shared "just an identifier" shapes) --------------------------
+// --- Activate / Destroy requests, and every response that is just an identifier -------------
 
 export interface IdentifierRequest {
   uniqueIdentifier?: string;
@@ -491,15 +486,6 @@ export function encodeIdentifierResponse(res: { uniqueIdentifier: string }): Ttl
 export function decodeIdentifierResponse(payload: TtlvItem[]): { uniqueIdentifier: string } {
   return { uniqueIdentifier: requireChild(root(payload), Tag.UniqueIdentifier, 'TextString').value };
 }
-
-export const encodeActivateRequest = encodeIdentifierRequest;
-export const decodeActivateRequest = decodeIdentifierRequest;
-export const encodeActivateResponse = encodeIdentifierResponse;
-export const decodeActivateResponse = decodeIdentifierResponse;
-export const encodeDestroyRequest = encodeIdentifierRequest;
-export const decodeDestroyRequest = decodeIdentifierRequest;
-export const encodeDestroyResponse = encodeIdentifierResponse;
-export const decodeDestroyResponse = decodeIdentifierResponse;
 
 // --- Revoke ----------------------------------------------------------------------------------
 
@@ -532,6 +518,3 @@ export function decodeRevokeRequest(payload: TtlvItem[]): RevokeRequest {
   if (date) req.compromiseOccurrenceDate = date.value;
   return req;
 }
-
-export const encodeRevokeResponse = encodeIdentifierResponse;
-export const decodeRevokeResponse = decodeIdentifierResponse;

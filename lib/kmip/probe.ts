@@ -6,10 +6,9 @@
  * Continue, so missing keys do not hide the others). A node that cannot be reached yields
  * `reachable: false` and one plain sentence; this function does not throw for node trouble.
  */
-import net from 'node:net';
 import tls from 'node:tls';
 import { parseCertificateChain, summarizeDerCertificate, type CertificateSummary } from './certificates';
-import { chooseProtocolVersion, KEY_HEALTH_ATTRIBUTES, KmipClient, type KmipClientOptions } from './client';
+import { chooseProtocolVersion, getAttributesItem, getAttributesOutcome, KmipClient, type GetAttributesOutcome, type KmipClientOptions } from './client';
 import {
   BatchErrorContinuationOption,
   CryptographicAlgorithm,
@@ -22,14 +21,8 @@ import {
   State,
 } from './enums';
 import { describeKmipFailure, KmipError, KmipTransportError, type KmipTransportFailure } from './errors';
-import {
-  decodeGetAttributesResponse,
-  decodeQueryResponse,
-  encodeGetAttributesRequest,
-  encodeQueryRequest,
-  summarizeAttributes,
-} from './operations';
-import { DEFAULT_TIMEOUTS, endpointLabel } from './transport';
+import { decodeQueryResponse, encodeQueryRequest } from './operations';
+import { DEFAULT_TIMEOUTS, endpointLabel, peerCertificateChainDer, tlsServername } from './transport';
 import { TtlvDecodeError } from './ttlv';
 
 export type KmsProbeTarget = Omit<KmipClientOptions, 'poolSize' | 'protocolVersion'>;
@@ -125,7 +118,7 @@ function certificateReport(c: CertificateSummary): CertificateReport {
  */
 async function readUntrustedServerChain(target: KmsProbeTarget, timeoutMs: number): Promise<Buffer[]> {
   return new Promise((resolve) => {
-    const servername = target.servername ?? (net.isIP(target.host) ? undefined : target.host);
+    const servername = tlsServername(target);
     let socket: tls.TLSSocket;
     try {
       socket = tls.connect({
@@ -147,17 +140,7 @@ async function readUntrustedServerChain(target: KmsProbeTarget, timeoutMs: numbe
       resolve(chain);
     };
     const timer = setTimeout(() => done([]), timeoutMs);
-    socket.once('secureConnect', () => {
-      const chain: Buffer[] = [];
-      const seen = new Set<string>();
-      let cert = socket.getPeerCertificate(true);
-      while (cert && cert.raw && !seen.has(cert.fingerprint256)) {
-        seen.add(cert.fingerprint256);
-        chain.push(cert.raw);
-        cert = cert.issuerCertificate;
-      }
-      done(chain);
-    });
+    socket.once('secureConnect', () => done(peerCertificateChainDer(socket)));
     socket.once('error', () => done([]));
   });
 }
@@ -170,7 +153,7 @@ const SERVER_CERT_FAILURES: ReadonlySet<KmipTransportFailure> = new Set([
   'hostname-mismatch',
 ]);
 
-function classifyKey(id: string, outcome: Awaited<ReturnType<KmipClient['getAttributes']>>[number] | undefined, endpoint: string): KeyProbe {
+function classifyKey(id: string, outcome: GetAttributesOutcome | undefined, endpoint: string): KeyProbe {
   if (!outcome) return { id, status: 'error', message: 'no answer for this key' };
   if (!outcome.ok) {
     const reason = outcome.error.resultReason;
@@ -265,10 +248,7 @@ export async function probeKmsNode(target: KmsProbeTarget, options: ProbeOptions
           operation: Operation.Query,
           payload: encodeQueryRequest([QueryFunction.QueryOperations, QueryFunction.QueryObjects, QueryFunction.QueryServerInformation]),
         },
-        ...keyIds.map((id) => ({
-          operation: Operation.GetAttributes,
-          payload: encodeGetAttributesRequest({ uniqueIdentifier: id, attributeNames: [...KEY_HEALTH_ATTRIBUTES] }),
-        })),
+        ...keyIds.map((id) => getAttributesItem(id)),
       ],
       { batchErrorContinuationOption: BatchErrorContinuationOption.Continue },
     );
@@ -287,10 +267,8 @@ export async function probeKmsNode(target: KmsProbeTarget, options: ProbeOptions
     result.keys = keyIds.map((id, i) => {
       const o = keyOutcomes[i];
       if (o === undefined) return classifyKey(id, undefined, endpoint);
-      if (!o.ok) return classifyKey(id, { id, ok: false, error: o.error }, endpoint);
       try {
-        const { attributes } = decodeGetAttributesResponse(o.item.payload ?? []);
-        return classifyKey(id, { id, ok: true, attributes, summary: summarizeAttributes(attributes) }, endpoint);
+        return classifyKey(id, getAttributesOutcome(id, o), endpoint);
       } catch (err) {
         return { id, status: 'error' as const, message: describeKmipFailure(err, endpoint) };
       }

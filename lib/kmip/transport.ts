@@ -42,6 +42,25 @@ export function endpointLabel(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
+/** SNI name and the name the server certificate must carry: `servername`, else the host unless it is an IP. */
+export function tlsServername(options: Pick<KmipEndpointOptions, 'host' | 'servername'>): string | undefined {
+  return options.servername ?? (net.isIP(options.host) ? undefined : options.host);
+}
+
+/** The certificate chain `socket`'s peer presented, leaf first, as DER. */
+export function peerCertificateChainDer(socket: tls.TLSSocket): Buffer[] {
+  const chain: Buffer[] = [];
+  let cert = socket.getPeerCertificate(true);
+  const seen = new Set<string>();
+  // A self-signed root is its own issuer: stop at the first certificate already seen.
+  while (cert && cert.raw && !seen.has(cert.fingerprint256)) {
+    seen.add(cert.fingerprint256);
+    chain.push(cert.raw);
+    cert = cert.issuerCertificate;
+  }
+  return chain;
+}
+
 function fail(failure: KmipTransportFailure, endpoint: string, cause?: unknown): KmipTransportError {
   return new KmipTransportError(failure, endpoint, transportSentence(failure, endpoint), { cause });
 }
@@ -135,7 +154,7 @@ export class KmipConnection {
     });
     const connected = performance.now();
 
-    const servername = options.servername ?? (net.isIP(options.host) ? undefined : options.host);
+    const servername = tlsServername(options);
     const secure = await new Promise<tls.TLSSocket>((resolve, reject) => {
       let socket: tls.TLSSocket;
       try {
@@ -195,15 +214,7 @@ export class KmipConnection {
 
   /** The server's certificate chain, leaf first, as DER. */
   peerCertificateChainDer(): Buffer[] {
-    const chain: Buffer[] = [];
-    let cert = this.socket.getPeerCertificate(true);
-    const seen = new Set<string>();
-    while (cert && cert.raw && !seen.has(cert.fingerprint256)) {
-      seen.add(cert.fingerprint256);
-      chain.push(cert.raw);
-      cert = cert.issuerCertificate;
-    }
-    return chain;
+    return peerCertificateChainDer(this.socket);
   }
 
   get tlsProtocol(): string | null {
