@@ -173,8 +173,9 @@ async function main(): Promise<void> {
     const labCpuSeconds = labCpuBefore !== null && labCpuAfter !== null ? labCpuAfter - labCpuBefore : null;
     const hostCount = estate.hosts.length;
     const requestsPerHost = estate.requests / hostCount;
+    const diskGroups = estate.hosts.reduce((n, h) => n + (h.diskGroups?.length ?? 0), 0);
     log(
-      `readEstate: ${hostCount} hosts, ${estate.vms.length} VMs, ${estate.hosts.reduce((n, h) => n + (h.diskGroups?.length ?? 0), 0)} disk groups in ${seconds.toFixed(2)} s, ${estate.requests} requests, peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MB`,
+      `readEstate: ${hostCount} hosts, ${estate.vms.length} VMs, ${diskGroups} disk groups in ${seconds.toFixed(2)} s, ${estate.requests} requests, peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MB`,
     );
 
     // Naive client on a sample of hosts and their VMs, extrapolated by host count.
@@ -199,7 +200,7 @@ async function main(): Promise<void> {
       requests: estate.requests,
       hosts: hostCount,
       vms: estate.vms.length,
-      diskGroups: estate.hosts.reduce((n, h) => n + (h.diskGroups?.length ?? 0), 0),
+      diskGroups,
       concurrency: args.concurrency,
       clientCpuSeconds: Number(clientCpuSeconds.toFixed(2)),
       labCpuSeconds: labCpuSeconds === null ? null : Number(labCpuSeconds.toFixed(2)),

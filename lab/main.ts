@@ -14,11 +14,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { createCertificateAuthority, issueCertificate } from '@/lib/kmip/certificates';
 import { startKmsCluster, type LabKmsCluster } from './kms/cluster';
 import type { EstateOptions } from './vcenter/estate';
 import type { LabTimings } from './vcenter/host-model';
-import { startLabVcenter, type LabVcenter } from './vcenter/server';
+import { createLabVcenterTls, startLabVcenter, type LabVcenter } from './vcenter/server';
 
 export interface StartLabOptions {
   /** Persist KMS data, certificates, credentials and key bindings here; default: a temp dir removed at stop. */
@@ -123,13 +122,7 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
     : await startKms(savedKmsPorts).catch(() => startKms(undefined));
   let vcenterServer: LabVcenter | null = null;
   try {
-    const vcenterTls =
-      saved?.vcenterTls ??
-      (() => {
-        const ca = createCertificateAuthority({ commonName: 'Keywatch lab vCenter CA' });
-        const leaf = issueCertificate(ca, { commonName: host, kind: 'server', sans: [...new Set([host, '127.0.0.1', 'localhost'])] });
-        return { certPem: leaf.certPem, keyPem: leaf.keyPem, caPem: ca.certPem };
-      })();
+    const vcenterTls = saved?.vcenterTls ?? createLabVcenterTls(host);
     const startVcenter = (port: number) =>
       startLabVcenter({
         estate: { ...estateOptions, kmsNodeCount: nodeCount },

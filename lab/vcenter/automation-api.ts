@@ -18,7 +18,7 @@ import {
 } from '@/lib/vsphere/schemas';
 import { SUPPORTED_RELEASES, type LabVcenterContext } from './context';
 import { LabFault } from './host-model';
-import { parseJsonBody, queryValues, type RouteAnswer } from './http';
+import { parseJsonBody, queryValues, sessionToken, type RouteAnswer } from './http';
 import type { LabSession } from './sessions';
 
 const VM_LIST_LIMIT = 4000;
@@ -153,11 +153,6 @@ async function providerList(ctx: LabVcenterContext, url: URL, hostId?: string) {
   const types = queryValues(url, 'types');
   const all = await ctx.providers.summaries(hostId);
   return all.filter((p) => matches(providers, p.provider) && matches(health, p.health) && matches(types, p.type));
-}
-
-function sessionToken(req: IncomingMessage): string | undefined {
-  const header = req.headers['vmware-api-session-id'];
-  return typeof header === 'string' ? header : undefined;
 }
 
 export async function handleAutomation(ctx: LabVcenterContext, req: IncomingMessage, url: URL, bodyText: string): Promise<RouteAnswer> {

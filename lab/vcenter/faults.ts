@@ -109,31 +109,32 @@ function kmsControls(ctx: FaultContext, node: string): KmsFaultControls {
   return ctx.kms;
 }
 
+/** Changes one KMS node, then drops cached reachability so the next health read measures the change. */
+async function changeKmsNode(ctx: FaultContext, node: string, change: (kms: KmsFaultControls) => unknown): Promise<void> {
+  await change(kmsControls(ctx, node));
+  ctx.invalidateReachability();
+}
+
 /** Applies one fault; resolves with a one-line description of what changed. */
 export async function applyFault(fault: LabFaultRequest, ctx: FaultContext): Promise<string> {
   const { model } = ctx;
   switch (fault.type) {
     case 'kms-node-down':
-      await kmsControls(ctx, fault.node).setNodeDown(fault.node, fault.down);
-      ctx.invalidateReachability();
+      await changeKmsNode(ctx, fault.node, (kms) => kms.setNodeDown(fault.node, fault.down));
       return `KMS node ${fault.node} is ${fault.down ? 'down' : 'up'}.`;
     case 'kms-node-black-hole':
-      await kmsControls(ctx, fault.node).setBlackHole(fault.node, fault.on);
-      ctx.invalidateReachability();
+      await changeKmsNode(ctx, fault.node, (kms) => kms.setBlackHole(fault.node, fault.on));
       return `KMS node ${fault.node} ${fault.on ? 'now swallows traffic' : 'answers again'}.`;
     case 'kms-node-port': {
       const port = fault.port ?? ctx.registeredPorts.get(fault.node)!;
-      await kmsControls(ctx, fault.node).setPort(fault.node, port);
-      ctx.invalidateReachability();
+      await changeKmsNode(ctx, fault.node, (kms) => kms.setPort(fault.node, port));
       return `KMS node ${fault.node} listens on port ${port}${fault.port === undefined ? ' (restored)' : ''}.`;
     }
     case 'kms-node-slow':
-      await kmsControls(ctx, fault.node).setSlow(fault.node, fault.ms);
-      ctx.invalidateReachability();
+      await changeKmsNode(ctx, fault.node, (kms) => kms.setSlow(fault.node, fault.ms));
       return `KMS node ${fault.node} answers after ${fault.ms} ms.`;
     case 'kms-node-expired-certificate':
-      await kmsControls(ctx, fault.node).setExpiredCertificate(fault.node, fault.on);
-      ctx.invalidateReachability();
+      await changeKmsNode(ctx, fault.node, (kms) => kms.setExpiredCertificate(fault.node, fault.on));
       return `KMS node ${fault.node} ${fault.on ? 'presents an expired certificate' : 'presents a valid certificate'}.`;
     case 'kms-delete-key':
       await kmsControls(ctx, fault.node).deleteKeyOnNode(fault.node, fault.keyId);

@@ -58,6 +58,11 @@ export interface VmRuntime {
   haVmMonitoring: boolean;
 }
 
+/** The keys a VM's configuration and disks are encrypted with (a key shared by several appears once per use). */
+export function vmKeys(vm: VmRuntime): CryptoKeyRef[] {
+  return [vm.configKey, ...vm.diskKeys].filter((k): k is CryptoKeyRef => k !== null);
+}
+
 /** A failure the API layer turns into a vim25 fault (`kind` is the fault `_typeName`). */
 export class LabFault extends Error {
   constructor(
@@ -209,15 +214,14 @@ export class LabModel {
 
   requiredKeys(hostId: string): HostRequiredKeys {
     const cluster = this.clusterOfHost(hostId);
-    const vmKeys = new Map<string, CryptoKeyRef>();
+    const keys = new Map<string, CryptoKeyRef>();
     for (const vmId of this.host(hostId).vmIds) {
-      const vm = this.vms.get(vmId)!;
-      for (const key of [vm.configKey, ...vm.diskKeys]) if (key) vmKeys.set(key.keyId, key);
+      for (const key of vmKeys(this.vms.get(vmId)!)) keys.set(key.keyId, key);
     }
     return {
       vsanKek: cluster.vsanKekIndex === null ? null : this.keyRef(cluster.vsanKekIndex),
       hostKey: cluster.hostKeyIndex === null ? null : this.keyRef(cluster.hostKeyIndex),
-      vmKeys: [...vmKeys.values()],
+      vmKeys: [...keys.values()],
     };
   }
 
@@ -243,7 +247,7 @@ export class LabModel {
 
   vmCryptoState(vmId: string): 'locked' | 'unlocked' | null {
     const vm = this.vm(vmId);
-    if (!vm.configKey && vm.diskKeys.every((k) => k === null)) return null;
+    if (vmKeys(vm).length === 0) return null;
     return vm.locked ? 'locked' : 'unlocked';
   }
 
@@ -320,7 +324,7 @@ export class LabModel {
   private refreshVmLock(vmId: string): void {
     const vm = this.vms.get(vmId)!;
     const host = this.hosts.get(vm.hostId)!;
-    const keys = [vm.configKey, ...vm.diskKeys].filter((k): k is CryptoKeyRef => k !== null);
+    const keys = vmKeys(vm);
     if (keys.length === 0) {
       vm.locked = false;
       vm.lockReason = null;
@@ -476,7 +480,7 @@ export class LabModel {
   private moveVm(vmId: string, targetHostId: string, source: HostRuntime): void {
     const vm = this.vms.get(vmId)!;
     const target = this.hosts.get(targetHostId)!;
-    for (const key of [vm.configKey, ...vm.diskKeys]) if (key && source.keyCache.has(key.keyId)) target.keyCache.add(key.keyId);
+    for (const key of vmKeys(vm)) if (source.keyCache.has(key.keyId)) target.keyCache.add(key.keyId);
     source.vmIds.delete(vmId);
     target.vmIds.add(vmId);
     vm.hostId = targetHostId;
@@ -507,7 +511,7 @@ export class LabModel {
         reason: 'Cannot decrypt disk because key or password is incorrect',
       });
     }
-    const keys = [vm.configKey, ...vm.diskKeys].filter((k): k is CryptoKeyRef => k !== null);
+    const keys = vmKeys(vm);
     const outcome = await this.fetchInto(host, keys, 'vcenter');
     this.refreshVmLock(vmId);
     const failure = [...outcome.values()].find((r) => r !== null);
@@ -529,7 +533,7 @@ export class LabModel {
     const host = this.host(vm.hostId);
     if (host.phase !== 'up') throw new LabFault('HostNotConnected', `Host ${host.id} of ${vmId} is not connected.`);
     vm.needsReload = false;
-    const keys = [vm.configKey, ...vm.diskKeys].filter((k): k is CryptoKeyRef => k !== null);
+    const keys = vmKeys(vm);
     await this.fetchInto(host, keys, 'vcenter');
     this.refreshVmLock(vmId);
   }
@@ -573,7 +577,7 @@ export class LabModel {
     };
     this.knownKeys.set(newKey.keyId, newKey);
     // Both providers must stay reachable during the whole operation.
-    const oldKeys = [vm.configKey, ...vm.diskKeys].filter((k): k is CryptoKeyRef => k !== null);
+    const oldKeys = vmKeys(vm);
     const outcome = await this.fetchInto(host, [newKey, ...oldKeys], 'vcenter');
     const failure = [...outcome.values()].find((reason) => reason !== null);
     if (failure) throw new LabFault('SystemError', `Shallow rekey of ${vmId} failed: ${failure.message}`);

@@ -1,6 +1,7 @@
 /**
  * Small HTTP plumbing shared by the lab vCenter's route modules: a route answer type, bounded
- * body reading and JSON parsing that turns bad input into one clear sentence.
+ * body reading, JSON parsing that turns bad input into one clear sentence, query filters and the
+ * session header.
  */
 import type { IncomingMessage } from 'node:http';
 
@@ -47,4 +48,10 @@ export function parseJsonBody(text: string): unknown {
 export function queryValues(url: URL, name: string): string[] {
   const raw = [...url.searchParams.getAll(name), ...url.searchParams.getAll(`filter.${name}`)];
   return raw.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+}
+
+/** The `vmware-api-session-id` header (one token; a repeated header is no token). */
+export function sessionToken(req: IncomingMessage): string | undefined {
+  const header = req.headers['vmware-api-session-id'];
+  return typeof header === 'string' ? header : undefined;
 }

@@ -15,7 +15,7 @@ import type {
   ProviderHealth,
 } from '@/lib/vsphere/schemas';
 import { moRef } from '@/lib/vsphere/schemas';
-import { LabFault, type LabModel } from './host-model';
+import { LabFault, vmKeys, type LabModel } from './host-model';
 import type { KeySource, KmsNodeHealth, ProviderHealthSource } from './key-source';
 import type { KmsConnection } from './kms-reachability';
 import { cryptoKeyId } from './vim-inventory';
@@ -197,7 +197,7 @@ export class KeyProviderView {
         if (checkKeyBitMap & 2) {
           const vms: string[] = [];
           for (const vm of this.model.vms.values()) {
-            if ([vm.configKey, ...vm.diskKeys].some((k) => k?.keyId === key.keyId)) vms.push(vm.id);
+            if (vmKeys(vm).some((k) => k.keyId === key.keyId)) vms.push(vm.id);
           }
           if (vms.length > 0) status.encryptedVMs = vms.map((v) => moRef('VirtualMachine', v));
         }

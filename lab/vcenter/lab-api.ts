@@ -7,7 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import type { LabVcenterContext } from './context';
 import { applyFault, describeIssues, labFaultSchema } from './faults';
 import { LabFault } from './host-model';
-import { BadRequest, parseJsonBody, type RouteAnswer } from './http';
+import { BadRequest, parseJsonBody, sessionToken, type RouteAnswer } from './http';
 
 function labError(status: number, message: string): RouteAnswer {
   return { status, body: { error: message } };
@@ -28,8 +28,7 @@ function statusOf(error: LabFault): number {
 }
 
 export async function handleLab(ctx: LabVcenterContext, req: IncomingMessage, url: URL, bodyText: string): Promise<RouteAnswer> {
-  const token = req.headers['vmware-api-session-id'];
-  const authorized = ctx.sessions.checkBasicAuth(req.headers.authorization) || ctx.sessions.touch(typeof token === 'string' ? token : undefined) !== null;
+  const authorized = ctx.sessions.checkBasicAuth(req.headers.authorization) || ctx.sessions.touch(sessionToken(req)) !== null;
   if (!authorized) {
     return { status: 401, body: { error: 'Lab routes need the lab vCenter credentials (HTTP Basic) or a valid vmware-api-session-id.' }, headers: { 'www-authenticate': 'Basic realm="keywatch-lab"' } };
   }

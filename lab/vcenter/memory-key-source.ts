@@ -10,16 +10,11 @@ export class MemoryKeySource implements KeySource {
   private readonly keys = new Map<string, Set<string>>();
   private readonly unreachable = new Set<string>();
   private readonly revoked = new Set<string>();
-  fetchCount = 0;
 
   addKey(providerId: string, keyId: string): void {
     const set = this.keys.get(providerId) ?? new Set<string>();
     set.add(keyId);
     this.keys.set(providerId, set);
-  }
-
-  deleteKey(providerId: string, keyId: string): void {
-    this.keys.get(providerId)?.delete(keyId);
   }
 
   setReachable(providerId: string, reachable: boolean): void {
@@ -32,7 +27,6 @@ export class MemoryKeySource implements KeySource {
   }
 
   async fetchKeys(request: KeyFetchRequest): Promise<KeyFetchOutcome> {
-    this.fetchCount += 1;
     const outcome: KeyFetchOutcome = new Map();
     const known = this.keys.get(request.providerId);
     for (const keyId of request.keyIds) {
@@ -40,8 +34,9 @@ export class MemoryKeySource implements KeySource {
         outcome.set(keyId, { kind: 'unreachable', message: `Key provider ${request.providerId} is unreachable.` });
       } else if (!known?.has(keyId)) {
         outcome.set(keyId, { kind: 'missing', message: `Key ${keyId} does not exist on provider ${request.providerId}.` });
+      } else {
+        outcome.set(keyId, null);
       }
-      else outcome.set(keyId, null);
     }
     return outcome;
   }

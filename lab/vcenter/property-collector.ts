@@ -156,19 +156,21 @@ export class PropertyCollector {
     return this.page(retrieval, randomUUID());
   }
 
-  continueRetrievePropertiesEx(sessionKey: string, token: string): RetrieveResult | null {
+  /** A session may only continue or cancel its own retrievals. */
+  private pendingOf(sessionKey: string, token: string): PendingRetrieval {
     const retrieval = this.pending.get(token);
     if (!retrieval || retrieval.sessionKey !== sessionKey) {
       throw new LabFault('InvalidArgument', `Token ${token} is not a pending retrieval of this session.`, { invalidProperty: 'token' });
     }
-    return this.page(retrieval, token);
+    return retrieval;
+  }
+
+  continueRetrievePropertiesEx(sessionKey: string, token: string): RetrieveResult | null {
+    return this.page(this.pendingOf(sessionKey, token), token);
   }
 
   cancelRetrievePropertiesEx(sessionKey: string, token: string): void {
-    const retrieval = this.pending.get(token);
-    if (!retrieval || retrieval.sessionKey !== sessionKey) {
-      throw new LabFault('InvalidArgument', `Token ${token} is not a pending retrieval of this session.`, { invalidProperty: 'token' });
-    }
+    this.pendingOf(sessionKey, token);
     this.pending.delete(token);
   }
 

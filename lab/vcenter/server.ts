@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createCertificateAuthority, issueCertificate } from '@/lib/kmip/certificates';
+import { mapLimited } from '@/lib/vsphere/concurrency-limit';
 import { apiError, handleAutomation } from './automation-api';
 import { SUPPORTED_RELEASES, type LabVcenterContext } from './context';
 import { generateEstate, type Estate, type EstateOptions } from './estate';
@@ -140,18 +141,11 @@ class MemoryReachability implements ProviderHealthSource {
   }
 }
 
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i]!);
-      }
-    }),
-  );
-  return out;
+/** A fresh lab CA and an HTTPS certificate for `host` (plus loopback names) signed by it. */
+export function createLabVcenterTls(host: string): { certPem: string; keyPem: string; caPem: string } {
+  const ca = createCertificateAuthority({ commonName: 'Keywatch lab vCenter CA' });
+  const leaf = issueCertificate(ca, { commonName: host, kind: 'server', sans: [...new Set([host, '127.0.0.1', 'localhost'])] });
+  return { certPem: leaf.certPem, keyPem: leaf.keyPem, caPem: ca.certPem };
 }
 
 function send(res: ServerResponse, answer: RouteAnswer): void {
@@ -178,7 +172,7 @@ export async function startLabVcenter(opts: StartLabVcenterOptions = {}): Promis
   const memory = new MemoryKeySource();
   const kms = opts.kms;
   const createOnKms = kms ? (isCluster(kms) ? (name: string) => kms.createKey(name) : kms.createKey?.bind(kms)) : undefined;
-  await mapLimit(estate.keys, 8, async (key) => {
+  await mapLimited(estate.keys, 8, async (key) => {
     const existing = opts.existingKeyIds?.[key.name];
     if (key.providerId === standardId && existing) key.keyId = existing;
     else if (key.providerId === standardId && createOnKms) key.keyId = await createOnKms(key.name);
@@ -265,13 +259,7 @@ export async function startLabVcenter(opts: StartLabVcenterOptions = {}): Promis
     labState,
   };
 
-  const tls =
-    opts.tls ??
-    (() => {
-      const ca = createCertificateAuthority({ commonName: 'Keywatch lab vCenter CA' });
-      const leaf = issueCertificate(ca, { commonName: host, kind: 'server', sans: [...new Set([host, '127.0.0.1', 'localhost'])] });
-      return { certPem: leaf.certPem, keyPem: leaf.keyPem, caPem: ca.certPem };
-    })();
+  const tls = opts.tls ?? createLabVcenterTls(host);
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     try {

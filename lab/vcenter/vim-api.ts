@@ -27,7 +27,7 @@ import {
 } from '@/lib/vsphere/schemas';
 import { SUPPORTED_RELEASES, type LabVcenterContext } from './context';
 import { LabFault } from './host-model';
-import { BadRequest, parseJsonBody, type RouteAnswer } from './http';
+import { BadRequest, parseJsonBody, sessionToken, type RouteAnswer } from './http';
 import type { LabSession } from './sessions';
 import { faultBody } from './tasks';
 import { cryptoKeyId } from './vim-inventory';
@@ -309,8 +309,7 @@ export async function handleVim(ctx: LabVcenterContext, req: IncomingMessage, ur
       const session = ctx.sessions.create();
       return { status: 200, body: userSession(session), headers: { 'vmware-api-session-id': session.token } };
     }
-    const header = req.headers['vmware-api-session-id'];
-    const session = ctx.sessions.touch(typeof header === 'string' ? header : undefined);
+    const session = ctx.sessions.touch(sessionToken(req));
     if (!session) {
       return fault(new LabFault('NotAuthenticated', 'The session is not authenticated.', { object: moRef(type, id) }));
     }

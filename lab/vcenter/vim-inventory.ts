@@ -8,8 +8,7 @@ import type { EstateVm } from './estate';
 import { LabFault, type CryptoKeyRef, type LabModel } from './host-model';
 import type { TaskManager } from './tasks';
 
-export const ROOT_FOLDER = 'group-d1';
-export const INVENTORY_TYPES = ['Folder', 'Datacenter', 'ClusterComputeResource', 'HostSystem', 'VirtualMachine', 'Datastore'] as const;
+const ROOT_FOLDER = 'group-d1';
 
 type Json = unknown;
 
@@ -533,7 +532,7 @@ function groupThousands(n: number): string {
   return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
-export function byNumericSuffix(a: string, b: string): number {
+function byNumericSuffix(a: string, b: string): number {
   const na = Number(a.slice(a.lastIndexOf('-') + 1));
   const nb = Number(b.slice(b.lastIndexOf('-') + 1));
   return na - nb;

@@ -25,14 +25,8 @@ import {
   type VM_POWER_STATES,
   type VmSummary,
 } from './schemas';
+import { SESSION_HEADER, SessionToken, type Credentials } from './session';
 import type { HttpRequest, Transport } from './transport';
-
-export const SESSION_HEADER = 'vmware-api-session-id';
-
-export interface Credentials {
-  username: string;
-  password: string;
-}
 
 export interface HostFilter {
   hosts?: string[];
@@ -64,21 +58,22 @@ export function queryString(filter: Record<string, readonly string[] | undefined
 }
 
 export class AutomationApi {
-  private token: string | null = null;
-  private renewal: Promise<string> | null = null;
+  private readonly session: SessionToken;
 
   constructor(
     private readonly t: Transport,
     private readonly creds: Credentials,
-  ) {}
+  ) {
+    this.session = new SessionToken(() => this.login());
+  }
 
   get hasSession(): boolean {
-    return this.token !== null;
+    return this.session.isOpen;
   }
 
   /** POST /api/session with basic auth; keeps the token for later calls. */
-  async createSession(): Promise<void> {
-    this.token = await this.login();
+  createSession(): Promise<void> {
+    return this.session.open();
   }
 
   private async login(): Promise<string> {
@@ -101,26 +96,10 @@ export class AutomationApi {
     return this.t.parseJson(req, res, SessionTokenSchema, { showValues: false });
   }
 
-  /** One renewal at a time: concurrent 401s wait for the same new token. */
-  private renew(): Promise<string> {
-    if (!this.renewal) {
-      this.renewal = this.login()
-        .then((token) => {
-          this.token = token;
-          return token;
-        })
-        .finally(() => {
-          this.renewal = null;
-        });
-    }
-    return this.renewal;
-  }
-
   /** DELETE /api/session. A session that already expired counts as deleted. */
   async deleteSession(): Promise<void> {
-    const token = this.token;
+    const token = this.session.take();
     if (!token) return;
-    this.token = null;
     const req: HttpRequest = { method: 'DELETE', path: '/api/session', headers: { [SESSION_HEADER]: token } };
     const res = await this.t.send(req);
     if (res.status !== 401 && (res.status < 200 || res.status > 299)) throw httpError(this.t, req, res);
@@ -133,23 +112,19 @@ export class AutomationApi {
     schema: S,
     json?: unknown,
   ): Promise<z.output<S>> {
-    const token = this.token ?? (await this.renew());
-    const req: HttpRequest = { method, path, json, headers: { [SESSION_HEADER]: token } };
-    let res = await this.t.send(req);
-    if (res.status === 401) {
-      // Another call may already have renewed the session while this one was in flight.
-      const fresh = this.token && this.token !== token ? this.token : await this.renew();
-      res = await this.t.send({ ...req, headers: { [SESSION_HEADER]: fresh } });
-      if (res.status === 401) {
-        throw new VsphereError({
+    const req: HttpRequest = { method, path, json };
+    const res = await this.session.send(
+      (token) => this.t.send({ ...req, headers: { [SESSION_HEADER]: token } }),
+      (r) => r.status === 401,
+      () =>
+        new VsphereError({
           kind: 'auth',
           vcenter: this.t.vcenter,
           call: this.t.callName(req),
           cause: 'session refused again right after renewal (HTTP 401)',
           status: 401,
-        });
-      }
-    }
+        }),
+    );
     if (res.status < 200 || res.status > 299) throw httpError(this.t, req, res);
     return this.t.parseJson(req, res, schema);
   }

@@ -337,6 +337,25 @@ describe('VI/JSON API', () => {
     expect(state.vimSessions).toHaveLength(2);
   });
 
+  it('gives up with an auth error when the session is refused right after a fresh login', async () => {
+    srv.routes.set(`POST ${pcBase()}/RetrievePropertiesEx`, (_req, res) => sendJson(res, 500, fixture('vim-fault-not-authenticated.json')));
+    const e = await failure(client().collector.collectAll('VirtualMachine', ['name']));
+    expect(e.kind).toBe('auth');
+    expect(e.faultType).toBe('NotAuthenticated');
+    expect(e.call).toBe(`POST ${pcBase()}/RetrievePropertiesEx`);
+    expect(state.vimSessions).toHaveLength(2);
+  });
+
+  it('names the missing ServiceContent member when vCenter has no CryptoManager', async () => {
+    const content = fixture<Record<string, unknown>>('vim-service-content.json');
+    delete content.cryptoManager;
+    srv.routes.set(`GET ${vimBase()}/ServiceInstance/ServiceInstance/content`, (_req, res) => sendJson(res, 200, content));
+    const e = await failure(client().listKmipServers());
+    expect(e.kind).toBe('shape');
+    expect(e.field).toBe('cryptoManager');
+    expect(e.message).toContain('ServiceContent has no cryptoManager (encryption not supported by this vCenter)');
+  });
+
   it('reports other faults with their type', async () => {
     guardedPost(`${vimBase()}/HostSystem/host-1001/RebootHost_Task`, () => ({
       status: 500,

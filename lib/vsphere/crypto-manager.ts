@@ -38,19 +38,8 @@ export const KEY_STATUS_CHECK = { available: 0x01, vms: 0x02, hosts: 0x04, third
 export class CryptoManagerApi {
   constructor(private readonly vim: VimApi) {}
 
-  private async manager(): Promise<MoRef> {
-    const content = await this.vim.content();
-    if (!content.cryptoManager) {
-      throw new VsphereError({
-        kind: 'shape',
-        vcenter: this.vim.vcenter,
-        call: 'GET ServiceInstance content',
-        cause: 'ServiceContent has no cryptoManager (encryption not supported by this vCenter)',
-        jsonPath: '$.cryptoManager',
-        field: 'cryptoManager',
-      });
-    }
-    return content.cryptoManager;
+  private manager(): Promise<MoRef> {
+    return this.vim.serviceRef('cryptoManager', 'encryption not supported by this vCenter');
   }
 
   /** ListKmipServers: every key provider vCenter knows, with its KMIP servers. */

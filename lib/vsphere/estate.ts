@@ -154,7 +154,7 @@ export interface EstateSources {
   maxConcurrency: number;
 }
 
-export function toKeyRef(k: CryptoKeyId | undefined): EstateKeyRef | null {
+function toKeyRef(k: CryptoKeyId | undefined): EstateKeyRef | null {
   return k ? { keyId: k.keyId, providerId: k.providerId?.id ?? null } : null;
 }
 

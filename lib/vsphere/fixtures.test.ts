@@ -1,8 +1,9 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { FIXTURE_SCHEMAS } from './fixtures';
 import { PROPERTY_SCHEMAS, RetrieveResultSchema } from './schemas';
+import { fixture } from './testing/replay-server';
 
 const dir = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
@@ -14,12 +15,12 @@ describe('fixtures ↔ schemas', () => {
 
   it.each(files)('%s satisfies its schema', (file) => {
     const schema = FIXTURE_SCHEMAS[file]!;
-    const result = schema.safeParse(JSON.parse(readFileSync(`${dir}${file}`, 'utf8')));
+    const result = schema.safeParse(fixture(file));
     expect(result.error?.issues ?? []).toEqual([]);
   });
 
   it.each(['vim-retrieve-result-hosts.json', 'vim-retrieve-result-vms.json'])('every property value in %s satisfies its property schema', (file) => {
-    const page = RetrieveResultSchema.parse(JSON.parse(readFileSync(`${dir}${file}`, 'utf8')));
+    const page = RetrieveResultSchema.parse(fixture(file));
     let checked = 0;
     for (const oc of page.objects) {
       const schemas = PROPERTY_SCHEMAS[oc.obj.type as keyof typeof PROPERTY_SCHEMAS] as Record<string, { safeParse(v: unknown): { success: boolean } }>;

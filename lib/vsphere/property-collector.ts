@@ -148,23 +148,9 @@ export class PropertyCollectorReader {
    * destroyed afterwards.
    */
   async *all<T extends ManagedType>(type: T, paths: readonly PropertyPath<T>[], opts: CollectOptions = {}): AsyncGenerator<CollectedObject<T>[]> {
-    const content = await this.vim.content();
-    if (!content.viewManager) {
-      throw new VsphereError({
-        kind: 'shape',
-        vcenter: this.vim.vcenter,
-        call: 'GET ServiceInstance content',
-        cause: 'ServiceContent has no viewManager',
-        jsonPath: '$.viewManager',
-        field: 'viewManager',
-      });
-    }
-    const view = await this.vim.invoke(
-      content.viewManager,
-      'CreateContainerView',
-      { container: content.rootFolder, type: [type], recursive: true },
-      MoRefSchema,
-    );
+    const viewManager = await this.vim.serviceRef('viewManager');
+    const { rootFolder } = await this.vim.content();
+    const view = await this.vim.invoke(viewManager, 'CreateContainerView', { container: rootFolder, type: [type], recursive: true }, MoRefSchema);
     try {
       const spec: ObjectSpec = {
         _typeName: 'ObjectSpec',

@@ -46,7 +46,7 @@
  *   (b) obj = the managed object itself (no selectSet) — many such ObjectSpecs in one filter, and the
  *   naive benchmark client sends one ObjectSpec + one path per request. options.maxObjects caps a page;
  *   `token` is present only while objects remain.
- *   Properties read (PROPERTY_PATHS below): HostSystem name, parent, runtime.connectionState,
+ *   Properties read (PROPERTY_SCHEMAS below): HostSystem name, parent, runtime.connectionState,
  *   runtime.powerState, runtime.inMaintenanceMode, runtime.cryptoState, runtime.cryptoKeyId, vm;
  *   VirtualMachine name, runtime.host, runtime.powerState, runtime.cryptoState, config.keyId,
  *   config.hardware.device, datastore, guest.ipAddress; ClusterComputeResource name,
@@ -479,12 +479,6 @@ export const PROPERTY_SCHEMAS = {
 } as const;
 export type PropertySchemas = typeof PROPERTY_SCHEMAS;
 export type ManagedType = keyof PropertySchemas;
-export const PROPERTY_PATHS = {
-  HostSystem: Object.keys(PROPERTY_SCHEMAS.HostSystem) as (keyof PropertySchemas['HostSystem'])[],
-  VirtualMachine: Object.keys(PROPERTY_SCHEMAS.VirtualMachine) as (keyof PropertySchemas['VirtualMachine'])[],
-  ClusterComputeResource: Object.keys(PROPERTY_SCHEMAS.ClusterComputeResource) as (keyof PropertySchemas['ClusterComputeResource'])[],
-  Datastore: Object.keys(PROPERTY_SCHEMAS.Datastore) as (keyof PropertySchemas['Datastore'])[],
-};
 
 // ───────────────────────────── tasks ─────────────────────────────
 

@@ -3,15 +3,17 @@
  * transparent re-login, method invocation and property GETs on managed objects.
  */
 import type { z } from 'zod';
-import { SESSION_HEADER, type Credentials } from './automation';
 import { VsphereError } from './errors';
 import { faultText, httpError, readFault } from './http-errors';
 import { ServiceContentSchema, UserSessionSchema, type MoRef, type ServiceContent } from './schemas';
+import { SESSION_HEADER, SessionToken, type Credentials } from './session';
 import type { HttpRequest, HttpResponse, Transport } from './transport';
 
+/** ServiceContent members the client needs; a vCenter without one cannot serve that part. */
+type ServiceRef = 'sessionManager' | 'viewManager' | 'cryptoManager';
+
 export class VimApi {
-  private session: string | null = null;
-  private renewal: Promise<string> | null = null;
+  private readonly session: SessionToken;
   private contentCache: Promise<ServiceContent> | null = null;
 
   constructor(
@@ -19,7 +21,9 @@ export class VimApi {
     private readonly creds: Credentials,
     /** Negotiated API release, resolved lazily by the client. */
     private readonly release: () => Promise<string>,
-  ) {}
+  ) {
+    this.session = new SessionToken(() => this.doLogin());
+  }
 
   /** Last resolved `/sdk/vim25/{release}`, for error labels built outside a request. */
   private knownBase = '/sdk/vim25/…';
@@ -45,28 +49,29 @@ export class VimApi {
     return this.contentCache;
   }
 
-  private async sessionManager(): Promise<MoRef> {
-    const content = await this.content();
-    if (!content.sessionManager) {
+  /** A manager from ServiceContent; its absence is a shape error (`why` says what that means). */
+  async serviceRef(name: ServiceRef, why?: string): Promise<MoRef> {
+    const ref = (await this.content())[name];
+    if (!ref) {
       throw new VsphereError({
         kind: 'shape',
         vcenter: this.t.vcenter,
         call: 'GET ServiceInstance content',
-        cause: 'ServiceContent has no sessionManager',
-        jsonPath: '$.sessionManager',
-        field: 'sessionManager',
+        cause: `ServiceContent has no ${name}${why ? ` (${why})` : ''}`,
+        jsonPath: `$.${name}`,
+        field: name,
       });
     }
-    return content.sessionManager;
+    return ref;
   }
 
   /** SessionManager.Login; the session id comes back in the vmware-api-session-id response header. */
-  async login(): Promise<void> {
-    this.session = await this.doLogin();
+  login(): Promise<void> {
+    return this.session.open();
   }
 
   private async doLogin(): Promise<string> {
-    const sm = await this.sessionManager();
+    const sm = await this.serviceRef('sessionManager');
     const req: HttpRequest = {
       method: 'POST',
       path: `${await this.base()}/${sm.type}/${encodeURIComponent(sm.value)}/Login`,
@@ -102,29 +107,14 @@ export class VimApi {
     return token;
   }
 
-  private renew(): Promise<string> {
-    if (!this.renewal) {
-      this.renewal = this.doLogin()
-        .then((token) => {
-          this.session = token;
-          return token;
-        })
-        .finally(() => {
-          this.renewal = null;
-        });
-    }
-    return this.renewal;
-  }
-
   get hasSession(): boolean {
-    return this.session !== null;
+    return this.session.isOpen;
   }
 
   async logout(): Promise<void> {
-    const token = this.session;
+    const token = this.session.take();
     if (!token) return;
-    this.session = null;
-    const sm = await this.sessionManager();
+    const sm = await this.serviceRef('sessionManager');
     const req: HttpRequest = {
       method: 'POST',
       path: `${await this.base()}/${sm.type}/${encodeURIComponent(sm.value)}/Logout`,
@@ -143,26 +133,23 @@ export class VimApi {
   }
 
   /** Sends with the session, logging in again once if the server says the session is gone. */
-  private async sendAuthenticated(req: Omit<HttpRequest, 'headers'>): Promise<{ req: HttpRequest; res: HttpResponse }> {
-    const token = this.session ?? (await this.renew());
-    const first: HttpRequest = { ...req, headers: { [SESSION_HEADER]: token } };
-    const res = await this.t.send(first);
-    if (!this.isNotAuthenticated(res)) return { req: first, res };
-    // Another call may already have logged in again while this one was in flight.
-    const fresh = this.session && this.session !== token ? this.session : await this.renew();
-    const second: HttpRequest = { ...req, headers: { [SESSION_HEADER]: fresh } };
-    const again = await this.t.send(second);
-    if (this.isNotAuthenticated(again)) {
-      throw new VsphereError({
-        kind: 'auth',
-        vcenter: this.t.vcenter,
-        call: this.t.callName(second),
-        cause: 'session refused again right after a fresh login (NotAuthenticated)',
-        status: again.status,
-        faultType: 'NotAuthenticated',
-      });
-    }
-    return { req: second, res: again };
+  private sendAuthenticated(req: Omit<HttpRequest, 'headers'>): Promise<{ req: HttpRequest; res: HttpResponse }> {
+    return this.session.send(
+      async (token) => {
+        const sent: HttpRequest = { ...req, headers: { [SESSION_HEADER]: token } };
+        return { req: sent, res: await this.t.send(sent) };
+      },
+      ({ res }) => this.isNotAuthenticated(res),
+      ({ req: sent, res }) =>
+        new VsphereError({
+          kind: 'auth',
+          vcenter: this.t.vcenter,
+          call: this.t.callName(sent),
+          cause: 'session refused again right after a fresh login (NotAuthenticated)',
+          status: res.status,
+          faultType: 'NotAuthenticated',
+        }),
+    );
   }
 
   private failure(req: HttpRequest, res: HttpResponse): VsphereError {

@@ -3,65 +3,18 @@
  * replay fixture bodies or misbehave on purpose (HTML, truncated JSON, 401, 503, silence). Used for
  * the bad-input tests; the contract tests run against the lab vCenter instead.
  */
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import forge from 'node-forge';
+import { createCertificateAuthority, issueCertificate } from '../../kmip/certificates';
 
-export interface TestPki {
-  caPem: string;
-  certPem: string;
-  keyPem: string;
-}
-
-function rsaKeys() {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  return {
-    privateKey: forge.pki.privateKeyFromPem(privateKey.export({ type: 'pkcs1', format: 'pem' }).toString()),
-    publicKey: forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString()),
-  };
-}
-
-/** A CA and a server certificate for 127.0.0.1 / localhost, signed by it. */
-export function makeTestPki(): TestPki {
-  const ca = rsaKeys();
-  const caCert = forge.pki.createCertificate();
-  caCert.publicKey = ca.publicKey;
-  caCert.serialNumber = `01${randomBytes(8).toString('hex')}`;
-  caCert.validity.notBefore = new Date(Date.now() - 60_000);
-  caCert.validity.notAfter = new Date(Date.now() + 24 * 3600_000);
-  const caName = [{ name: 'commonName', value: 'Keywatch test CA' }];
-  caCert.setSubject(caName);
-  caCert.setIssuer(caName);
-  caCert.setExtensions([
-    { name: 'basicConstraints', cA: true },
-    { name: 'keyUsage', keyCertSign: true, cRLSign: true },
-  ]);
-  caCert.sign(ca.privateKey, forge.md.sha256.create());
-
-  const leaf = rsaKeys();
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = leaf.publicKey;
-  cert.serialNumber = `02${randomBytes(8).toString('hex')}`;
-  cert.validity.notBefore = new Date(Date.now() - 60_000);
-  cert.validity.notAfter = new Date(Date.now() + 24 * 3600_000);
-  cert.setSubject([{ name: 'commonName', value: '127.0.0.1' }]);
-  cert.setIssuer(caName);
-  cert.setExtensions([
-    { name: 'basicConstraints', cA: false },
-    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
-    { name: 'extKeyUsage', serverAuth: true },
-    { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 2, value: 'localhost' }] },
-  ]);
-  cert.sign(ca.privateKey, forge.md.sha256.create());
-  return {
-    caPem: forge.pki.certificateToPem(caCert),
-    certPem: forge.pki.certificateToPem(cert),
-    keyPem: forge.pki.privateKeyToPem(leaf.privateKey),
-  };
+/** A throwaway CA and a server certificate for 127.0.0.1 / localhost, signed by it. */
+function makeTestPki(): { caPem: string; certPem: string; keyPem: string } {
+  const ca = createCertificateAuthority({ commonName: 'Keywatch test CA', validDays: 1 });
+  const leaf = issueCertificate(ca, { commonName: '127.0.0.1', kind: 'server', sans: ['127.0.0.1', 'localhost'], validDays: 1 });
+  return { caPem: ca.certPem, certPem: leaf.certPem, keyPem: leaf.keyPem };
 }
 
 const FIXTURE_DIR = fileURLToPath(new URL('../fixtures/', import.meta.url));
@@ -101,7 +54,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
-let sharedPki: TestPki | null = null;
+let sharedPki: ReturnType<typeof makeTestPki> | null = null;
 
 export async function startReplayServer(): Promise<ReplayServer> {
   sharedPki ??= makeTestPki();
