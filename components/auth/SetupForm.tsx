@@ -6,6 +6,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { apiFetch } from './api-client';
 import { FormError } from './FieldErrors';
 import { useHydrated } from '../use-hydrated';
+import { MIN_PASSWORD_LENGTH } from '@/lib/auth/password-rules';
 import { SESSION_QUERY_KEY } from './use-session';
 
 export function SetupForm() {
@@ -34,7 +35,7 @@ export function SetupForm() {
   return (
     <div className="card login-card">
       <h1>Create the first admin</h1>
-      <p className="lede">This one-time link was printed in the server log. Choose the administrator&apos;s name and a password of at least 12 characters.</p>
+      <p className="lede">This one-time link was printed in the server log. Choose the administrator&apos;s name and a password of at least {MIN_PASSWORD_LENGTH} characters.</p>
       <form onSubmit={submit} method="post" className="form-grid">
         <label>
           Username
@@ -42,7 +43,7 @@ export function SetupForm() {
         </label>
         <label>
           Password
-          <input name="password" type="password" autoComplete="new-password" required minLength={12} />
+          <input name="password" type="password" autoComplete="new-password" required minLength={MIN_PASSWORD_LENGTH} />
         </label>
         <button type="submit" disabled={!hydrated || !token}>
           Create admin and sign in

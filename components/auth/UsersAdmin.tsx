@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { apiFetch } from './api-client';
 import { FormError } from './FieldErrors';
+import { MIN_PASSWORD_LENGTH } from '@/lib/auth/password-rules';
 import { ROLES } from '@/lib/auth/policy';
 // Type-only: erased at build, so the client bundle does not pull in the server module.
 import type { UserView } from '@/lib/auth/users';
@@ -91,7 +92,7 @@ export function UsersAdmin() {
               <option key={r}>{r}</option>
             ))}
           </select>
-          <input aria-label="Password" type="password" placeholder="password (12+ characters)" autoComplete="new-password" value={form.password} onChange={(e) => setForm({ ...form, password: e.target.value })} required />
+          <input aria-label="Password" type="password" placeholder={`password (${MIN_PASSWORD_LENGTH}+ characters)`} minLength={MIN_PASSWORD_LENGTH} autoComplete="new-password" value={form.password} onChange={(e) => setForm({ ...form, password: e.target.value })} required />
           <button type="submit" disabled={create.isPending}>
             Add user
           </button>

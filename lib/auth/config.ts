@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { TOKEN_FORMAT } from './api-tokens';
 import { ROLES, type Role } from './policy';
+import { MIN_PASSWORD_LENGTH } from './password-rules';
 
 /**
  * Settings owned by lib/auth (KEYWATCH_ADMIN*, KEYWATCH_BOOTSTRAP*, KEYWATCH_OIDC*,
@@ -22,7 +23,7 @@ const roleMap = z
   });
 
 const authEnvSchema = z.object({
-  KEYWATCH_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(1024).optional(),
+  KEYWATCH_ADMIN_PASSWORD: z.string().min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`).max(1024).optional(),
   KEYWATCH_BOOTSTRAP_TOKEN: z
     .string()
     .regex(TOKEN_FORMAT, 'must be kw_ followed by at least 32 letters, digits, _ or -')
