@@ -92,7 +92,7 @@ export function UsersAdmin() {
               <option key={r}>{r}</option>
             ))}
           </select>
-          <input aria-label="Password" type="password" placeholder={`password (${MIN_PASSWORD_LENGTH}+ characters)`} minLength={MIN_PASSWORD_LENGTH} autoComplete="new-password" value={form.password} onChange={(e) => setForm({ ...form, password: e.target.value })} required />
+          <input aria-label="Password" type="password" placeholder={`password (${MIN_PASSWORD_LENGTH}+ characters)`} autoComplete="new-password" value={form.password} onChange={(e) => setForm({ ...form, password: e.target.value })} required />
           <button type="submit" disabled={create.isPending}>
             Add user
           </button>
