@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { stopOnSignals } from '../lib/runtime/shutdown';
 import { startKmsCluster, type LabKmsCluster } from './kms/cluster';
 import type { EstateOptions } from './vcenter/estate';
 import type { LabTimings } from './vcenter/host-model';
@@ -288,21 +289,10 @@ async function main(): Promise<void> {
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   }
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+  stopOnSignals('lab', async (signal) => {
     process.stderr.write(`\n${signal}: stopping the lab...\n`);
-    lab
-      .stop()
-      .then(() => process.exit(0))
-      .catch((error: unknown) => {
-        process.stderr.write(`lab: stop failed: ${error instanceof Error ? error.message : String(error)}\n`);
-        process.exit(1);
-      });
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+    await lab.stop();
+  });
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
