@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
-import { createCertificateAuthority, issueCertificate, type PemPair } from '@/lib/kmip/certificates';
+import { createCertificateAuthority, issueCertificate, type PemPair } from '@/lib/pki/certificates';
 import { CryptographicAlgorithm, CryptographicUsageMask, enumName, ObjectType, State } from '@/lib/kmip/enums';
 import { KeyStore, type StoredKey } from './key-store';
 import { LabKmsNode, type BlackHoleMode, type LabKmsNodeFaults, type LabKmsNodeStatus } from './node';

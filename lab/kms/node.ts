@@ -9,10 +9,10 @@
 import { once } from 'node:events';
 import net from 'node:net';
 import tls from 'node:tls';
-import type { PemPair } from '@/lib/kmip/certificates';
+import type { PemPair } from '@/lib/pki/certificates';
 import { ResultReason } from '@/lib/kmip/enums';
 import { encodeResponseMessage, errorResponseMessage } from '@/lib/kmip/messages';
-import { readTtlvFrameLength, TTLV_HEADER_BYTES } from '@/lib/kmip/ttlv';
+import { TtlvFrameReader } from '@/lib/kmip/frame-reader';
 import type { KeyStore, StoredKey } from './key-store';
 import { handleRequestBytes, unreadableRequestResponse } from './kmip-handler';
 
@@ -42,11 +42,15 @@ export interface LabKmsNodeOptions {
   caPem: string;
   store: KeyStore;
   onKeyChanged?: (key: StoredKey) => void;
-  /** Largest request accepted, in bytes. Default 4 MiB. */
+  /** Largest request accepted, in bytes. Default LAB_MAX_REQUEST_BYTES. */
   maxMessageBytes?: number;
 }
 
-const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+/**
+ * Largest request a lab node accepts unless told otherwise: smaller than what Keywatch's client
+ * accepts as a response (DEFAULT_DECODE_MAX_BYTES), as a real KMS bounds what it buffers per client.
+ */
+export const LAB_MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 
 export class LabKmsNode {
   readonly id: string;
@@ -69,7 +73,7 @@ export class LabKmsNode {
     this.currentPort = options.port;
     this.certificate = options.serverCertificate;
     this.caPem = options.caPem;
-    this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    this.maxMessageBytes = options.maxMessageBytes ?? LAB_MAX_REQUEST_BYTES;
     this.onKeyChanged = options.onKeyChanged;
 
     this.tlsServer = tls.createServer({
@@ -152,41 +156,23 @@ export class LabKmsNode {
     this.track(socket);
     const peer = socket.getPeerCertificate();
     const clientIdentity = typeof peer?.subject?.CN === 'string' ? peer.subject.CN : undefined;
-    // Received chunks are joined once per frame: concatenating on every chunk copied a large
-    // request over and over.
-    let chunks: Buffer[] = [];
-    let buffered = 0;
-    let total = -1; // size of the frame being received, once its header is in
+    const frames = new TtlvFrameReader(this.maxMessageBytes);
     let queue: Promise<void> = Promise.resolve();
     let hangingUp = false;
 
     socket.on('data', (chunk: Buffer) => {
       if (hangingUp) return;
-      chunks.push(chunk);
-      buffered += chunk.byteLength;
-      for (;;) {
-        if (total < 0) {
-          if (buffered < TTLV_HEADER_BYTES) return;
-          try {
-            total = readTtlvFrameLength(Buffer.concat(chunks, TTLV_HEADER_BYTES), this.maxMessageBytes);
-          } catch (error) {
-            // The stream cannot be re-synchronised after a bad frame header: answer once and hang up.
-            const answer = unreadableRequestResponse(error);
-            chunks = [];
-            hangingUp = true;
-            queue = queue.then(() => {
-              socket.end(answer);
-            });
-            return;
-          }
-        }
-        if (buffered < total) return;
-        const received = Buffer.concat(chunks, buffered);
-        const frame = received.subarray(0, total);
-        chunks = buffered > total ? [received.subarray(total)] : [];
-        buffered -= total;
-        total = -1;
-        queue = queue.then(() => this.answer(socket, frame, clientIdentity));
+      try {
+        frames.push(chunk, (frame) => {
+          queue = queue.then(() => this.answer(socket, frame, clientIdentity));
+        });
+      } catch (error) {
+        // The stream cannot be re-synchronised after a bad frame header: answer once and hang up.
+        const answer = unreadableRequestResponse(error);
+        hangingUp = true;
+        queue = queue.then(() => {
+          socket.end(answer);
+        });
       }
     });
   }
