@@ -16,7 +16,10 @@ import { TtlvFrameReader } from '@/lib/kmip/frame-reader';
 import type { KeyStore, StoredKey } from './key-store';
 import { handleRequestBytes, unreadableRequestResponse } from './kmip-handler';
 
-export type LabKmsNodeStatus = 'up' | 'down' | 'black-hole' | 'expired-certificate' | 'slow';
+export type LabKmsNodeStatus = 'up' | 'down' | 'black-hole' | 'expired-certificate' | 'expiring-certificate' | 'slow';
+
+/** Which server certificate a node presents: its normal one, an expired one, or one that expires soon. */
+export type ServerCertificateKind = 'valid' | 'expired' | { expiresInDays: number };
 
 /**
  * Where a black hole swallows traffic: 'tcp' accepts connections and never starts TLS (clients
@@ -30,10 +33,13 @@ export interface LabKmsNodeFaults {
   blackHoleMode: BlackHoleMode;
   slowMs: number;
   expiredCertificate: boolean;
+  /** Set while the node presents a certificate that expires in this many days (see ServerCertificateKind). */
+  certificateExpiresInDays: number | null;
 }
 
 export interface LabKmsNodeOptions {
   id: string;
+  /** Address the node listens on (and its certificate names); each lab node has its own by default. */
   host: string;
   /** 0 picks a free port. */
   port: number;
@@ -60,7 +66,14 @@ export class LabKmsNode {
   private readonly front: net.Server;
   private readonly tlsServer: tls.Server;
   private readonly sockets = new Set<net.Socket>();
-  private readonly faultState: LabKmsNodeFaults = { down: false, blackHole: false, blackHoleMode: 'tcp', slowMs: 0, expiredCertificate: false };
+  private readonly faultState: LabKmsNodeFaults = {
+    down: false,
+    blackHole: false,
+    blackHoleMode: 'tcp',
+    slowMs: 0,
+    expiredCertificate: false,
+    certificateExpiresInDays: null,
+  };
   private certificate: PemPair;
   private readonly caPem: string;
   private readonly maxMessageBytes: number;
@@ -99,6 +112,12 @@ export class LabKmsNode {
     return this.currentPort;
   }
 
+  /** The listening socket's own address as the OS reports it; null while the node is down. */
+  get boundAddress(): { address: string; port: number } | null {
+    const bound = this.front.address();
+    return bound && typeof bound === 'object' ? { address: bound.address, port: bound.port } : null;
+  }
+
   get faults(): LabKmsNodeFaults {
     return { ...this.faultState };
   }
@@ -108,6 +127,7 @@ export class LabKmsNode {
     if (f.down) return 'down';
     if (f.blackHole) return 'black-hole';
     if (f.expiredCertificate) return 'expired-certificate';
+    if (f.certificateExpiresInDays !== null) return 'expiring-certificate';
     if (f.slowMs > 0) return 'slow';
     return 'up';
   }
@@ -225,9 +245,10 @@ export class LabKmsNode {
    * Serves another certificate from now on. Open sessions are cut, as a KMS restarts its
    * listener when its certificate changes, so clients see the new one at their next handshake.
    */
-  useCertificate(pair: PemPair, expired: boolean): void {
+  useCertificate(pair: PemPair, kind: ServerCertificateKind): void {
     this.certificate = pair;
-    this.faultState.expiredCertificate = expired;
+    this.faultState.expiredCertificate = kind === 'expired';
+    this.faultState.certificateExpiresInDays = typeof kind === 'object' ? kind.expiresInDays : null;
     this.tlsServer.setSecureContext(this.secureContextOptions());
     this.dropConnections();
   }
