@@ -8,7 +8,7 @@ import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createCertificateAuthority, issueCertificate } from '@/lib/kmip/certificates';
+import { createCertificateAuthority, issueCertificate } from '@/lib/pki/certificates';
 import { mapLimited } from '@/lib/vsphere/concurrency-limit';
 import { apiError, handleAutomation } from './automation-api';
 import { SUPPORTED_RELEASES, type LabVcenterContext } from './context';

@@ -1,5 +1,5 @@
 import type { PrismaClient } from '../db/client';
-import { generateClientCsr, validateClientBundle, CertificateBundleError, parseCertificateChain } from '../kmip/certificates';
+import { generateClientCsr, validateClientBundle, CertificateBundleError, parseCertificateChain } from '../pki/certificates';
 import type { SecretPurpose } from '../secrets/columns';
 import type { SecretBox } from '../secrets/keyring';
 import type { KmsProviderInput, KmsProviderUpdate, VcenterInput, VcenterUpdate } from './schemas';
