@@ -1,5 +1,5 @@
 import { getAuthConfig } from '@/lib/auth/config';
-import { jsonResponse } from '@/lib/auth/http';
+import { jsonResponse } from '@/lib/http/response';
 import { ROLE_PERMISSIONS } from '@/lib/auth/policy';
 import { withPolicy } from '@/lib/auth/with-policy';
 

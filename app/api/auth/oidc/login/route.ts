@@ -1,6 +1,6 @@
 import { getAuthConfig } from '@/lib/auth/config';
 import { isHttps, serializeCookie } from '@/lib/auth/cookies';
-import { HttpError } from '@/lib/auth/http';
+import { HttpError } from '@/lib/http/errors';
 import { OIDC_COOKIE, startOidcLogin } from '@/lib/auth/oidc';
 import { withPolicy } from '@/lib/auth/with-policy';
 

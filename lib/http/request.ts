@@ -1,33 +1,11 @@
+// Reading a request: JSON body, query and path parameters (each validated with zod), client address.
 import { z } from 'zod';
-
-/** Errors a handler throws to answer with a status; withPolicy turns them into JSON responses. */
-export class HttpError extends Error {
-  override name = 'HttpError';
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly extra: Record<string, unknown> = {},
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
-
-export function jsonResponse(body: unknown, init: { status?: number; headers?: Record<string, string> } = {}): Response {
-  return new Response(JSON.stringify(body), {
-    status: init.status ?? 200,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...init.headers },
-  });
-}
-
-export function errorResponse(error: HttpError): Response {
-  return jsonResponse({ error: error.message, ...error.extra }, { status: error.status, headers: error.headers });
-}
+import { HttpError } from './errors';
 
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 
 /** Field errors keyed by dotted path ("nodes.0.port"), "" for the body itself. */
-export function fieldErrors(error: z.ZodError): Record<string, string[]> {
+function fieldErrors(error: z.ZodError): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const issue of error.issues) {
     const key = issue.path.map(String).join('.');
@@ -93,18 +71,4 @@ export function clientIp(request: Request): string {
   const forwarded = request.headers.get('x-forwarded-for');
   if (forwarded) return forwarded.split(',')[0]!.trim() || 'unknown';
   return request.headers.get('x-real-ip') ?? 'local';
-}
-
-const DOMAIN_STATUS: Record<string, number> = { 'not-found': 404, conflict: 409, managed: 409, 'last-admin': 409, invalid: 400 };
-
-/**
- * Domain modules throw errors with a `code` (TargetError, UserError...); this maps them to HTTP
- * so each route does not repeat the table. `field` becomes a field error.
- */
-export function domainErrorToHttp(error: unknown): HttpError | undefined {
-  if (!(error instanceof Error)) return undefined;
-  const { code, field } = error as Error & { code?: unknown; field?: unknown };
-  if (typeof code !== 'string' || !(code in DOMAIN_STATUS) || !/(Target|User)Error$/.test(error.name)) return undefined;
-  const extra = typeof field === 'string' ? { fieldErrors: { [field]: [error.message] } } : {};
-  return new HttpError(DOMAIN_STATUS[code]!, error.message, extra);
 }
