@@ -6,7 +6,7 @@ import { withPolicy } from '@/lib/auth/with-policy';
 
 export const dynamic = 'force-dynamic';
 
-export const DELETE = withPolicy(async (request, context, { prisma, audit }) => {
+export const DELETE = withPolicy(async (_request, context, { prisma, audit }) => {
   const { id } = await readParams(context, idParams);
   const revoked = await revokeApiToken(prisma, id);
   if (!revoked) throw new HttpError(404, 'No API token with that id.');

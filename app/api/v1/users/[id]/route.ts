@@ -15,7 +15,7 @@ export const PATCH = withPolicy(async (request, context, { prisma, audit }) => {
   return jsonResponse({ user });
 });
 
-export const DELETE = withPolicy(async (request, context, { prisma, actor, audit }) => {
+export const DELETE = withPolicy(async (_request, context, { prisma, actor, audit }) => {
   const { id } = await readParams(context, idParams);
   if (actor.type === 'user' && actor.id === id) throw new HttpError(409, 'You cannot delete your own account.');
   const { username } = await deleteUser(prisma, id);

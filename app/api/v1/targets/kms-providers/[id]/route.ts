@@ -21,7 +21,7 @@ export const PATCH = withPolicy(async (request, context, { prisma, audit }) => {
   return jsonResponse({ kmsProvider: provider });
 });
 
-export const DELETE = withPolicy(async (request, context, { prisma, audit }) => {
+export const DELETE = withPolicy(async (_request, context, { prisma, audit }) => {
   const { id } = await readParams(context, idParams);
   const { name } = await deleteKmsProvider(prisma, id);
   await audit('target.kms.delete', { type: 'kms-provider', id }, { name });

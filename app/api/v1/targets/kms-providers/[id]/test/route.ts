@@ -6,7 +6,7 @@ import { testKmsConnection } from '@/lib/targets/test-connection';
 
 export const dynamic = 'force-dynamic';
 
-export const POST = withPolicy(async (request, context, { prisma, audit }) => {
+export const POST = withPolicy(async (_request, context, { prisma, audit }) => {
   const { id } = await readParams(context, idParams);
   const result = await testKmsConnection(prisma, getSecretBox(), id);
   await audit('target.kms.test', { type: 'kms-provider', id }, { message: result.message }, { outcome: result.ok ? 'success' : 'failure' });
