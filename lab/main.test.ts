@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KmipClient } from '@/lib/kmip/client';
-import { VsphereClient } from '@/lib/vsphere';
+import { VsphereClient } from '@/lib/vsphere/client';
 import { z } from 'zod';
 import { parseLabArgs, startLab } from './main';
 
