@@ -1,20 +1,17 @@
-import { headers } from 'next/headers';
-import { redirect } from 'next/navigation';
 import type { ReactNode } from 'react';
-import { PAGE_PATH_HEADER, signInUrl } from '@/lib/auth/return-to';
 import { AppNav } from '@/components/layout/AppNav';
 import { queryKeys } from '@/components/queries/keys';
 import { ServerQueryData } from '@/components/queries/ServerQueryData';
-import { readPageSession } from './page-session';
+import { requireSignedIn } from './page-session';
 import { SessionEndedRedirect } from './SessionEndedRedirect';
 
 /**
- * The signed-in app: the sign-in gate for every page below, then the shell. The gate is a
- * convenience for people; every API answer is authorized on the server by withPolicy regardless.
+ * The signed-in app: the sign-in gate, then the shell. The gate is for people; every API answer is
+ * authorized on the server by withPolicy regardless.
  */
 export default async function DashboardLayout({ children }: { children: ReactNode }) {
-  const session = await readPageSession();
-  if (session.state === 'unavailable') {
+  const session = await requireSignedIn();
+  if (!session) {
     return (
       <main>
         <h1>Keywatch</h1>
@@ -24,7 +21,6 @@ export default async function DashboardLayout({ children }: { children: ReactNod
       </main>
     );
   }
-  if (session.state === 'signed-out') redirect(signInUrl((await headers()).get(PAGE_PATH_HEADER) ?? '/'));
   return (
     <ServerQueryData entries={[[queryKeys.session(), session.info]]}>
       <div className="shell">

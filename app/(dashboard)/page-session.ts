@@ -1,19 +1,24 @@
 import { headers } from 'next/headers';
+import { redirect } from 'next/navigation';
 import { cache } from 'react';
 import { authenticate, pageRequest, type Authentication } from '@/lib/auth/authenticate';
+import { PAGE_PATH_HEADER, signInUrl } from '@/lib/auth/return-to';
 import { describeSession, type SessionInfo } from '@/lib/auth/session-info';
 import { getPrisma } from '@/lib/db/client';
 
+export interface SignedIn {
+  state: 'signed-in';
+  auth: Extract<Authentication, { kind: 'session' }>;
+  info: SessionInfo;
+}
+
 export type PageSession =
-  | { state: 'signed-in'; auth: Extract<Authentication, { kind: 'session' }>; info: SessionInfo }
+  | SignedIn
   | { state: 'signed-out' }
   /** The database does not answer, so nobody can be let in. */
   | { state: 'unavailable' };
 
-/**
- * Who is looking at this page, from the session cookie. Read once per request however many layouts
- * ask (the dashboard's sign-in gate, the settings' admin gate).
- */
+/** Who is looking at this page, from the session cookie; read once per request however many components ask. */
 export const readPageSession = cache(async (): Promise<PageSession> => {
   // Outside the try: Next signals dynamic rendering by throwing from headers().
   const request = pageRequest(await headers());
@@ -27,3 +32,15 @@ export const readPageSession = cache(async (): Promise<PageSession> => {
     return { state: 'unavailable' };
   }
 });
+
+/**
+ * The sign-in gate, for every server layout or page that reads data or shows who is signed in.
+ * Next renders a layout and the layouts and pages below it in parallel, so the dashboard layout's
+ * redirect does not keep them from running: each checks for itself. A signed-out visitor is sent to
+ * sign in; null means the database does not answer (the dashboard layout says so) — render nothing.
+ */
+export async function requireSignedIn(): Promise<SignedIn | null> {
+  const session = await readPageSession();
+  if (session.state === 'signed-out') redirect(signInUrl((await headers()).get(PAGE_PATH_HEADER) ?? '/'));
+  return session.state === 'signed-in' ? session : null;
+}
