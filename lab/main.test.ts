@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Agent, fetch } from 'undici';
 import { KmipClient } from '@/lib/kmip/client';
 import { probeKmsNode } from '@/lib/kmip/probe';
-import { VsphereClient } from '@/lib/vsphere';
+import { VsphereClient } from '@/lib/vsphere/client';
 import { z } from 'zod';
 import { parseLabArgs, startLab } from './main';
 

@@ -7,7 +7,7 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { VsphereClient } from '@/lib/vsphere';
+import { VsphereClient } from '@/lib/vsphere/client';
 import { moRef } from '@/lib/vsphere/schemas';
 import { startKmsCluster, type LabKmsCluster } from '../kms/cluster';
 import { startLabVcenter, type LabVcenter } from './server';

@@ -1,4 +1,5 @@
 import type { PrismaClient } from '../db/client';
+import { DomainError } from '../http/errors';
 import { generateClientCsr, validateClientBundle, CertificateBundleError, parseCertificateChain } from '../pki/certificates';
 import type { SecretPurpose } from '../secrets/columns';
 import type { SecretBox } from '../secrets/keyring';
@@ -13,14 +14,13 @@ export const KMS_CLIENT_KEY: SecretPurpose = 'KmsProvider.clientKey';
 
 export type TargetSource = 'ui' | 'file' | 'lab';
 
-export class TargetError extends Error {
+const TARGET_ERROR_STATUS = { 'not-found': 404, conflict: 409, invalid: 400, managed: 409 } as const;
+
+/** A refused target change; `field` names the form field it is about. */
+export class TargetError extends DomainError<keyof typeof TARGET_ERROR_STATUS> {
   override name = 'TargetError';
-  constructor(
-    readonly code: 'not-found' | 'conflict' | 'invalid' | 'managed',
-    message: string,
-    readonly field?: string,
-  ) {
-    super(message);
+  constructor(code: keyof typeof TARGET_ERROR_STATUS, message: string, field?: string) {
+    super(code, TARGET_ERROR_STATUS[code], message, { field });
   }
 }
 
