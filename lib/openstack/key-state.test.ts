@@ -31,7 +31,7 @@ const found = (secret: Partial<SecretFacts> = {}, extra: { inTokenProject?: bool
   inTokenProject: extra.inTokenProject ?? true,
   acl: extra.acl === undefined ? { users: ['u-alice'], projectAccess: true } : extra.acl,
 });
-const aliceRow = { expectedBits: 256, userId: 'u-alice', projectId: 'p-alice' };
+const aliceRow: { expectedBits: number | null; userId: string | null; projectId: string | null } = { expectedBits: 256, userId: 'u-alice', projectId: 'p-alice' };
 
 describe('secretAnomalies', () => {
   const check = (lookup: KeyLookup, row = aliceRow) => secretAnomalies(lookup as Extract<KeyLookup, { kind: 'found' }>, row, ctx);

@@ -90,6 +90,12 @@ export interface AssessmentContext {
 
 export const DEFAULT_EXPIRING_WITHIN_MS = 30 * 86_400_000;
 
+/** Epoch ms of an OpenStack time: services write UTC, often without a zone ("2015-02-28T19:14:44.180394"). */
+export function parseOpenStackTime(text: string): number {
+  const trimmed = text.trim();
+  return Date.parse(/(Z|[+-]\d\d:?\d\d)$/i.test(trimmed) ? trimmed : `${trimmed}Z`);
+}
+
 function assessment(state: KeyState, usesFixedKey: boolean | null, evidence: KeyEvidence, extra: Partial<KeyAssessment> = {}): KeyAssessment {
   return { state, usesFixedKey, keyId: null, evidence, anomalies: [], reason: null, ...extra };
 }
@@ -110,7 +116,7 @@ export function secretAnomalies(
   if (secret.secretType !== 'symmetric') out.push('not-symmetric');
   if (row.expectedBits !== null && secret.bitLength !== row.expectedBits) out.push('bit-length-mismatch');
   if (secret.expiration) {
-    const at = Date.parse(secret.expiration);
+    const at = parseOpenStackTime(secret.expiration);
     out.push(Number.isFinite(at) && at - ctx.now < ctx.expiringWithinMs ? 'expiration-near' : 'expiration-set');
   }
   const otherProject = lookup.inTokenProject && row.projectId !== null && row.projectId !== ctx.tokenProjectId;

@@ -5,6 +5,7 @@
  * refusals share one new login (lib/vsphere/session's SessionToken).
  */
 import { SessionToken } from '@/lib/vsphere/session';
+import { parseOpenStackTime } from './key-state';
 import { findEndpoint, type CatalogServiceType, type ResolvedEndpoint } from './catalog';
 import { keystoneV3Url, type OpenStackCloudConfig } from './config';
 import { OpenStackError } from './errors';
@@ -76,7 +77,7 @@ export class KeystoneSession {
       throw new OpenStackError({ kind: 'shape', service: 'keystone', host: new URL(req.url).host, call: this.http.callName(req), cause: 'the 201 answer has no X-Subject-Token header', status: 201 });
     }
     const body = this.http.parse(req, res, TokenBodySchema, [201]).token;
-    const lifetimeMs = Date.parse(body.expires_at) - Date.parse(body.issued_at);
+    const lifetimeMs = parseOpenStackTime(body.expires_at) - parseOpenStackTime(body.issued_at);
     if (!Number.isFinite(lifetimeMs) || lifetimeMs <= 0) {
       throw new OpenStackError({ kind: 'shape', service: 'keystone', host: new URL(req.url).host, call: this.http.callName(req), cause: `token expires_at ${body.expires_at} is not after issued_at ${body.issued_at}`, status: 201 });
     }

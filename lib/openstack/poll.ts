@@ -25,6 +25,7 @@ import {
   DEFAULT_EXPIRING_WITHIN_MS,
   FIXED_KEY_ID,
   KEY_STATES,
+  parseOpenStackTime,
   type AclFacts,
   type AssessmentContext,
   type BackupMigrationStatus,
@@ -606,7 +607,7 @@ export function summarizeOrders(orders: readonly Order[], now: number, pendingLi
   for (const o of orders) {
     byStatus[o.status] = (byStatus[o.status] ?? 0) + 1;
     const created = o.created ?? null;
-    const age = created ? now - Date.parse(created.endsWith('Z') || /[+-]\d\d:\d\d$/.test(created) ? created : `${created}Z`) : 0;
+    const age = created ? now - parseOpenStackTime(created) : 0;
     if (o.status === 'ERROR' || (o.status === 'PENDING' && age > pendingLimitMs)) {
       failing.push({ orderId: idFromRef(o.order_ref), status: o.status, created, reason: o.error_reason ?? (o.status === 'PENDING' ? `PENDING for ${Math.round(age / 1000)} s` : null) });
     }
