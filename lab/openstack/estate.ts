@@ -28,7 +28,7 @@ export const openStackEstateOptionsSchema = z
     fixedKeyRatio: z.number().min(0).max(1).default(0.4),
     /** Of the encrypted volumes: migrated to Barbican (the rest were created with a Barbican key). */
     migratedRatio: z.number().min(0).max(1).default(0.35),
-    /** Backups whose volume has since been deleted (Cinder hides their all-zero key ID). */
+    /** Pre-Queens backups of fixed-key volumes since deleted: no key ID in the database, data encrypted with fixed_key. */
     orphanBackups: z.number().int().min(0).max(10_000).default(0),
     /** Secrets in the service project that no volume references. */
     orphanSecrets: z.number().int().min(0).max(10_000).default(1),
@@ -100,6 +100,8 @@ export interface LabBackup {
   keyId: string | null;
   /** The cinder-backup host holding it (not shown by the API, as in Cinder). */
   host: string;
+  /** Made before Queens from a fixed-key volume: the database has no key ID, yet restoring it needs fixed_key. */
+  preQueensFixedKey: boolean;
   createdAt: string;
 }
 
@@ -306,12 +308,12 @@ export function generateOpenStackEstate(input: OpenStackEstateOptions = {}): Ope
           : origin === 'migrated'
             ? secret(serviceProject.id, cinderUser.id, 'AES', options.fixedKeyBits, created, v.userId)
             : secret(v.projectId, v.userId, 'aes', luksType.encryption!.keySize, created, null);
-    backups.push({ id: uuid(), name: `backup-${String(i + 1).padStart(5, '0')}`, projectId: v.projectId, userId: v.userId, volumeId: v.id, status: 'available', keyId, host: backupHostNames[i % backupHostNames.length]!, createdAt: new Date(created).toISOString().replace('Z', '') });
+    backups.push({ id: uuid(), name: `backup-${String(i + 1).padStart(5, '0')}`, projectId: v.projectId, userId: v.userId, volumeId: v.id, status: 'available', keyId, host: backupHostNames[i % backupHostNames.length]!, preQueensFixedKey: false, createdAt: new Date(created).toISOString().replace('Z', '') });
   }
   for (let i = 0; i < options.orphanBackups; i += 1) {
     const p = tenants[i % tenants.length]!;
     const owner = pick(tenantUsers.get(p.id)!);
-    backups.push({ id: uuid(), name: `orphan-backup-${i + 1}`, projectId: p.id, userId: owner.id, volumeId: uuid(), status: 'available', keyId: FIXED_KEY_ID, host: backupHostNames[i % backupHostNames.length]!, createdAt: new Date(when()).toISOString().replace('Z', '') });
+    backups.push({ id: uuid(), name: `orphan-backup-${i + 1}`, projectId: p.id, userId: owner.id, volumeId: uuid(), status: 'available', keyId: null, host: backupHostNames[i % backupHostNames.length]!, preQueensFixedKey: true, createdAt: new Date(when()).toISOString().replace('Z', '') });
   }
   for (let i = 0; i < options.orphanSecrets; i += 1) secret(serviceProject.id, cinderUser.id, 'AES', options.fixedKeyBits, when(), null);
 

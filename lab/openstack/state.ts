@@ -56,7 +56,8 @@ export function buildOpenStackLabState(ctx: LabCloudContext, includeRows: boolea
     expiresAt: Number.MAX_SAFE_INTEGER,
     revoked: false,
   };
-  const truth = (row: { id: string; name: string; projectId: string; keyId: string | null }): RowTruth => {
+  const truth = (row: { id: string; name: string; projectId: string; keyId: string | null }, needsFixedKey = false): RowTruth => {
+    if (needsFixedKey) return { ...row, key: 'fixed-key', readableByWatcher: null };
     if (row.keyId === null) return { ...row, key: 'unencrypted', readableByWatcher: null };
     if (row.keyId === FIXED_KEY_ID) return { ...row, key: 'fixed-key', readableByWatcher: null };
     const secret = model.liveSecret(row.keyId);
@@ -66,7 +67,7 @@ export function buildOpenStackLabState(ctx: LabCloudContext, includeRows: boolea
   const pick = (r: { id: string; name: string; projectId: string; keyId: string | null }) => ({ id: r.id, name: r.name, projectId: r.projectId, keyId: r.keyId });
   const volumes = estate.volumes.map((v) => truth(pick(v)));
   const snapshots = estate.snapshots.map((s) => truth(pick(s)));
-  const backups = estate.backups.map((b) => truth(pick(b)));
+  const backups = estate.backups.map((b) => truth(pick(b), b.preQueensFixedKey));
 
   const fixedByHost = new Map<string, { volumes: number; snapshots: number }>();
   const hostOfVolume = new Map<string, string>();

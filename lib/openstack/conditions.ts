@@ -88,7 +88,7 @@ export function openstackConditions(snapshot: OpenStackSnapshot): OpenStackCondi
       k.usedBy.volumes.length > 0 ? `volume(s) ${k.usedBy.volumes.slice(0, 5).join(', ')}${k.usedBy.volumes.length > 5 ? ' …' : ''}` : null,
       k.usedBy.backups.length > 0 ? `backup(s) ${k.usedBy.backups.slice(0, 5).join(', ')}${k.usedBy.backups.length > 5 ? ' …' : ''}` : null,
     ].filter((x) => x !== null);
-    add('SECRET_ANOMALY', anomalySeverity(k.anomalies), { type: 'secret', id: k.keyId, name: null }, `secret ${k.keyId} used by ${users.join(' and ') || 'no listed row'}: ${describeAnomalies(k.anomalies, k.secret ?? undefined)}`);
+    add('SECRET_ANOMALY', anomalySeverity(k.anomalies), { type: 'secret', id: k.keyId, name: null }, `secret ${k.keyId} used by ${users.join(' and ') || 'no listed row'}: ${k.anomalyText ?? describeAnomalies(k.anomalies, k.secret ?? undefined)}`);
   }
 
   for (const h of snapshot.hosts) {

@@ -135,6 +135,8 @@ export interface KeyRecord {
   acl: AclFacts | null;
   /** Union of the anomalies the rows using this key saw. */
   anomalies: SecretAnomaly[];
+  /** The anomalies in words, as the first row using the key saw them (null when none). */
+  anomalyText: string | null;
   message: string | null;
   usedBy: { volumes: string[]; snapshots: string[]; backups: string[] };
 }
@@ -529,12 +531,12 @@ export async function pollOpenStack(config: OpenStackCloudConfigInput, options: 
       };
     });
 
-    const anomaliesByKey = new Map<string, Set<SecretAnomaly>>();
+    const anomaliesByKey = new Map<string, { set: Set<SecretAnomaly>; text: string | null }>();
     for (const r of [...volumeRecords, ...backupRecords]) {
       if (!r.keyState.keyId || r.keyState.anomalies.length === 0) continue;
-      const set = anomaliesByKey.get(r.keyState.keyId) ?? new Set<SecretAnomaly>();
-      for (const a of r.keyState.anomalies) set.add(a);
-      anomaliesByKey.set(r.keyState.keyId, set);
+      const entry = anomaliesByKey.get(r.keyState.keyId) ?? { set: new Set<SecretAnomaly>(), text: r.keyState.reason };
+      for (const a of r.keyState.anomalies) entry.set.add(a);
+      anomaliesByKey.set(r.keyState.keyId, entry);
     }
     const keys: KeyRecord[] = [...usage.entries()].map(([keyId, u]) => {
       const l = lookups.get(keyId);
@@ -544,7 +546,8 @@ export async function pollOpenStack(config: OpenStackCloudConfigInput, options: 
         inTokenProject: l?.kind === 'found' ? l.inTokenProject : false,
         secret: l?.kind === 'found' ? l.secret : null,
         acl: l?.kind === 'found' ? l.acl : null,
-        anomalies: [...(anomaliesByKey.get(keyId) ?? [])],
+        anomalies: [...(anomaliesByKey.get(keyId)?.set ?? [])],
+        anomalyText: anomaliesByKey.get(keyId)?.text ?? null,
         message: l && l.kind !== 'found' ? l.message : null,
         usedBy: { volumes: u.volumes, snapshots: u.snapshots, backups: u.backups },
       };
