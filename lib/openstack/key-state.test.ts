@@ -209,6 +209,11 @@ describe('cinderVolumeHostStatus', () => {
     const down = cinderVolumeHostStatus(volumes, [], [svc('c1@ceph', 'down', 'enabled', { cluster: 'ceph1@ceph' })]);
     expect(down[0]).toMatchObject({ state: 'stuck' });
   });
+  it('does not call a host stuck when the services could not be read', () => {
+    const volumes = [{ id: 'v1', host: 'c1@lvm#p', cluster: null, keyState: fixed }];
+    expect(cinderVolumeHostStatus(volumes, [], null)[0]).toMatchObject({ group: 'c1@lvm', state: 'services-unknown' });
+    expect(backupMigrationStatus([{ keyState: fixed }], null)).toMatchObject({ stuck: false, fixedKey: 1 });
+  });
   it('strips the pool from the volume host', () => {
     expect(serviceHostOf('h@b#p')).toBe('h@b');
     expect(serviceHostOf('h@b')).toBe('h@b');

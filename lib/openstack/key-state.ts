@@ -270,7 +270,9 @@ export type MigrationHostState =
   /** Rows on the fixed key and a service that would migrate them at its next start. */
   | 'pending-restart'
   /** Rows on the fixed key and no service up and enabled to migrate them. */
-  | 'stuck';
+  | 'stuck'
+  /** Rows on the fixed key; the services could not be read, so whether they will migrate is unknown. */
+  | 'services-unknown';
 
 export interface CinderVolumeHostStatus {
   /** `host@backend`, `cluster:NAME`, or `(no host)` for unscheduled volumes. */
@@ -306,9 +308,10 @@ function describeServices(services: readonly ServiceFacts[]): string {
 export function cinderVolumeHostStatus(
   volumes: readonly HostedVolumeRow[],
   snapshots: readonly HostedSnapshotRow[],
-  services: readonly ServiceFacts[],
+  /** null when os-services could not be read. */
+  services: readonly ServiceFacts[] | null,
 ): CinderVolumeHostStatus[] {
-  const volumeServices = services.filter((s) => s.binary === 'cinder-volume');
+  const volumeServices = (services ?? []).filter((s) => s.binary === 'cinder-volume');
   const groups = new Map<string, CinderVolumeHostStatus>();
   const groupOf = (key: string, kind: CinderVolumeHostStatus['kind']): CinderVolumeHostStatus => {
     let g = groups.get(key);
@@ -345,6 +348,9 @@ export function cinderVolumeHostStatus(
     if (fixed === 0) {
       g.state = 'done';
       g.reason = 'no volume or snapshot of this host uses the all-zero key ID';
+    } else if (services === null) {
+      g.state = 'services-unknown';
+      g.reason = `${g.fixedKey.volumes} volume(s) and ${g.fixedKey.snapshots} snapshot(s) still on the all-zero key ID; the cinder-volume services could not be read`;
     } else if (g.serviceUsable) {
       g.state = 'pending-restart';
       g.reason = `${g.fixedKey.volumes} volume(s) and ${g.fixedKey.snapshots} snapshot(s) still on the all-zero key ID; restarting cinder-volume on ${g.group} migrates them`;
@@ -371,14 +377,15 @@ export interface BackupMigrationStatus {
  * Backups are migrated by cinder-backup, each service its own rows; the API does not say which
  * service holds which backup, so any unusable cinder-backup service may be holding some back.
  */
-export function backupMigrationStatus(backups: readonly { keyState: KeyAssessment }[], services: readonly ServiceFacts[]): BackupMigrationStatus {
-  const backupServices = services.filter((s) => s.binary === 'cinder-backup');
+export function backupMigrationStatus(backups: readonly { keyState: KeyAssessment }[], services: readonly ServiceFacts[] | null): BackupMigrationStatus {
+  const backupServices = (services ?? []).filter((s) => s.binary === 'cinder-backup');
   const fixedKey = backups.filter((b) => b.keyState.usesFixedKey === true).length;
   const unknown = backups.filter((b) => b.keyState.usesFixedKey === null).length;
   const unusable = backupServices.filter((s) => s.state !== 'up' || s.status !== 'enabled');
-  const stuck = fixedKey > 0 && (backupServices.length === 0 || unusable.length > 0);
+  const stuck = services !== null && fixedKey > 0 && (backupServices.length === 0 || unusable.length > 0);
   let reason: string;
   if (fixedKey === 0) reason = 'no backup is known to use the all-zero key ID';
+  else if (services === null) reason = `${fixedKey} backup(s) on the all-zero key ID; the cinder-backup services could not be read`;
   else if (backupServices.length === 0) reason = `${fixedKey} backup(s) on the all-zero key ID and no cinder-backup service is registered to migrate them`;
   else if (unusable.length > 0) reason = `${fixedKey} backup(s) on the all-zero key ID and cinder-backup is not usable on ${describeServices(unusable)}; the backups it holds will not migrate (Cinder does not say which ones they are)`;
   else reason = `${fixedKey} backup(s) on the all-zero key ID; restarting cinder-backup migrates them`;

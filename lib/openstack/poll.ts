@@ -165,7 +165,8 @@ export interface OpenStackSnapshot {
   keys: KeyRecord[];
   hosts: CinderVolumeHostStatus[];
   backupMigration: BackupMigrationStatus;
-  services: ServiceFacts[];
+  /** Cinder services (null when os-services could not be read). */
+  services: ServiceFacts[] | null;
   counts: { volumes: KeyStateCounts; snapshots: KeyStateCounts; backups: KeyStateCounts };
   /** Secrets of the token's project no volume, snapshot or backup references (null when not listed). */
   orphanSecrets: { count: number; sample: string[] } | null;
@@ -271,7 +272,7 @@ export async function pollOpenStack(config: OpenStackCloudConfigInput, options: 
     let volumes: Listing<Volume> = { items: [], status: notRead(why ?? 'not read') };
     let snapshots: Listing<Snapshot> = { items: [], status: notRead(why ?? 'not read') };
     let backups: Listing<Backup> = { items: [], status: notRead(why ?? 'not read') };
-    let services: CinderService[] = [];
+    let services: CinderService[] | null = null;
     const encryption = new Map<string, { keyId: string | null; keySize: number | null } | { error: string }>();
     const typeKeySize = new Map<string, number | null>();
 
@@ -553,7 +554,7 @@ export async function pollOpenStack(config: OpenStackCloudConfigInput, options: 
       };
     });
 
-    const serviceList = services.map(serviceFacts);
+    const serviceList = services === null ? null : (services as CinderService[]).map(serviceFacts);
     let orphanSecrets: OpenStackSnapshot['orphanSecrets'] = null;
     if (listed) {
       const orphans = [...listed.keys()].filter((id) => !usage.has(id));
