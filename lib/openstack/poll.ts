@@ -409,7 +409,7 @@ export async function pollOpenStack(config: OpenStackCloudConfigInput, options: 
     };
     const volumesById = new Map(volumes.items.map((v) => [v.id, v]));
     const usage = new Map<string, KeyRecord['usedBy'] & { otherProject: boolean }>();
-    const use = (keyId: string | null, kind: keyof KeyRecord['usedBy'], id: string, projectId: string | null | undefined) => {
+    const recordUse = (keyId: string | null, kind: keyof KeyRecord['usedBy'], id: string, projectId: string | null | undefined) => {
       if (!keyId || keyId === FIXED_KEY_ID) return;
       let u = usage.get(keyId);
       if (!u) {
@@ -419,8 +419,8 @@ export async function pollOpenStack(config: OpenStackCloudConfigInput, options: 
       u[kind].push(id);
       if (projectId && projectId !== tokenProjectId) u.otherProject = true;
     };
-    for (const v of volumes.items) use(volumeKeyId(v), 'volumes', v.id, v['os-vol-tenant-attr:tenant_id']);
-    for (const b of backups.items) use(b.encryption_key_id ?? null, 'backups', b.id, b['os-backup-project-attr:project_id']);
+    for (const v of volumes.items) recordUse(volumeKeyId(v), 'volumes', v.id, v['os-vol-tenant-attr:tenant_id']);
+    for (const b of backups.items) recordUse(b.encryption_key_id ?? null, 'backups', b.id, b['os-backup-project-attr:project_id']);
 
     const lookups = new Map<string, KeyLookup>();
     let listed: Map<string, Secret> | null = null;
@@ -508,7 +508,7 @@ export async function pollOpenStack(config: OpenStackCloudConfigInput, options: 
         keyState: assessSnapshotKey(s.volume_id, parent?.keyState),
       };
     });
-    for (const s of snapshotRecords) use(s.keyState.keyId, 'snapshots', s.id, null);
+    for (const s of snapshotRecords) recordUse(s.keyState.keyId, 'snapshots', s.id, null);
     const backupRecords: BackupRecord[] = backups.items.map((b) => {
       const source = volumesById.get(b.volume_id);
       return {
