@@ -4,7 +4,7 @@
  * still open or resolved by comparing successive lists.
  */
 import { describeAnomalies, type SecretAnomaly } from './key-state';
-import type { OpenStackSnapshot } from './poll';
+import type { OpenStackSnapshot } from './snapshot';
 
 export type OpenStackConditionKind =
   | 'BARBICAN_DOWN'

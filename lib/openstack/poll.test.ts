@@ -11,7 +11,8 @@ import { startQuietOpenStackLab } from '@/lab/openstack/testing';
 import type { OpenStackEstateOptions } from '@/lab/openstack/estate';
 import { openstackConditions, type OpenStackConditionKind } from './conditions';
 import { fixedKeyRemovalVerdict } from './key-state';
-import { pollOpenStack, type OpenStackSnapshot } from './poll';
+import { pollOpenStack } from './poll';
+import type { OpenStackSnapshot } from './snapshot';
 
 let lab: OpenStackLab | null = null;
 afterEach(async () => {

@@ -1,21 +1,22 @@
 /**
- * One full read of an OpenStack cloud: Barbican health (the unauthenticated process check, version
- * discovery and an authenticated `GET /v1/secrets?limit=1`, with latencies), every volume, snapshot
- * and backup with its key state, the migration status of every cinder-volume host and of the
- * backups. Failures are data: each area that could not be read is an entry in `errors`, so a
- * caller raises alerts from the snapshot (see conditions.ts) instead of catching exceptions.
+ * One full read of an OpenStack cloud into an OpenStackSnapshot (snapshot.ts): Barbican health (the
+ * unauthenticated process check, version discovery and an authenticated `GET /v1/secrets?limit=1`,
+ * with latencies), every volume, snapshot and backup with its key state, the migration status of
+ * every cinder-volume host and of the backups. Failures are data: each area that could not be read
+ * is an entry in `errors`, so a caller raises alerts from the snapshot (conditions.ts) instead of
+ * catching exceptions.
  *
  * Requests: Cinder pages of 1,000 rows; `GET …/encryption` only for encrypted volumes whose details
  * hide the key ID; one `…/types/{id}/encryption` per volume type in use; Barbican at most one
- * request per distinct key ID (secrets of the token's project come from the paged list, then their
- * ACL when a row of another project uses them; any other key gets one metadata GET).
+ * request per distinct key ID — secrets of the token's project come from the paged list (plus their
+ * ACL when a row of another project uses them), any other key gets one metadata GET.
  */
 import type { Logger } from 'pino';
 import { mapLimited } from '@/lib/vsphere/concurrency-limit';
-import type { ResolvedEndpoint } from './catalog';
+import { idFromRef } from './barbican';
 import { OpenStackClient } from './client';
 import type { OpenStackCloudConfigInput } from './config';
-import { isOpenStackError, type OpenStackErrorKind } from './errors';
+import { isOpenStackError } from './errors';
 import {
   assessBackupKey,
   assessSnapshotKey,
@@ -28,152 +29,27 @@ import {
   parseOpenStackTime,
   type AclFacts,
   type AssessmentContext,
-  type BackupMigrationStatus,
-  type CinderVolumeHostStatus,
   type KeyAssessment,
   type KeyLookup,
-  type KeyState,
   type ListingStatus,
   type SecretAnomaly,
   type SecretFacts,
   type ServiceFacts,
 } from './key-state';
 import type { Backup, CinderService, Order, Secret, Snapshot, Volume } from './schemas';
-import { idFromRef } from './barbican';
-
-export type PollArea =
-  | 'keystone'
-  | 'catalog-key-manager'
-  | 'catalog-block-storage'
-  | 'barbican-process'
-  | 'barbican-versions'
-  | 'barbican-api'
-  | 'barbican-secrets'
-  | 'barbican-orders'
-  | 'cinder-versions'
-  | 'cinder-volumes'
-  | 'cinder-snapshots'
-  | 'cinder-backups'
-  | 'cinder-services'
-  | 'cinder-encryption'
-  | 'cinder-types';
-
-export interface AreaError {
-  area: PollArea;
-  kind: OpenStackErrorKind | 'incomplete' | 'internal';
-  /** One line. */
-  message: string;
-}
-
-export type BarbicanApiStatus =
-  /** `GET /v1/secrets?limit=1` answered 200. */
-  | 'ok'
-  /** Keystone refused us, or Barbican could not reach Keystone (its 503) or refused a fresh token. */
-  | 'auth-failing'
-  /** Barbican answered 5xx other than the Keystone case: its database or secret store is failing. */
-  | 'backend-error'
-  /** No answer: connection refused, TLS failure, timeout, or a proxy's 503. */
-  | 'down'
-  /** Any other failure (e.g. 403: this user may not list secrets). */
-  | 'error'
-  /** Not asked (no key-manager endpoint, or no token). */
-  | 'skipped';
-
-export interface BarbicanHealth {
-  endpoint: string | null;
-  /** `GET /healthcheck` (no token). */
-  process: { status: 'ok' | 'disabled' | 'absent' | 'failed' | 'skipped'; httpStatus: number | null; latencyMs: number | null; detail: string };
-  /** `GET /` answers the 300 versions document. */
-  versions: { ok: boolean | null; httpStatus: number | null; detail: string };
-  /** Authenticated `GET /v1/secrets?limit=1`: the real liveness check. */
-  api: { status: BarbicanApiStatus; httpStatus: number | null; latencyMs: number | null; detail: string; secretsInProject: number | null };
-}
-
-export interface VolumeRecord {
-  id: string;
-  name: string | null;
-  projectId: string | null;
-  userId: string | null;
-  status: string;
-  /** `host@backend#pool`. */
-  host: string | null;
-  cluster: string | null;
-  volumeTypeId: string | null;
-  volumeType: string | null;
-  encrypted: boolean;
-  attached: boolean;
-  keyState: KeyAssessment;
-}
-
-export interface SnapshotRecord {
-  id: string;
-  name: string | null;
-  projectId: string | null;
-  userId: string | null;
-  status: string;
-  volumeId: string;
-  /** The volume's host (snapshots live on their volume's backend). */
-  host: string | null;
-  keyState: KeyAssessment;
-}
-
-export interface BackupRecord {
-  id: string;
-  name: string | null;
-  projectId: string | null;
-  userId: string | null;
-  status: string;
-  volumeId: string;
-  keyState: KeyAssessment;
-}
-
-export interface KeyRecord {
-  keyId: string;
-  lookup: KeyLookup['kind'] | 'not-asked';
-  inTokenProject: boolean;
-  secret: SecretFacts | null;
-  acl: AclFacts | null;
-  /** Union of the anomalies the rows using this key saw. */
-  anomalies: SecretAnomaly[];
-  /** The anomalies in words, as the first row using the key saw them (null when none). */
-  anomalyText: string | null;
-  message: string | null;
-  usedBy: { volumes: string[]; snapshots: string[]; backups: string[] };
-}
-
-export interface OrdersSummary {
-  total: number;
-  byStatus: Record<string, number>;
-  /** PENDING longer than the allowed time, or ERROR: key creation (new encrypted volumes) failing. */
-  failing: { orderId: string; status: string; created: string | null; reason: string | null }[];
-}
-
-export type KeyStateCounts = Record<KeyState, number>;
-
-export interface OpenStackSnapshot {
-  cloud: string;
-  takenAt: string;
-  durationMs: number;
-  token: { ok: boolean; userId: string | null; projectId: string | null; projectName: string | null; roles: string[]; expiresAt: string | null; logins: number };
-  endpoints: { keyManager: ResolvedEndpoint | null; blockStorage: ResolvedEndpoint | null };
-  barbican: BarbicanHealth;
-  cinder: { microversion: string; maxMicroversion: string | null };
-  inventory: { volumes: ListingStatus; snapshots: ListingStatus; backups: ListingStatus };
-  volumes: VolumeRecord[];
-  snapshots: SnapshotRecord[];
-  backups: BackupRecord[];
-  keys: KeyRecord[];
-  hosts: CinderVolumeHostStatus[];
-  backupMigration: BackupMigrationStatus;
-  /** Cinder services (null when os-services could not be read). */
-  services: ServiceFacts[] | null;
-  counts: { volumes: KeyStateCounts; snapshots: KeyStateCounts; backups: KeyStateCounts };
-  /** Secrets of the token's project no volume, snapshot or backup references (null when not listed). */
-  orphanSecrets: { count: number; sample: string[] } | null;
-  orders: OrdersSummary | null;
-  requests: { keystone: number; barbican: number; cinder: number; barbicanListPages: number; barbicanDistinctKeys: number; barbicanMaxPerKey: number };
-  errors: AreaError[];
-}
+import type {
+  AreaError,
+  BackupRecord,
+  BarbicanApiStatus,
+  BarbicanHealth,
+  KeyRecord,
+  KeyStateCounts,
+  OpenStackSnapshot,
+  OrdersSummary,
+  PollArea,
+  SnapshotRecord,
+  VolumeRecord,
+} from './snapshot';
 
 export interface PollOptions {
   /** Clock for expirations and order ages (tests). */
@@ -186,15 +62,9 @@ export interface PollOptions {
 
 const ORPHAN_SAMPLE = 20;
 
-function emptyCounts(): KeyStateCounts {
-  return Object.fromEntries(KEY_STATES.map((s) => [s, 0])) as KeyStateCounts;
-}
-
-function countStates(rows: readonly { keyState: KeyAssessment }[]): KeyStateCounts {
-  const counts = emptyCounts();
-  for (const r of rows) counts[r.keyState.state] += 1;
-  return counts;
-}
+type EncryptionRead = { keyId: string | null; keySize: number | null } | { error: string };
+type Listing<T> = { items: T[]; status: ListingStatus };
+type KeyUsage = KeyRecord['usedBy'] & { otherProject: boolean };
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -204,15 +74,18 @@ function kindOf(err: unknown): AreaError['kind'] {
   return isOpenStackError(err) ? err.kind : 'internal';
 }
 
+function statusOf(err: unknown): number | null {
+  return isOpenStackError(err) ? (err.status ?? null) : null;
+}
+
+function countStates(rows: readonly { keyState: KeyAssessment }[]): KeyStateCounts {
+  const counts = Object.fromEntries(KEY_STATES.map((s) => [s, 0])) as KeyStateCounts;
+  for (const r of rows) counts[r.keyState.state] += 1;
+  return counts;
+}
+
 function secretFacts(s: Secret): SecretFacts {
-  return {
-    status: s.status,
-    secretType: s.secret_type,
-    algorithm: s.algorithm ?? null,
-    bitLength: s.bit_length ?? null,
-    expiration: s.expiration ?? null,
-    creatorId: s.creator_id ?? null,
-  };
+  return { status: s.status, secretType: s.secret_type, algorithm: s.algorithm ?? null, bitLength: s.bit_length ?? null, expiration: s.expiration ?? null, creatorId: s.creator_id ?? null };
 }
 
 function serviceFacts(s: CinderService): ServiceFacts {
@@ -236,375 +109,6 @@ function apiStatusOf(kind: AreaError['kind']): BarbicanApiStatus {
   }
 }
 
-type Listing<T> = { items: T[]; status: ListingStatus };
-
-/** Reads one cloud. Never throws for cloud-side trouble; a bad configuration throws OpenStackError. */
-export async function pollOpenStack(config: OpenStackCloudConfigInput, options: PollOptions = {}): Promise<OpenStackSnapshot> {
-  const now = options.now ?? Date.now;
-  const started = now();
-  const client = new OpenStackClient(config, { now });
-  const errors: AreaError[] = [];
-  const fail = (area: PollArea, err: unknown) => {
-    const entry: AreaError = { area, kind: kindOf(err), message: messageOf(err) };
-    errors.push(entry);
-    options.logger?.warn({ cloud: client.config.name, area, kind: entry.kind }, entry.message);
-  };
-  const notRead = (reason: string): ListingStatus => ({ complete: false, reason });
-
-  const barbican: BarbicanHealth = {
-    endpoint: null,
-    process: { status: 'skipped', httpStatus: null, latencyMs: null, detail: 'not checked' },
-    versions: { ok: null, httpStatus: null, detail: 'not checked' },
-    api: { status: 'skipped', httpStatus: null, latencyMs: null, detail: 'not checked', secretsInProject: null },
-  };
-  const endpoints: OpenStackSnapshot['endpoints'] = { keyManager: null, blockStorage: null };
-  let maxMicroversion: string | null = null;
-  let tokenOk = false;
-  try {
-    try {
-      await client.keystone.authenticate();
-      tokenOk = true;
-    } catch (err) {
-      fail('keystone', err);
-      barbican.api = { ...barbican.api, status: 'auth-failing', detail: messageOf(err) };
-    }
-    const why = tokenOk ? null : 'no Keystone token';
-    let volumes: Listing<Volume> = { items: [], status: notRead(why ?? 'not read') };
-    let snapshots: Listing<Snapshot> = { items: [], status: notRead(why ?? 'not read') };
-    let backups: Listing<Backup> = { items: [], status: notRead(why ?? 'not read') };
-    let services: CinderService[] | null = null;
-    const encryption = new Map<string, { keyId: string | null; keySize: number | null } | { error: string }>();
-    const typeKeySize = new Map<string, number | null>();
-
-    if (tokenOk) {
-      try {
-        endpoints.keyManager = await client.keystone.endpoint('key-manager');
-        barbican.endpoint = endpoints.keyManager.url;
-      } catch (err) {
-        fail('catalog-key-manager', err);
-      }
-      try {
-        endpoints.blockStorage = await client.keystone.endpoint('block-storage');
-      } catch (err) {
-        fail('catalog-block-storage', err);
-        const reason = `no block-storage endpoint: ${messageOf(err)}`;
-        volumes = { items: [], status: notRead(reason) };
-        snapshots = { items: [], status: notRead(reason) };
-        backups = { items: [], status: notRead(reason) };
-      }
-    }
-
-    const barbicanHealth = async () => {
-      if (!endpoints.keyManager) return;
-      await Promise.all([
-        client.barbican.healthcheck().then(
-          (h) => {
-            const status = h.status === 200 ? 'ok' : h.status === 503 ? 'disabled' : h.status === 404 ? 'absent' : 'failed';
-            barbican.process = { status, httpStatus: h.status, latencyMs: h.latencyMs, detail: h.body || `HTTP ${h.status}` };
-            if (status === 'disabled' || status === 'failed') fail('barbican-process', `Barbican /healthcheck answered HTTP ${h.status}${h.body ? ` ${h.body}` : ''}`);
-          },
-          (err: unknown) => {
-            barbican.process = { status: 'failed', httpStatus: null, latencyMs: null, detail: messageOf(err) };
-            fail('barbican-process', err);
-          },
-        ),
-        client.barbican.versions().then(
-          (v) => {
-            barbican.versions = { ok: v.versions.some((x) => x.id === 'v1'), httpStatus: v.status, detail: v.versions.map((x) => `${x.id} ${x.status}`).join(', ') };
-          },
-          (err: unknown) => {
-            barbican.versions = { ok: false, httpStatus: isOpenStackError(err) ? (err.status ?? null) : null, detail: messageOf(err) };
-            fail('barbican-versions', err);
-          },
-        ),
-        (async () => {
-          const t0 = performance.now();
-          try {
-            const page = await client.barbican.listSecrets({ limit: 1 });
-            barbican.api = { status: 'ok', httpStatus: 200, latencyMs: performance.now() - t0, detail: 'GET /v1/secrets?limit=1 answered', secretsInProject: page.total };
-          } catch (err) {
-            const kind = kindOf(err);
-            barbican.api = { status: apiStatusOf(kind), httpStatus: isOpenStackError(err) ? (err.status ?? null) : null, latencyMs: performance.now() - t0, detail: messageOf(err), secretsInProject: null };
-            fail('barbican-api', err);
-          }
-        })(),
-      ]);
-    };
-
-    const listing = async <T>(area: PollArea, plural: string, read: () => Promise<{ items: T[]; count: number | null }>): Promise<Listing<T>> => {
-      try {
-        const { items, count } = await read();
-        if (count !== null && count !== items.length) {
-          const reason = `Cinder counted ${count} ${plural} but listed ${items.length} (they changed during the read)`;
-          errors.push({ area, kind: 'incomplete', message: reason });
-          return { items, status: { complete: false, reason } };
-        }
-        return { items, status: { complete: true, reason: null } };
-      } catch (err) {
-        fail(area, err);
-        return { items: [], status: { complete: false, reason: messageOf(err) } };
-      }
-    };
-
-    const cinderInventory = async () => {
-      if (!endpoints.blockStorage) return;
-      const cinder = client.cinder;
-      const versionsRead = cinder.versions().then(
-        (versions) => {
-          const v3 = versions.find((v) => v.id.startsWith('v3'));
-          maxMicroversion = v3?.maxVersion ?? null;
-        },
-        (err: unknown) => fail('cinder-versions', err),
-      );
-      [volumes, snapshots, backups] = await Promise.all([
-        listing('cinder-volumes', 'volumes', () => cinder.listVolumes({ allTenants: true })),
-        listing('cinder-snapshots', 'snapshots', () => cinder.listSnapshots({ allTenants: true })),
-        listing('cinder-backups', 'backups', () => cinder.listBackups({ allTenants: true })),
-        cinder.services().then(
-          (s) => {
-            services = s;
-          },
-          (err: unknown) => fail('cinder-services', err),
-        ),
-      ]).then(([v, s, b]) => [v, s, b] as const);
-      await versionsRead;
-
-      const hidden = volumes.items.filter((v) => v.encrypted && !v.encryption_key_id);
-      let encryptionFailures = 0;
-      let firstEncryptionFailure: unknown = null;
-      await mapLimited(hidden, client.config.maxConcurrency, async (v) => {
-        try {
-          const e = await cinder.volumeEncryption(v.id);
-          encryption.set(v.id, { keyId: e.encryption_key_id, keySize: e.key_size ?? null });
-        } catch (err) {
-          encryptionFailures += 1;
-          firstEncryptionFailure ??= err;
-          encryption.set(v.id, { error: messageOf(err) });
-        }
-      });
-      if (firstEncryptionFailure !== null) {
-        errors.push({ area: 'cinder-encryption', kind: kindOf(firstEncryptionFailure), message: `${encryptionFailures} volume(s) without encryption metadata; first: ${messageOf(firstEncryptionFailure)}` });
-      }
-
-      const typeIds = [...new Set(volumes.items.filter((v) => v.encrypted && v.volume_type_id).map((v) => v.volume_type_id!))];
-      await mapLimited(typeIds, client.config.maxConcurrency, async (id) => {
-        try {
-          typeKeySize.set(id, (await cinder.typeEncryption(id))?.keySize ?? null);
-        } catch (err) {
-          typeKeySize.set(id, null);
-          fail('cinder-types', err);
-        }
-      });
-    };
-
-    await Promise.all([barbicanHealth(), cinderInventory()]);
-
-    // ------------------------------------------------------------ distinct keys and Barbican
-    const tokenProjectId = client.keystone.tokenInfo?.projectId ?? null;
-    const ctx: AssessmentContext = { now: now(), expiringWithinMs: options.expiringWithinMs ?? DEFAULT_EXPIRING_WITHIN_MS, tokenProjectId };
-    const volumeKeyId = (v: Volume): string | null => {
-      if (v.encryption_key_id) return v.encryption_key_id;
-      const e = encryption.get(v.id);
-      return e && 'keyId' in e && e.keyId && e.keyId !== FIXED_KEY_ID ? e.keyId : null;
-    };
-    const volumesById = new Map(volumes.items.map((v) => [v.id, v]));
-    const usage = new Map<string, KeyRecord['usedBy'] & { otherProject: boolean }>();
-    const recordUse = (keyId: string | null, kind: keyof KeyRecord['usedBy'], id: string, projectId: string | null | undefined) => {
-      if (!keyId || keyId === FIXED_KEY_ID) return;
-      let u = usage.get(keyId);
-      if (!u) {
-        u = { volumes: [], snapshots: [], backups: [], otherProject: false };
-        usage.set(keyId, u);
-      }
-      u[kind].push(id);
-      if (projectId && projectId !== tokenProjectId) u.otherProject = true;
-    };
-    for (const v of volumes.items) recordUse(volumeKeyId(v), 'volumes', v.id, v['os-vol-tenant-attr:tenant_id']);
-    for (const b of backups.items) recordUse(b.encryption_key_id ?? null, 'backups', b.id, b['os-backup-project-attr:project_id']);
-
-    const lookups = new Map<string, KeyLookup>();
-    let listed: Map<string, Secret> | null = null;
-    let orders: OrdersSummary | null = null;
-    if (barbican.api.status === 'ok') {
-      try {
-        const all = await client.barbican.listAllSecrets();
-        listed = new Map(all.secrets.map((s) => [idFromRef(s.secret_ref), s]));
-      } catch (err) {
-        fail('barbican-secrets', err);
-      }
-      await mapLimited([...usage.entries()], client.config.maxConcurrency, async ([keyId, u]) => {
-        try {
-          const inList = listed?.get(keyId);
-          if (inList) {
-            let acl: AclFacts | null = null;
-            if (u.otherProject) {
-              const a = await client.barbican.getAcl(keyId);
-              if (a.kind === 'not-found') {
-                lookups.set(keyId, { kind: 'not-found', message: a.message });
-                return;
-              }
-              if (a.kind === 'found') acl = { users: a.acl.read.users, projectAccess: a.acl.read['project-access'] };
-            }
-            lookups.set(keyId, { kind: 'found', secret: secretFacts(inList), inTokenProject: true, acl });
-            return;
-          }
-          const s = await client.barbican.getSecret(keyId);
-          lookups.set(keyId, s.kind === 'found' ? { kind: 'found', secret: secretFacts(s.secret), inTokenProject: false, acl: null } : s);
-        } catch (err) {
-          lookups.set(keyId, { kind: 'error', message: messageOf(err) });
-        }
-      });
-      try {
-        orders = summarizeOrders(await client.barbican.listAllOrders(), now(), options.orderPendingLimitMs ?? 10 * 60_000);
-      } catch (err) {
-        fail('barbican-orders', err);
-      }
-    } else {
-      const message = endpoints.keyManager ? `Barbican is not usable (${barbican.api.status}): ${barbican.api.detail}` : 'no key-manager endpoint in the catalog';
-      for (const keyId of usage.keys()) lookups.set(keyId, { kind: 'error', message });
-    }
-
-    // ------------------------------------------------------------ classification
-    const volumeRecords: VolumeRecord[] = volumes.items.map((v) => {
-      const tKey = v.volume_type_id ? (typeKeySize.get(v.volume_type_id) ?? null) : null;
-      const keyState = assessVolumeKey(
-        {
-          encrypted: v.encrypted,
-          detailsKeyId: v.encryption_key_id ?? null,
-          encryption: encryption.get(v.id) ?? null,
-          typeKeySize: tKey,
-          userId: v.user_id ?? null,
-          projectId: v['os-vol-tenant-attr:tenant_id'] ?? null,
-        },
-        lookups,
-        ctx,
-      );
-      return {
-        id: v.id,
-        name: v.name ?? null,
-        projectId: v['os-vol-tenant-attr:tenant_id'] ?? null,
-        userId: v.user_id ?? null,
-        status: v.status,
-        host: v['os-vol-host-attr:host'] ?? null,
-        cluster: v.cluster_name ?? null,
-        volumeTypeId: v.volume_type_id ?? null,
-        volumeType: v.volume_type ?? null,
-        encrypted: v.encrypted,
-        attached: v.attachments.length > 0,
-        keyState,
-      };
-    });
-    const volumeRecordById = new Map(volumeRecords.map((v) => [v.id, v]));
-    const snapshotRecords: SnapshotRecord[] = snapshots.items.map((s) => {
-      const parent = volumeRecordById.get(s.volume_id);
-      return {
-        id: s.id,
-        name: s.name ?? null,
-        projectId: s['os-extended-snapshot-attributes:project_id'] ?? null,
-        userId: s.user_id ?? null,
-        status: s.status,
-        volumeId: s.volume_id,
-        host: parent?.host ?? null,
-        keyState: assessSnapshotKey(s.volume_id, parent?.keyState),
-      };
-    });
-    for (const s of snapshotRecords) recordUse(s.keyState.keyId, 'snapshots', s.id, null);
-    const backupRecords: BackupRecord[] = backups.items.map((b) => {
-      const source = volumesById.get(b.volume_id);
-      return {
-        id: b.id,
-        name: b.name ?? null,
-        projectId: b['os-backup-project-attr:project_id'] ?? null,
-        userId: b.user_id ?? null,
-        status: b.status,
-        volumeId: b.volume_id,
-        keyState: assessBackupKey(
-          {
-            detailsKeyId: b.encryption_key_id ?? null,
-            userId: b.user_id ?? null,
-            projectId: b['os-backup-project-attr:project_id'] ?? null,
-            source: source ? { encrypted: source.encrypted, typeKeySize: source.volume_type_id ? (typeKeySize.get(source.volume_type_id) ?? null) : null } : null,
-            volumeId: b.volume_id,
-          },
-          lookups,
-          ctx,
-        ),
-      };
-    });
-
-    const anomaliesByKey = new Map<string, { set: Set<SecretAnomaly>; text: string | null }>();
-    for (const r of [...volumeRecords, ...backupRecords]) {
-      if (!r.keyState.keyId || r.keyState.anomalies.length === 0) continue;
-      const entry = anomaliesByKey.get(r.keyState.keyId) ?? { set: new Set<SecretAnomaly>(), text: r.keyState.reason };
-      for (const a of r.keyState.anomalies) entry.set.add(a);
-      anomaliesByKey.set(r.keyState.keyId, entry);
-    }
-    const keys: KeyRecord[] = [...usage.entries()].map(([keyId, u]) => {
-      const l = lookups.get(keyId);
-      return {
-        keyId,
-        lookup: l?.kind ?? 'not-asked',
-        inTokenProject: l?.kind === 'found' ? l.inTokenProject : false,
-        secret: l?.kind === 'found' ? l.secret : null,
-        acl: l?.kind === 'found' ? l.acl : null,
-        anomalies: [...(anomaliesByKey.get(keyId)?.set ?? [])],
-        anomalyText: anomaliesByKey.get(keyId)?.text ?? null,
-        message: l && l.kind !== 'found' ? l.message : null,
-        usedBy: { volumes: u.volumes, snapshots: u.snapshots, backups: u.backups },
-      };
-    });
-
-    const serviceList = services === null ? null : (services as CinderService[]).map(serviceFacts);
-    let orphanSecrets: OpenStackSnapshot['orphanSecrets'] = null;
-    if (listed) {
-      const orphans = [...listed.keys()].filter((id) => !usage.has(id));
-      orphanSecrets = { count: orphans.length, sample: orphans.slice(0, ORPHAN_SAMPLE) };
-    }
-    let maxPerKey = 0;
-    for (const n of client.barbican.requestsPerSecret.values()) maxPerKey = Math.max(maxPerKey, n);
-    const info = client.keystone.tokenInfo;
-    return {
-      cloud: client.config.name,
-      takenAt: new Date(started).toISOString(),
-      durationMs: now() - started,
-      token: {
-        ok: tokenOk,
-        userId: info?.userId ?? null,
-        projectId: info?.projectId ?? null,
-        projectName: info?.projectName ?? null,
-        roles: info?.roles ?? [],
-        expiresAt: info?.expiresAt ?? null,
-        logins: client.keystone.logins,
-      },
-      endpoints,
-      barbican,
-      cinder: { microversion: client.config.cinderMicroversion, maxMicroversion },
-      inventory: { volumes: volumes.status, snapshots: snapshots.status, backups: backups.status },
-      volumes: volumeRecords,
-      snapshots: snapshotRecords,
-      backups: backupRecords,
-      keys,
-      hosts: cinderVolumeHostStatus(volumeRecords, snapshotRecords, serviceList),
-      backupMigration: backupMigrationStatus(backupRecords, serviceList),
-      services: serviceList,
-      counts: { volumes: countStates(volumeRecords), snapshots: countStates(snapshotRecords), backups: countStates(backupRecords) },
-      orphanSecrets,
-      orders,
-      requests: {
-        keystone: client.http.requestCounts.keystone,
-        barbican: client.http.requestCounts.barbican,
-        cinder: client.http.requestCounts.cinder,
-        barbicanListPages: client.barbican.listPages,
-        barbicanDistinctKeys: usage.size,
-        barbicanMaxPerKey: maxPerKey,
-      },
-      errors,
-    };
-  } finally {
-    await client.close();
-  }
-}
-
 export function summarizeOrders(orders: readonly Order[], now: number, pendingLimitMs: number): OrdersSummary {
   const byStatus: Record<string, number> = {};
   const failing: OrdersSummary['failing'] = [];
@@ -617,4 +121,434 @@ export function summarizeOrders(orders: readonly Order[], now: number, pendingLi
     }
   }
   return { total: orders.length, byStatus, failing };
+}
+
+/** The state of one poll while it runs; `run()` reads the cloud and assembles the snapshot. */
+class CloudPoll {
+  private readonly errors: AreaError[] = [];
+  private readonly started: number;
+  private tokenOk = false;
+  private readonly endpoints: OpenStackSnapshot['endpoints'] = { keyManager: null, blockStorage: null };
+  private readonly barbican: BarbicanHealth = {
+    endpoint: null,
+    process: { status: 'skipped', httpStatus: null, latencyMs: null, detail: 'not checked' },
+    versions: { ok: null, httpStatus: null, detail: 'not checked' },
+    api: { status: 'skipped', httpStatus: null, latencyMs: null, detail: 'not checked', secretsInProject: null },
+  };
+  private maxMicroversion: string | null = null;
+  private volumes: Listing<Volume>;
+  private snapshots: Listing<Snapshot>;
+  private backups: Listing<Backup>;
+  private services: ServiceFacts[] | null = null;
+  private readonly encryption = new Map<string, EncryptionRead>();
+  private readonly typeKeySize = new Map<string, number | null>();
+  private readonly usage = new Map<string, KeyUsage>();
+  private readonly lookups = new Map<string, KeyLookup>();
+  private listedSecrets: Map<string, Secret> | null = null;
+  private orders: OrdersSummary | null = null;
+
+  constructor(
+    private readonly client: OpenStackClient,
+    private readonly options: PollOptions,
+    private readonly now: () => number,
+  ) {
+    this.started = now();
+    const notRead = { items: [], status: { complete: false, reason: 'not read' } };
+    this.volumes = notRead;
+    this.snapshots = notRead;
+    this.backups = notRead;
+  }
+
+  private fail(area: PollArea, err: unknown): void {
+    const entry: AreaError = { area, kind: kindOf(err), message: messageOf(err) };
+    this.errors.push(entry);
+    this.options.logger?.warn({ cloud: this.client.config.name, area, kind: entry.kind }, entry.message);
+  }
+
+  private setAllListings(reason: string): void {
+    const notRead = { items: [], status: { complete: false, reason } };
+    this.volumes = notRead;
+    this.snapshots = notRead;
+    this.backups = notRead;
+  }
+
+  async run(): Promise<OpenStackSnapshot> {
+    if (await this.authenticate()) {
+      await this.resolveEndpoints();
+      await Promise.all([this.checkBarbican(), this.readCinder()]);
+      this.collectKeys();
+      await this.lookUpKeys();
+    }
+    return this.assemble();
+  }
+
+  private async authenticate(): Promise<boolean> {
+    try {
+      await this.client.keystone.authenticate();
+      this.tokenOk = true;
+    } catch (err) {
+      this.fail('keystone', err);
+      this.barbican.api = { ...this.barbican.api, status: 'auth-failing', detail: messageOf(err) };
+      this.setAllListings('no Keystone token');
+    }
+    return this.tokenOk;
+  }
+
+  private async resolveEndpoints(): Promise<void> {
+    try {
+      this.endpoints.keyManager = await this.client.keystone.endpoint('key-manager');
+      this.barbican.endpoint = this.endpoints.keyManager.url;
+    } catch (err) {
+      this.fail('catalog-key-manager', err);
+    }
+    try {
+      this.endpoints.blockStorage = await this.client.keystone.endpoint('block-storage');
+    } catch (err) {
+      this.fail('catalog-block-storage', err);
+      this.setAllListings(`no block-storage endpoint: ${messageOf(err)}`);
+    }
+  }
+
+  // ------------------------------------------------------------ Barbican health
+
+  private async checkBarbican(): Promise<void> {
+    if (!this.endpoints.keyManager) return;
+    await Promise.all([this.checkProcess(), this.checkVersions(), this.checkApi()]);
+  }
+
+  private async checkProcess(): Promise<void> {
+    try {
+      const h = await this.client.barbican.healthcheck();
+      const status = h.status === 200 ? 'ok' : h.status === 503 ? 'disabled' : h.status === 404 ? 'absent' : 'failed';
+      this.barbican.process = { status, httpStatus: h.status, latencyMs: h.latencyMs, detail: h.body || `HTTP ${h.status}` };
+      if (status === 'disabled' || status === 'failed') this.fail('barbican-process', `Barbican /healthcheck answered HTTP ${h.status}${h.body ? ` ${h.body}` : ''}`);
+    } catch (err) {
+      this.barbican.process = { status: 'failed', httpStatus: null, latencyMs: null, detail: messageOf(err) };
+      this.fail('barbican-process', err);
+    }
+  }
+
+  private async checkVersions(): Promise<void> {
+    try {
+      const v = await this.client.barbican.versions();
+      this.barbican.versions = { ok: v.versions.some((x) => x.id === 'v1'), httpStatus: v.status, detail: v.versions.map((x) => `${x.id} ${x.status}`).join(', ') };
+    } catch (err) {
+      this.barbican.versions = { ok: false, httpStatus: statusOf(err), detail: messageOf(err) };
+      this.fail('barbican-versions', err);
+    }
+  }
+
+  private async checkApi(): Promise<void> {
+    const t0 = performance.now();
+    try {
+      const page = await this.client.barbican.listSecrets({ limit: 1 });
+      this.barbican.api = { status: 'ok', httpStatus: 200, latencyMs: performance.now() - t0, detail: 'GET /v1/secrets?limit=1 answered', secretsInProject: page.total };
+    } catch (err) {
+      this.barbican.api = { status: apiStatusOf(kindOf(err)), httpStatus: statusOf(err), latencyMs: performance.now() - t0, detail: messageOf(err), secretsInProject: null };
+      this.fail('barbican-api', err);
+    }
+  }
+
+  // ------------------------------------------------------------ Cinder
+
+  private async listing<T>(area: PollArea, plural: string, read: () => Promise<{ items: T[]; count: number | null }>): Promise<Listing<T>> {
+    try {
+      const { items, count } = await read();
+      if (count !== null && count !== items.length) {
+        const reason = `Cinder counted ${count} ${plural} but listed ${items.length} (they changed during the read)`;
+        this.errors.push({ area, kind: 'incomplete', message: reason });
+        return { items, status: { complete: false, reason } };
+      }
+      return { items, status: { complete: true, reason: null } };
+    } catch (err) {
+      this.fail(area, err);
+      return { items: [], status: { complete: false, reason: messageOf(err) } };
+    }
+  }
+
+  private async readCinder(): Promise<void> {
+    if (!this.endpoints.blockStorage) return;
+    const cinder = this.client.cinder;
+    const readVersions = async () => {
+      try {
+        this.maxMicroversion = (await cinder.versions()).find((v) => v.id.startsWith('v3'))?.maxVersion ?? null;
+      } catch (err) {
+        this.fail('cinder-versions', err);
+      }
+    };
+    const readServices = async () => {
+      try {
+        this.services = (await cinder.services()).map(serviceFacts);
+      } catch (err) {
+        this.fail('cinder-services', err);
+      }
+    };
+    const [volumes, snapshots, backups] = await Promise.all([
+      this.listing('cinder-volumes', 'volumes', () => cinder.listVolumes({ allTenants: true })),
+      this.listing('cinder-snapshots', 'snapshots', () => cinder.listSnapshots({ allTenants: true })),
+      this.listing('cinder-backups', 'backups', () => cinder.listBackups({ allTenants: true })),
+      readServices(),
+      readVersions(),
+    ]);
+    this.volumes = volumes;
+    this.snapshots = snapshots;
+    this.backups = backups;
+    await Promise.all([this.readHiddenKeys(), this.readTypeKeySizes()]);
+  }
+
+  /** The all-zero ID shows only in `…/encryption`: ask for every encrypted volume whose details hide its key. */
+  private async readHiddenKeys(): Promise<void> {
+    const hidden = this.volumes.items.filter((v) => v.encrypted && !v.encryption_key_id);
+    let failures = 0;
+    let first: unknown = null;
+    await mapLimited(hidden, this.client.config.maxConcurrency, async (v) => {
+      try {
+        const e = await this.client.cinder.volumeEncryption(v.id);
+        this.encryption.set(v.id, { keyId: e.encryption_key_id, keySize: e.key_size ?? null });
+      } catch (err) {
+        failures += 1;
+        first ??= err;
+        this.encryption.set(v.id, { error: messageOf(err) });
+      }
+    });
+    if (first !== null) {
+      this.errors.push({ area: 'cinder-encryption', kind: kindOf(first), message: `${failures} volume(s) without encryption metadata; first: ${messageOf(first)}` });
+    }
+  }
+
+  private async readTypeKeySizes(): Promise<void> {
+    const typeIds = [...new Set(this.volumes.items.filter((v) => v.encrypted && v.volume_type_id).map((v) => v.volume_type_id!))];
+    await mapLimited(typeIds, this.client.config.maxConcurrency, async (id) => {
+      try {
+        this.typeKeySize.set(id, (await this.client.cinder.typeEncryption(id))?.keySize ?? null);
+      } catch (err) {
+        this.typeKeySize.set(id, null);
+        this.fail('cinder-types', err);
+      }
+    });
+  }
+
+  // ------------------------------------------------------------ keys and Barbican lookups
+
+  private get tokenProjectId(): string | null {
+    return this.client.keystone.tokenInfo?.projectId ?? null;
+  }
+
+  private recordUse(keyId: string | null, kind: keyof KeyRecord['usedBy'], id: string, projectId: string | null | undefined): void {
+    if (!keyId || keyId === FIXED_KEY_ID) return;
+    let u = this.usage.get(keyId);
+    if (!u) {
+      u = { volumes: [], snapshots: [], backups: [], otherProject: false };
+      this.usage.set(keyId, u);
+    }
+    u[kind].push(id);
+    if (projectId && projectId !== this.tokenProjectId) u.otherProject = true;
+  }
+
+  private volumeKeyId(v: Volume): string | null {
+    if (v.encryption_key_id) return v.encryption_key_id;
+    const e = this.encryption.get(v.id);
+    return e && 'keyId' in e && e.keyId && e.keyId !== FIXED_KEY_ID ? e.keyId : null;
+  }
+
+  /** Distinct Barbican key IDs of volumes (and so their snapshots) and backups. */
+  private collectKeys(): void {
+    for (const v of this.volumes.items) this.recordUse(this.volumeKeyId(v), 'volumes', v.id, v['os-vol-tenant-attr:tenant_id']);
+    for (const b of this.backups.items) this.recordUse(b.encryption_key_id ?? null, 'backups', b.id, b['os-backup-project-attr:project_id']);
+  }
+
+  private async lookUpKey(keyId: string, usage: KeyUsage): Promise<KeyLookup> {
+    const barbican = this.client.barbican;
+    const listed = this.listedSecrets?.get(keyId);
+    if (!listed) {
+      const s = await barbican.getSecret(keyId);
+      return s.kind === 'found' ? { kind: 'found', secret: secretFacts(s.secret), inTokenProject: false, acl: null } : s;
+    }
+    // Metadata came with the list; the ACL matters only for rows of other projects.
+    let acl: AclFacts | null = null;
+    if (usage.otherProject) {
+      const a = await barbican.getAcl(keyId);
+      if (a.kind === 'not-found') return { kind: 'not-found', message: a.message };
+      if (a.kind === 'found') acl = { users: a.acl.read.users, projectAccess: a.acl.read['project-access'] };
+    }
+    return { kind: 'found', secret: secretFacts(listed), inTokenProject: true, acl };
+  }
+
+  private async lookUpKeys(): Promise<void> {
+    if (this.barbican.api.status !== 'ok') {
+      const message = this.endpoints.keyManager ? `Barbican is not usable (${this.barbican.api.status}): ${this.barbican.api.detail}` : 'no key-manager endpoint in the catalog';
+      for (const keyId of this.usage.keys()) this.lookups.set(keyId, { kind: 'error', message });
+      return;
+    }
+    try {
+      const all = await this.client.barbican.listAllSecrets();
+      this.listedSecrets = new Map(all.secrets.map((s) => [idFromRef(s.secret_ref), s]));
+    } catch (err) {
+      this.fail('barbican-secrets', err);
+    }
+    await mapLimited([...this.usage.entries()], this.client.config.maxConcurrency, async ([keyId, usage]) => {
+      try {
+        this.lookups.set(keyId, await this.lookUpKey(keyId, usage));
+      } catch (err) {
+        this.lookups.set(keyId, { kind: 'error', message: messageOf(err) });
+      }
+    });
+    try {
+      this.orders = summarizeOrders(await this.client.barbican.listAllOrders(), this.now(), this.options.orderPendingLimitMs ?? 10 * 60_000);
+    } catch (err) {
+      this.fail('barbican-orders', err);
+    }
+  }
+
+  // ------------------------------------------------------------ classification
+
+  private typeKeySizeOf(typeId: string | null | undefined): number | null {
+    return typeId ? (this.typeKeySize.get(typeId) ?? null) : null;
+  }
+
+  private assemble(): OpenStackSnapshot {
+    const { client } = this;
+    const ctx: AssessmentContext = { now: this.now(), expiringWithinMs: this.options.expiringWithinMs ?? DEFAULT_EXPIRING_WITHIN_MS, tokenProjectId: this.tokenProjectId };
+    const volumes: VolumeRecord[] = this.volumes.items.map((v) => ({
+      id: v.id,
+      name: v.name ?? null,
+      projectId: v['os-vol-tenant-attr:tenant_id'] ?? null,
+      userId: v.user_id ?? null,
+      status: v.status,
+      host: v['os-vol-host-attr:host'] ?? null,
+      cluster: v.cluster_name ?? null,
+      volumeTypeId: v.volume_type_id ?? null,
+      volumeType: v.volume_type ?? null,
+      encrypted: v.encrypted,
+      attached: v.attachments.length > 0,
+      keyState: assessVolumeKey(
+        {
+          encrypted: v.encrypted,
+          detailsKeyId: v.encryption_key_id ?? null,
+          encryption: this.encryption.get(v.id) ?? null,
+          typeKeySize: this.typeKeySizeOf(v.volume_type_id),
+          userId: v.user_id ?? null,
+          projectId: v['os-vol-tenant-attr:tenant_id'] ?? null,
+        },
+        this.lookups,
+        ctx,
+      ),
+    }));
+    const volumeById = new Map(volumes.map((v) => [v.id, v]));
+    const snapshots: SnapshotRecord[] = this.snapshots.items.map((s) => {
+      const parent = volumeById.get(s.volume_id);
+      return {
+        id: s.id,
+        name: s.name ?? null,
+        projectId: s['os-extended-snapshot-attributes:project_id'] ?? null,
+        userId: s.user_id ?? null,
+        status: s.status,
+        volumeId: s.volume_id,
+        host: parent?.host ?? null,
+        keyState: assessSnapshotKey(s.volume_id, parent?.keyState),
+      };
+    });
+    for (const s of snapshots) this.recordUse(s.keyState.keyId, 'snapshots', s.id, null);
+    const backups: BackupRecord[] = this.backups.items.map((b) => {
+      const source = volumeById.get(b.volume_id);
+      const projectId = b['os-backup-project-attr:project_id'] ?? null;
+      return {
+        id: b.id,
+        name: b.name ?? null,
+        projectId,
+        userId: b.user_id ?? null,
+        status: b.status,
+        volumeId: b.volume_id,
+        keyState: assessBackupKey(
+          {
+            detailsKeyId: b.encryption_key_id ?? null,
+            userId: b.user_id ?? null,
+            projectId,
+            source: source ? { encrypted: source.encrypted, typeKeySize: this.typeKeySizeOf(source.volumeTypeId) } : null,
+            volumeId: b.volume_id,
+          },
+          this.lookups,
+          ctx,
+        ),
+      };
+    });
+
+    let maxPerKey = 0;
+    for (const n of client.barbican.requestsPerSecret.values()) maxPerKey = Math.max(maxPerKey, n);
+    const orphans = this.listedSecrets ? [...this.listedSecrets.keys()].filter((id) => !this.usage.has(id)) : null;
+    const info = client.keystone.tokenInfo;
+    return {
+      cloud: client.config.name,
+      takenAt: new Date(this.started).toISOString(),
+      durationMs: this.now() - this.started,
+      token: {
+        ok: this.tokenOk,
+        userId: info?.userId ?? null,
+        projectId: info?.projectId ?? null,
+        projectName: info?.projectName ?? null,
+        roles: info?.roles ?? [],
+        expiresAt: info?.expiresAt ?? null,
+        logins: client.keystone.logins,
+      },
+      endpoints: this.endpoints,
+      barbican: this.barbican,
+      cinder: { microversion: client.config.cinderMicroversion, maxMicroversion: this.maxMicroversion },
+      inventory: { volumes: this.volumes.status, snapshots: this.snapshots.status, backups: this.backups.status },
+      volumes,
+      snapshots,
+      backups,
+      keys: this.keyRecords(volumes, backups),
+      hosts: cinderVolumeHostStatus(volumes, snapshots, this.services),
+      backupMigration: backupMigrationStatus(backups, this.services),
+      services: this.services,
+      counts: { volumes: countStates(volumes), snapshots: countStates(snapshots), backups: countStates(backups) },
+      orphanSecrets: orphans ? { count: orphans.length, sample: orphans.slice(0, ORPHAN_SAMPLE) } : null,
+      orders: this.orders,
+      requests: {
+        keystone: client.http.requestCounts.keystone,
+        barbican: client.http.requestCounts.barbican,
+        cinder: client.http.requestCounts.cinder,
+        barbicanListPages: client.barbican.listPages,
+        barbicanDistinctKeys: this.usage.size,
+        barbicanMaxPerKey: maxPerKey,
+      },
+      errors: this.errors,
+    };
+  }
+
+  private keyRecords(volumes: readonly VolumeRecord[], backups: readonly BackupRecord[]): KeyRecord[] {
+    const anomalies = new Map<string, { set: Set<SecretAnomaly>; text: string | null }>();
+    for (const r of [...volumes, ...backups]) {
+      if (!r.keyState.keyId || r.keyState.anomalies.length === 0) continue;
+      const entry = anomalies.get(r.keyState.keyId) ?? { set: new Set<SecretAnomaly>(), text: r.keyState.reason };
+      for (const a of r.keyState.anomalies) entry.set.add(a);
+      anomalies.set(r.keyState.keyId, entry);
+    }
+    return [...this.usage.entries()].map(([keyId, u]) => {
+      const l = this.lookups.get(keyId);
+      const found = l?.kind === 'found' ? l : null;
+      return {
+        keyId,
+        lookup: l?.kind ?? 'not-asked',
+        inTokenProject: found?.inTokenProject ?? false,
+        secret: found?.secret ?? null,
+        acl: found?.acl ?? null,
+        anomalies: [...(anomalies.get(keyId)?.set ?? [])],
+        anomalyText: anomalies.get(keyId)?.text ?? null,
+        message: l && l.kind !== 'found' ? l.message : null,
+        usedBy: { volumes: u.volumes, snapshots: u.snapshots, backups: u.backups },
+      };
+    });
+  }
+}
+
+/** Reads one cloud. Never throws for cloud-side trouble; a bad configuration throws OpenStackError. */
+export async function pollOpenStack(config: OpenStackCloudConfigInput, options: PollOptions = {}): Promise<OpenStackSnapshot> {
+  const now = options.now ?? Date.now;
+  const client = new OpenStackClient(config, { now });
+  try {
+    return await new CloudPoll(client, options, now).run();
+  } finally {
+    await client.close();
+  }
 }
