@@ -14,6 +14,7 @@
  * Last stdout line: JSON with fullPollSeconds, barbicanRequestsPerKey, noChangeWriteFraction and details.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -176,6 +177,8 @@ async function main(): Promise<void> {
       fixedKeyRemoval: fixedKeyRemovalVerdict(snap).verdict,
       counts: snap.counts.volumes,
       concurrency: o.concurrency,
+      cpus: cpus().length,
+      loadAverage1m: Number(loadavg()[0]!.toFixed(2)),
     };
     console.log(JSON.stringify(figures));
     if (wrong.length > 0 || figures.pollErrors > 0 || figures.maxBarbicanRequestsForOneKey > 1) process.exitCode = 1;

@@ -100,6 +100,7 @@ const SORT_KEYS: Record<string, (s: LabSecret) => string | number | null> = {
   bit_length: (s) => s.bitLength,
   mode: (s) => s.mode,
   secret_type: (s) => s.secretType,
+  status: (s) => s.status,
 };
 
 function sorter(raw: string | null): (a: LabSecret, b: LabSecret) => number {
@@ -203,6 +204,8 @@ const aclSchema = z.object({ read: z.object({ users: z.array(z.string()).default
 function secretRoutes(ctx: LabCloudContext, token: LabToken, method: string, id: string, sub: string | undefined, bodyText: string): RouteAnswer {
   const { model } = ctx;
   if (method === 'GET') model.countSecretRequest(id);
+  // Barbican looks the secret up by id before any policy check (so 404 tells even a stranger it is gone).
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return barbicanError(404, 'Not Found', 'Not Found. Provided secret id is invalid.');
   const secret = model.liveSecret(id);
   if (!secret) return secretNotFound();
   const inProject = token.projectId === secret.projectId;
