@@ -197,7 +197,7 @@ export async function applyOpenStackFault(ctx: LabCloudContext, controls: FaultC
       model.requestCounts = { keystone: 0, barbican: 0, cinder: 0 };
       return { applied: 'request counters reset' };
     case 'clear': {
-      Object.assign(f, { ...DEFAULT_FAULTS, cinderMaxMicroversion: DEFAULT_FAULTS.cinderMaxMicroversion });
+      Object.assign(f, DEFAULT_FAULTS);
       await controls.setBarbicanListening(true);
       for (const s of model.estate.services) s.broken = false;
       return { applied: 'faults cleared (services marked down stay down until restarted)' };

@@ -77,6 +77,7 @@ export interface LabOrder {
 }
 
 export const MIGRATION_LOG_LIMIT = 2_000;
+const TOKEN_PRUNE_AT = 1_000;
 
 export class OpenStackLabModel {
   readonly tokens = new Map<string, LabToken>();
@@ -90,6 +91,7 @@ export class OpenStackLabModel {
   /** Secret metadata / ACL requests per secret id (the poll must ask about each key at most once). */
   readonly secretRequests = new Map<string, number>();
   requestCounts = { keystone: 0, barbican: 0, cinder: 0 };
+  tokensIssued = 0;
 
   constructor(
     readonly estate: OpenStackEstate,
@@ -115,6 +117,10 @@ export class OpenStackLabModel {
 
   issueToken(user: LabUser, projectId: string): LabToken {
     const now = this.now();
+    // A lab polled for days would otherwise keep every token it ever issued.
+    if (this.tokens.size >= TOKEN_PRUNE_AT) {
+      for (const [id, t] of this.tokens) if (t.revoked || t.expiresAt <= now) this.tokens.delete(id);
+    }
     const token: LabToken = {
       id: `gAAAAA${randomBytes(24).toString('base64url')}`,
       userId: user.id,
@@ -125,6 +131,7 @@ export class OpenStackLabModel {
       revoked: false,
     };
     this.tokens.set(token.id, token);
+    this.tokensIssued += 1;
     return token;
   }
 

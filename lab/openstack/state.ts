@@ -105,7 +105,7 @@ export function buildOpenStackLabState(ctx: LabCloudContext, includeRows: boolea
     services: estate.services.map((s) => ({ binary: s.binary, host: s.host, state: s.state, status: s.status, broken: s.broken, keyManagerBackend: s.keyManagerBackend, fixedKeySet: s.fixedKeySet })),
     faults: model.faults,
     requests: { ...model.requestCounts, secretRequests: { total: totalSecretRequests, distinctSecrets: model.secretRequests.size, maxPerSecret } },
-    tokensIssued: model.tokens.size,
+    tokensIssued: model.tokensIssued,
     migrationLog: model.migrationLog.slice(-200),
     ...(includeRows ? { rows: { volumes, snapshots, backups } } : {}),
   };
