@@ -257,7 +257,7 @@ export function handleCinder(ctx: LabCloudContext, method: string, url: URL, hea
   if (!token) return unauthorized(ctx);
   const version = microversion(ctx, headers['openstack-api-version']);
   if ('fault' in version) return version.fault;
-  const mvHeaders = { 'openstack-api-version': `volume ${version.mv}`, vary: 'OpenStack-API-Version' };
+  const mvHeaders: Record<string, string> = model.faults.cinderDropVersionHeader ? {} : { 'openstack-api-version': `volume ${version.mv}`, vary: 'OpenStack-API-Version' };
   // From 3.67 the project segment is optional; when present it must be the token's project.
   let rest = parts.slice(1);
   let base = `${ctx.urls.cinder}/v3`;

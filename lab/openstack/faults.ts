@@ -49,6 +49,7 @@ export const openStackFaultSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('cinder-config'), ...serviceRef, backend: z.enum(['barbican', 'ConfKeyManager']).optional(), fixedKey: z.boolean().optional() }),
   z.object({ type: z.literal('restart-service'), ...serviceRef }),
   z.object({ type: z.literal('cinder-max-microversion'), version: z.string().refine((v) => parseMicroversion(v)?.[0] === 3, 'must look like 3.NN') }),
+  z.object({ type: z.literal('cinder-drop-version-header'), on }),
   /** The next `count` Cinder answers whose path contains `path` are cut in half. */
   z.object({ type: z.literal('truncate-json'), path: z.string().min(1), count: z.number().int().min(1).max(1000).default(1) }),
   /** Revoke every token now, or once `afterRequests` more Barbican / Cinder requests were served. */
@@ -185,6 +186,9 @@ export async function applyOpenStackFault(ctx: LabCloudContext, controls: FaultC
     case 'cinder-max-microversion':
       f.cinderMaxMicroversion = fault.version;
       return { applied: `Cinder serves microversions up to ${fault.version}` };
+    case 'cinder-drop-version-header':
+      f.cinderDropVersionHeader = fault.on;
+      return { applied: `Cinder answers ${fault.on ? 'without' : 'with'} the OpenStack-API-Version header` };
     case 'truncate-json':
       f.cinderTruncate = { path: fault.path, count: fault.count };
       return { applied: `the next ${fault.count} Cinder answer(s) for paths containing ${fault.path} are truncated` };

@@ -36,6 +36,8 @@ export interface LabFaultState {
   catalogKeyManager: 'present' | 'absent' | 'wrong-region';
   /** Highest Cinder microversion served. */
   cinderMaxMicroversion: string;
+  /** Cinder's answers lose the OpenStack-API-Version header (a proxy stripping it). */
+  cinderDropVersionHeader: boolean;
   /** The next `count` Cinder answers whose path contains `path` are cut in half. */
   cinderTruncate: { path: string; count: number } | null;
   /** Revoke every token once this many more authenticated Barbican / Cinder requests were served. */
@@ -51,6 +53,7 @@ export const DEFAULT_FAULTS: LabFaultState = {
   keystoneUnavailable: false,
   catalogKeyManager: 'present',
   cinderMaxMicroversion: '3.71',
+  cinderDropVersionHeader: false,
   cinderTruncate: null,
   revokeTokensAfter: null,
 };

@@ -38,6 +38,15 @@ describe('bad answers become per-area errors', () => {
     expect(verdict.reasons[0]).toContain('maximum is 3.60');
   });
 
+  it('an answer that does not confirm the microversion is refused (encryption_key_id would be missing)', async () => {
+    await lab.fault({ type: 'cinder-drop-version-header' });
+    const snap = await pollOpenStack(lab.watcher);
+    const volumes = snap.errors.find((e) => e.area === 'cinder-volumes')!;
+    expect(volumes.kind).toBe('microversion');
+    expect(volumes.message).toContain('Cinder did not confirm microversion 3.64 (OpenStack-API-Version: absent)');
+    expect(fixedKeyRemovalVerdict(snap).verdict).toBe('BLOCKED');
+  });
+
   it('truncated JSON in a volume page: a truncated-json error, the verdict BLOCKED', async () => {
     await lab.fault({ type: 'truncate-json', path: 'volumes/detail' });
     const snap = await pollOpenStack(lab.watcher);
