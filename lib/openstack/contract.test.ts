@@ -96,13 +96,13 @@ describe('Keystone v3', () => {
   });
 
   it('renews the token shortly before it expires', async () => {
-    const shortLab = await startQuietOpenStackLab({ estate: { volumes: 2, snapshots: 0, backups: 0 }, tokenLifetimeSeconds: 2 });
+    const shortLab = await startQuietOpenStackLab({ estate: { volumes: 2, snapshots: 0, backups: 0 }, tokenLifetimeSeconds: 4 });
     const c = new OpenStackClient(shortLab.watcher);
     try {
       await c.barbican.listSecrets({ limit: 1 });
       expect(c.keystone.logins).toBe(1);
-      // A quarter of the 2 s lifetime before expiry, the next call logs in first (no 401 round trip).
-      await new Promise((r) => setTimeout(r, 1_600));
+      // Within a quarter of the 4 s lifetime before expiry, the next call logs in first (no 401 round trip).
+      await new Promise((r) => setTimeout(r, 3_200));
       const before = shortLab.model.requestCounts.barbican;
       await c.barbican.listSecrets({ limit: 1 });
       expect(c.keystone.logins).toBe(2);
