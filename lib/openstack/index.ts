@@ -1,0 +1,14 @@
+export { OpenStackClient } from './client';
+export { OpenStackCloudConfigSchema, MIN_CINDER_MICROVERSION } from './config';
+export type { OpenStackCloudConfig, OpenStackCloudConfigInput } from './config';
+export { OpenStackError, isOpenStackError } from './errors';
+export type { OpenStackErrorKind, OpenStackService } from './errors';
+export { findEndpoint, SERVICE_TYPE_ALIASES } from './catalog';
+export type { ResolvedEndpoint, CatalogServiceType } from './catalog';
+export { pollOpenStack } from './poll';
+export type { PollOptions } from './poll';
+export type { OpenStackSnapshot, AreaError, PollArea, VolumeRecord, SnapshotRecord, BackupRecord, KeyRecord, BarbicanHealth } from './snapshot';
+export { openstackConditions, OPENSTACK_RUNBOOKS } from './conditions';
+export type { OpenStackCondition, OpenStackConditionKind } from './conditions';
+export { fixedKeyRemovalVerdict, FIXED_KEY_ID, KEY_STATES } from './key-state';
+export type { FixedKeyVerdict, KeyState, KeyAssessment, SecretAnomaly, CinderVolumeHostStatus, BackupMigrationStatus } from './key-state';
