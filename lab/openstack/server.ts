@@ -10,7 +10,7 @@ import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { createCertificateAuthority, issueCertificate } from '@/lib/kmip/certificates';
+import { createCertificateAuthority, issueCertificate } from '@/lib/pki/certificates';
 import { createLogger } from '@/lib/logging/logger';
 import { BadRequest, parseJsonBody, readBody, type RouteAnswer } from '../vcenter/http';
 import { describeIssues } from '../vcenter/faults';
