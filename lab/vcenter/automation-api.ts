@@ -17,9 +17,9 @@ import {
   type VmSummary,
 } from '@/lib/vsphere/schemas';
 import { SUPPORTED_RELEASES, type LabVcenterContext } from './context';
-import { LabFault } from './host-model';
 import { parseJsonBody, queryValues, sessionToken, type RouteAnswer } from './http';
 import type { LabSession } from './sessions';
+import { VimFault } from './vim-fault';
 
 const VM_LIST_LIMIT = 4000;
 
@@ -51,7 +51,7 @@ export function apiError(type: ErrorType, id: string, text: string, args: string
 
 const unauthenticated = () => apiError('UNAUTHENTICATED', 'vapi.method.authentication.required', 'Authentication required.');
 
-function fromLabFault(error: LabFault): RouteAnswer {
+function fromVimFault(error: VimFault): RouteAnswer {
   switch (error.kind) {
     case 'NotFound':
     case 'ManagedObjectNotFound':
@@ -71,7 +71,7 @@ function fromLabFault(error: LabFault): RouteAnswer {
 function enumFilter<T extends string>(url: URL, name: string, allowed: readonly T[]): T[] {
   const values = queryValues(url, name);
   for (const v of values) {
-    if (!allowed.includes(v as T)) throw new LabFault('InvalidArgument', `Query parameter ${name} has an unknown value ${v}; expected one of ${allowed.join(', ')}.`);
+    if (!allowed.includes(v as T)) throw new VimFault('InvalidArgument', `Query parameter ${name} has an unknown value ${v}; expected one of ${allowed.join(', ')}.`);
   }
   return values as T[];
 }
@@ -209,7 +209,7 @@ export async function handleAutomation(ctx: LabVcenterContext, req: IncomingMess
     }
     return apiError('NOT_FOUND', 'com.vmware.vapi.rest.httpNotFound', `${path} is not a resource of the lab vCenter.`);
   } catch (error) {
-    if (error instanceof LabFault) return fromLabFault(error);
+    if (error instanceof VimFault) return fromVimFault(error);
     if (error instanceof z.ZodError) return apiError('INVALID_ARGUMENT', 'com.vmware.vapi.std.errors.invalid_argument', error.message);
     throw error;
   }

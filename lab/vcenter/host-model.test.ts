@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateEstate } from './estate';
-import { LabFault, LabModel } from './host-model';
-import { MemoryKeySource } from './memory-key-source';
+import { LabModel } from './host-model';
+import { MemoryKeySource } from './key-sources/memory-key-source';
+import { VimFault } from './vim-fault';
 
 const fast = { rebootDownMs: 5, maintenanceMs: 5, rekeyPerDiskMs: 2, vmPowerMs: 2 };
 const models: LabModel[] = [];
@@ -90,7 +91,7 @@ describe('LabModel host state machine', () => {
   it('refuses a non-forced reboot outside maintenance mode and evacuates running VMs on enter', async () => {
     const { model, standardCluster } = setup();
     const hostId = standardCluster.hostIds[0]!;
-    await expect(model.rebootHost(hostId, { requireMaintenance: true })).rejects.toBeInstanceOf(LabFault);
+    await expect(model.rebootHost(hostId, { requireMaintenance: true })).rejects.toBeInstanceOf(VimFault);
     const running = [...model.host(hostId).vmIds].filter((id) => model.vm(id).powerState === 'poweredOn');
     expect(running.length).toBeGreaterThan(0);
     await model.enterMaintenance(hostId, 'ensureObjectAccessibility');

@@ -10,7 +10,8 @@
  */
 import type { Estate, EstateCluster, EstateHost, EstateIndex, EstateVm } from './estate';
 import { indexEstate } from './estate';
-import type { KeyFetchFailure, KeyFetchPath, KeySource } from './key-source';
+import type { KeyFetchFailure, KeyFetchPath, KeySource } from './key-sources/key-source';
+import { VimFault } from './vim-fault';
 
 export type HostConnectionState = 'connected' | 'disconnected' | 'notResponding';
 export type HostPowerState = 'poweredOn' | 'poweredOff' | 'standBy' | 'unknown';
@@ -61,31 +62,6 @@ export interface VmRuntime {
 /** The keys a VM's configuration and disks are encrypted with (a key shared by several appears once per use). */
 export function vmKeys(vm: VmRuntime): CryptoKeyRef[] {
   return [vm.configKey, ...vm.diskKeys].filter((k): k is CryptoKeyRef => k !== null);
-}
-
-/** A failure the API layer turns into a vim25 fault (`kind` is the fault `_typeName`). */
-export class LabFault extends Error {
-  constructor(
-    readonly kind:
-      | 'InvalidState'
-      | 'NotFound'
-      | 'NotSupported'
-      | 'InvalidArgument'
-      | 'GenericVmConfigFault'
-      | 'HostNotConnected'
-      | 'SystemError'
-      | 'InvalidProperty'
-      | 'ManagedObjectNotFound'
-      | 'InvalidRequest'
-      | 'NotAuthenticated'
-      | 'InvalidLogin'
-      | 'MethodNotFound',
-    message: string,
-    readonly detail: Record<string, unknown> = {},
-  ) {
-    super(message);
-    this.name = 'LabFault';
-  }
 }
 
 export interface LabTimings {
@@ -180,25 +156,25 @@ export class LabModel {
 
   host(hostId: string): HostRuntime {
     const host = this.hosts.get(hostId);
-    if (!host) throw new LabFault('NotFound', `Host ${hostId} does not exist.`);
+    if (!host) throw new VimFault('NotFound', `Host ${hostId} does not exist.`);
     return host;
   }
 
   vm(vmId: string): VmRuntime {
     const vm = this.vms.get(vmId);
-    if (!vm) throw new LabFault('NotFound', `Virtual machine ${vmId} does not exist.`);
+    if (!vm) throw new VimFault('NotFound', `Virtual machine ${vmId} does not exist.`);
     return vm;
   }
 
   estateHost(hostId: string): EstateHost {
     const host = this.index.hosts.get(hostId);
-    if (!host) throw new LabFault('NotFound', `Host ${hostId} does not exist.`);
+    if (!host) throw new VimFault('NotFound', `Host ${hostId} does not exist.`);
     return host;
   }
 
   estateVm(vmId: string): EstateVm {
     const vm = this.index.vms.get(vmId);
-    if (!vm) throw new LabFault('NotFound', `Virtual machine ${vmId} does not exist.`);
+    if (!vm) throw new VimFault('NotFound', `Virtual machine ${vmId} does not exist.`);
     return vm;
   }
 
@@ -208,7 +184,7 @@ export class LabModel {
 
   keyRef(keyIndex: number): CryptoKeyRef {
     const key = this.estate.keys[keyIndex];
-    if (!key) throw new LabFault('NotFound', `Key slot ${keyIndex} does not exist.`);
+    if (!key) throw new VimFault('NotFound', `Key slot ${keyIndex} does not exist.`);
     return { keyId: key.keyId, providerId: key.providerId };
   }
 
@@ -254,7 +230,7 @@ export class LabModel {
   /** Capacity the vSAN datastore offers: only mounted disk groups count (0 GB when none is). */
   datastoreCapacity(datastoreId: string): { capacity: number; freeSpace: number; accessible: boolean } {
     const ds = this.index.datastores.get(datastoreId);
-    if (!ds) throw new LabFault('NotFound', `Datastore ${datastoreId} does not exist.`);
+    if (!ds) throw new VimFault('NotFound', `Datastore ${datastoreId} does not exist.`);
     if (ds.type !== 'vsan' || !ds.clusterId) {
       return { capacity: 64 * 1024 ** 4, freeSpace: 40 * 1024 ** 4, accessible: true };
     }
@@ -409,9 +385,9 @@ export class LabModel {
    */
   async rebootHost(hostId: string, options: { requireMaintenance?: boolean } = {}): Promise<void> {
     const host = this.host(hostId);
-    if (host.phase !== 'up') throw new LabFault('InvalidState', `Host ${hostId} is not running; it cannot be rebooted now.`);
+    if (host.phase !== 'up') throw new VimFault('InvalidState', `Host ${hostId} is not running; it cannot be rebooted now.`);
     if (options.requireMaintenance && !host.inMaintenanceMode) {
-      throw new LabFault('InvalidState', `Host ${hostId} is not in maintenance mode; reboot it with force or enter maintenance mode first.`);
+      throw new VimFault('InvalidState', `Host ${hostId} is not in maintenance mode; reboot it with force or enter maintenance mode first.`);
     }
     this.goDown(host, 'poweredOn');
     await this.later(this.timings.rebootDownMs);
@@ -427,7 +403,7 @@ export class LabModel {
   async powerOnHost(hostId: string): Promise<void> {
     const host = this.host(hostId);
     if (host.phase !== 'down' || host.powerState !== 'poweredOff') {
-      throw new LabFault('InvalidState', `Host ${hostId} is not powered off.`);
+      throw new VimFault('InvalidState', `Host ${hostId} is not powered off.`);
     }
     host.powerState = 'poweredOn';
     await this.later(this.timings.rebootDownMs);
@@ -438,14 +414,14 @@ export class LabModel {
   /** Rescan / remount the disk groups: fetch the missing keys again (recovery once the KMS is back). */
   async remount(hostId: string): Promise<void> {
     const host = this.host(hostId);
-    if (host.phase !== 'up') throw new LabFault('HostNotConnected', `Host ${hostId} is not connected.`);
+    if (host.phase !== 'up') throw new VimFault('HostNotConnected', `Host ${hostId} is not connected.`);
     await this.loadKeys(hostId);
   }
 
   /** vCenter loses (or regains) its management connection to a running host; the host itself is unaffected. */
   setDisconnected(hostId: string, disconnected: boolean): void {
     const host = this.host(hostId);
-    if (host.phase !== 'up') throw new LabFault('InvalidState', `Host ${hostId} is not running.`);
+    if (host.phase !== 'up') throw new VimFault('InvalidState', `Host ${hostId} is not running.`);
     host.connectionState = disconnected ? 'disconnected' : 'connected';
   }
 
@@ -457,15 +433,15 @@ export class LabModel {
 
   async enterMaintenance(hostId: string, mode: VsanDecommissionMode = 'ensureObjectAccessibility'): Promise<void> {
     const host = this.host(hostId);
-    if (host.phase !== 'up') throw new LabFault('HostNotConnected', `Host ${hostId} is not connected.`);
-    if (host.inMaintenanceMode) throw new LabFault('InvalidState', `Host ${hostId} is already in maintenance mode.`);
+    if (host.phase !== 'up') throw new VimFault('HostNotConnected', `Host ${hostId} is not connected.`);
+    if (host.inMaintenanceMode) throw new VimFault('InvalidState', `Host ${hostId} is already in maintenance mode.`);
     const cluster = this.clusterOfHost(hostId);
     const running = [...host.vmIds].filter((id) => this.vms.get(id)!.powerState === 'poweredOn');
     const targets = cluster.hostIds
       .map((id) => this.hosts.get(id)!)
       .filter((h) => h.id !== hostId && h.phase === 'up' && !h.inMaintenanceMode);
     if (running.length > 0 && targets.length === 0) {
-      throw new LabFault('InvalidState', `No other host of ${cluster.name} can take the powered-on VMs of ${hostId}.`);
+      throw new VimFault('InvalidState', `No other host of ${cluster.name} can take the powered-on VMs of ${hostId}.`);
     }
     await this.later(this.timings.maintenanceMs * (mode === 'evacuateAllData' ? 3 : 1));
     // DRS migrates the running VMs away; vMotion inside a cluster carries the keys with it.
@@ -489,8 +465,8 @@ export class LabModel {
 
   async exitMaintenance(hostId: string): Promise<void> {
     const host = this.host(hostId);
-    if (host.phase !== 'up') throw new LabFault('HostNotConnected', `Host ${hostId} is not connected.`);
-    if (!host.inMaintenanceMode) throw new LabFault('InvalidState', `Host ${hostId} is not in maintenance mode.`);
+    if (host.phase !== 'up') throw new VimFault('HostNotConnected', `Host ${hostId} is not connected.`);
+    if (!host.inMaintenanceMode) throw new VimFault('InvalidState', `Host ${hostId} is not in maintenance mode.`);
     await this.later(this.timings.maintenanceMs);
     host.inMaintenanceMode = false;
     host.decommissionMode = null;
@@ -501,13 +477,13 @@ export class LabModel {
   async powerOnVm(vmId: string): Promise<void> {
     const vm = this.vm(vmId);
     const host = this.host(vm.hostId);
-    if (vm.powerState === 'poweredOn') throw new LabFault('InvalidState', `Virtual machine ${vmId} is already powered on.`);
-    if (host.phase !== 'up') throw new LabFault('HostNotConnected', `Host ${host.id} of ${vmId} is not connected.`);
-    if (host.inMaintenanceMode) throw new LabFault('InvalidState', `Host ${host.id} is in maintenance mode.`);
+    if (vm.powerState === 'poweredOn') throw new VimFault('InvalidState', `Virtual machine ${vmId} is already powered on.`);
+    if (host.phase !== 'up') throw new VimFault('HostNotConnected', `Host ${host.id} of ${vmId} is not connected.`);
+    if (host.inMaintenanceMode) throw new VimFault('InvalidState', `Host ${host.id} is in maintenance mode.`);
     const ds = this.datastoreCapacity(this.estateVm(vmId).datastoreId);
-    if (ds.capacity === 0) throw new LabFault('SystemError', `The datastore of ${vmId} has no mounted capacity; its files cannot be opened.`);
+    if (ds.capacity === 0) throw new VimFault('SystemError', `The datastore of ${vmId} has no mounted capacity; its files cannot be opened.`);
     if (vm.needsReload) {
-      throw new LabFault('GenericVmConfigFault', 'Cannot decrypt disk because key or password is incorrect', {
+      throw new VimFault('GenericVmConfigFault', 'Cannot decrypt disk because key or password is incorrect', {
         reason: 'Cannot decrypt disk because key or password is incorrect',
       });
     }
@@ -515,14 +491,14 @@ export class LabModel {
     const outcome = await this.fetchInto(host, keys, 'vcenter');
     this.refreshVmLock(vmId);
     const failure = [...outcome.values()].find((r) => r !== null);
-    if (failure) throw new LabFault('SystemError', `Cannot power on ${vmId}: ${failure.message}`);
+    if (failure) throw new VimFault('SystemError', `Cannot power on ${vmId}: ${failure.message}`);
     await this.later(this.timings.vmPowerMs);
     this.setVmPower(vmId, 'poweredOn');
   }
 
   async powerOffVm(vmId: string): Promise<void> {
     const vm = this.vm(vmId);
-    if (vm.powerState !== 'poweredOn') throw new LabFault('InvalidState', `Virtual machine ${vmId} is not powered on.`);
+    if (vm.powerState !== 'poweredOn') throw new VimFault('InvalidState', `Virtual machine ${vmId} is not powered on.`);
     await this.later(this.timings.vmPowerMs);
     this.setVmPower(vmId, 'poweredOff');
   }
@@ -531,7 +507,7 @@ export class LabModel {
   async reloadVm(vmId: string): Promise<void> {
     const vm = this.vm(vmId);
     const host = this.host(vm.hostId);
-    if (host.phase !== 'up') throw new LabFault('HostNotConnected', `Host ${host.id} of ${vmId} is not connected.`);
+    if (host.phase !== 'up') throw new VimFault('HostNotConnected', `Host ${host.id} of ${vmId} is not connected.`);
     vm.needsReload = false;
     const keys = vmKeys(vm);
     await this.fetchInto(host, keys, 'vcenter');
@@ -557,18 +533,18 @@ export class LabModel {
     const host = this.host(vm.hostId);
     const provider = this.index.providers.get(spec.providerId);
     if (!provider || failureMode === 'provider-not-found') {
-      throw new LabFault('NotFound', `The provider '${spec.providerId}' does not exist.`, {
+      throw new VimFault('NotFound', `The provider '${spec.providerId}' does not exist.`, {
         id: 'com.vmware.esx.trusted_infrastructure.kms.providers.not_found',
       });
     }
-    if (!vm.configKey) throw new LabFault('InvalidState', `Virtual machine ${vmId} is not encrypted; a shallow rekey needs an encrypted VM.`);
+    if (!vm.configKey) throw new VimFault('InvalidState', `Virtual machine ${vmId} is not encrypted; a shallow rekey needs an encrypted VM.`);
     if (vm.powerState === 'poweredOn' && failureMode === 'refuse-powered-on') {
-      throw new LabFault('NotSupported', 'unable to shallow rekey powered on vm');
+      throw new VimFault('NotSupported', 'unable to shallow rekey powered on vm');
     }
-    if (host.phase !== 'up') throw new LabFault('HostNotConnected', `Host ${host.id} of ${vmId} is not connected.`);
+    if (host.phase !== 'up') throw new VimFault('HostNotConnected', `Host ${host.id} of ${vmId} is not connected.`);
     for (const deviceKey of spec.diskDeviceKeys) {
       if (!estateVm.disks.some((d) => d.key === deviceKey)) {
-        throw new LabFault('InvalidArgument', `Virtual machine ${vmId} has no virtual disk with device key ${deviceKey}.`);
+        throw new VimFault('InvalidArgument', `Virtual machine ${vmId} has no virtual disk with device key ${deviceKey}.`);
       }
     }
     const newKey: CryptoKeyRef = {
@@ -580,7 +556,7 @@ export class LabModel {
     const oldKeys = vmKeys(vm);
     const outcome = await this.fetchInto(host, [newKey, ...oldKeys], 'vcenter');
     const failure = [...outcome.values()].find((reason) => reason !== null);
-    if (failure) throw new LabFault('SystemError', `Shallow rekey of ${vmId} failed: ${failure.message}`);
+    if (failure) throw new VimFault('SystemError', `Shallow rekey of ${vmId} failed: ${failure.message}`);
 
     const diskIndexes = spec.diskDeviceKeys.map((k) => estateVm.disks.findIndex((d) => d.key === k));
     await this.later(this.timings.rekeyPerDiskMs * Math.max(1, diskIndexes.length));
@@ -594,7 +570,7 @@ export class LabModel {
       this.setVmPower(vmId, 'poweredOff');
       this.refreshVmLock(vmId);
       const reason = 'Cannot decrypt disk because key or password is incorrect';
-      throw new LabFault('GenericVmConfigFault', reason, { reason });
+      throw new VimFault('GenericVmConfigFault', reason, { reason });
     }
     vm.configKey = newKey;
     for (const i of diskIndexes) vm.diskKeys[i] = newKey;

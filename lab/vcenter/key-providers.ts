@@ -15,10 +15,11 @@ import type {
   ProviderHealth,
 } from '@/lib/vsphere/schemas';
 import { moRef } from '@/lib/vsphere/schemas';
-import { LabFault, vmKeys, type LabModel } from './host-model';
-import type { KeySource, KmsNodeHealth, ProviderHealthSource } from './key-source';
-import type { KmsConnection } from './kms-reachability';
-import { cryptoKeyId } from './vim-inventory';
+import { cryptoKeyId } from './crypto-key-id';
+import { vmKeys, type LabModel } from './host-model';
+import type { KeySource } from './key-sources/key-source';
+import type { KmsConnection, KmsNodeHealth, ProviderHealthSource } from './kms-reachability';
+import { VimFault } from './vim-fault';
 
 /** Automation API type of a standard (KMIP) provider; the reference documents only NATIVE / TRUST_AUTHORITY. */
 export const STANDARD_PROVIDER_TYPE = 'KMIP';
@@ -39,7 +40,7 @@ export class KeyProviderView {
 
   private provider(providerId: string) {
     const provider = this.model.index.providers.get(providerId);
-    if (!provider) throw new LabFault('NotFound', `The provider '${providerId}' does not exist.`, { id: 'com.vmware.vcenter.crypto_manager.kms.provider.not_found' });
+    if (!provider) throw new VimFault('NotFound', `The provider '${providerId}' does not exist.`, { id: 'com.vmware.vcenter.crypto_manager.kms.provider.not_found' });
     return provider;
   }
 
@@ -73,7 +74,7 @@ export class KeyProviderView {
     if (hostId !== undefined) {
       const host = this.model.host(hostId);
       if (host.phase !== 'up' || host.connectionState !== 'connected') {
-        throw new LabFault('HostNotConnected', `Host ${this.model.estateHost(hostId).name} is not connected; its view of key providers is unavailable.`);
+        throw new VimFault('HostNotConnected', `Host ${this.model.estateHost(hostId).name} is not connected; its view of key providers is unavailable.`);
       }
     }
     if (provider.type === 'native') return { health: 'OK', details: [] };

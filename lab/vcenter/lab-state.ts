@@ -4,8 +4,7 @@
  * no key material exists in the lab vCenter.
  */
 import type { LabModel } from './host-model';
-import type { ProviderHealthSource } from './key-source';
-import type { KmsNodeAddress } from './kms-reachability';
+import type { KmsNodeAddress, ProviderHealthSource } from './kms-reachability';
 import type { TaskManager } from './tasks';
 
 export interface LabStateSources {

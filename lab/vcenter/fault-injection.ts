@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { LabModel, RekeyFailureMode } from './host-model';
-import { LabFault } from './host-model';
+import { VimFault } from './vim-fault';
 
 const hostRef = z.string().min(1).describe('host moId (host-3) or name');
 const vmRef = z.string().min(1).describe('VM moId (vm-12) or name');
@@ -90,21 +90,21 @@ export function describeIssues(error: z.ZodError): string {
 function resolveHost(model: LabModel, ref: string): string {
   if (model.index.hosts.has(ref)) return ref;
   const byName = model.estate.hosts.find((h) => h.name === ref);
-  if (!byName) throw new LabFault('NotFound', `No host is called ${ref}.`);
+  if (!byName) throw new VimFault('NotFound', `No host is called ${ref}.`);
   return byName.id;
 }
 
 function resolveVm(model: LabModel, ref: string): string {
   if (model.index.vms.has(ref)) return ref;
   const byName = model.estate.vms.find((v) => v.name === ref);
-  if (!byName) throw new LabFault('NotFound', `No virtual machine is called ${ref}.`);
+  if (!byName) throw new VimFault('NotFound', `No virtual machine is called ${ref}.`);
   return byName.id;
 }
 
 function kmsControls(ctx: FaultContext, node: string): KmsFaultControls {
-  if (!ctx.kms) throw new LabFault('InvalidState', 'This lab vCenter runs without a lab KMS cluster; KMS faults are unavailable.');
+  if (!ctx.kms) throw new VimFault('InvalidState', 'This lab vCenter runs without a lab KMS cluster; KMS faults are unavailable.');
   if (!ctx.registeredPorts.has(node)) {
-    throw new LabFault('NotFound', `No KMS node is called ${node}; known nodes: ${[...ctx.registeredPorts.keys()].join(', ')}.`);
+    throw new VimFault('NotFound', `No KMS node is called ${node}; known nodes: ${[...ctx.registeredPorts.keys()].join(', ')}.`);
   }
   return ctx.kms;
 }

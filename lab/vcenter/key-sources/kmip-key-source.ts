@@ -8,7 +8,7 @@ import { KmipClient } from '@/lib/kmip/client';
 import { KmipError, KmipTransportError } from '@/lib/kmip/errors';
 import { enumName, State } from '@/lib/kmip/enums';
 import type { KeyFetchFailure, KeyFetchOutcome, KeyFetchRequest, KeySource, KeyStateReport } from './key-source';
-import type { KmsConnection, KmsNodeAddress } from './kms-reachability';
+import type { KmsConnection, KmsNodeAddress } from '../kms-reachability';
 
 const LAB_TIMEOUTS = { connectMs: 1500, handshakeMs: 2000, responseMs: 4000 };
 

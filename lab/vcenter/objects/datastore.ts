@@ -1,0 +1,51 @@
+/** Datastore: capacity (a vSAN datastore offers only its mounted disk groups) and which hosts mount it. */
+import { moRef } from '@/lib/vsphere/schemas';
+import { defineManagedObject } from './managed-object';
+
+export const datastore = defineManagedObject({
+  type: 'Datastore',
+  exists: (ctx, id) => ctx.model.index.datastores.has(id),
+  properties: {
+    name: (ctx, id) => ctx.model.index.datastores.get(id)!.name,
+    parent: (ctx) => moRef('Folder', ctx.model.estate.datacenter.datastoreFolderId),
+    summary: (ctx, id) => {
+      const ds = ctx.model.index.datastores.get(id)!;
+      const capacity = ctx.model.datastoreCapacity(id);
+      return {
+        _typeName: 'DatastoreSummary',
+        datastore: moRef('Datastore', id),
+        name: ds.name,
+        url: ds.url,
+        capacity: capacity.capacity,
+        freeSpace: capacity.freeSpace,
+        type: ds.type,
+        accessible: capacity.accessible,
+        multipleHostAccess: true,
+        maintenanceMode: 'normal',
+      };
+    },
+    vm: (ctx, id) => ctx.model.estate.vms.filter((v) => v.datastoreId === id).map((v) => moRef('VirtualMachine', v.id)),
+    host: (ctx, id) => {
+      const model = ctx.model;
+      const ds = model.index.datastores.get(id)!;
+      const hostIds = ds.clusterId ? model.index.clusters.get(ds.clusterId)!.hostIds : model.estate.hosts.map((h) => h.id);
+      return hostIds.map((h) => ({
+        _typeName: 'DatastoreHostMount',
+        key: moRef('HostSystem', h),
+        mountInfo: {
+          _typeName: 'HostMountInfo',
+          accessMode: 'readWrite',
+          mounted: ds.type !== 'vsan' || model.host(h).diskGroupsMounted,
+          accessible: model.host(h).phase === 'up',
+        },
+      }));
+    },
+  },
+  allProperties: ['name', 'parent', 'summary', 'host'],
+  boxTypes: {
+    vm: 'ArrayOfManagedObjectReference',
+    host: 'ArrayOfDatastoreHostMount',
+    'summary.capacity': 'long',
+    'summary.freeSpace': 'long',
+  },
+});

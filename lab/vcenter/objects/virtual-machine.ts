@@ -1,0 +1,172 @@
+/**
+ * VirtualMachine: runtime (host, power, connection, crypto state), configuration with the key ids
+ * of the VM and its disks, guest info (KMS appliance VMs report their node's address), and the
+ * operations Keywatch drives: shallow rekey, power, reload.
+ */
+import { moRef, ReconfigVmRequestSchema } from '@/lib/vsphere/schemas';
+import type { LabVcenterContext } from '../context';
+import { cryptoKeyId } from '../crypto-key-id';
+import type { EstateVm } from '../estate';
+import { defineManagedObject, entityTask, parseBody } from './managed-object';
+
+/** A stable private address for a workload VM (vm-258 → 10.0.1.2). */
+function labIpAddress(vmId: string): string {
+  const n = Number(vmId.slice(vmId.lastIndexOf('-') + 1));
+  return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+}
+
+/** 41943040 → "41,943,040" (Intl formatting is slow at 40,000 VMs per read). */
+function groupThousands(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+function vmDevices(ctx: LabVcenterContext, vm: EstateVm): unknown[] {
+  const runtime = ctx.model.vm(vm.id);
+  const ds = moRef('Datastore', vm.datastoreId);
+  const devices: unknown[] = [
+    {
+      _typeName: 'VirtualLsiLogicSASController',
+      key: 1000,
+      deviceInfo: { _typeName: 'Description', label: 'SCSI controller 0', summary: 'LSI Logic SAS' },
+      busNumber: 0,
+    },
+  ];
+  vm.disks.forEach((disk, i) => {
+    const key = runtime.diskKeys[i];
+    devices.push({
+      _typeName: 'VirtualDisk',
+      key: disk.key,
+      deviceInfo: { _typeName: 'Description', label: disk.label, summary: `${groupThousands(disk.capacityInKB)} KB` },
+      backing: {
+        _typeName: 'VirtualDiskFlatVer2BackingInfo',
+        fileName: disk.fileName,
+        datastore: ds,
+        diskMode: 'persistent',
+        thinProvisioned: true,
+        ...(key ? { keyId: cryptoKeyId(key) } : {}),
+      },
+      controllerKey: 1000,
+      unitNumber: i,
+      capacityInKB: disk.capacityInKB,
+      capacityInBytes: disk.capacityInKB * 1024,
+    });
+  });
+  return devices;
+}
+
+function vmRuntime(ctx: LabVcenterContext, id: string): unknown {
+  const runtime = ctx.model.vm(id);
+  const host = ctx.model.host(runtime.hostId);
+  const cryptoState = ctx.model.vmCryptoState(id);
+  return {
+    _typeName: 'VirtualMachineRuntimeInfo',
+    host: moRef('HostSystem', runtime.hostId),
+    connectionState: host.connectionState === 'connected' ? (runtime.needsReload ? 'invalid' : 'connected') : 'disconnected',
+    powerState: runtime.powerState,
+    faultToleranceState: 'notConfigured',
+    toolsInstallerMounted: false,
+    consolidationNeeded: false,
+    ...(cryptoState ? { cryptoState } : {}),
+  };
+}
+
+export const virtualMachine = defineManagedObject({
+  type: 'VirtualMachine',
+  exists: (ctx, id) => ctx.model.index.vms.has(id),
+  properties: {
+    name: (ctx, id) => ctx.model.estateVm(id).name,
+    parent: (ctx) => moRef('Folder', ctx.model.estate.datacenter.vmFolderId),
+    datastore: (ctx, id) => [moRef('Datastore', ctx.model.estateVm(id).datastoreId)],
+    runtime: vmRuntime,
+    guest: (ctx, id) => {
+      const vm = ctx.model.estateVm(id);
+      const node = vm.kmsNodeIndex === null ? undefined : ctx.kmsNode(vm.kmsNodeIndex);
+      const running = ctx.model.vm(id).powerState === 'poweredOn';
+      return {
+        _typeName: 'GuestInfo',
+        guestState: running ? 'running' : 'notRunning',
+        hostName: `${vm.name}.lab.local`,
+        ...(running ? { ipAddress: node ? node.host : labIpAddress(vm.id) } : {}),
+      };
+    },
+    config: (ctx, id) => {
+      const vm = ctx.model.estateVm(id);
+      const runtime = ctx.model.vm(id);
+      const node = vm.kmsNodeIndex === null ? undefined : ctx.kmsNode(vm.kmsNodeIndex);
+      return {
+        _typeName: 'VirtualMachineConfigInfo',
+        name: vm.name,
+        ...(node ? { annotation: `Keywatch lab KMS appliance: node ${node.id} (${node.host}:${node.port})` } : {}),
+        uuid: vm.uuid,
+        instanceUuid: vm.instanceUuid,
+        guestId: 'otherGuest64',
+        version: 'vmx-20',
+        template: false,
+        hardware: { _typeName: 'VirtualHardware', numCPU: vm.cpuCount, memoryMB: vm.memoryMiB, device: vmDevices(ctx, vm) },
+        ...(runtime.configKey ? { keyId: cryptoKeyId(runtime.configKey) } : {}),
+      };
+    },
+    summary: (ctx, id) => ({
+      _typeName: 'VirtualMachineSummary',
+      vm: moRef('VirtualMachine', id),
+      runtime: vmRuntime(ctx, id),
+      overallStatus: ctx.model.vm(id).locked ? 'red' : 'green',
+    }),
+  },
+  allProperties: ['name', 'parent', 'runtime', 'config', 'datastore', 'summary', 'guest'],
+  boxTypes: {
+    datastore: 'ArrayOfManagedObjectReference',
+    'config.hardware.device': 'ArrayOfVirtualDevice',
+    'runtime.powerState': 'VirtualMachinePowerState',
+    'runtime.connectionState': 'VirtualMachineConnectionState',
+    'runtime.faultToleranceState': 'VirtualMachineFaultToleranceState',
+    'guest.guestState': 'string',
+  },
+  methods: {
+    ReconfigVM_Task: (call) => {
+      const { ctx, id } = call;
+      const model = ctx.model;
+      const body = parseBody(call, ReconfigVmRequestSchema);
+      const connectedHost = model.vm(id).hostId;
+      const crypto = body.spec.crypto ?? body.spec.deviceChange?.find((c) => c.backing?.crypto)?.backing?.crypto;
+      const task = { descriptionId: 'VirtualMachine.reconfigure', name: 'ReconfigVM_Task', connectedHost };
+      if (!crypto) return entityTask(call, moRef('VirtualMachine', id), { ...task, estimateMs: 100, run: async () => undefined });
+      const providerId = crypto.newKeyId.providerId?.id ?? model.knownKeys.get(crypto.newKeyId.keyId)?.providerId;
+      const diskDeviceKeys = (body.spec.deviceChange ?? []).filter((c) => c.backing?.crypto && c.device._typeName === 'VirtualDisk').map((c) => c.device.key);
+      const targeted = ctx.vcenterFaults.rekeyFailureVms;
+      const failureMode = targeted === null || targeted.includes(id) ? ctx.vcenterFaults.rekeyFailure : 'none';
+      return entityTask(call, moRef('VirtualMachine', id), {
+        ...task,
+        estimateMs: model.timings.rekeyPerDiskMs * Math.max(1, diskDeviceKeys.length),
+        run: async () => {
+          await model.shallowRekey(
+            id,
+            { providerId: providerId ?? '(unset)', keyId: crypto.newKeyId.keyId === '' ? undefined : crypto.newKeyId.keyId, diskDeviceKeys },
+            failureMode,
+          );
+          return undefined;
+        },
+      });
+    },
+    PowerOnVM_Task: (call) =>
+      entityTask(call, moRef('VirtualMachine', call.id), {
+        descriptionId: 'VirtualMachine.powerOn',
+        name: 'PowerOnVM_Task',
+        estimateMs: call.ctx.model.timings.vmPowerMs,
+        connectedHost: call.ctx.model.vm(call.id).hostId,
+        run: () => call.ctx.model.powerOnVm(call.id),
+      }),
+    PowerOffVM_Task: (call) =>
+      entityTask(call, moRef('VirtualMachine', call.id), {
+        descriptionId: 'VirtualMachine.powerOff',
+        name: 'PowerOffVM_Task',
+        estimateMs: call.ctx.model.timings.vmPowerMs,
+        connectedHost: call.ctx.model.vm(call.id).hostId,
+        run: () => call.ctx.model.powerOffVm(call.id),
+      }),
+    Reload: async ({ ctx, id }) => {
+      await ctx.model.reloadVm(id);
+      return undefined;
+    },
+  },
+});
