@@ -155,6 +155,12 @@ async function providerList(ctx: LabVcenterContext, url: URL, hostId?: string) {
   return all.filter((p) => matches(providers, p.provider) && matches(health, p.health) && matches(types, p.type));
 }
 
+/** The provider-details-error fault: detail reads fail as a vCenter struggling with its KMS can. */
+function providerDetailsError(ctx: LabVcenterContext, provider: string): RouteAnswer | null {
+  if (!ctx.vcenterFaults.providerDetailsError) return null;
+  return apiError('ERROR', 'com.vmware.vapi.std.errors.error', `An internal error occurred while reading key provider ${decodeURIComponent(provider)}.`);
+}
+
 export async function handleAutomation(ctx: LabVcenterContext, req: IncomingMessage, url: URL, bodyText: string): Promise<RouteAnswer> {
   const method = req.method ?? 'GET';
   const path = url.pathname.replace(/\/+$/, '');
@@ -199,13 +205,13 @@ export async function handleAutomation(ctx: LabVcenterContext, req: IncomingMess
     }
     if (path === '/api/vcenter/crypto-manager/kms/providers') return { status: 200, body: await providerList(ctx, url) };
     const provider = /^\/api\/vcenter\/crypto-manager\/kms\/providers\/([^/]+)$/.exec(path);
-    if (provider) return { status: 200, body: await ctx.providers.info(decodeURIComponent(provider[1]!)) };
+    if (provider) return providerDetailsError(ctx, provider[1]!) ?? { status: 200, body: await ctx.providers.info(decodeURIComponent(provider[1]!)) };
     const hostProviders = /^\/api\/vcenter\/crypto-manager\/hosts\/([^/]+)\/kms\/providers(?:\/([^/]+))?$/.exec(path);
     if (hostProviders) {
       const hostId = decodeURIComponent(hostProviders[1]!);
       if (!ctx.model.index.hosts.has(hostId)) return apiError('NOT_FOUND', 'com.vmware.vapi.std.errors.not_found', `Host ${hostId} does not exist.`, [hostId]);
       if (hostProviders[2] === undefined) return { status: 200, body: await providerList(ctx, url, hostId) };
-      return { status: 200, body: await ctx.providers.hostInfo(hostId, decodeURIComponent(hostProviders[2])) };
+      return providerDetailsError(ctx, hostProviders[2]) ?? { status: 200, body: await ctx.providers.hostInfo(hostId, decodeURIComponent(hostProviders[2])) };
     }
     return apiError('NOT_FOUND', 'com.vmware.vapi.rest.httpNotFound', `${path} is not a resource of the lab vCenter.`);
   } catch (error) {

@@ -126,6 +126,8 @@ export interface EstateVm {
   haVmMonitoring: boolean;
   /** Set on KMS appliance VMs: the lab KMS node this VM "is". */
   kmsNodeIndex: number | null;
+  /** A virtual TPM 2.0 device (it needs the VM home encrypted, so only encrypted VMs have one). */
+  vtpm: boolean;
   cpuCount: number;
   memoryMiB: number;
 }
@@ -296,6 +298,8 @@ export function generateEstate(input: EstateOptions = {}): Estate {
           disks,
           haVmMonitoring: cluster.vmMonitoring !== 'vmMonitoringDisabled' && random() < options.haMonitoredVmRatio * 2,
           kmsNodeIndex: null,
+          // Derived, not drawn: an extra random draw would change every later VM of a seed.
+          vtpm: encrypted && vmNumber % 3 === 0,
           cpuCount: 2 + 2 * Math.floor(random() * 3),
           memoryMiB: 4096 * (1 + Math.floor(random() * 4)),
         });
@@ -328,6 +332,7 @@ export function generateEstate(input: EstateOptions = {}): Estate {
       disks: [{ key: 2000, label: 'Hard disk 1', capacityInKB: 100 * 1024 * 1024, fileName: `[${datastoreName}] ${name}/${name}.vmdk` }],
       haVmMonitoring: false,
       kmsNodeIndex: n,
+      vtpm: false,
       cpuCount: 4,
       memoryMiB: 16384,
     });

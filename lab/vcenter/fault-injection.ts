@@ -33,6 +33,8 @@ export const labFaultSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('host-disconnect'), host: hostRef, on: z.boolean().default(true) }),
   z.object({ type: z.literal('vcenter-latency'), ms: z.number().int().min(0).max(120_000) }),
   z.object({ type: z.literal('vcenter-unavailable'), on: z.boolean().default(true) }),
+  z.object({ type: z.literal('provider-details-error'), on: z.boolean().default(true) }),
+  z.object({ type: z.literal('nkp-unavailable'), on: z.boolean().default(true) }),
   z.object({
     type: z.literal('rekey-failure'),
     mode: z.enum(['none', 'ha-reset', 'provider-not-found', 'refuse-powered-on']),
@@ -52,6 +54,8 @@ export type LabFaultType = LabFaultRequest['type'];
 export interface VcenterFaultState {
   latencyMs: number;
   unavailable: boolean;
+  /** Key provider detail reads (GET …/kms/providers/{p}, vCenter-wide and per host) answer 500. */
+  providerDetailsError: boolean;
   rekeyFailure: RekeyFailureMode;
   /** VM moIds the rekey failure mode applies to; null = all. */
   rekeyFailureVms: string[] | null;
@@ -75,6 +79,8 @@ export interface FaultContext {
   registeredPorts: Map<string, number>;
   /** Forget cached KMS reachability so the next read measures the new reality. */
   invalidateReachability(): void;
+  /** The Native Key Provider's keys can (not) be had: vCenter's own key store fails. */
+  setNativeProviderAvailable(available: boolean): void;
   /** KMIP Revoke of a key on its provider (replicated by the KMS like any change). */
   revokeKey(keyId: string): Promise<void>;
   expireSessions(): void;
@@ -183,6 +189,14 @@ export async function applyFault(fault: LabFaultRequest, ctx: FaultContext): Pro
     case 'vcenter-unavailable':
       ctx.vcenter.unavailable = fault.on;
       return fault.on ? 'vCenter answers 503.' : 'vCenter answers normally.';
+    case 'provider-details-error':
+      ctx.vcenter.providerDetailsError = fault.on;
+      return fault.on ? 'Key provider detail reads answer 500.' : 'Key provider detail reads answer normally.';
+    case 'nkp-unavailable':
+      ctx.setNativeProviderAvailable(!fault.on);
+      return fault.on
+        ? 'The Native Key Provider is unavailable: its keys cannot be fetched or generated.'
+        : 'The Native Key Provider is available again.';
     case 'rekey-failure':
       ctx.vcenter.rekeyFailureVms = fault.vms ? fault.vms.map((v) => resolveVm(model, v)) : null;
       ctx.vcenter.rekeyFailure = fault.mode;
@@ -209,9 +223,10 @@ export async function applyFault(fault: LabFaultRequest, ctx: FaultContext): Pro
     case 'clear':
       ctx.vcenter.latencyMs = 0;
       ctx.vcenter.unavailable = false;
+      ctx.vcenter.providerDetailsError = false;
       ctx.vcenter.rekeyFailure = 'none';
       ctx.vcenter.rekeyFailureVms = null;
       for (const host of model.hosts.values()) host.kmsIsolated = false;
-      return 'vCenter faults cleared (latency, 503, rekey failure mode, host KMS isolation); KMS faults are left as they are.';
+      return 'vCenter faults cleared (latency, 503, provider detail errors, rekey failure mode, host KMS isolation); KMS and NKP faults are left as they are.';
   }
 }

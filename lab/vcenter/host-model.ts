@@ -227,6 +227,31 @@ export class LabModel {
     return vm.locked ? 'locked' : 'unlocked';
   }
 
+  /** Datastores a cluster's hosts use: the cluster's vSAN datastore and the shared one (estate.ts). */
+  clusterDatastores(clusterId: string): string[] {
+    const cluster = this.index.clusters.get(clusterId);
+    if (!cluster) throw new VimFault('NotFound', `Cluster ${clusterId} does not exist.`);
+    return [cluster.datastoreId, ...this.estate.datastores.filter((d) => d.clusterId === null).map((d) => d.id)];
+  }
+
+  /** VirtualMachineConnectionState as vCenter reports it. */
+  vmConnectionState(vmId: string): 'connected' | 'disconnected' | 'invalid' {
+    const vm = this.vm(vmId);
+    if (this.host(vm.hostId).connectionState !== 'connected') return 'disconnected';
+    return vm.needsReload ? 'invalid' : 'connected';
+  }
+
+  /** Which hosts mount a datastore (a vSAN datastore: the hosts of its cluster), and whether the mount works. */
+  datastoreMounts(datastoreId: string): { hostId: string; mounted: boolean; accessible: boolean }[] {
+    const ds = this.index.datastores.get(datastoreId);
+    if (!ds) throw new VimFault('NotFound', `Datastore ${datastoreId} does not exist.`);
+    const hostIds = ds.clusterId ? this.index.clusters.get(ds.clusterId)!.hostIds : this.estate.hosts.map((h) => h.id);
+    return hostIds.map((hostId) => {
+      const host = this.host(hostId);
+      return { hostId, mounted: ds.type !== 'vsan' || host.diskGroupsMounted, accessible: host.phase === 'up' };
+    });
+  }
+
   /** Capacity the vSAN datastore offers: only mounted disk groups count (0 GB when none is). */
   datastoreCapacity(datastoreId: string): { capacity: number; freeSpace: number; accessible: boolean } {
     const ds = this.index.datastores.get(datastoreId);

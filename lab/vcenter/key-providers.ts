@@ -36,6 +36,8 @@ export class KeyProviderView {
     private readonly keySource: KeySource,
     /** NKP's own key id (ListKmipServers keyId / native_info.key_id). */
     private readonly nativeKeyId: string,
+    /** Whether a Native Key Provider's keys can be had (the nkp-unavailable fault says no). */
+    private readonly nativeAvailable: (providerId: string) => boolean = () => true,
   ) {}
 
   private provider(providerId: string) {
@@ -77,7 +79,13 @@ export class KeyProviderView {
         throw new VimFault('HostNotConnected', `Host ${this.model.estateHost(hostId).name} is not connected; its view of key providers is unavailable.`);
       }
     }
-    if (provider.type === 'native') return { health: 'OK', details: [] };
+    if (provider.type === 'native') {
+      if (this.nativeAvailable(providerId)) return { health: 'OK', details: [] };
+      return {
+        health: 'ERROR',
+        details: [message('com.vmware.vcenter.crypto_manager.kms.provider.native.unavailable', `Native key provider ${providerId} is not available: its keys cannot be retrieved.`, [providerId])],
+      };
+    }
     const subject = hostId === undefined ? 'vCenter Server' : `Host ${this.model.estateHost(hostId).name}`;
     if (hostId !== undefined && this.model.host(hostId).kmsIsolated) {
       return {
@@ -155,7 +163,8 @@ export class KeyProviderView {
       wanted.map(async (id): Promise<CryptoManagerKmipClusterStatus> => {
         const provider = this.provider(id);
         if (provider.type === 'native') {
-          return { _typeName: 'CryptoManagerKmipClusterStatus', clusterId: { _typeName: 'KeyProviderId', id }, overallStatus: 'green', managementType: 'nativeProvider', servers: [] };
+          const overallStatus = this.nativeAvailable(id) ? 'green' : 'red';
+          return { _typeName: 'CryptoManagerKmipClusterStatus', clusterId: { _typeName: 'KeyProviderId', id }, overallStatus, managementType: 'nativeProvider', servers: [] };
         }
         const nodes = await this.reachability.nodeHealth(id);
         const down = nodes.filter((n) => !n.reachable).length;

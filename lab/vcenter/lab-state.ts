@@ -5,6 +5,7 @@
  */
 import type { LabModel } from './host-model';
 import type { KmsNodeAddress, ProviderHealthSource } from './kms-reachability';
+import { applianceAnnotation, guestIpAddress } from './objects/virtual-machine';
 import type { TaskManager } from './tasks';
 
 export interface LabStateSources {
@@ -15,17 +16,21 @@ export interface LabStateSources {
   standardNodes: readonly KmsNodeAddress[];
   vcenter: unknown;
   kmsState: unknown;
+  /** Whether a Native Key Provider's keys can be had (nkp-unavailable fault). */
+  nativeAvailable(providerId: string): boolean;
   includeVms: boolean;
 }
 
-export async function buildLabState({ model, tasks, reachability, standardId, standardNodes, vcenter, kmsState, includeVms }: LabStateSources) {
+export async function buildLabState({ model, tasks, reachability, standardId, standardNodes, vcenter, kmsState, nativeAvailable, includeVms }: LabStateSources) {
   const estate = model.estate;
   const nodeHealth = await reachability.nodeHealth(standardId);
+  const kmsNode = (index: number) => standardNodes[index];
   return {
     vcenter,
     providers: estate.providers.map((p) => ({
       id: p.id,
       type: p.type,
+      ...(p.type === 'native' ? { available: nativeAvailable(p.id) } : {}),
       nodes: p.id === standardId ? standardNodes.map((n) => ({ ...n, registeredPort: n.port, ...nodeHealth.find((h) => h.nodeId === n.id) })) : [],
     })),
     kms: kmsState,
@@ -40,7 +45,21 @@ export async function buildLabState({ model, tasks, reachability, standardId, st
       datastoreId: c.datastoreId,
       datastoreCapacityBytes: model.datastoreCapacity(c.datastoreId).capacity,
       hostIds: c.hostIds,
+      datastoreIds: model.clusterDatastores(c.id),
     })),
+    datastores: estate.datastores.map((d) => {
+      const capacity = model.datastoreCapacity(d.id);
+      return {
+        id: d.id,
+        name: d.name,
+        type: d.type,
+        clusterId: d.clusterId,
+        encryptedByProviderId: d.encryptedByProviderId,
+        capacityBytes: capacity.capacity,
+        accessible: capacity.accessible,
+        mounts: model.datastoreMounts(d.id),
+      };
+    }),
     hosts: estate.hosts.map((h) => {
       const rt = model.host(h.id);
       const required = model.requiredKeys(h.id);
@@ -73,6 +92,7 @@ export async function buildLabState({ model, tasks, reachability, standardId, st
             hostId: rt.hostId,
             datastoreId: v.datastoreId,
             powerState: rt.powerState,
+            connectionState: model.vmConnectionState(v.id),
             cryptoState: model.vmCryptoState(v.id),
             lockReason: rt.lockReason,
             configKey: rt.configKey,
@@ -80,6 +100,9 @@ export async function buildLabState({ model, tasks, reachability, standardId, st
             needsReload: rt.needsReload,
             haVmMonitoring: rt.haVmMonitoring,
             kmsNodeId: v.kmsNodeIndex === null ? null : (standardNodes[v.kmsNodeIndex]?.id ?? null),
+            vtpm: v.vtpm,
+            ipAddress: guestIpAddress(model, kmsNode, v.id),
+            annotation: v.kmsNodeIndex !== null && kmsNode(v.kmsNodeIndex) ? applianceAnnotation(kmsNode(v.kmsNodeIndex)!) : null,
           };
         })
       : null,

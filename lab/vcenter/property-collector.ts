@@ -23,8 +23,18 @@ export interface ContainerViewState {
   sessionKey: string;
 }
 
+interface RetrievalItem {
+  obj: MoRef;
+  paths: string[] | 'all';
+  /**
+   * An object gone by the time its page is built (unregistered between pages) is left out when it
+   * came through a view or its filter reports missing objects; otherwise it is ManagedObjectNotFound.
+   */
+  omitIfMissing: boolean;
+}
+
 interface PendingRetrieval {
-  items: { obj: MoRef; paths: string[] | 'all' }[];
+  items: RetrievalItem[];
   offset: number;
   pageSize: number;
   sessionKey: string;
@@ -72,7 +82,7 @@ export class PropertyCollector {
     for (const [token, p] of this.pending) if (p.sessionKey === sessionKey) this.pending.delete(token);
   }
 
-  private objectsOf(ctx: LabVcenterContext, spec: PropertyFilterSpec): { obj: MoRef; paths: string[] | 'all' }[] {
+  private objectsOf(ctx: LabVcenterContext, spec: PropertyFilterSpec): RetrievalItem[] {
     const propByType = new Map<string, string[] | 'all'>();
     for (const prop of spec.propSet) {
       const paths: string[] | 'all' = prop.all ? 'all' : (prop.pathSet ?? []);
@@ -81,13 +91,13 @@ export class PropertyCollector {
       else propByType.set(prop.type, [...new Set([...(existing ?? []), ...paths])]);
     }
     const seen = new Set<string>();
-    const out: { obj: MoRef; paths: string[] | 'all' }[] = [];
-    const consider = (obj: MoRef) => {
+    const out: RetrievalItem[] = [];
+    const consider = (obj: MoRef, omitIfMissing: boolean) => {
       const key = `${obj.type}:${obj.value}`;
       if (seen.has(key)) return;
       seen.add(key);
       const paths = propByType.get(obj.type);
-      if (paths !== undefined) out.push({ obj, paths });
+      if (paths !== undefined) out.push({ obj, paths, omitIfMissing });
     };
     for (const objectSpec of spec.objectSet) {
       const obj = objectSpec.obj;
@@ -95,19 +105,19 @@ export class PropertyCollector {
       if (isView) {
         const view = this.view(obj.value);
         const traversesView = (objectSpec.selectSet ?? []).some((t) => t.type === 'ContainerView' && t.path === 'view');
-        if (traversesView) for (const child of ctx.objects.contained(ctx, view.container, view.types, view.recursive)) consider(child);
+        if (traversesView) for (const child of ctx.objects.contained(ctx, view.container, view.types, view.recursive)) consider(child, true);
         continue;
       }
       if (!ctx.objects.exists(ctx, obj.type, obj.value)) {
         if (spec.reportMissingObjectsInResults) continue;
         throw VimFault.objectNotFound(obj);
       }
-      if (!objectSpec.skip) consider(obj);
+      if (!objectSpec.skip) consider(obj, spec.reportMissingObjectsInResults === true);
     }
     return out;
   }
 
-  private contentOf(ctx: LabVcenterContext, session: LabSession, item: { obj: MoRef; paths: string[] | 'all' }): ObjectContent {
+  private contentOf(ctx: LabVcenterContext, session: LabSession, item: RetrievalItem): ObjectContent {
     const { type, value: id } = item.obj;
     const paths = item.paths === 'all' ? ctx.objects.allPaths(type) : item.paths;
     const propSet: ObjectContent['propSet'] = [];
@@ -123,7 +133,7 @@ export class PropertyCollector {
   private page(ctx: LabVcenterContext, session: LabSession, retrieval: PendingRetrieval, token: string): RetrieveResult | null {
     const slice = retrieval.items.slice(retrieval.offset, retrieval.offset + retrieval.pageSize);
     retrieval.offset += slice.length;
-    const objects = slice.map((item) => this.contentOf(ctx, session, item));
+    const objects = this.contentsOf(ctx, session, slice);
     const more = retrieval.offset < retrieval.items.length;
     if (more) this.pending.set(token, retrieval);
     else this.pending.delete(token);
@@ -164,6 +174,18 @@ export class PropertyCollector {
 
   /** The older RetrieveProperties: everything in one answer. */
   retrieveProperties(ctx: LabVcenterContext, session: LabSession, specSet: PropertyFilterSpec[]): ObjectContent[] {
-    return specSet.flatMap((spec) => this.objectsOf(ctx, spec)).map((item) => this.contentOf(ctx, session, item));
+    return this.contentsOf(ctx, session, specSet.flatMap((spec) => this.objectsOf(ctx, spec)));
+  }
+
+  private contentsOf(ctx: LabVcenterContext, session: LabSession, items: readonly RetrievalItem[]): ObjectContent[] {
+    const out: ObjectContent[] = [];
+    for (const item of items) {
+      if (!ctx.objects.exists(ctx, item.obj.type, item.obj.value)) {
+        if (item.omitIfMissing) continue;
+        throw VimFault.objectNotFound(item.obj);
+      }
+      out.push(this.contentOf(ctx, session, item));
+    }
+    return out;
   }
 }

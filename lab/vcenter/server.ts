@@ -174,14 +174,15 @@ export async function startLabVcenter(opts: StartLabVcenterOptions = {}): Promis
   const tasks = new TaskManager();
   const collector = new PropertyCollector();
   const sessions = new SessionStore(username, password, opts.sessionIdleTimeoutMs ?? 30 * 60_000, (s) => collector.forgetSession(s.key));
-  const providers = new KeyProviderView(model, reachability, connections, keySource, randomUUID());
-  const vcenterFaults: VcenterFaultState = { latencyMs: 0, unavailable: false, rekeyFailure: 'none', rekeyFailureVms: null };
+  const providers = new KeyProviderView(model, reachability, connections, keySource, randomUUID(), (providerId) => memory.isReachable(providerId));
+  const vcenterFaults: VcenterFaultState = { latencyMs: 0, unavailable: false, providerDetailsError: false, rekeyFailure: 'none', rekeyFailureVms: null };
   const faultContext: FaultContext = {
     model,
     vcenter: vcenterFaults,
     kms: kmsControls,
     registeredPorts: new Map(standardConnection.nodes.map((n) => [n.id, n.port])),
     invalidateReachability: () => reachability.invalidate?.(),
+    setNativeProviderAvailable: (available) => memory.setReachable(estate.options.nativeProviderId, available),
     revokeKey: (keyId) => keySource.revokeKey(model.knownKeys.get(keyId)?.providerId ?? standardId, keyId),
     expireSessions: () => sessions.expireAll(),
   };
@@ -195,6 +196,7 @@ export async function startLabVcenter(opts: StartLabVcenterOptions = {}): Promis
       standardNodes: standardConnection.nodes,
       vcenter: { release: SUPPORTED_RELEASES[0], faults: vcenterFaults, sessions: sessions.size },
       kmsState: kms && isCluster(kms) && kms.state ? kms.state() : null,
+      nativeAvailable: (providerId) => memory.isReachable(providerId),
       includeVms,
     });
 

@@ -480,3 +480,119 @@ describe('readEstate', () => {
     }
   });
 });
+
+describe('readEstate: placement, capacity, VM details and partial failures', () => {
+  const TruthSchema = z.object({
+    clusters: z.array(z.object({ id: z.string(), hostIds: z.array(z.string()), datastoreIds: z.array(z.string()) })),
+    datastores: z.array(
+      z.object({
+        id: z.string(),
+        capacityBytes: z.number(),
+        accessible: z.boolean(),
+        mounts: z.array(z.object({ hostId: z.string(), mounted: z.boolean(), accessible: z.boolean() })),
+      }),
+    ),
+    vms: z.array(
+      z.object({
+        id: z.string(),
+        connectionState: z.string(),
+        vtpm: z.boolean(),
+        ipAddress: z.string().nullable(),
+        annotation: z.string().nullable(),
+        kmsNodeId: z.string().nullable(),
+      }),
+    ),
+  });
+  const truth = async () => TruthSchema.parse(await labRequest('GET', '/lab/state'));
+
+  it('reads which hosts mount each datastore, its capacity and accessibility, and each cluster’s hosts and datastores', async () => {
+    const estate = await client.readEstate();
+    const t = await truth();
+    expect(estate.datastores.map((d) => d.id).sort()).toEqual(t.datastores.map((d) => d.id).sort());
+    for (const d of estate.datastores) {
+      const want = t.datastores.find((x) => x.id === d.id)!;
+      expect(d.capacityBytes).toBe(want.capacityBytes);
+      expect(d.accessible).toBe(want.accessible);
+      expect(d.mounts).toEqual(want.mounts);
+    }
+    for (const c of estate.clusters) {
+      const want = t.clusters.find((x) => x.id === c.id)!;
+      expect(c.hostIds).toEqual(want.hostIds);
+      expect(c.datastoreIds).toEqual(want.datastoreIds);
+    }
+  });
+
+  it('follows a reboot without keys: the vSAN datastore loses that host’s mount and capacity', async () => {
+    const cluster = lab.estate.clusters.find((c) => c.encryption === 'standard')!;
+    const host = cluster.hostIds[2]!;
+    const before = (await client.readEstate()).datastores.find((d) => d.id === cluster.datastoreId)!;
+    await fault({ type: 'host-kms-isolation', host, on: true });
+    try {
+      await fault({ type: 'host-reboot', host, wait: true });
+      const after = (await client.readEstate()).datastores.find((d) => d.id === cluster.datastoreId)!;
+      expect(after.mounts.find((m) => m.hostId === host)?.mounted).toBe(false);
+      expect(after.capacityBytes).toBeLessThan(before.capacityBytes!);
+      // vSAN keeps the datastore accessible even as it shrinks (seed 000).
+      expect(after.accessible).toBe(true);
+      const t = (await truth()).datastores.find((d) => d.id === cluster.datastoreId)!;
+      expect(after.capacityBytes).toBe(t.capacityBytes);
+    } finally {
+      await fault({ type: 'host-kms-isolation', host, on: false });
+      await fault({ type: 'remount', host });
+    }
+  });
+
+  it('reads each VM’s connection state, annotation, guest IP and vTPM as the lab has them', async () => {
+    const estate = await client.readEstate();
+    const t = await truth();
+    expect(t.vms.some((v) => v.vtpm)).toBe(true);
+    expect(t.vms.some((v) => v.annotation !== null)).toBe(true);
+    for (const v of estate.vms) {
+      const want = t.vms.find((x) => x.id === v.id)!;
+      expect(v.connectionState).toBe(want.connectionState);
+      expect(v.hasVtpm).toBe(want.vtpm);
+      expect(v.ipAddress).toBe(want.ipAddress);
+      expect(v.annotation).toBe(want.annotation);
+    }
+    const appliance = estate.vms.find((v) => t.vms.find((x) => x.id === v.id)!.kmsNodeId !== null)!;
+    expect(appliance.annotation).toContain(appliance.ipAddress!);
+  });
+
+  it('leaves out ids vCenter does not know in readHosts and in reads of chosen objects', async () => {
+    const cluster = lab.estate.clusters[0]!;
+    const snapshot = await client.readHosts([cluster.hostIds[0]!, 'host-99999', cluster.hostIds[1]!]);
+    expect(snapshot.hosts.map((h) => h.id)).toEqual([cluster.hostIds[0], cluster.hostIds[1]]);
+    const vms = await client.collector.collectObjects('VirtualMachine', ['vm-99999', lab.estate.vms[0]!.id], ['name']);
+    expect(vms.map((v) => v.ref.value)).toEqual([lab.estate.vms[0]!.id]);
+  });
+
+  it('NKP outage: the provider turns ERROR; a failing detail call becomes a read error, not a failed read', async () => {
+    const nkp = lab.estate.options.nativeProviderId;
+    await fault({ type: 'nkp-unavailable', on: true });
+    try {
+      let estate = await client.readEstate();
+      const provider = estate.providers.find((p) => p.id === nkp)!;
+      expect(provider.health).toBe('ERROR');
+      expect(provider.details.join(' ')).toMatch(/not available/);
+      expect(estate.readErrors).toEqual([]);
+      const connected = estate.hosts.find((h) => h.connectionState === 'connected')!;
+      expect(connected.providers?.find((p) => p.providerId === nkp)?.health).toBe('ERROR');
+      const [status] = await client.queryCryptoKeyStatus([{ keyId: lab.estate.keys.find((k) => k.providerId === nkp)!.keyId, providerId: nkp }]);
+      expect(status).toMatchObject({ keyAvailable: false, reason: 'KeyStateClusterUnreachable' });
+
+      await fault({ type: 'provider-details-error', on: true });
+      estate = await client.readEstate();
+      expect(estate.hosts).toHaveLength(lab.estate.hosts.length);
+      expect(estate.readErrors).toHaveLength(1);
+      expect(estate.readErrors[0]).toMatchObject({ scope: 'provider', id: nkp });
+      expect(estate.readErrors[0]!.message).toMatch(/HTTP 500/);
+      const host = estate.hosts.find((h) => h.id === connected.id)!;
+      expect(host.providers?.find((p) => p.providerId === nkp)?.health).toBe('ERROR');
+      expect(host.readErrors.some((e) => /kms\/providers\/lab-nkp/.test(e))).toBe(true);
+    } finally {
+      await fault({ type: 'provider-details-error', on: false });
+      await fault({ type: 'nkp-unavailable', on: false });
+    }
+    expect((await client.listKeyProviders()).find((p) => p.provider === nkp)?.health).toBe('OK');
+  });
+});

@@ -9,6 +9,8 @@ export type {
   EstateVmDisk,
   EstateCluster,
   EstateDatastore,
+  EstateDatastoreMount,
+  EstateReadError,
   EstateProvider,
   EstateKeyRef,
   HostProviderView,

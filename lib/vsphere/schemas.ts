@@ -48,10 +48,14 @@
  *   `token` is present only while objects remain.
  *   Properties read (PROPERTY_SCHEMAS below): HostSystem name, parent, runtime.connectionState,
  *   runtime.powerState, runtime.inMaintenanceMode, runtime.cryptoState, runtime.cryptoKeyId, vm;
- *   VirtualMachine name, runtime.host, runtime.powerState, runtime.cryptoState, config.keyId,
- *   config.hardware.device, datastore, guest.ipAddress; ClusterComputeResource name,
- *   configurationEx.dasConfig.enabled, configurationEx.dasConfig.vmMonitoring, configurationEx.dasVmConfig, configurationEx.vsanConfigInfo;
- *   Datastore name, summary.type. Unset properties are simply absent from propSet.
+ *   VirtualMachine name, runtime.host, runtime.powerState, runtime.connectionState, runtime.cryptoState,
+ *   config.keyId, config.annotation, config.hardware.device (disks and VirtualTPM), datastore,
+ *   guest.ipAddress; ClusterComputeResource name, host, datastore, configurationEx.dasConfig.enabled,
+ *   configurationEx.dasConfig.vmMonitoring, configurationEx.dasVmConfig, configurationEx.vsanConfigInfo;
+ *   Datastore name, summary.type, summary.capacity, summary.accessible, host (DatastoreHostMount[]).
+ *   Unset properties are simply absent from propSet. An ObjectSpec naming an object that no longer
+ *   exists fails the call (ManagedObjectNotFound) unless the filter sets reportMissingObjectsInResults,
+ *   then that object is simply left out of the RetrieveResult.
  * GET  /sdk/vim25/{release}/Task/{moId}/info                          → TaskInfo
  * POST /sdk/vim25/{release}/HostSystem/{moId}/EnterMaintenanceMode_Task body EnterMaintenanceModeRequest → MoRef(Task)
  * POST /sdk/vim25/{release}/HostSystem/{moId}/ExitMaintenanceMode_Task  body ExitMaintenanceModeRequest  → MoRef(Task)
@@ -362,6 +366,10 @@ export const BoxedHostPowerStateSchema = boxed('HostSystemPowerState', z.enum(VI
 export const BoxedHostCryptoStateSchema = boxed('string', z.enum(HOST_CRYPTO_STATES));
 export const BoxedVmPowerStateSchema = boxed('VirtualMachinePowerState', z.enum(VIM_VM_POWER_STATES));
 export const BoxedVmCryptoStateSchema = boxed('string', z.enum(VM_CRYPTO_STATES));
+/** VirtualMachineConnectionState: `invalid` is how vCenter shows an encrypted VM locked for want of its key. */
+export const VIM_VM_CONNECTION_STATES = ['connected', 'disconnected', 'orphaned', 'inaccessible', 'invalid'] as const;
+export const BoxedVmConnectionStateSchema = boxed('VirtualMachineConnectionState', z.enum(VIM_VM_CONNECTION_STATES));
+export const BoxedLongSchema = boxed('long', z.number().int());
 export type HostCryptoState = (typeof HOST_CRYPTO_STATES)[number];
 export type VmCryptoState = (typeof VM_CRYPTO_STATES)[number];
 
@@ -441,6 +449,21 @@ export const VsanClusterConfigInfoSchema = z.object({
   dataEncryptionConfig: VsanDataEncryptionConfigSchema.optional(),
 });
 
+/** One host's mount of a datastore (Datastore.host[]). */
+export const DatastoreHostMountSchema = z.object({
+  _typeName: z.literal('DatastoreHostMount'),
+  key: MoRefSchema,
+  mountInfo: z.object({
+    _typeName: z.literal('HostMountInfo'),
+    path: z.string().optional(),
+    accessMode: z.string().optional(),
+    mounted: z.boolean().optional(),
+    accessible: z.boolean().optional(),
+    inaccessibleReason: z.string().optional(),
+  }),
+});
+export type DatastoreHostMount = z.infer<typeof DatastoreHostMountSchema>;
+
 /** Property path → schema of DynamicProperty.val, per managed object type. */
 export const PROPERTY_SCHEMAS = {
   HostSystem: {
@@ -458,8 +481,11 @@ export const PROPERTY_SCHEMAS = {
     name: BoxedStringSchema,
     'runtime.host': MoRefSchema,
     'runtime.powerState': BoxedVmPowerStateSchema,
+    'runtime.connectionState': BoxedVmConnectionStateSchema,
     'runtime.cryptoState': BoxedVmCryptoStateSchema,
     'config.keyId': CryptoKeyIdSchema,
+    /** Free-text notes; KMS appliance VMs often name their KMS node here. */
+    'config.annotation': BoxedStringSchema,
     'config.hardware.device': BoxedVirtualDeviceArraySchema,
     datastore: BoxedMoRefArraySchema,
     /** Primary guest IP (VMware Tools); how a KMS appliance VM is matched to its KMS node address. */
@@ -467,6 +493,8 @@ export const PROPERTY_SCHEMAS = {
   },
   ClusterComputeResource: {
     name: BoxedStringSchema,
+    host: BoxedMoRefArraySchema,
+    datastore: BoxedMoRefArraySchema,
     'configurationEx.dasConfig.enabled': BoxedBooleanSchema,
     'configurationEx.dasConfig.vmMonitoring': BoxedVmMonitoringSchema,
     'configurationEx.dasVmConfig': boxedArray('ArrayOfClusterDasVmConfigInfo', ClusterDasVmConfigInfoSchema),
@@ -475,6 +503,10 @@ export const PROPERTY_SCHEMAS = {
   Datastore: {
     name: BoxedStringSchema,
     'summary.type': BoxedStringSchema,
+    /** Bytes; a vSAN datastore offers only its mounted disk groups (0 with none mounted). */
+    'summary.capacity': BoxedLongSchema,
+    'summary.accessible': BoxedBooleanSchema,
+    host: boxedArray('ArrayOfDatastoreHostMount', DatastoreHostMountSchema),
   },
 } as const;
 export type PropertySchemas = typeof PROPERTY_SCHEMAS;

@@ -48,7 +48,7 @@ export const clusterComputeResource = defineManagedObject({
     name: (ctx, id) => clusterOf(ctx, id).name,
     parent: (ctx) => moRef('Folder', ctx.model.estate.datacenter.hostFolderId),
     host: (ctx, id) => clusterOf(ctx, id).hostIds.map((h) => moRef('HostSystem', h)),
-    datastore: (ctx, id) => [moRef('Datastore', clusterOf(ctx, id).datastoreId), moRef('Datastore', 'datastore-1')],
+    datastore: (ctx, id) => ctx.model.clusterDatastores(id).map((d) => moRef('Datastore', d)),
     configurationEx: (ctx, id) => {
       const cluster = clusterOf(ctx, id);
       return {

@@ -25,21 +25,12 @@ export const datastore = defineManagedObject({
       };
     },
     vm: (ctx, id) => ctx.model.estate.vms.filter((v) => v.datastoreId === id).map((v) => moRef('VirtualMachine', v.id)),
-    host: (ctx, id) => {
-      const model = ctx.model;
-      const ds = model.index.datastores.get(id)!;
-      const hostIds = ds.clusterId ? model.index.clusters.get(ds.clusterId)!.hostIds : model.estate.hosts.map((h) => h.id);
-      return hostIds.map((h) => ({
+    host: (ctx, id) =>
+      ctx.model.datastoreMounts(id).map((m) => ({
         _typeName: 'DatastoreHostMount',
-        key: moRef('HostSystem', h),
-        mountInfo: {
-          _typeName: 'HostMountInfo',
-          accessMode: 'readWrite',
-          mounted: ds.type !== 'vsan' || model.host(h).diskGroupsMounted,
-          accessible: model.host(h).phase === 'up',
-        },
-      }));
-    },
+        key: moRef('HostSystem', m.hostId),
+        mountInfo: { _typeName: 'HostMountInfo', accessMode: 'readWrite', mounted: m.mounted, accessible: m.accessible },
+      })),
   },
   allProperties: ['name', 'parent', 'summary', 'host'],
   boxTypes: {

@@ -33,7 +33,7 @@ export const hostSystem = defineManagedObject({
     name: (ctx, id) => ctx.model.estateHost(id).name,
     parent: (ctx, id) => moRef('ClusterComputeResource', ctx.model.clusterOfHost(id).id),
     vm: (ctx, id) => [...ctx.model.host(id).vmIds].sort(byNumericSuffix).map((v) => moRef('VirtualMachine', v)),
-    datastore: (ctx, id) => [moRef('Datastore', ctx.model.clusterOfHost(id).datastoreId), moRef('Datastore', 'datastore-1')],
+    datastore: (ctx, id) => ctx.model.clusterDatastores(ctx.model.clusterOfHost(id).id).map((d) => moRef('Datastore', d)),
     runtime: hostRuntime,
     configManager: (ctx, id) => ({ _typeName: 'HostConfigManager', vsanSystem: moRef('HostVsanSystem', ctx.model.estateHost(id).vsanSystemId) }),
     summary: (ctx, id) => {

@@ -7,10 +7,19 @@ import { moRef, ReconfigVmRequestSchema } from '@/lib/vsphere/schemas';
 import type { LabVcenterContext } from '../context';
 import { cryptoKeyId } from '../crypto-key-id';
 import type { EstateVm } from '../estate';
+import type { LabModel } from '../host-model';
+import type { KmsNodeAddress } from '../kms-reachability';
 import { defineManagedObject, entityTask, parseBody } from './managed-object';
 
-/** A stable private address for a workload VM (vm-258 → 10.0.1.2). */
-function labIpAddress(vmId: string): string {
+/**
+ * guest.ipAddress: none while the guest is not running; a KMS appliance VM has its node's own
+ * address, a workload VM a stable private one (vm-258 → 10.0.1.2).
+ */
+export function guestIpAddress(model: LabModel, kmsNode: (index: number) => KmsNodeAddress | undefined, vmId: string): string | null {
+  if (model.vm(vmId).powerState !== 'poweredOn') return null;
+  const vm = model.estateVm(vmId);
+  const node = vm.kmsNodeIndex === null ? undefined : kmsNode(vm.kmsNodeIndex);
+  if (node) return node.host;
   const n = Number(vmId.slice(vmId.lastIndexOf('-') + 1));
   return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
 }
@@ -18,6 +27,11 @@ function labIpAddress(vmId: string): string {
 /** 41943040 → "41,943,040" (Intl formatting is slow at 40,000 VMs per read). */
 function groupThousands(n: number): string {
   return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/** config.annotation of a KMS appliance VM: which node it is, at which address. */
+export function applianceAnnotation(node: KmsNodeAddress): string {
+  return `Keywatch lab KMS appliance: node ${node.id} (${node.host}:${node.port})`;
 }
 
 function vmDevices(ctx: LabVcenterContext, vm: EstateVm): unknown[] {
@@ -51,17 +65,19 @@ function vmDevices(ctx: LabVcenterContext, vm: EstateVm): unknown[] {
       capacityInBytes: disk.capacityInKB * 1024,
     });
   });
+  if (vm.vtpm) {
+    devices.push({ _typeName: 'VirtualTPM', key: 11000, deviceInfo: { _typeName: 'Description', label: 'Virtual TPM', summary: 'Virtual TPM' } });
+  }
   return devices;
 }
 
 function vmRuntime(ctx: LabVcenterContext, id: string): unknown {
   const runtime = ctx.model.vm(id);
-  const host = ctx.model.host(runtime.hostId);
   const cryptoState = ctx.model.vmCryptoState(id);
   return {
     _typeName: 'VirtualMachineRuntimeInfo',
     host: moRef('HostSystem', runtime.hostId),
-    connectionState: host.connectionState === 'connected' ? (runtime.needsReload ? 'invalid' : 'connected') : 'disconnected',
+    connectionState: ctx.model.vmConnectionState(id),
     powerState: runtime.powerState,
     faultToleranceState: 'notConfigured',
     toolsInstallerMounted: false,
@@ -79,14 +95,12 @@ export const virtualMachine = defineManagedObject({
     datastore: (ctx, id) => [moRef('Datastore', ctx.model.estateVm(id).datastoreId)],
     runtime: vmRuntime,
     guest: (ctx, id) => {
-      const vm = ctx.model.estateVm(id);
-      const node = vm.kmsNodeIndex === null ? undefined : ctx.kmsNode(vm.kmsNodeIndex);
-      const running = ctx.model.vm(id).powerState === 'poweredOn';
+      const ipAddress = guestIpAddress(ctx.model, ctx.kmsNode, id);
       return {
         _typeName: 'GuestInfo',
-        guestState: running ? 'running' : 'notRunning',
-        hostName: `${vm.name}.lab.local`,
-        ...(running ? { ipAddress: node ? node.host : labIpAddress(vm.id) } : {}),
+        guestState: ctx.model.vm(id).powerState === 'poweredOn' ? 'running' : 'notRunning',
+        hostName: `${ctx.model.estateVm(id).name}.lab.local`,
+        ...(ipAddress === null ? {} : { ipAddress }),
       };
     },
     config: (ctx, id) => {
@@ -96,7 +110,7 @@ export const virtualMachine = defineManagedObject({
       return {
         _typeName: 'VirtualMachineConfigInfo',
         name: vm.name,
-        ...(node ? { annotation: `Keywatch lab KMS appliance: node ${node.id} (${node.host}:${node.port})` } : {}),
+        ...(node ? { annotation: applianceAnnotation(node) } : {}),
         uuid: vm.uuid,
         instanceUuid: vm.instanceUuid,
         guestId: 'otherGuest64',
