@@ -12,8 +12,8 @@ import { parseLabArgs, startLab } from './main';
 
 describe('parseLabArgs', () => {
   it('parses sizes, flags and inline values', () => {
-    const args = parseLabArgs(['--hosts', '10', '--seed=5', '--kms-self-hosted', '--data-dir', '.data/lab']);
-    expect(args).toMatchObject({ hosts: 10, seed: 5, 'kms-self-hosted': true, 'data-dir': '.data/lab', 'hosts-per-cluster': 4 });
+    const args = parseLabArgs(['--hosts', '10', '--seed=5', '--kms-self-hosted', '--data-dir', '.data/lab', '--key-retry-ms', '500']);
+    expect(args).toMatchObject({ hosts: 10, seed: 5, 'kms-self-hosted': true, 'data-dir': '.data/lab', 'hosts-per-cluster': 4, 'key-retry-ms': 500 });
   });
 
   it('rejects unknown options and bad values with one sentence', () => {

@@ -127,7 +127,7 @@ function vmSummaries(ctx: LabVcenterContext, url: URL): VmSummary[] | RouteAnswe
   const dc = ctx.model.estate.datacenter;
   if (!matches(datacenters, dc.id) || !matches(folders, dc.vmFolderId)) return [];
   const out: VmSummary[] = [];
-  for (const vm of ctx.model.estate.vms) {
+  for (const vm of ctx.model.registeredVms()) {
     if (!matches(vms, vm.id) || !matches(names, vm.name)) continue;
     const runtime = ctx.model.vm(vm.id);
     if (!matches(hosts, runtime.hostId)) continue;

@@ -61,9 +61,10 @@ export interface EstateCluster {
   id: string;
   name: string;
   encryption: ClusterEncryption;
-  /** Provider of the vSAN KEK and of the hosts' key; null when the cluster needs no keys. */
+  /** Provider of the vSAN KEK (and of the hosts' key); null when the vSAN datastore is not encrypted. */
   providerId: string | null;
   vsanKekIndex: number | null;
+  /** Host key of the cluster's hosts: from the vSAN provider, else the standard one when the hosts run encrypted VMs. */
   hostKeyIndex: number | null;
   haEnabled: boolean;
   drsEnabled: boolean;
@@ -336,6 +337,16 @@ export function generateEstate(input: EstateOptions = {}): Estate {
       cpuCount: 4,
       memoryMiB: 16384,
     });
+  }
+
+  // A host that runs encrypted VMs has a host key even when its vSAN datastore is not encrypted
+  // (vCenter makes one from the default provider when it prepares the host for crypto). Drawn
+  // last, so the rest of a seed's estate stays what it was.
+  for (const cluster of clusters) {
+    if (cluster.hostKeyIndex !== null) continue;
+    const members = new Set(cluster.hostIds);
+    if (!vms.some((v) => v.keyIndex !== null && members.has(v.hostId))) continue;
+    cluster.hostKeyIndex = addKey(options.standardProviderId, 'host-key', `host-key-${cluster.name}`);
   }
 
   return { options, datacenter, providers, keys, clusters, hosts, datastores, vms };

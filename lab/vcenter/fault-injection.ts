@@ -35,6 +35,7 @@ export const labFaultSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('vcenter-unavailable'), on: z.boolean().default(true) }),
   z.object({ type: z.literal('provider-details-error'), on: z.boolean().default(true) }),
   z.object({ type: z.literal('nkp-unavailable'), on: z.boolean().default(true) }),
+  z.object({ type: z.literal('kms-self-hosted'), on: z.boolean().default(true) }),
   z.object({
     type: z.literal('rekey-failure'),
     mode: z.enum(['none', 'ha-reset', 'provider-not-found', 'refuse-powered-on']),
@@ -102,7 +103,7 @@ function resolveHost(model: LabModel, ref: string): string {
 
 function resolveVm(model: LabModel, ref: string): string {
   if (model.index.vms.has(ref)) return ref;
-  const byName = model.estate.vms.find((v) => v.name === ref);
+  const byName = [...model.registeredVms()].find((v) => v.name === ref);
   if (!byName) throw new VimFault('NotFound', `No virtual machine is called ${ref}.`);
   return byName.id;
 }
@@ -171,8 +172,10 @@ export async function applyFault(fault: LabFaultRequest, ctx: FaultContext): Pro
       const hostId = resolveHost(model, fault.host);
       await model.remount(hostId);
       const host = model.host(hostId);
-      return `Host ${hostId} disk groups ${host.diskGroupsMounted ? 'mounted' : `still unmounted (${host.lastKeyError ?? 'keys missing'})`}.`;
+      return `Host ${hostId} disk groups ${host.diskGroupsMounted ? 'mounted' : `still unmounted (${host.lastKeyError ?? 'keys missing'}); the host retries by itself`}.`;
     }
+    case 'kms-self-hosted':
+      return `${model.setKmsSelfHosted(fault.on)}.`;
     case 'host-kms-isolation': {
       const hostId = resolveHost(model, fault.host);
       model.setKmsIsolation(hostId, fault.on);

@@ -3,7 +3,7 @@
  * keys and lock, each KMS node's registered address and measured reachability. Key IDs only;
  * no key material exists in the lab vCenter.
  */
-import type { LabModel } from './host-model';
+import { VM_LOCK_MESSAGES, type LabModel } from './host-model';
 import type { KmsNodeAddress, ProviderHealthSource } from './kms-reachability';
 import { applianceAnnotation, guestIpAddress } from './objects/virtual-machine';
 import type { TaskManager } from './tasks';
@@ -78,27 +78,35 @@ export async function buildLabState({ model, tasks, reachability, standardId, st
         kmsIsolated: rt.kmsIsolated,
         keyCache: [...rt.keyCache],
         requiredKeys: { vsanKek: required.vsanKek?.keyId ?? null, hostKey: required.hostKey?.keyId ?? null, vmKeys: required.vmKeys.map((k) => k.keyId) },
+        /** Keys the host last failed to fetch, with why (unreachable / missing). */
+        keyFailures: Object.fromEntries([...rt.keyFailures].map(([keyId, f]) => [keyId, f])),
         lastKeyError: rt.lastKeyError,
+        nextKeyRetryAt: rt.nextKeyRetryAt?.toISOString() ?? null,
         bootCount: rt.bootCount,
         vmIds: [...rt.vmIds],
       };
     }),
     vms: includeVms
-      ? estate.vms.map((v) => {
+      ? [...model.registeredVms()].map((v) => {
           const rt = model.vm(v.id);
           return {
             id: v.id,
             name: v.name,
             hostId: rt.hostId,
-            datastoreId: v.datastoreId,
+            datastoreId: rt.datastoreId,
+            vmxPath: model.vmxPathOf(v.id),
             powerState: rt.powerState,
             connectionState: model.vmConnectionState(v.id),
             cryptoState: model.vmCryptoState(v.id),
-            lockReason: rt.lockReason,
+            lockCause: rt.lock,
+            lockReason: rt.lock ? VM_LOCK_MESSAGES[rt.lock] : null,
+            /** Disks whose key the host does not hold: the VM cannot power on. */
+            missingDiskKeys: model.missingDiskKeys(v.id).map((m) => m.key.keyId),
             configKey: rt.configKey,
             diskKeys: rt.diskKeys,
             needsReload: rt.needsReload,
-            haVmMonitoring: rt.haVmMonitoring,
+            haVmMonitoring: model.vmHaMonitored(v.id),
+            haOverride: rt.haOverride,
             kmsNodeId: v.kmsNodeIndex === null ? null : (standardNodes[v.kmsNodeIndex]?.id ?? null),
             vtpm: v.vtpm,
             ipAddress: guestIpAddress(model, kmsNode, v.id),
@@ -106,6 +114,7 @@ export async function buildLabState({ model, tasks, reachability, standardId, st
           };
         })
       : null,
+    unregisteredVms: [...model.unregistered.values()].map((u) => ({ vmxPath: u.vmxPath, formerId: u.estateVm.id, name: u.estateVm.name })),
     tasks: tasks.summary().slice(-100),
   };
 }

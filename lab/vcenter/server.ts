@@ -149,7 +149,9 @@ export async function startLabVcenter(opts: StartLabVcenterOptions = {}): Promis
     });
   }
   const standardConnection = connections.get(standardId)!;
-  const kmipSource = kms && !opts.keySource ? createKmipKeySource(standardConnection, createOnKms) : null;
+  // Keys made at run time (GenerateKey, rekeys) go over KMIP, so they fail while the KMS is down;
+  // only the estate's own keys are created in-process above, before anything runs.
+  const kmipSource = kms && !opts.keySource ? createKmipKeySource(standardConnection) : null;
   const keySource: KeySource =
     opts.keySource ?? new ProviderKeySource(new Map(kmipSource ? [[standardId, kmipSource]] : []), memory);
   const reachability: ProviderHealthSource & { invalidate?(): void } = kms
@@ -194,7 +196,7 @@ export async function startLabVcenter(opts: StartLabVcenterOptions = {}): Promis
       reachability,
       standardId,
       standardNodes: standardConnection.nodes,
-      vcenter: { release: SUPPORTED_RELEASES[0], faults: vcenterFaults, sessions: sessions.size },
+      vcenter: { release: SUPPORTED_RELEASES[0], faults: vcenterFaults, sessions: sessions.size, keyRetryMs: model.timings.keyRetryMs },
       kmsState: kms && isCluster(kms) && kms.state ? kms.state() : null,
       nativeAvailable: (providerId) => memory.isReachable(providerId),
       includeVms,

@@ -51,7 +51,7 @@ export async function handleVim(ctx: LabVcenterContext, req: IncomingMessage, ur
     return await serve(ctx, httpMethod, call, session);
   } catch (error) {
     if (error instanceof BadRequest) return fault(new VimFault('InvalidRequest', error.message), 400);
-    if (error instanceof VimFault) return fault(error);
-    throw error;
+    // Anything else a call runs into (a KMS that cannot create a key...) is a vim fault too: SystemError.
+    return fault(error);
   }
 }

@@ -8,6 +8,8 @@ import { moRef, type LocalizedMethodFault, type MoRef } from '@/lib/vsphere/sche
 
 export type VimFaultKind =
   | 'InvalidState'
+  | 'InvalidVmState'
+  | 'InvalidPowerState'
   | 'NotFound'
   | 'NotSupported'
   | 'InvalidArgument'
@@ -19,7 +21,8 @@ export type VimFaultKind =
   | 'InvalidRequest'
   | 'NotAuthenticated'
   | 'InvalidLogin'
-  | 'MethodNotFound';
+  | 'MethodNotFound'
+  | 'AlreadyExists';
 
 /** A failure the API layer turns into a vim25 fault (`kind` is the fault `_typeName`, `detail` its own fields). */
 export class VimFault extends Error {
@@ -62,6 +65,12 @@ function fieldsOf(error: VimFault): Record<string, unknown> {
       return { ...(d.obj ? { obj: d.obj } : {}), ...(d.object ? { object: d.object } : {}) };
     case 'MethodNotFound':
       return { receiver: d.receiver, method: d.method };
+    case 'InvalidVmState':
+      return d.vm ? { vm: d.vm } : {};
+    case 'InvalidPowerState':
+      return { ...(d.requestedState ? { requestedState: d.requestedState } : {}), existingState: d.existingState ?? 'poweredOff' };
+    case 'AlreadyExists':
+      return { name: d.name ?? '' };
     default:
       return {};
   }

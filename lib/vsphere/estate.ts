@@ -4,7 +4,7 @@
  * encryption), datastores, VMs (host, power, crypto state, key ids of config and disks, guest IP,
  * HA VM monitoring) and key providers. The parts are read concurrently, so the result is a
  * snapshot over the read's duration (`readAt` + `durationMs`), not an atomic one.
- * readHosts: the same facts for a few hosts and their VMs, for live checks.
+ * readHosts: the same facts for a few hosts and their VMs, for live checks; readVms: chosen VMs.
  *
  * Cost on an estate of H hosts and V VMs: ⌈V/pageSize⌉ + ⌈H/pageSize⌉ + a few PropertyCollector
  * pages for the inventory, plus two calls per connected host (host view of key providers; vSAN
@@ -23,6 +23,7 @@ import type { CollectedObject, PropertyCollectorReader } from './property-collec
 import type {
   ClusterDasVmConfigInfo,
   CryptoKeyId,
+  VimEvent,
   HostCryptoState,
   ProviderHealth,
   VIM_HOST_CONNECTION_STATES,
@@ -116,6 +117,8 @@ export interface EstateVm {
   connectionState: (typeof VIM_VM_CONNECTION_STATES)[number] | null;
   /** null for VMs that are not encrypted (the property is unset). */
   cryptoState: VmCryptoState | null;
+  /** Why a locked VM is locked, as vCenter says it (its configIssue events); null when not locked. */
+  lock: VmLock | null;
   keyId: EstateKeyRef | null;
   disks: EstateVmDisk[];
   /** A VirtualTPM device in config.hardware.device (its secrets live in the encrypted VM home). */
@@ -130,6 +133,28 @@ export interface EstateVm {
    * null when the VM's cluster is unknown. HA resets during a rekey break VMs, so migrations check it.
    */
   haVmMonitoring: boolean | null;
+}
+
+/**
+ * Why vCenter says a VM is locked ("Resolve Locked Virtual Machines Issues"): vCenter could not
+ * reach the key provider (`kmsClusterError`), or the provider answered without the key
+ * (`keysMissingOnKms`); anything else vCenter gives is `other`, and a lock without a reason `unknown`.
+ */
+export interface VmLock {
+  cause: 'kmsClusterError' | 'keysMissingOnKms' | 'other' | 'unknown';
+  /** vCenter's own sentence, when it gave one. */
+  message: string | null;
+}
+
+/** Reads the lock reason from a locked VM's configuration issues, by vCenter's documented wording. */
+export function vmLockOf(locked: boolean, issues: readonly VimEvent[]): VmLock | null {
+  if (!locked) return null;
+  const messages = issues.map((e) => e.fullFormattedMessage).filter((m): m is string => typeof m === 'string' && m !== '');
+  const kmsError = messages.find((m) => /locked because of a KMS cluster error/i.test(m));
+  if (kmsError) return { cause: 'kmsClusterError', message: kmsError };
+  const missing = messages.find((m) => /locked because keys are missing on KMS cluster/i.test(m));
+  if (missing) return { cause: 'keysMissingOnKms', message: missing };
+  return messages[0] ? { cause: 'other', message: messages[0] } : { cause: 'unknown', message: null };
 }
 
 export type ProviderKind = 'standard' | 'native' | 'trustAuthority' | 'unknown';
@@ -213,6 +238,7 @@ const VM_PATHS = [
   'runtime.powerState',
   'runtime.connectionState',
   'runtime.cryptoState',
+  'configIssue',
   'config.keyId',
   'config.annotation',
   'config.hardware.device',
@@ -287,6 +313,7 @@ function toEstateVm(v: CollectedObject<'VirtualMachine'>): EstateVm {
     powerState: p['runtime.powerState']?._value ?? null,
     connectionState: p['runtime.connectionState']?._value ?? null,
     cryptoState: p['runtime.cryptoState']?._value ?? null,
+    lock: vmLockOf(p['runtime.cryptoState']?._value === 'locked', p.configIssue?._value ?? []),
     keyId: toKeyRef(p['config.keyId']),
     disks,
     hasVtpm,
@@ -390,7 +417,7 @@ async function readHostsWithDetails(src: EstateSources, opts: ReadEstateOptions,
   return hosts;
 }
 
-async function readVms(src: EstateSources, opts: ReadEstateOptions, phases: Phases): Promise<EstateVm[]> {
+async function readAllVms(src: EstateSources, opts: ReadEstateOptions, phases: Phases): Promise<EstateVm[]> {
   const started = Date.now();
   const vms: EstateVm[] = [];
   for await (const page of src.collector.all('VirtualMachine', VM_PATHS, { pageSize: opts.pageSize })) {
@@ -455,7 +482,7 @@ export async function readEstate(src: EstateSources, opts: ReadEstateOptions = {
   const readErrors: EstateReadError[] = [];
   const [hosts, vms, clusters, datastores, providers] = await Promise.all([
     readHostsWithDetails(src, opts, phasesMs),
-    readVms(src, opts, phasesMs),
+    readAllVms(src, opts, phasesMs),
     src.collector.collectAll('ClusterComputeResource', CLUSTER_PATHS, { pageSize: opts.pageSize }),
     src.collector.collectAll('Datastore', DATASTORE_PATHS, { pageSize: opts.pageSize }),
     readProviders(src, phasesMs, readErrors),
@@ -517,4 +544,18 @@ export async function readHosts(src: EstateSources, hostIds: readonly string[], 
     vms,
     clusters: clusters.map((c) => c.cluster),
   };
+}
+
+/**
+ * Fresh state of chosen VMs (e.g. before and after unlocking them), with HA monitoring from their
+ * clusters: three PropertyCollector reads. Ids vCenter does not know (any more) are left out.
+ */
+export async function readVms(src: EstateSources, vmIds: readonly string[], opts: Pick<ReadEstateOptions, 'pageSize'> = {}): Promise<EstateVm[]> {
+  const vms = (await src.collector.collectObjects('VirtualMachine', vmIds, VM_PATHS, { pageSize: opts.pageSize })).map(toEstateVm);
+  const hostIds = [...new Set(vms.map((v) => v.hostId).filter((id): id is string => id !== null))];
+  const hosts = (await src.collector.collectObjects('HostSystem', hostIds, ['name', 'parent'], { pageSize: opts.pageSize })).map(toEstateHost);
+  const clusterIds = [...new Set(hosts.map((h) => h.clusterId).filter((id): id is string => id !== null))];
+  const clusters = (await src.collector.collectObjects('ClusterComputeResource', clusterIds, CLUSTER_PATHS)).map(toClusterHa);
+  applyHaMonitoring(vms, hosts, clusters);
+  return vms;
 }

@@ -17,11 +17,12 @@ export type {
   ProviderKind,
   ReadEstateOptions,
   HostsSnapshot,
+  VmLock,
 } from './estate';
 export type { DiskGroup, VsanDisk } from './vsan';
 export type { KeyRef } from './crypto-manager';
 export { KEY_STATUS_CHECK } from './crypto-manager';
-export type { EnterMaintenanceOptions, ShallowRekeyOptions } from './operations';
+export type { EnterMaintenanceOptions, ShallowRekeyOptions, RegisterVmSpec, VmMonitoringOverride } from './operations';
 export type { WaitForTaskOptions } from './tasks';
 export type { HostFilter, ClusterFilter, VmFilter } from './automation';
 export { moRef } from './schemas';

@@ -61,6 +61,14 @@
  * POST /sdk/vim25/{release}/HostSystem/{moId}/ExitMaintenanceMode_Task  body ExitMaintenanceModeRequest  → MoRef(Task)
  * POST /sdk/vim25/{release}/HostSystem/{moId}/RebootHost_Task           body RebootHostRequest           → MoRef(Task)
  * POST /sdk/vim25/{release}/VirtualMachine/{moId}/ReconfigVM_Task       body ReconfigVmRequest           → MoRef(Task)
+ * POST /sdk/vim25/{release}/VirtualMachine/{moId}/PowerOnVM_Task        body PowerOnVmRequest            → MoRef(Task)
+ * POST /sdk/vim25/{release}/VirtualMachine/{moId}/PowerOffVM_Task       body {}                          → MoRef(Task)
+ * POST /sdk/vim25/{release}/VirtualMachine/{moId}/CryptoUnlock_Task     body {}                          → MoRef(Task)
+ * POST /sdk/vim25/{release}/VirtualMachine/{moId}/Reload                body {}                          → 204
+ * POST /sdk/vim25/{release}/VirtualMachine/{moId}/UnregisterVM          body {}                          → 204
+ * POST /sdk/vim25/{release}/Folder/{vmFolder}/RegisterVM_Task           body RegisterVmRequest           → MoRef(Task); result MoRef(VM)
+ * POST /sdk/vim25/{release}/ClusterComputeResource/{moId}/ReconfigureComputeResource_Task
+ *                                            body ReconfigureComputeResourceRequest (dasVmConfigSpec) → MoRef(Task)
  * POST /sdk/vim25/{release}/CryptoManagerKmip/{cryptoManager}/ListKmipServers body { limit? } → KmipClusterInfo[]
  * POST /sdk/vim25/{release}/CryptoManagerKmip/{cryptoManager}/RetrieveKmipServersStatus_Task
  *                                            body { clusters: KmipClusterInfo[] } → MoRef(Task);
@@ -449,6 +457,20 @@ export const VsanClusterConfigInfoSchema = z.object({
   dataEncryptionConfig: VsanDataEncryptionConfigSchema.optional(),
 });
 
+/**
+ * An event (ManagedEntity.configIssue[]): only what Keywatch reads. vCenter lists a VM's current
+ * configuration issues here, e.g. "Virtual machine is locked because of a KMS cluster error."
+ */
+export const VimEventSchema = z.object({
+  _typeName: z.string(),
+  key: z.number().int().optional(),
+  createdTime: z.string().optional(),
+  eventTypeId: z.string().optional(),
+  fullFormattedMessage: z.string().optional(),
+  severity: z.string().optional(),
+});
+export type VimEvent = z.infer<typeof VimEventSchema>;
+
 /** One host's mount of a datastore (Datastore.host[]). */
 export const DatastoreHostMountSchema = z.object({
   _typeName: z.literal('DatastoreHostMount'),
@@ -486,6 +508,12 @@ export const PROPERTY_SCHEMAS = {
     'config.keyId': CryptoKeyIdSchema,
     /** Free-text notes; KMS appliance VMs often name their KMS node here. */
     'config.annotation': BoxedStringSchema,
+    /** Datastore path of the VMX ("[ds] vm/vm.vmx"): what RegisterVM_Task takes back. */
+    'config.files.vmPathName': BoxedStringSchema,
+    /** Current configuration issues (events), where vCenter says why a VM is locked. */
+    configIssue: boxedArray('ArrayOfEvent', VimEventSchema),
+    parent: MoRefSchema,
+    resourcePool: MoRefSchema,
     'config.hardware.device': BoxedVirtualDeviceArraySchema,
     datastore: BoxedMoRefArraySchema,
     /** Primary guest IP (VMware Tools); how a KMS appliance VM is matched to its KMS node address. */
@@ -595,6 +623,40 @@ export const ReconfigVmRequestSchema = z.object({
   }),
 });
 export type ReconfigVmRequest = z.infer<typeof ReconfigVmRequestSchema>;
+
+/** PowerOnVM_Task: `host` only for a VM that is not placed yet (ignored by vCenter otherwise). */
+export const PowerOnVmRequestSchema = z.object({ host: MoRefSchema.optional() });
+export type PowerOnVmRequest = z.infer<typeof PowerOnVmRequestSchema>;
+
+/** Folder.RegisterVM_Task: a VMX by datastore path into a resource pool (required unless a template). */
+export const RegisterVmRequestSchema = z.object({
+  path: z.string().min(1),
+  name: z.string().min(1).max(79).optional(),
+  asTemplate: z.boolean(),
+  pool: MoRefSchema.optional(),
+  host: MoRefSchema.optional(),
+});
+export type RegisterVmRequest = z.infer<typeof RegisterVmRequestSchema>;
+
+/** One change to a cluster's per-VM HA overrides (ClusterDasVmConfigSpec, an ArrayUpdateSpec). */
+export const ClusterDasVmConfigSpecSchema = z.object({
+  _typeName: z.literal('ClusterDasVmConfigSpec'),
+  operation: z.enum(['add', 'edit', 'remove']),
+  /** For remove: the VM whose override goes. */
+  removeKey: MoRefSchema.optional(),
+  info: ClusterDasVmConfigInfoSchema.optional(),
+});
+export type ClusterDasVmConfigSpec = z.infer<typeof ClusterDasVmConfigSpecSchema>;
+
+/** ComputeResource.ReconfigureComputeResource_Task with a ClusterConfigSpecEx; `modify` true merges into the current config. */
+export const ReconfigureComputeResourceRequestSchema = z.object({
+  spec: z.object({
+    _typeName: z.literal('ClusterConfigSpecEx'),
+    dasVmConfigSpec: z.array(ClusterDasVmConfigSpecSchema).optional(),
+  }),
+  modify: z.boolean(),
+});
+export type ReconfigureComputeResourceRequest = z.infer<typeof ReconfigureComputeResourceRequestSchema>;
 
 // ───────────────────────────── CryptoManagerKmip ─────────────────────────────
 

@@ -44,8 +44,14 @@ export const cryptoManagerKmip = defineManagedObject({
       const body = parseBody(call, z.object({ keyProvider: z.object({ id: z.string() }).optional() }));
       const providerId = body.keyProvider?.id ?? model.estate.options.standardProviderId;
       if (!model.index.providers.get(providerId)) throw new VimFault('NotFound', `The provider '${providerId}' does not exist.`);
-      // NKP keys are derived inside vCenter (the in-memory source), standard ones are created on the KMS.
-      const keyId = await ctx.keySource.createKey(providerId, 'generated-by-vcenter');
+      // NKP keys are derived inside vCenter (the in-memory source), standard ones are created on the
+      // KMS over KMIP: with the KMS down, GenerateKey fails.
+      let keyId: string;
+      try {
+        keyId = await ctx.keySource.createKey(providerId, 'generated-by-vcenter');
+      } catch (error) {
+        throw new VimFault('SystemError', `Cannot generate a key on key provider ${providerId}: ${error instanceof Error ? error.message : String(error)}`);
+      }
       model.knownKeys.set(keyId, { keyId, providerId });
       return { _typeName: 'CryptoKeyResult', keyId: cryptoKeyId({ keyId, providerId }), success: true };
     },

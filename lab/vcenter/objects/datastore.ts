@@ -24,7 +24,7 @@ export const datastore = defineManagedObject({
         maintenanceMode: 'normal',
       };
     },
-    vm: (ctx, id) => ctx.model.estate.vms.filter((v) => v.datastoreId === id).map((v) => moRef('VirtualMachine', v.id)),
+    vm: (ctx, id) => [...ctx.model.vms.values()].filter((v) => v.datastoreId === id).map((v) => moRef('VirtualMachine', v.id)),
     host: (ctx, id) =>
       ctx.model.datastoreMounts(id).map((m) => ({
         _typeName: 'DatastoreHostMount',

@@ -1,10 +1,13 @@
 /**
  * Folders: the root folder (Datacenters) and the datacenter's host, vm and datastore folders.
- * A ContainerView on the host folder also lists the hosts of its clusters.
+ * A ContainerView on the host folder also lists the hosts of its clusters. The vm folder
+ * registers VMs (RegisterVM_Task).
  */
-import { moRef, type MoRef } from '@/lib/vsphere/schemas';
+import { moRef, RegisterVmRequestSchema, type MoRef } from '@/lib/vsphere/schemas';
 import type { LabVcenterContext } from '../context';
-import { defineManagedObject, type ContentsQuery } from './managed-object';
+import { VimFault } from '../vim-fault';
+import { defineManagedObject, entityTask, parseBody, type ContentsQuery, type MethodCall } from './managed-object';
+import { clusterOfPool } from './resource-pool';
 
 export const ROOT_FOLDER = 'group-d1';
 
@@ -25,7 +28,7 @@ function hostFolderContents(ctx: LabVcenterContext, query: ContentsQuery, out: M
 }
 
 function vmFolderContents(ctx: LabVcenterContext, query: ContentsQuery, out: MoRef[]): void {
-  addAll(out, query, 'VirtualMachine', () => ctx.model.estate.vms.map((v) => v.id));
+  addAll(out, query, 'VirtualMachine', () => [...ctx.model.registeredVms()].map((v) => v.id));
 }
 
 function datastoreFolderContents(ctx: LabVcenterContext, query: ContentsQuery, out: MoRef[]): void {
@@ -44,6 +47,27 @@ export function datacenterContents(ctx: LabVcenterContext, query: ContentsQuery)
   return out;
 }
 
+/**
+ * RegisterVM_Task on the vm folder: the VMX at `path` becomes a new VM in `pool`'s cluster (on
+ * `host` when given); the task's result is the new VirtualMachine reference.
+ */
+function registerVm(call: MethodCall): MoRef {
+  const { ctx } = call;
+  if (call.id !== ctx.model.estate.datacenter.vmFolderId) throw VimFault.methodNotFound('Folder', call.id, 'RegisterVM_Task');
+  const body = parseBody(call, RegisterVmRequestSchema);
+  if (body.asTemplate) throw new VimFault('NotSupported', 'The lab vCenter registers virtual machines, not templates.');
+  if (!body.pool) throw new VimFault('InvalidArgument', 'RegisterVM_Task needs the resource pool to place the virtual machine in.', { invalidProperty: 'pool' });
+  const clusterId = body.pool.type === 'ResourcePool' ? clusterOfPool(ctx, body.pool.value) : undefined;
+  if (!clusterId) throw VimFault.objectNotFound(body.pool);
+  if (body.host && !ctx.model.index.hosts.has(body.host.value)) throw VimFault.objectNotFound(body.host);
+  return entityTask(call, moRef('Folder', call.id), {
+    descriptionId: 'Folder.registerVm',
+    name: 'RegisterVM_Task',
+    estimateMs: 300,
+    run: async () => moRef('VirtualMachine', await ctx.model.registerVm({ path: body.path, name: body.name, clusterId, hostId: body.host?.value })),
+  });
+}
+
 export const folder = defineManagedObject({
   type: 'Folder',
   exists: (ctx, id) => folderIds(ctx).includes(id),
@@ -59,11 +83,12 @@ export const folder = defineManagedObject({
       const dc = estate.datacenter;
       if (id === ROOT_FOLDER) return [moRef('Datacenter', dc.id)];
       if (id === dc.hostFolderId) return estate.clusters.map((c) => moRef('ClusterComputeResource', c.id));
-      if (id === dc.vmFolderId) return estate.vms.map((v) => moRef('VirtualMachine', v.id));
+      if (id === dc.vmFolderId) return [...ctx.model.registeredVms()].map((v) => moRef('VirtualMachine', v.id));
       return estate.datastores.map((d) => moRef('Datastore', d.id));
     },
   },
   boxTypes: { childEntity: 'ArrayOfManagedObjectReference' },
+  methods: { RegisterVM_Task: registerVm },
   contents: (ctx, id, query) => {
     const dc = ctx.model.estate.datacenter;
     const out: MoRef[] = [];

@@ -17,6 +17,7 @@ import { hostSystem } from './host-system';
 import { hostVsanSystem } from './host-vsan-system';
 import type { ManagedObjectDescriptor, MethodCall } from './managed-object';
 import { propertyCollector } from './property-collector';
+import { resourcePool } from './resource-pool';
 import { serviceInstance } from './service-instance';
 import { sessionManager } from './session-manager';
 import { task } from './task';
@@ -126,6 +127,7 @@ export const labObjects = new ObjectRegistry([
   folder,
   datacenter,
   clusterComputeResource,
+  resourcePool,
   hostSystem,
   hostVsanSystem,
   virtualMachine,

@@ -1,15 +1,17 @@
 /**
  * VirtualMachine: runtime (host, power, connection, crypto state), configuration with the key ids
- * of the VM and its disks, guest info (KMS appliance VMs report their node's address), and the
- * operations Keywatch drives: shallow rekey, power, reload.
+ * of the VM and its disks, guest info (KMS appliance VMs report their node's address), the lock
+ * as a configuration issue, and the operations Keywatch drives: shallow rekey, power, reload,
+ * CryptoUnlock_Task, unregister (RegisterVM_Task is the VM folder's).
  */
-import { moRef, ReconfigVmRequestSchema } from '@/lib/vsphere/schemas';
+import { moRef, PowerOnVmRequestSchema, ReconfigVmRequestSchema } from '@/lib/vsphere/schemas';
 import type { LabVcenterContext } from '../context';
 import { cryptoKeyId } from '../crypto-key-id';
 import type { EstateVm } from '../estate';
-import type { LabModel } from '../host-model';
+import { VM_LOCK_MESSAGES, type LabModel } from '../host-model';
 import type { KmsNodeAddress } from '../kms-reachability';
-import { defineManagedObject, entityTask, parseBody } from './managed-object';
+import { defineManagedObject, entityTask, parseBody, type MethodCall } from './managed-object';
+import { poolIdOf } from './resource-pool';
 
 /**
  * guest.ipAddress: none while the guest is not running; a KMS appliance VM has its node's own
@@ -36,7 +38,7 @@ export function applianceAnnotation(node: KmsNodeAddress): string {
 
 function vmDevices(ctx: LabVcenterContext, vm: EstateVm): unknown[] {
   const runtime = ctx.model.vm(vm.id);
-  const ds = moRef('Datastore', vm.datastoreId);
+  const ds = moRef('Datastore', runtime.datastoreId);
   const devices: unknown[] = [
     {
       _typeName: 'VirtualLsiLogicSASController',
@@ -53,7 +55,7 @@ function vmDevices(ctx: LabVcenterContext, vm: EstateVm): unknown[] {
       deviceInfo: { _typeName: 'Description', label: disk.label, summary: `${groupThousands(disk.capacityInKB)} KB` },
       backing: {
         _typeName: 'VirtualDiskFlatVer2BackingInfo',
-        fileName: disk.fileName,
+        fileName: ctx.model.vmFilePath(vm.id, disk.fileName),
         datastore: ds,
         diskMode: 'persistent',
         thinProvisioned: true,
@@ -86,13 +88,45 @@ function vmRuntime(ctx: LabVcenterContext, id: string): unknown {
   };
 }
 
+/**
+ * ManagedEntity.configIssue: while the VM is locked, the event vCenter logs for it, with the
+ * documented message. Its eventTypeId is the lab's own (the real one is not documented).
+ */
+function configIssue(ctx: LabVcenterContext, id: string): unknown[] {
+  const runtime = ctx.model.vm(id);
+  if (!runtime.lock) return [];
+  const vm = ctx.model.estateVm(id);
+  const host = ctx.model.estateHost(runtime.hostId);
+  const n = Number(id.slice(id.lastIndexOf('-') + 1));
+  return [
+    {
+      _typeName: 'EventEx',
+      key: n,
+      chainId: n,
+      createdTime: (runtime.lockedAt ?? new Date()).toISOString(),
+      userName: '',
+      host: { _typeName: 'HostEventArgument', name: host.name, host: moRef('HostSystem', host.id) },
+      vm: { _typeName: 'VmEventArgument', name: vm.name, vm: moRef('VirtualMachine', id) },
+      fullFormattedMessage: VM_LOCK_MESSAGES[runtime.lock],
+      eventTypeId: `com.keywatch.lab.vm.locked.${runtime.lock}`,
+      severity: 'error',
+    },
+  ];
+}
+
+function vmTask(call: MethodCall, descriptionId: string, name: string, estimateMs: number, run: () => Promise<unknown>) {
+  return entityTask(call, moRef('VirtualMachine', call.id), { descriptionId, name, estimateMs, connectedHost: call.ctx.model.vm(call.id).hostId, run });
+}
+
 export const virtualMachine = defineManagedObject({
   type: 'VirtualMachine',
   exists: (ctx, id) => ctx.model.index.vms.has(id),
   properties: {
     name: (ctx, id) => ctx.model.estateVm(id).name,
     parent: (ctx) => moRef('Folder', ctx.model.estate.datacenter.vmFolderId),
-    datastore: (ctx, id) => [moRef('Datastore', ctx.model.estateVm(id).datastoreId)],
+    resourcePool: (ctx, id) => moRef('ResourcePool', poolIdOf(ctx.model.clusterOfHost(ctx.model.vm(id).hostId).id)),
+    datastore: (ctx, id) => [moRef('Datastore', ctx.model.vm(id).datastoreId)],
+    configIssue,
     runtime: vmRuntime,
     guest: (ctx, id) => {
       const ipAddress = guestIpAddress(ctx.model, ctx.kmsNode, id);
@@ -116,6 +150,7 @@ export const virtualMachine = defineManagedObject({
         guestId: 'otherGuest64',
         version: 'vmx-20',
         template: false,
+        files: { _typeName: 'VirtualMachineFileInfo', vmPathName: ctx.model.vmxPathOf(id) },
         hardware: { _typeName: 'VirtualHardware', numCPU: vm.cpuCount, memoryMB: vm.memoryMiB, device: vmDevices(ctx, vm) },
         ...(runtime.configKey ? { keyId: cryptoKeyId(runtime.configKey) } : {}),
       };
@@ -124,12 +159,13 @@ export const virtualMachine = defineManagedObject({
       _typeName: 'VirtualMachineSummary',
       vm: moRef('VirtualMachine', id),
       runtime: vmRuntime(ctx, id),
-      overallStatus: ctx.model.vm(id).locked ? 'red' : 'green',
+      overallStatus: ctx.model.vm(id).lock ? 'red' : 'green',
     }),
   },
   allProperties: ['name', 'parent', 'runtime', 'config', 'datastore', 'summary', 'guest'],
   boxTypes: {
     datastore: 'ArrayOfManagedObjectReference',
+    configIssue: 'ArrayOfEvent',
     'config.hardware.device': 'ArrayOfVirtualDevice',
     'runtime.powerState': 'VirtualMachinePowerState',
     'runtime.connectionState': 'VirtualMachineConnectionState',
@@ -162,24 +198,20 @@ export const virtualMachine = defineManagedObject({
         },
       });
     },
-    PowerOnVM_Task: (call) =>
-      entityTask(call, moRef('VirtualMachine', call.id), {
-        descriptionId: 'VirtualMachine.powerOn',
-        name: 'PowerOnVM_Task',
-        estimateMs: call.ctx.model.timings.vmPowerMs,
-        connectedHost: call.ctx.model.vm(call.id).hostId,
-        run: () => call.ctx.model.powerOnVm(call.id),
-      }),
+    PowerOnVM_Task: (call) => {
+      parseBody(call, PowerOnVmRequestSchema);
+      return vmTask(call, 'VirtualMachine.powerOn', 'PowerOnVM_Task', call.ctx.model.timings.vmPowerMs, () => call.ctx.model.powerOnVm(call.id));
+    },
     PowerOffVM_Task: (call) =>
-      entityTask(call, moRef('VirtualMachine', call.id), {
-        descriptionId: 'VirtualMachine.powerOff',
-        name: 'PowerOffVM_Task',
-        estimateMs: call.ctx.model.timings.vmPowerMs,
-        connectedHost: call.ctx.model.vm(call.id).hostId,
-        run: () => call.ctx.model.powerOffVm(call.id),
-      }),
+      vmTask(call, 'VirtualMachine.powerOff', 'PowerOffVM_Task', call.ctx.model.timings.vmPowerMs, () => call.ctx.model.powerOffVm(call.id)),
+    CryptoUnlock_Task: (call) =>
+      vmTask(call, 'VirtualMachine.cryptoUnlock', 'CryptoUnlock_Task', 500, () => call.ctx.model.cryptoUnlockVm(call.id)),
     Reload: async ({ ctx, id }) => {
       await ctx.model.reloadVm(id);
+      return undefined;
+    },
+    UnregisterVM: ({ ctx, id }) => {
+      ctx.model.unregisterVm(id);
       return undefined;
     },
   },
