@@ -12,8 +12,8 @@ import { parseLabArgs, startLab } from './main';
 
 describe('parseLabArgs', () => {
   it('parses sizes, flags and inline values', () => {
-    const args = parseLabArgs(['--hosts', '10', '--seed=5', '--kms-self-hosted', '--data-dir', '.data/lab', '--key-retry-ms', '500']);
-    expect(args).toMatchObject({ hosts: 10, seed: 5, 'kms-self-hosted': true, 'data-dir': '.data/lab', 'hosts-per-cluster': 4, 'key-retry-ms': 500 });
+    const args = parseLabArgs(['--hosts', '10', '--seed=5', '--kms-self-hosted', '--data-dir', '.data/lab', '--key-retry-ms', '500', '--replication-lag-ms=250']);
+    expect(args).toMatchObject({ hosts: 10, seed: 5, 'kms-self-hosted': true, 'data-dir': '.data/lab', 'hosts-per-cluster': 4, 'key-retry-ms': 500, 'replication-lag-ms': 250 });
   });
 
   it('rejects unknown options and bad values with one sentence', () => {
@@ -71,7 +71,8 @@ describe('startLab', () => {
   });
 
   it('cleans its temporary directory when started without a data dir', async () => {
-    const lab = await startLab({ estate: { clusters: 1, hostsPerCluster: 1, vmsPerHost: 1 } });
+    const lab = await startLab({ estate: { clusters: 1, hostsPerCluster: 1, vmsPerHost: 1 }, kmsReplicationLagMs: 250 });
+    expect(lab.kmsCluster.state().replicationLagMs).toBe(250);
     const dir = lab.files.dir;
     expect((await stat(lab.files.labFile)).isFile()).toBe(true);
     await lab.stop();

@@ -5,7 +5,8 @@
  *
  *   npm run lab -- [--data-dir .data/lab] [--host 127.0.0.1] [--port 8443] [--kms-ports 5696,5697,5698]
  *                  [--seed 1] [--clusters 2] [--hosts-per-cluster 4] [--hosts N] [--vms-per-host 4]
- *                  [--kms-nodes 3] [--kms-self-hosted] [--key-retry-ms 30000] [--username U] [--password P] [--json | --ready-line]
+ *                  [--kms-nodes 3] [--kms-self-hosted] [--key-retry-ms 30000] [--replication-lag-ms 0]
+ *                  [--username U] [--password P] [--json | --ready-line]
  *
  * `startLab(options)` is the same thing in-process (npm start uses it when no vCenter is configured).
  */
@@ -29,6 +30,8 @@ export interface StartLabOptions {
   /** One port per KMS node; default: free ports. */
   kmsPorts?: number[];
   kmsNodeCount?: number;
+  /** Delay before a key change on one KMS node reaches the others (default 0). */
+  kmsReplicationLagMs?: number;
   estate?: EstateOptions;
   username?: string;
   password?: string;
@@ -117,7 +120,13 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
   const nodeCount = options.kmsNodeCount ?? 3;
   const savedKmsPorts = saved?.ports?.kms.length === nodeCount ? saved.ports.kms : undefined;
   const startKms = (ports: number[] | undefined) =>
-    startKmsCluster({ nodeCount, host, ...(ports ? { ports } : {}), ...(persistent ? { dataDir: path.join(dir, 'kms') } : {}) });
+    startKmsCluster({
+      nodeCount,
+      host,
+      ...(ports ? { ports } : {}),
+      ...(persistent ? { dataDir: path.join(dir, 'kms') } : {}),
+      ...(options.kmsReplicationLagMs !== undefined ? { replicationLagMs: options.kmsReplicationLagMs } : {}),
+    });
   const kmsCluster = options.kmsPorts
     ? await startKms(options.kmsPorts)
     : await startKms(savedKmsPorts).catch(() => startKms(undefined));
@@ -220,6 +229,8 @@ const cliSchema = z.object({
   'kms-self-hosted': z.boolean().default(false),
   /** How often a host whose disk groups are unmounted for want of keys retries fetching them. */
   'key-retry-ms': positiveInt.optional(),
+  /** Delay before a key change on one KMS node reaches the others. */
+  'replication-lag-ms': z.coerce.number().int().min(0).optional(),
   username: z.string().min(1).optional(),
   password: z.string().min(1).optional(),
   json: z.boolean().default(false),
@@ -261,6 +272,7 @@ async function main(): Promise<void> {
     ...(args.port !== undefined ? { vcenterPort: args.port } : {}),
     ...(args['kms-ports'] ? { kmsPorts: args['kms-ports'] } : {}),
     kmsNodeCount: args['kms-nodes'],
+    ...(args['replication-lag-ms'] !== undefined ? { kmsReplicationLagMs: args['replication-lag-ms'] } : {}),
     estate: { seed: args.seed, clusters, hostsPerCluster, vmsPerHost: args['vms-per-host'], kmsSelfHosted: args['kms-self-hosted'] },
     ...(args.username ? { username: args.username } : {}),
     ...(args.password ? { password: args.password } : {}),

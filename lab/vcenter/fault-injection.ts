@@ -122,6 +122,12 @@ async function changeKmsNode(ctx: FaultContext, node: string, change: (kms: KmsF
   ctx.invalidateReachability();
 }
 
+/** A host that boots in the background shows how it went in /lab/state, not in this answer. */
+async function waitIfAsked(done: Promise<void>, wait: boolean): Promise<void> {
+  if (wait) await done;
+  else done.catch(() => undefined);
+}
+
 /** Applies one fault; resolves with a one-line description of what changed. */
 export async function applyFault(fault: LabFaultRequest, ctx: FaultContext): Promise<string> {
   const { model } = ctx;
@@ -151,9 +157,7 @@ export async function applyFault(fault: LabFaultRequest, ctx: FaultContext): Pro
       return `Key ${fault.keyId} revoked (Deactivated); hosts can still unwrap with it, but it is no longer Active.`;
     case 'host-reboot': {
       const hostId = resolveHost(model, fault.host);
-      const done = model.rebootHost(hostId);
-      if (fault.wait) await done;
-      else done.catch(() => undefined);
+      await waitIfAsked(model.rebootHost(hostId), fault.wait);
       return `Host ${hostId} ${fault.wait ? 'rebooted' : 'is rebooting'}.`;
     }
     case 'host-power-off': {
@@ -163,9 +167,7 @@ export async function applyFault(fault: LabFaultRequest, ctx: FaultContext): Pro
     }
     case 'host-power-on': {
       const hostId = resolveHost(model, fault.host);
-      const done = model.powerOnHost(hostId);
-      if (fault.wait) await done;
-      else done.catch(() => undefined);
+      await waitIfAsked(model.powerOnHost(hostId), fault.wait);
       return `Host ${hostId} ${fault.wait ? 'booted' : 'is booting'}.`;
     }
     case 'remount': {

@@ -1,6 +1,6 @@
 /** CryptoManagerKmip: registered key providers, their status (as a task), key status, GenerateKey. */
-import { z } from 'zod';
 import {
+  GenerateKeyRequestSchema,
   ListKmipServersRequestSchema,
   moRef,
   QueryCryptoKeyStatusRequestSchema,
@@ -41,7 +41,7 @@ export const cryptoManagerKmip = defineManagedObject({
     GenerateKey: async (call) => {
       const { ctx } = call;
       const model = ctx.model;
-      const body = parseBody(call, z.object({ keyProvider: z.object({ id: z.string() }).optional() }));
+      const body = parseBody(call, GenerateKeyRequestSchema);
       const providerId = body.keyProvider?.id ?? model.estate.options.standardProviderId;
       if (!model.index.providers.get(providerId)) throw new VimFault('NotFound', `The provider '${providerId}' does not exist.`);
       // NKP keys are derived inside vCenter (the in-memory source), standard ones are created on the
