@@ -14,8 +14,8 @@ import { parseLabArgs, startLab } from './main';
 
 describe('parseLabArgs', () => {
   it('parses sizes, flags and inline values', () => {
-    const args = parseLabArgs(['--hosts', '10', '--seed=5', '--kms-self-hosted', '--data-dir', '.data/lab']);
-    expect(args).toMatchObject({ hosts: 10, seed: 5, 'kms-self-hosted': true, 'data-dir': '.data/lab', 'hosts-per-cluster': 4 });
+    const args = parseLabArgs(['--hosts', '10', '--seed=5', '--kms-self-hosted', '--data-dir', '.data/lab', '--key-retry-ms', '500', '--kms-replication-lag-ms=250']);
+    expect(args).toMatchObject({ hosts: 10, seed: 5, 'kms-self-hosted': true, 'data-dir': '.data/lab', 'hosts-per-cluster': 4, 'key-retry-ms': 500, 'kms-replication-lag-ms': 250 });
   });
 
   it('rejects unknown options and bad values with one sentence', () => {
@@ -114,6 +114,30 @@ describe('startLab', () => {
       });
       expect(probe).toMatchObject({ reachable: true, healthy: true });
       expect(probe.clientCertificate?.daysLeft).toBe(7);
+
+      // The KMS-side knobs are reachable through the vCenter's fault API, as every other fault.
+      const fault = (body: unknown) =>
+        fetch(new URL('/lab/faults', lab.vcenter.url), {
+          method: 'POST',
+          dispatcher,
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Basic ${Buffer.from(`${lab.vcenter.username}:${lab.vcenter.password}`).toString('base64')}`,
+          },
+          body: JSON.stringify(body),
+        });
+      expect((await fault({ type: 'kms-node-certificate-expiring', node: 'kms-1', days: 5 })).status).toBe(200);
+      const expiring = await probeKmsNode({
+        host: node.host,
+        port: node.port,
+        caPem: await readFile(lab.files.kmsCaFile, 'utf8'),
+        certPem: await readFile(lab.files.kmsClientCertFile, 'utf8'),
+        keyPem: await readFile(lab.files.kmsClientKeyFile, 'utf8'),
+      });
+      expect(expiring.serverCertificate?.daysLeft).toBe(5);
+      expect((await fault({ type: 'kms-replication-lag', ms: 900 })).status).toBe(200);
+      expect(lab.kmsCluster.state().replicationLagMs).toBe(900);
+      expect((await fault({ type: 'kms-replication-lag', ms: -1 })).status).toBe(400);
     } finally {
       await dispatcher.close();
       await lab.stop();
@@ -121,7 +145,8 @@ describe('startLab', () => {
   });
 
   it('cleans its temporary directory when started without a data dir', async () => {
-    const lab = await startLab({ estate: { clusters: 1, hostsPerCluster: 1, vmsPerHost: 1 } });
+    const lab = await startLab({ estate: { clusters: 1, hostsPerCluster: 1, vmsPerHost: 1 }, kmsReplicationLagMs: 250 });
+    expect(lab.kmsCluster.state().replicationLagMs).toBe(250);
     const dir = lab.files.dir;
     expect((await stat(lab.files.labFile)).isFile()).toBe(true);
     await lab.stop();

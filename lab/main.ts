@@ -6,7 +6,8 @@
  *   npm run lab -- [--data-dir .data/lab] [--host 127.0.0.1] [--port 8443] [--kms-ports 5696,5697,5698]
  *                  [--kms-hosts 127.0.0.11,127.0.0.12,127.0.0.13] [--kms-replication-lag-ms 0] [--client-cert-days N]
  *                  [--seed 1] [--clusters 2] [--hosts-per-cluster 4] [--hosts N] [--vms-per-host 4]
- *                  [--kms-nodes 3] [--kms-self-hosted] [--username U] [--password P] [--json | --ready-line]
+ *                  [--kms-nodes 3] [--kms-self-hosted] [--key-retry-ms 30000]
+ *                  [--username U] [--password P] [--json | --ready-line]
  *
  * `startLab(options)` is the same thing in-process (npm start uses it when no vCenter is configured).
  */
@@ -242,6 +243,8 @@ const cliSchema = z.object({
   'vms-per-host': z.coerce.number().int().min(0).default(4),
   'kms-nodes': positiveInt.default(3),
   'kms-self-hosted': z.boolean().default(false),
+  /** How often a host whose disk groups are unmounted for want of keys retries fetching them. */
+  'key-retry-ms': positiveInt.optional(),
   username: z.string().min(1).optional(),
   password: z.string().min(1).optional(),
   json: z.boolean().default(false),
@@ -289,6 +292,7 @@ async function main(): Promise<void> {
     estate: { seed: args.seed, clusters, hostsPerCluster, vmsPerHost: args['vms-per-host'], kmsSelfHosted: args['kms-self-hosted'] },
     ...(args.username ? { username: args.username } : {}),
     ...(args.password ? { password: args.password } : {}),
+    ...(args['key-retry-ms'] ? { timings: { keyRetryMs: args['key-retry-ms'] } } : {}),
   });
   const summary = {
     ...describeLab(lab),

@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import { createCertificateAuthority, issueCertificate } from '@/lib/pki/certificates';
 import { createLogger } from '@/lib/logging/logger';
 import { BadRequest, parseJsonBody, readBody, type RouteAnswer } from '../vcenter/http';
-import { describeIssues } from '../vcenter/faults';
+import { describeIssues } from '../vcenter/fault-injection';
 import { SessionStore } from '../vcenter/sessions';
 import { handleBarbican } from './barbican-api';
 import { cinderFault, handleCinder } from './cinder-api';

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { boxValue } from './vim-inventory';
+import { labObjects } from './registry';
+
+const boxValue = (type: string, path: string, value: unknown) => labObjects.box(type, path, value);
 
 describe('boxValue (values in VI/JSON any slots)', () => {
   it('boxes an empty managed-object array with its declared type', () => {

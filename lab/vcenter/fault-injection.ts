@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { LabModel, RekeyFailureMode } from './host-model';
-import { LabFault } from './host-model';
+import { VimFault } from './vim-fault';
 
 const hostRef = z.string().min(1).describe('host moId (host-3) or name');
 const vmRef = z.string().min(1).describe('VM moId (vm-12) or name');
@@ -23,6 +23,10 @@ export const labFaultSchema = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('kms-node-slow'), node: nodeRef, ms: z.number().int().min(0).max(120_000) }),
   z.object({ type: z.literal('kms-node-expired-certificate'), node: nodeRef, on: z.boolean().default(true) }),
+  /** The node's server certificate expires in `days`; omit `days` to restore its normal certificate. */
+  z.object({ type: z.literal('kms-node-certificate-expiring'), node: nodeRef, days: z.number().int().min(0).max(3650).optional() }),
+  /** Key changes reach the other KMS nodes only after `ms` (cluster-wide). */
+  z.object({ type: z.literal('kms-replication-lag'), ms: z.number().int().min(0).max(3_600_000) }),
   z.object({ type: z.literal('kms-delete-key'), node: nodeRef, keyId: z.string().min(1) }),
   z.object({ type: z.literal('kms-revoke-key'), keyId: z.string().min(1) }),
   z.object({ type: z.literal('host-reboot'), host: hostRef, wait: z.boolean().default(false) }),
@@ -33,6 +37,9 @@ export const labFaultSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('host-disconnect'), host: hostRef, on: z.boolean().default(true) }),
   z.object({ type: z.literal('vcenter-latency'), ms: z.number().int().min(0).max(120_000) }),
   z.object({ type: z.literal('vcenter-unavailable'), on: z.boolean().default(true) }),
+  z.object({ type: z.literal('provider-details-error'), on: z.boolean().default(true) }),
+  z.object({ type: z.literal('nkp-unavailable'), on: z.boolean().default(true) }),
+  z.object({ type: z.literal('kms-self-hosted'), on: z.boolean().default(true) }),
   z.object({
     type: z.literal('rekey-failure'),
     mode: z.enum(['none', 'ha-reset', 'provider-not-found', 'refuse-powered-on']),
@@ -52,6 +59,8 @@ export type LabFaultType = LabFaultRequest['type'];
 export interface VcenterFaultState {
   latencyMs: number;
   unavailable: boolean;
+  /** Key provider detail reads (GET …/kms/providers/{p}, vCenter-wide and per host) answer 500. */
+  providerDetailsError: boolean;
   rekeyFailure: RekeyFailureMode;
   /** VM moIds the rekey failure mode applies to; null = all. */
   rekeyFailureVms: string[] | null;
@@ -63,6 +72,8 @@ export interface KmsFaultControls {
   setBlackHole(id: string, on: boolean): unknown;
   setSlow(id: string, ms: number): unknown;
   setExpiredCertificate(id: string, on: boolean): unknown;
+  setCertificateExpiring(id: string, days: number | null): unknown;
+  setReplicationLag(ms: number): unknown;
   deleteKeyOnNode(id: string, keyId: string): unknown;
   setPort(id: string, port: number): unknown;
 }
@@ -75,6 +86,8 @@ export interface FaultContext {
   registeredPorts: Map<string, number>;
   /** Forget cached KMS reachability so the next read measures the new reality. */
   invalidateReachability(): void;
+  /** The Native Key Provider's keys can (not) be had: vCenter's own key store fails. */
+  setNativeProviderAvailable(available: boolean): void;
   /** KMIP Revoke of a key on its provider (replicated by the KMS like any change). */
   revokeKey(keyId: string): Promise<void>;
   expireSessions(): void;
@@ -90,21 +103,21 @@ export function describeIssues(error: z.ZodError): string {
 function resolveHost(model: LabModel, ref: string): string {
   if (model.index.hosts.has(ref)) return ref;
   const byName = model.estate.hosts.find((h) => h.name === ref);
-  if (!byName) throw new LabFault('NotFound', `No host is called ${ref}.`);
+  if (!byName) throw new VimFault('NotFound', `No host is called ${ref}.`);
   return byName.id;
 }
 
 function resolveVm(model: LabModel, ref: string): string {
   if (model.index.vms.has(ref)) return ref;
-  const byName = model.estate.vms.find((v) => v.name === ref);
-  if (!byName) throw new LabFault('NotFound', `No virtual machine is called ${ref}.`);
+  const byName = [...model.registeredVms()].find((v) => v.name === ref);
+  if (!byName) throw new VimFault('NotFound', `No virtual machine is called ${ref}.`);
   return byName.id;
 }
 
 function kmsControls(ctx: FaultContext, node: string): KmsFaultControls {
-  if (!ctx.kms) throw new LabFault('InvalidState', 'This lab vCenter runs without a lab KMS cluster; KMS faults are unavailable.');
+  if (!ctx.kms) throw new VimFault('InvalidState', 'This lab vCenter runs without a lab KMS cluster; KMS faults are unavailable.');
   if (!ctx.registeredPorts.has(node)) {
-    throw new LabFault('NotFound', `No KMS node is called ${node}; known nodes: ${[...ctx.registeredPorts.keys()].join(', ')}.`);
+    throw new VimFault('NotFound', `No KMS node is called ${node}; known nodes: ${[...ctx.registeredPorts.keys()].join(', ')}.`);
   }
   return ctx.kms;
 }
@@ -113,6 +126,12 @@ function kmsControls(ctx: FaultContext, node: string): KmsFaultControls {
 async function changeKmsNode(ctx: FaultContext, node: string, change: (kms: KmsFaultControls) => unknown): Promise<void> {
   await change(kmsControls(ctx, node));
   ctx.invalidateReachability();
+}
+
+/** A host that boots in the background shows how it went in /lab/state, not in this answer. */
+async function waitIfAsked(done: Promise<void>, wait: boolean): Promise<void> {
+  if (wait) await done;
+  else done.catch(() => undefined);
 }
 
 /** Applies one fault; resolves with a one-line description of what changed. */
@@ -136,6 +155,13 @@ export async function applyFault(fault: LabFaultRequest, ctx: FaultContext): Pro
     case 'kms-node-expired-certificate':
       await changeKmsNode(ctx, fault.node, (kms) => kms.setExpiredCertificate(fault.node, fault.on));
       return `KMS node ${fault.node} ${fault.on ? 'presents an expired certificate' : 'presents a valid certificate'}.`;
+    case 'kms-node-certificate-expiring':
+      await changeKmsNode(ctx, fault.node, (kms) => kms.setCertificateExpiring(fault.node, fault.days ?? null));
+      return fault.days === undefined ? `KMS node ${fault.node} presents its normal certificate.` : `KMS node ${fault.node} presents a certificate that expires in ${fault.days} days.`;
+    case 'kms-replication-lag':
+      if (!ctx.kms) throw new VimFault('InvalidState', 'This lab vCenter runs without a lab KMS cluster; KMS faults are unavailable.');
+      await ctx.kms.setReplicationLag(fault.ms);
+      return `Key changes reach the other KMS nodes after ${fault.ms} ms.`;
     case 'kms-delete-key':
       await kmsControls(ctx, fault.node).deleteKeyOnNode(fault.node, fault.keyId);
       return `Key ${fault.keyId} deleted on KMS node ${fault.node}.`;
@@ -144,9 +170,7 @@ export async function applyFault(fault: LabFaultRequest, ctx: FaultContext): Pro
       return `Key ${fault.keyId} revoked (Deactivated); hosts can still unwrap with it, but it is no longer Active.`;
     case 'host-reboot': {
       const hostId = resolveHost(model, fault.host);
-      const done = model.rebootHost(hostId);
-      if (fault.wait) await done;
-      else done.catch(() => undefined);
+      await waitIfAsked(model.rebootHost(hostId), fault.wait);
       return `Host ${hostId} ${fault.wait ? 'rebooted' : 'is rebooting'}.`;
     }
     case 'host-power-off': {
@@ -156,17 +180,17 @@ export async function applyFault(fault: LabFaultRequest, ctx: FaultContext): Pro
     }
     case 'host-power-on': {
       const hostId = resolveHost(model, fault.host);
-      const done = model.powerOnHost(hostId);
-      if (fault.wait) await done;
-      else done.catch(() => undefined);
+      await waitIfAsked(model.powerOnHost(hostId), fault.wait);
       return `Host ${hostId} ${fault.wait ? 'booted' : 'is booting'}.`;
     }
     case 'remount': {
       const hostId = resolveHost(model, fault.host);
       await model.remount(hostId);
       const host = model.host(hostId);
-      return `Host ${hostId} disk groups ${host.diskGroupsMounted ? 'mounted' : `still unmounted (${host.lastKeyError ?? 'keys missing'})`}.`;
+      return `Host ${hostId} disk groups ${host.diskGroupsMounted ? 'mounted' : `still unmounted (${host.lastKeyError ?? 'keys missing'}); the host retries by itself`}.`;
     }
+    case 'kms-self-hosted':
+      return `${model.setKmsSelfHosted(fault.on)}.`;
     case 'host-kms-isolation': {
       const hostId = resolveHost(model, fault.host);
       model.setKmsIsolation(hostId, fault.on);
@@ -183,6 +207,14 @@ export async function applyFault(fault: LabFaultRequest, ctx: FaultContext): Pro
     case 'vcenter-unavailable':
       ctx.vcenter.unavailable = fault.on;
       return fault.on ? 'vCenter answers 503.' : 'vCenter answers normally.';
+    case 'provider-details-error':
+      ctx.vcenter.providerDetailsError = fault.on;
+      return fault.on ? 'Key provider detail reads answer 500.' : 'Key provider detail reads answer normally.';
+    case 'nkp-unavailable':
+      ctx.setNativeProviderAvailable(!fault.on);
+      return fault.on
+        ? 'The Native Key Provider is unavailable: its keys cannot be fetched or generated.'
+        : 'The Native Key Provider is available again.';
     case 'rekey-failure':
       ctx.vcenter.rekeyFailureVms = fault.vms ? fault.vms.map((v) => resolveVm(model, v)) : null;
       ctx.vcenter.rekeyFailure = fault.mode;
@@ -209,9 +241,10 @@ export async function applyFault(fault: LabFaultRequest, ctx: FaultContext): Pro
     case 'clear':
       ctx.vcenter.latencyMs = 0;
       ctx.vcenter.unavailable = false;
+      ctx.vcenter.providerDetailsError = false;
       ctx.vcenter.rekeyFailure = 'none';
       ctx.vcenter.rekeyFailureVms = null;
       for (const host of model.hosts.values()) host.kmsIsolated = false;
-      return 'vCenter faults cleared (latency, 503, rekey failure mode, host KMS isolation); KMS faults are left as they are.';
+      return 'vCenter faults cleared (latency, 503, provider detail errors, rekey failure mode, host KMS isolation); KMS and NKP faults are left as they are.';
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Where lab hosts get their keys from. The host model only knows this interface; the real
- * implementation (kmip-key-source.ts) speaks KMIP to the lab KMS nodes, and unit tests of the
- * state machine use an in-memory one.
+ * implementation (kmip-key-source.ts) speaks KMIP to the lab KMS nodes, the Native Key Provider
+ * and KMS-less labs use the in-memory one, and provider-key-source.ts routes each provider to its
+ * source.
  */
 
 /** Who asks the KMS: ESXi fetches vSAN KEKs and its host key itself; VM KEKs go through vCenter. */
@@ -38,18 +39,4 @@ export interface KeySource {
   keyState(providerId: string, keyId: string): Promise<KeyStateReport>;
   /** Lab fault: revoke (deactivate) a key on the provider. */
   revokeKey(providerId: string, keyId: string): Promise<void>;
-}
-
-/** Reachability of one KMS node as seen from vCenter / the hosts (same network in the lab). */
-export interface KmsNodeHealth {
-  nodeId: string;
-  host: string;
-  port: number;
-  reachable: boolean;
-  detail: string | null;
-}
-
-export interface ProviderHealthSource {
-  /** Checks every node of a standard provider; cached briefly so 2,500 hosts do not mean 2,500 handshakes. */
-  nodeHealth(providerId: string): Promise<KmsNodeHealth[]>;
 }

@@ -8,7 +8,7 @@ import { KmipClient } from '@/lib/kmip/client';
 import { KmipError, KmipTransportError } from '@/lib/kmip/errors';
 import { enumName, State } from '@/lib/kmip/enums';
 import type { KeyFetchFailure, KeyFetchOutcome, KeyFetchRequest, KeySource, KeyStateReport } from './key-source';
-import type { KmsConnection, KmsNodeAddress } from './kms-reachability';
+import type { KmsConnection, KmsNodeAddress } from '../kms-reachability';
 
 const LAB_TIMEOUTS = { connectMs: 1500, handshakeMs: 2000, responseMs: 4000 };
 
@@ -16,7 +16,7 @@ export interface KmipKeySource extends KeySource {
   close(): Promise<void>;
 }
 
-export function createKmipKeySource(connection: KmsConnection, createOnKms?: (name: string) => Promise<string>): KmipKeySource {
+export function createKmipKeySource(connection: KmsConnection): KmipKeySource {
   const clients = new Map<string, KmipClient>();
 
   const clientFor = (node: KmsNodeAddress): KmipClient => {
@@ -123,8 +123,8 @@ export function createKmipKeySource(connection: KmsConnection, createOnKms?: (na
       throw new Error(`Could not revoke key ${keyId} on provider ${providerId} (${errors.join('; ')}).`);
     },
 
+    /** KMIP Create + Activate on the first node that answers (GenerateKey, rekey targets). */
     async createKey(providerId: string, name: string): Promise<string> {
-      if (createOnKms) return createOnKms(name);
       const errors: string[] = [];
       for (const node of connection.nodes) {
         try {
