@@ -10,7 +10,7 @@ export interface ProviderKmsFacts {
   targetId: string;
   targetName: string;
   nodesTotal: number;
-  /** Nodes that failed their last two probes or more. */
+  /** Nodes that did not answer their last probe (the cause text reports it at once; KMS_NODE_DOWN waits for two). */
   nodesDown: number;
   /** One failure sentence of a down node. */
   firstError: string | null;
@@ -18,10 +18,10 @@ export interface ProviderKmsFacts {
 
 /** KMS node facts per vCenter provider id, for the providers that have a KMS target linked. */
 export async function loadProviderKmsFacts(db: Db): Promise<Map<string, ProviderKmsFacts>> {
-  const targets = await db.kmsProvider.findMany({ select: { id: true, name: true, keyProviderId: true, nodeStates: { select: { consecutiveFailures: true, error: true } } } });
+  const targets = await db.kmsProvider.findMany({ select: { id: true, name: true, keyProviderId: true, nodeStates: { select: { reachable: true, error: true } } } });
   const out = new Map<string, ProviderKmsFacts>();
   for (const t of targets) {
-    const down = t.nodeStates.filter((n) => n.consecutiveFailures >= 2);
+    const down = t.nodeStates.filter((n) => !n.reachable);
     out.set(t.keyProviderId ?? t.name, {
       targetId: t.id,
       targetName: t.name,
