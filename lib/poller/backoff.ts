@@ -11,7 +11,9 @@ export function backoffCapMs(kind: PollKind, intervalMs: number): number {
 }
 
 export function nextDueAt(kind: PollKind, startedAt: Date, finishedAt: Date, intervalMs: number, consecutiveFailures: number, random: () => number = Math.random): Date {
-  if (consecutiveFailures === 0) return new Date(startedAt.getTime() + intervalMs);
+  const onSchedule = startedAt.getTime() + intervalMs;
+  if (consecutiveFailures === 0) return new Date(onSchedule);
   const delay = Math.min(intervalMs * 2 ** (consecutiveFailures - 1), backoffCapMs(kind, intervalMs));
-  return new Date(finishedAt.getTime() + Math.round(delay * (0.8 + 0.4 * random())));
+  // Never sooner than the normal schedule: a failing target is polled less often, not more.
+  return new Date(Math.max(onSchedule, finishedAt.getTime() + Math.round(delay * (0.8 + 0.4 * random()))));
 }

@@ -46,9 +46,10 @@ export function captureLogger(name = 'worker'): { logger: Logger; lines: Record<
   return { logger: createLogger(name, { level: 'debug', destination }), lines };
 }
 
-export function testBox(): SecretBox {
-  const key = masterKeyFromBytes(randomBytes(32));
-  return new SecretBox({ current: key, all: [key], source: 'env' });
+/** A SecretBox on a fresh master key; `masterKey` (base64) lets a child process open the same secrets. */
+export function testBox(masterKey = randomBytes(32).toString('base64')): SecretBox & { masterKey: string } {
+  const key = masterKeyFromBytes(Buffer.from(masterKey, 'base64'));
+  return Object.assign(new SecretBox({ current: key, all: [key], source: 'env' }), { masterKey });
 }
 
 export const labStateSchema = z.object({
@@ -88,7 +89,7 @@ export interface PollHarness {
   lab: Lab;
   db: TestDatabase;
   prisma: PrismaClient;
-  box: SecretBox;
+  box: SecretBox & { masterKey: string };
   clock: TestClock;
   logs: Record<string, unknown>[];
   vcenterId: string;
