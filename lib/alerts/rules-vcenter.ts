@@ -5,6 +5,7 @@
  */
 import { hostProviderRowId, rowId, type Row, type VcenterRows } from '../observations/vcenter-rows';
 import type { VcCluster, VcDiskGroup, VcHost, VcVm } from '../db/generated/client';
+import { parseJsonList } from '../observations/json-columns';
 import { steps, type AlertCondition } from './catalog';
 import type { ProviderKmsFacts } from './facts';
 
@@ -18,22 +19,12 @@ export interface VcenterAlertInput {
 
 const NEVER_SELF_HOST = 'Never move a KMS VM onto the encrypted datastore it unlocks: after a cluster-wide power event nothing could start.';
 
-function parseList(text: string | null): string[] {
-  if (!text) return [];
-  try {
-    const value: unknown = JSON.parse(text);
-    return Array.isArray(value) ? value.map(String) : [];
-  } catch {
-    return [];
-  }
-}
-
 /** Sentences on why a host may lack keys of `providerId`: its own view, Keywatch's view, vCenter's key status. */
 function keyPathFacts(input: VcenterAlertInput, host: Row<VcHost>, providerId: string | null, keyId: string | null): string {
   if (!providerId) return '';
   const out: string[] = [];
   const view = input.rows.hostProviderHealth.get(hostProviderRowId(host.id, providerId));
-  const detail = view ? parseList(view.details)[0] : undefined;
+  const detail = view ? parseJsonList(view.details)[0] : undefined;
   if (view?.health === 'ERROR') out.push(`Host ${host.name} reports key provider ${providerId} as ERROR${detail ? ` (${detail})` : ''}: it cannot reach the KMS.`);
   else if (view?.health === 'WARNING') out.push(`Host ${host.name} reports key provider ${providerId} as WARNING${detail ? ` (${detail})` : ''}.`);
   const kms = input.kms.get(providerId);
@@ -132,7 +123,7 @@ function vmConditions(input: VcenterAlertInput): AlertCondition[] {
         `Unlock the VM: reload its configuration ("vim-cmd vmsvc/reload <vmid>" on the host keeps its history) or power it on again; unregistering and re-registering also works but loses its vCenter history.`,
         `If it locked during a rekey after an HA VM-monitoring reset ("Cannot decrypt disk because key or password is incorrect"), reload the VMX as above, and set an HA VM-monitoring override for the VMs being migrated.`,
       ),
-      details: { vcenter: input.vcenterName, vm: vm.name, host: host?.name ?? null, keyId: vm.keyId, providerId: vm.keyProviderId, powerState: vm.powerState },
+      details: { vcenter: input.vcenterName, vm: vm.name, host: host?.name ?? null, hostId: host?.id ?? null, keyId: vm.keyId, providerId: vm.keyProviderId, powerState: vm.powerState },
     });
   }
   return out;
@@ -162,7 +153,7 @@ function hostConditions(input: VcenterAlertInput): AlertCondition[] {
           `Remount or reboot the host once the provider is OK for it, so that it fetches its host key; vCenter shows crypto state "safe" again.`,
           `Until then do not move encrypted VMs to ${host.name}.`,
         ),
-        details: { vcenter: input.vcenterName, host: host.name, cryptoState: host.cryptoState, hostKeyId: host.hostKeyId },
+        details: { vcenter: input.vcenterName, host: host.name, hostId: host.id, cryptoState: host.cryptoState, hostKeyId: host.hostKeyId },
       });
     }
   }
@@ -171,7 +162,7 @@ function hostConditions(input: VcenterAlertInput): AlertCondition[] {
     const host = input.rows.hosts.get(view.hostId);
     if (!host || host.connectionState !== 'connected') continue;
     const kms = input.kms.get(view.providerId);
-    const detail = parseList(view.details)[0];
+    const detail = parseJsonList(view.details)[0];
     out.push({
       kind: 'HOST_KMS_UNREACHABLE',
       severity: 'warning',
@@ -194,7 +185,7 @@ function hostConditions(input: VcenterAlertInput): AlertCondition[] {
         `Check the path from ${host.name} to ${view.providerId}'s KMS nodes (firewall on TCP 5696, routing, the addresses and ports registered in vCenter) and that the KMS still trusts vCenter's client certificate.`,
         'The alert resolves when vCenter reports the provider OK for this host.',
       ),
-      details: { vcenter: input.vcenterName, host: host.name, providerId: view.providerId, health: view.health, details: parseList(view.details) },
+      details: { vcenter: input.vcenterName, host: host.name, hostId: host.id, providerId: view.providerId, health: view.health, details: parseJsonList(view.details) },
     });
   }
   return out;
@@ -239,7 +230,7 @@ function selfHostedConditions(input: VcenterAlertInput): AlertCondition[] {
       const hostCluster = host ? clusterOf(input, host) : undefined;
       let reason: string | null = null;
       if (vm.keyProviderId === provider.providerId) reason = `the VM itself is encrypted with a key from ${provider.providerId}`;
-      for (const dsId of parseList(vm.datastoreIds)) {
+      for (const dsId of parseJsonList(vm.datastoreIds)) {
         if (reason) break;
         const ds = rows.datastores.get(dsId);
         if (!ds || ds.type?.toLowerCase() !== 'vsan') continue;
@@ -261,7 +252,7 @@ function selfHostedConditions(input: VcenterAlertInput): AlertCondition[] {
           `Move VM ${vm.name} (Storage vMotion) to a datastore ${provider.providerId} does not encrypt, ideally outside ${hostCluster?.name ?? 'the clusters it protects'}, and do not encrypt it with its own provider.`,
           'Keep at least one KMS node of every cluster outside the vSAN clusters that provider encrypts.',
         ),
-        details: { vcenter: input.vcenterName, vm: vm.name, providerId: provider.providerId, server: match.server },
+        details: { vcenter: input.vcenterName, vm: vm.name, hostId: vm.hostId, providerId: provider.providerId, server: match.server },
       });
     }
   }

@@ -22,41 +22,11 @@ import { kmsConditions } from '../alerts/rules-kms';
 import { targetHealthConditions, targetScope } from '../alerts/rules-targets';
 import { vcenterConditions } from '../alerts/rules-vcenter';
 import { nextDueAt, type PollKind } from './backoff';
+import { intervalOf, staleAfterOf, type PollSettings } from './settings';
 import { describePollFailure, withDeadline } from './failure';
 import { keyIdsForProvider, readKms } from './kms-reader';
 import { finishCycle, holdsLease, type Claim } from './leases';
 import { readVcenter } from './vcenter-reader';
-
-export interface PollSettings {
-  vcenterIntervalMs: number;
-  kmsIntervalMs: number;
-  vcenterTimeoutMs: number;
-  kmsTimeoutMs: number;
-  staleAfterMs: number;
-}
-
-export function pollSettingsFromEnv(env: {
-  KEYWATCH_POLL_VCENTER_S: number;
-  KEYWATCH_POLL_KMS_S: number;
-  KEYWATCH_POLL_VCENTER_TIMEOUT_S: number;
-  KEYWATCH_POLL_KMS_TIMEOUT_S: number;
-  KEYWATCH_DATA_STALE_S: number;
-}): PollSettings {
-  return {
-    vcenterIntervalMs: env.KEYWATCH_POLL_VCENTER_S * 1000,
-    kmsIntervalMs: env.KEYWATCH_POLL_KMS_S * 1000,
-    vcenterTimeoutMs: env.KEYWATCH_POLL_VCENTER_TIMEOUT_S * 1000,
-    kmsTimeoutMs: env.KEYWATCH_POLL_KMS_TIMEOUT_S * 1000,
-    staleAfterMs: env.KEYWATCH_DATA_STALE_S * 1000,
-  };
-}
-
-export const intervalOf = (s: PollSettings, kind: PollKind): number => (kind === 'vcenter' ? s.vcenterIntervalMs : s.kmsIntervalMs);
-export const timeoutOf = (s: PollSettings, kind: PollKind): number => (kind === 'vcenter' ? s.vcenterTimeoutMs : s.kmsTimeoutMs);
-/** A target is stale after the limit, or after three of its intervals if those are longer. */
-export const staleAfterOf = (s: PollSettings, kind: PollKind): number => Math.max(s.staleAfterMs, 3 * intervalOf(s, kind));
-/** The lease outlives the read's deadline by enough to commit what was read. */
-export const leaseMsOf = (s: PollSettings, kind: PollKind): number => timeoutOf(s, kind) + 60_000;
 
 /** Stored rows of targets this worker polled last, valid while the target's cycle has not moved. */
 export class RowCache {

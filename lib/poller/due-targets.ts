@@ -4,7 +4,8 @@
  * cycles still running and returns at once, so a slow vCenter never delays a KMS probe.
  */
 import type { PollKind } from './backoff';
-import { leaseMsOf, runCycle, type CycleDeps, type CycleResult } from './cycle';
+import { runCycle, type CycleDeps, type CycleResult } from './cycle';
+import { leaseMsOf } from './settings';
 import { describePollFailure } from './failure';
 import { claimDue, releaseLease, syncPollStates, type Claim } from './leases';
 

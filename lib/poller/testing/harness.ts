@@ -13,7 +13,8 @@ import { createLogger, type Logger } from '../../logging/logger';
 import { masterKeyFromBytes } from '../../secrets/envelope';
 import { SecretBox } from '../../secrets/keyring';
 import { createKmsProvider, createVcenter } from '../../targets/store';
-import type { CycleDeps, PollSettings } from '../cycle';
+import type { CycleDeps } from '../cycle';
+import type { PollSettings } from '../settings';
 import { RowCache } from '../cycle';
 import { pollDue } from '../due-targets';
 

@@ -1,5 +1,5 @@
 import { evaluateTargetAlerts } from '../../alerts/evaluate-targets';
-import { staleAfterOf } from '../../poller/cycle';
+import { staleAfterOf } from '../../poller/settings';
 import type { JobFactory } from '../scheduler';
 
 /** Every 10 s: DATA_STALE for targets nobody polled lately; resolve alerts of removed targets. */

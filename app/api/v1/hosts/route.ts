@@ -1,0 +1,11 @@
+import { jsonResponse, readQuery } from '@/lib/auth/http';
+import { withPolicy } from '@/lib/auth/with-policy';
+import { getEnv } from '@/lib/config/server-env';
+import { hostsQuerySchema, listHosts } from '@/lib/observations/hosts-view';
+import { staleAfterFromEnv } from '@/lib/poller/settings';
+
+export const dynamic = 'force-dynamic';
+
+export const GET = withPolicy(async (request, _context, { prisma }) =>
+  jsonResponse(await listHosts(prisma, readQuery(request, hostsQuerySchema), staleAfterFromEnv(getEnv()), new Date())),
+);
