@@ -19,6 +19,8 @@ export const historyQuerySchema = z.object({
   range: z.enum(['1h', '24h', '7d']).default('1h'),
   /** host-kms only: one vCenter; default all that report the provider. */
   vcenter: z.string().min(1).max(100).optional(),
+  /** End of the window (ISO 8601); default now. */
+  until: z.iso.datetime({ offset: true }).optional(),
 });
 export type HistoryQuery = z.infer<typeof historyQuerySchema>;
 
@@ -34,11 +36,12 @@ interface Window {
   rawKeptSince: Date;
 }
 
-function windowOf(range: HistoryQuery['range'], now: Date, rawHours: number): Window {
+function windowOf(query: HistoryQuery, now: Date, rawHours: number): Window {
+  const to = query.until ? new Date(query.until) : now;
   return {
-    from: new Date(now.getTime() - RANGES[range]),
-    to: now,
-    resolution: range === '1h' ? 'raw' : '5m',
+    from: new Date(to.getTime() - RANGES[query.range]),
+    to,
+    resolution: query.range === '1h' ? 'raw' : '5m',
     rawKeptSince: new Date(now.getTime() - rawHours * 3600_000),
   };
 }
@@ -59,7 +62,7 @@ export async function kmsNodeHistory(prisma: PrismaClient, query: HistoryQuery, 
   ]);
   const names = new Map<string, string>();
   for (const row of servers) for (const s of parseJsonArray<{ name: string; address: string; port: number }>(row.servers)) names.set(`${s.address}:${s.port}`, s.name);
-  const w = windowOf(query.range, now, rawHours);
+  const w = windowOf(query, now, rawHours);
   const series = nodes.map((n) => kmsNodeSeries(target.id, n.endpoint));
   const [up, latency] = await Promise.all([readSeries(prisma, { ...w, series, metric: 'up' }), readSeries(prisma, { ...w, series, metric: 'latencyMs' })]);
   return {
@@ -87,7 +90,7 @@ export interface HostKmsHistory {
 
 export async function hostKmsHistory(prisma: PrismaClient, query: HistoryQuery, now: Date, rawHours: number): Promise<HostKmsHistory> {
   const vcenters = await prisma.vcenterTarget.findMany({ where: query.vcenter ? { id: query.vcenter } : {}, select: { id: true, name: true }, orderBy: { name: 'asc' } });
-  const w = windowOf(query.range, now, rawHours);
+  const w = windowOf(query, now, rawHours);
   const series = vcenters.map((v) => hostKmsSeries(v.id, query.provider));
   const byMetric = await Promise.all(HOST_KMS_METRICS.map((metric) => readSeries(prisma, { ...w, series, metric })));
   const out: HostKmsHistory['vcenters'] = [];
