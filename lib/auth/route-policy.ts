@@ -68,6 +68,13 @@ export const ROUTE_POLICIES: readonly RoutePolicy[] = [
   { pattern: '/api/v1/campaigns/[id]/export', methods: { GET: need('campaigns.read') } },
   { pattern: '/api/v1/campaigns/[id]/steps', methods: { GET: need('campaigns.read'), POST: need('campaigns.write') } },
   { pattern: '/api/v1/campaigns/[id]/[action]', methods: { POST: need('campaigns.write') } },
+  // Chart series and webhooks (poller, issue 10).
+  { pattern: '/api/v1/history/[series]', methods: { GET: need('read') } },
+  { pattern: '/api/v1/webhooks', methods: { GET: need('admin'), POST: need('admin') } },
+  { pattern: '/api/v1/webhooks/[id]', methods: { GET: need('admin'), PATCH: need('admin'), DELETE: need('admin') } },
+  { pattern: '/api/v1/webhooks/[id]/deliveries', methods: { GET: need('admin') } },
+  { pattern: '/api/v1/webhooks/[id]/deliveries/[deliveryId]/retry', methods: { POST: need('admin') } },
+  { pattern: '/api/v1/webhooks/[id]/test', methods: { POST: need('admin') } },
   // Prometheus scraping.
   { pattern: '/api/metrics', methods: { GET: need('read') } },
   { pattern: '/api/v1/metrics', methods: { GET: need('read') } },
