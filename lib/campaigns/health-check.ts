@@ -38,32 +38,35 @@ export interface VcenterHealthCheckOptions {
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
+const sentence = (text: string) => text.replace(/[.\s]+$/, '');
+
 export function vcenterProviderHealthCheck(source: ProviderHealthSource, options: VcenterHealthCheckOptions = {}): ProviderHealthCheck {
   const acceptable = (h: ProviderHealthLevel) => h === 'OK' || (options.allowWarning === true && h === 'WARNING');
   return async ({ providerIds, hostMoids }) =>
     Promise.all(
       providerIds.map(async (providerId): Promise<ProviderCheckResult> => {
-        const problems: string[] = [];
         const views: { where: string; host?: string }[] = [{ where: 'vCenter' }, ...hostMoids.map((h) => ({ where: `host ${h}`, host: h }))];
-        await Promise.all([
-          ...views.map(async ({ where, host }) => {
+        // Run concurrently, report in a fixed order: vCenter, each host, then Keywatch's probe.
+        const found = await Promise.all([
+          ...views.map(async ({ where, host }): Promise<string | null> => {
             try {
               const { health, details } = await source.providerHealth(providerId, host);
-              if (!acceptable(health)) problems.push(`${where} reports ${providerId} as ${health}${details[0] ? `: ${details[0]}` : ''}.`);
+              return acceptable(health) ? null : `${where} reports ${providerId} as ${health}${details[0] ? `: ${sentence(details[0])}` : ''}.`;
             } catch (error) {
-              problems.push(`${where} could not report the health of ${providerId}: ${message(error)}`);
+              return `${where} could not report the health of ${providerId}: ${sentence(message(error))}.`;
             }
           }),
-          (async () => {
-            if (!options.kmipProbe) return;
+          (async (): Promise<string | null> => {
+            if (!options.kmipProbe) return null;
             try {
               const probe = await options.kmipProbe(providerId);
-              if (probe && !probe.healthy) problems.push(`Keywatch's KMIP probe of ${providerId}: ${probe.detail}`);
+              return probe && !probe.healthy ? `Keywatch's KMIP probe of ${providerId}: ${sentence(probe.detail)}.` : null;
             } catch (error) {
-              problems.push(`Keywatch's KMIP probe of ${providerId} failed: ${message(error)}`);
+              return `Keywatch's KMIP probe of ${providerId} failed: ${sentence(message(error))}.`;
             }
           })(),
         ]);
+        const problems = found.filter((p): p is string => p !== null);
         return { providerId, healthy: problems.length === 0, problems };
       }),
     );

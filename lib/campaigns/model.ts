@@ -28,18 +28,28 @@ export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
 export const SCOPE_TYPES = ['clusters', 'vms'] as const;
 export type ScopeType = (typeof SCOPE_TYPES)[number];
 
-export const ExecutorSettingsSchema = z.object({
+const executorFields = {
   /** Off by default: the campaign tracks rekeys done elsewhere (PowerCLI, the vSphere Client). */
-  enabled: z.boolean().default(false),
+  enabled: z.boolean(),
   /** VMs rekeyed at the same time. One at a time is what the field report recommends. */
-  concurrency: z.number().int().min(1).max(16).default(1),
+  concurrency: z.number().int().min(1).max(16),
   /** Disable HA VM monitoring for each VM (a DAS VM override) during its rekey, then remove the override. */
-  applyHaOverride: z.boolean().default(false),
+  applyHaOverride: z.boolean(),
   /** Stop after this many failed VMs since the last start / resume; null = never stop. */
-  stopAfterFailures: z.number().int().min(1).max(100_000).nullable().default(null),
+  stopAfterFailures: z.number().int().min(1).max(100_000).nullable(),
   /** Walk the plan, check providers and read each VM, audit what would be done; change nothing. */
-  dryRun: z.boolean().default(false),
+  dryRun: z.boolean(),
+};
+
+export const ExecutorSettingsSchema = z.object({
+  enabled: executorFields.enabled.default(false),
+  concurrency: executorFields.concurrency.default(1),
+  applyHaOverride: executorFields.applyHaOverride.default(false),
+  stopAfterFailures: executorFields.stopAfterFailures.default(null),
+  dryRun: executorFields.dryRun.default(false),
 });
+/** A change of some settings (PATCH): no defaults, so what is not sent stays as it is. */
+export const ExecutorSettingsPatchSchema = z.object(executorFields).partial().strict();
 export type ExecutorSettings = z.output<typeof ExecutorSettingsSchema>;
 
 export const CreateCampaignSchema = z

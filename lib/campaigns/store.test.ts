@@ -247,6 +247,8 @@ describe('campaign store (PostgreSQL)', () => {
 
     const updated = await updateExecutorSettings(prisma, id, { enabled: true, stopAfterFailures: 2, concurrency: 3 }, { actor });
     expect(updated.executor).toEqual({ enabled: true, concurrency: 3, applyHaOverride: false, stopAfterFailures: 2, dryRun: false });
+    // What is not sent stays as it is.
+    expect((await updateExecutorSettings(prisma, id, { dryRun: true }, { actor })).executor).toEqual({ enabled: true, concurrency: 3, applyHaOverride: false, stopAfterFailures: 2, dryRun: true });
     expect(await refusal(updateExecutorSettings(prisma, id, { concurrency: 0 }, { actor }))).toMatchObject({ code: 'invalid', message: expect.stringMatching(/^concurrency:/) });
     expect(await refusal(updateExecutorSettings(prisma, id, { turbo: true }, { actor }))).toMatchObject({ code: 'invalid' });
   });

@@ -16,7 +16,7 @@ import { runHealthCheck, type ProviderHealthCheck } from './health-check';
 import { indexInventory, type CampaignInventory, type InventorySnapshot } from './inventory';
 import {
   CreateCampaignSchema,
-  ExecutorSettingsSchema,
+  ExecutorSettingsPatchSchema,
   FAILURE_CLASSES,
   ITEM_KINDS,
   ITEM_STATES,
@@ -482,7 +482,7 @@ export async function retryItems(prisma: Db, id: string, body: unknown, deps: St
 /** PATCH the executor settings (any time; a running executor reads them before each VM). */
 export async function updateExecutorSettings(prisma: Db, id: string, body: unknown, deps: StoreDeps): Promise<CampaignDetail> {
   try {
-    const parsed = ExecutorSettingsSchema.partial().strict().safeParse(body);
+    const parsed = ExecutorSettingsPatchSchema.safeParse(body);
     if (!parsed.success) throw describeZod(parsed.error);
     await loadCampaign(prisma, id);
     const s = parsed.data;
