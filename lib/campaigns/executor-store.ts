@@ -5,6 +5,7 @@
  */
 import type { PrismaClient } from '../db/client';
 import type { FailureClass } from './model';
+import { bumpItemsVersion } from './progress-cache';
 
 type Db = PrismaClient;
 export type ItemRecord = NonNullable<Awaited<ReturnType<Db['campaignItem']['findUnique']>>>;
@@ -30,25 +31,29 @@ export async function claimNextVm(prisma: Db, campaignId: string, now: Date): Pr
   const at = now.toISOString();
   const rows = await prisma.$queryRawUnsafe<{ id: string }[]>(
     `WITH next AS (
-       SELECT "entityMoid" FROM "CampaignItem"
+       SELECT "entityMoid", position FROM "CampaignItem"
        WHERE "campaignId" = $1 AND state = 'pending' AND kind IN ('vm-config','vm-disk')
        ORDER BY position LIMIT 1 FOR UPDATE SKIP LOCKED
      )
      UPDATE "CampaignItem" AS i SET state = 'in-progress', attempts = i.attempts + 1, "failureClass" = NULL, "errorText" = NULL,
        "startedAt" = ($2::timestamptz AT TIME ZONE 'UTC'), "updatedAt" = ($2::timestamptz AT TIME ZONE 'UTC')
      FROM next
-     WHERE i."campaignId" = $1 AND i."entityMoid" = next."entityMoid" AND i.state = 'pending' AND i.kind IN ('vm-config','vm-disk')
+     -- A VM's items are consecutive: its first pending item and the ones after it (vSphere allows at most 256 disks).
+     WHERE i."campaignId" = $1 AND i.state = 'pending' AND i.position >= next.position AND i.position <= next.position + 257
+       AND i."entityMoid" = next."entityMoid" AND i.kind IN ('vm-config','vm-disk')
      RETURNING i.id`,
     campaignId,
     at,
   );
   if (rows.length === 0) return [];
-  return prisma.campaignItem.findMany({ where: { id: { in: rows.map((r) => r.id) } }, orderBy: { position: 'asc' } });
+  await bumpItemsVersion(prisma, campaignId);
+  return prisma.campaignItem.findMany({ where: { campaignId, id: { in: rows.map((r) => r.id) } }, orderBy: { position: 'asc' } });
 }
 
 /** Gives claimed items back (nothing was done to the VM): pending again, the attempt not counted. */
-export async function unclaim(prisma: Db, itemIds: readonly string[]): Promise<void> {
-  await prisma.campaignItem.updateMany({ where: { id: { in: [...itemIds] }, state: 'in-progress' }, data: { state: 'pending', attempts: { decrement: 1 } } });
+export async function unclaim(prisma: Db, campaignId: string, itemIds: readonly string[]): Promise<void> {
+  await prisma.campaignItem.updateMany({ where: { campaignId, id: { in: [...itemIds] }, state: 'in-progress' }, data: { state: 'pending', attempts: { decrement: 1 } } });
+  await bumpItemsVersion(prisma, campaignId);
 }
 
 export interface ItemUpdate {
@@ -61,11 +66,11 @@ export interface ItemUpdate {
 }
 
 /** Applies per-item transitions in one transaction, stamping the time of the state reached. */
-export async function updateItems(prisma: Db, updates: readonly ItemUpdate[], now: Date): Promise<void> {
-  await prisma.$transaction(
-    updates.map((u) =>
+export async function updateItems(prisma: Db, campaignId: string, updates: readonly ItemUpdate[], now: Date): Promise<void> {
+  await prisma.$transaction([
+    ...updates.map((u) =>
       prisma.campaignItem.update({
-        where: { id: u.id },
+        where: { campaignId_id: { campaignId, id: u.id } },
         data: {
           state: u.state,
           ...(u.currentProviderId !== undefined && { currentProviderId: u.currentProviderId }),
@@ -79,7 +84,8 @@ export async function updateItems(prisma: Db, updates: readonly ItemUpdate[], no
         },
       }),
     ),
-  );
+    prisma.campaign.update({ where: { id: campaignId }, data: { itemsVersion: { increment: 1 } } }),
+  ]);
 }
 
 /**

@@ -131,7 +131,7 @@ async function failVm(ctx: Ctx, items: ItemRecord[], vm: { moid: string; name: s
   const updates = live
     ? itemUpdatesFromVerdict(items, live, target, { failureClass: cls, errorText: text }).updates
     : items.map((i): ItemUpdate => ({ id: i.id, state: 'failed', failureClass: cls, errorText: text }));
-  await updateItems(ctx.deps.prisma, updates, ctx.now());
+  await updateItems(ctx.deps.prisma, ctx.row.id, updates, ctx.now());
   const count = await countFailure(ctx.deps.prisma, ctx.row.id, `${vm.name} (${cls})`);
   await step(ctx, 'failed', 'failure', { vm: vm.moid, vmName: vm.name, failureClass: cls, error: text, workaround: workaroundFor(cls).summary, failures: count.failures });
   if (count.stopped) {
@@ -148,7 +148,7 @@ async function failVm(ctx: Ctx, items: ItemRecord[], vm: { moid: string; name: s
 
 /** Puts the VM back untouched and pauses the campaign with the reason. */
 async function pauseBeforeVm(ctx: Ctx, items: ItemRecord[], reason: string, details: Record<string, unknown>): Promise<VmOutcome> {
-  await unclaim(ctx.deps.prisma, items.map((i) => i.id));
+  await unclaim(ctx.deps.prisma, ctx.row.id, items.map((i) => i.id));
   if (await pauseFor(ctx.deps.prisma, ctx.row.id, reason)) {
     await recordAudit(ctx.deps.prisma, { actor: ctx.actor, action: 'campaign.pause', outcome: 'success', target: { type: 'campaign', id: ctx.row.id }, details: { reason, ...details } });
   }
@@ -181,7 +181,7 @@ async function processVm(ctx: Ctx, items: ItemRecord[]): Promise<VmOutcome> {
 
   if (vmFullyOnTarget(before, target)) {
     const { updates } = itemUpdatesFromVerdict(items, before, target, null);
-    await updateItems(deps.prisma, updates, ctx.now());
+    await updateItems(deps.prisma, row.id, updates, ctx.now());
     await step(ctx, 'verify', 'success', { vm: vm.moid, vmName: vm.name, note: 'already on the target provider; not rekeyed again' });
     return 'verified';
   }
@@ -218,7 +218,7 @@ async function processVm(ctx: Ctx, items: ItemRecord[]): Promise<VmOutcome> {
       await step(ctx, 'rekey', 'failure', { vm: vm.moid, vmName: vm.name, error: errorText(error), taskId: isVsphereError(error) ? error.taskId : undefined });
       return await failVm(ctx, items, vm, cls, errorText(error), after);
     }
-    await updateItems(deps.prisma, items.map((i) => ({ id: i.id, state: 'rekeyed' })), ctx.now());
+    await updateItems(deps.prisma, row.id, items.map((i) => ({ id: i.id, state: 'rekeyed' })), ctx.now());
     await step(ctx, 'rekey', 'success', { vm: vm.moid, vmName: vm.name, taskId: rekey.taskId, newKeyId: rekey.newKeyId, target });
 
     let after: LiveVm | null;
@@ -231,7 +231,7 @@ async function processVm(ctx: Ctx, items: ItemRecord[]): Promise<VmOutcome> {
     const { updates, ok, problems } = itemUpdatesFromVerdict(items, after, target, null);
     await step(ctx, 'verify', ok ? 'success' : 'failure', { vm: vm.moid, vmName: vm.name, problems });
     if (ok) {
-      await updateItems(deps.prisma, updates, ctx.now());
+      await updateItems(deps.prisma, row.id, updates, ctx.now());
       return 'verified';
     }
     const failed = updates.find((u) => u.state === 'failed')!;
@@ -322,13 +322,13 @@ export async function runCampaign(deps: ExecutorDeps, campaignId: string, option
           outcome = await processVm(ctx, items);
         } catch (error) {
           // A bug or an outage in our own plumbing (database): give the VM back rather than leave it in progress.
-          await unclaim(deps.prisma, items.map((i) => i.id)).catch(() => undefined);
+          await unclaim(deps.prisma, campaignId, items.map((i) => i.id)).catch(() => undefined);
           throw error;
         }
         if (outcome === 'verified') summary.vmsVerified++;
         if (outcome === 'failed') {
           summary.vmsFailed++;
-          const failed = await deps.prisma.campaignItem.findFirst({ where: { id: { in: items.map((i) => i.id) }, state: 'failed' }, select: { failureClass: true } });
+          const failed = await deps.prisma.campaignItem.findFirst({ where: { campaignId, id: { in: items.map((i) => i.id) }, state: 'failed' }, select: { failureClass: true } });
           const cls = (failed?.failureClass ?? 'OTHER') as FailureClass;
           summary.failuresByClass[cls] = (summary.failuresByClass[cls] ?? 0) + 1;
         }

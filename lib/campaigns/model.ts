@@ -76,6 +76,16 @@ export function itemKey(kind: ItemKind, entityMoid: string, diskKey?: number | n
   return diskKey === undefined || diskKey === null ? `${kind}:${entityMoid}` : `${kind}:${entityMoid}:${diskKey}`;
 }
 
+/** The parts of an item key; null when it is not one. */
+export function parseItemKey(key: string): { kind: ItemKind; entityMoid: string; diskKey: number | null } | null {
+  const [kind, entityMoid, disk, ...rest] = key.split(':');
+  if (!kind || !entityMoid || rest.length > 0 || !(ITEM_KINDS as readonly string[]).includes(kind)) return null;
+  if ((kind === 'vm-disk') !== (disk !== undefined)) return null;
+  const diskKey = disk === undefined ? null : Number(disk);
+  if (diskKey !== null && !Number.isInteger(diskKey)) return null;
+  return { kind: kind as ItemKind, entityMoid, diskKey };
+}
+
 export function isVmItem(kind: string): boolean {
   return kind === 'vm-config' || kind === 'vm-disk';
 }

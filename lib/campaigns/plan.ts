@@ -48,35 +48,40 @@ export function checkProviders(input: Pick<CreateCampaign, 'sourceProviderId' | 
   }
 }
 
-function vmItems(vm: InventoryVm, clusterMoid: string | null, start: number): PlannedItem[] {
-  const base = { entityMoid: vm.moid, entityName: vm.name, hostMoid: vm.hostMoid, clusterMoid };
-  const items: PlannedItem[] = [];
+/** Appends the VM's items (configuration, then each encrypted disk by device key) to `out`. */
+function addVmItems(out: PlannedItem[], vm: InventoryVm, clusterMoid: string | null): void {
   if (vm.configKey) {
-    items.push({
-      ...base,
+    out.push({
       kind: 'vm-config',
       itemKey: itemKey('vm-config', vm.moid),
+      entityMoid: vm.moid,
+      entityName: vm.name,
       diskKey: null,
       diskLabel: null,
-      position: start,
+      hostMoid: vm.hostMoid,
+      clusterMoid,
+      position: out.length,
       currentProviderId: vm.configKey.providerId,
       currentKeyId: vm.configKey.keyId,
     });
   }
-  for (const disk of [...vm.disks].sort((a, b) => a.key - b.key)) {
+  const disks = vm.disks.length > 1 ? [...vm.disks].sort((a, b) => a.key - b.key) : vm.disks;
+  for (const disk of disks) {
     if (!disk.keyId) continue;
-    items.push({
-      ...base,
+    out.push({
       kind: 'vm-disk',
       itemKey: itemKey('vm-disk', vm.moid, disk.key),
+      entityMoid: vm.moid,
+      entityName: vm.name,
       diskKey: disk.key,
       diskLabel: disk.label,
-      position: start + items.length,
+      hostMoid: vm.hostMoid,
+      clusterMoid,
+      position: out.length,
       currentProviderId: disk.keyId.providerId,
       currentKeyId: disk.keyId.keyId,
     });
   }
-  return items;
 }
 
 function pickVms(input: CreateCampaign, index: InventoryIndex): InventoryVm[] {
@@ -109,14 +114,16 @@ function pickVms(input: CreateCampaign, index: InventoryIndex): InventoryVm[] {
   const unknown = clusterIds.filter((id) => !index.clusters.has(id));
   if (unknown.length) throw new CampaignError('unknown-cluster', 400, `vCenter has no cluster ${listSome(unknown)}.`, { field: 'scope.clusterIds' });
   if (!input.rekey.vms) return [];
-  const wanted = new Set(clusterIds);
   const order = new Map(clusterIds.map((id, i) => [id, i]));
-  return index.snapshot.vms
-    .filter((vm) => {
-      const cluster = clusterOfVm(index, vm);
-      return cluster !== null && wanted.has(cluster) && vmKeys(vm).some((k) => k.providerId === source);
-    })
-    .sort((a, b) => order.get(clusterOfVm(index, a)!)! - order.get(clusterOfVm(index, b)!)! || a.name.localeCompare(b.name) || a.moid.localeCompare(b.moid));
+  const picked: { vm: InventoryVm; rank: number }[] = [];
+  for (const vm of index.snapshot.vms) {
+    const cluster = clusterOfVm(index, vm);
+    const rank = cluster === null ? undefined : order.get(cluster);
+    if (rank !== undefined && vmKeys(vm).some((k) => k.providerId === source)) picked.push({ vm, rank });
+  }
+  // Code-point order, not localeCompare: stable across machines and fast for 40,000 names.
+  const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  return picked.sort((a, b) => a.rank - b.rank || cmp(a.vm.name, b.vm.name) || cmp(a.vm.moid, b.vm.moid)).map((p) => p.vm);
 }
 
 /** The items of a new campaign, in execution order. Throws CampaignError when the request cannot be honoured. */
@@ -124,7 +131,7 @@ export function planCampaignItems(input: CreateCampaign, snapshot: InventorySnap
   const index = indexInventory(snapshot);
   checkProviders(input, index);
   const items: PlannedItem[] = [];
-  for (const vm of pickVms(input, index)) items.push(...vmItems(vm, clusterOfVm(index, vm), items.length));
+  for (const vm of pickVms(input, index)) addVmItems(items, vm, clusterOfVm(index, vm));
 
   if (input.scope.type === 'clusters') {
     const source = input.sourceProviderId;

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { indexInventory } from './inventory';
-import { etaWindowStart, LOCKED_ON_TARGET_TEXT, observeItem, reconcileItem, summarizeProgress, type ItemRow, type ProgressCounts } from './progress';
+import { countItems, utcHour, etaWindowStart, LOCKED_ON_TARGET_TEXT, observeItem, reconcileItem, summarizeProgress, type ItemRow, type ProgressCounts } from './progress';
 import { syntheticSnapshot } from './testing/synthetic-inventory';
 
 const now = new Date('2026-12-10T12:00:00.000Z');
 
 function row(patch: Partial<ItemRow> = {}): ItemRow {
-  return { id: 'i1', kind: 'vm-config', entityMoid: 'vm-1', diskKey: null, state: 'pending', currentProviderId: 'nkp', currentKeyId: 'k-old', failureClass: null, verifiedAt: null, ...patch };
+  return { id: 'i1', kind: 'vm-config', entityMoid: 'vm-1', diskKey: null, state: 'pending', currentProviderId: 'nkp', currentKeyId: 'k-old', failureClass: null, ...patch };
 }
 
 const onTarget = { found: true, key: { keyId: 'k-new', providerId: 'kms' }, vmCryptoState: 'unlocked' as const, vmConnectionState: 'connected' };
@@ -46,7 +46,7 @@ describe('reconcileItem', () => {
 
   it('back on the source → a verified or rekeyed item is pending again; failed ones keep their class', () => {
     for (const state of ['verified', 'rekeyed'] as const) {
-      const change = reconcileItem(row({ state, currentProviderId: 'kms', verifiedAt: now }), onSource, 'kms', now);
+      const change = reconcileItem(row({ state, currentProviderId: 'kms' }), onSource, 'kms', now);
       expect(change?.transition).toEqual({ state: 'pending', failureClass: null, errorText: null, verifiedAt: null, failedAt: null });
       expect(change?.currentProviderId).toBe('nkp');
     }
@@ -69,12 +69,11 @@ describe('summarizeProgress', () => {
     total: 100,
     byState: { verified: 30, pending: 60, failed: 8, 'in-progress': 2 },
     failuresByClass: { HA_RESET: 5, POWERED_ON_UNSUPPORTED: 3 },
-    verifiedPerDay: [
-      { day: '2026-12-08', count: 10 },
-      { day: '2026-12-10', count: 15 },
-      { day: '2026-12-09', count: 5 },
+    verifiedPerHour: [
+      { hour: '2026-12-08T10', count: 10 },
+      { hour: '2026-12-10T09', count: 15 },
+      { hour: '2026-12-09T23', count: 5 },
     ],
-    verifiedInWindow: 30,
     vms: { total: 60, verified: 18, failed: 5 },
     ...patch,
   });
@@ -104,15 +103,27 @@ describe('summarizeProgress', () => {
     expect(Date.parse(p.eta!)).toBeCloseTo(now.getTime() + (70 / 12) * 86_400_000, -3);
   });
 
-  it('the rate window is the last 7 days at most', () => {
+  it('the rate window is the last 7 days at most, on an hour boundary', () => {
     const long = { ...times, startedAt: new Date('2026-11-01T00:00:00Z') };
     expect(etaWindowStart(long.startedAt, now)).toEqual(new Date('2026-12-03T12:00:00.000Z'));
-    const p = summarizeProgress(counts({ verifiedInWindow: 14 }), long, now);
+    expect(etaWindowStart(new Date('2026-12-10T09:41:00Z'), now)).toEqual(new Date('2026-12-10T09:00:00.000Z'));
+    const p = summarizeProgress(
+      counts({
+        verifiedPerHour: [
+          { hour: '2026-12-01T05', count: 100 },
+          { hour: '2026-12-03T11', count: 50 },
+          { hour: '2026-12-03T12', count: 4 },
+          { hour: '2026-12-09T00', count: 10 },
+        ],
+      }),
+      long,
+      now,
+    );
     expect(p.ratePerDay).toBe(2);
   });
 
   it('no rate yet: no ETA; not started: no window; all verified: ETA is the finish', () => {
-    expect(summarizeProgress(counts({ verifiedInWindow: 0 }), times, now).eta).toBeNull();
+    expect(summarizeProgress(counts({ verifiedPerHour: [] }), times, now).eta).toBeNull();
     expect(summarizeProgress(counts(), { ...times, startedAt: null }, now).ratePerDay).toBeNull();
     const finishedAt = new Date('2026-12-09T18:00:00Z');
     const done = summarizeProgress(counts({ byState: { verified: 100 }, failuresByClass: {} }), { ...times, finishedAt }, now);
@@ -122,12 +133,37 @@ describe('summarizeProgress', () => {
   });
 
   it('items verified before the start (already on the target) start the burndown on their day', () => {
-    const p = summarizeProgress(counts({ verifiedPerDay: [{ day: '2026-12-05', count: 4 }] }), times, now);
+    const p = summarizeProgress(counts({ verifiedPerHour: [{ hour: '2026-12-05T08', count: 4 }] }), times, now);
     expect(p.burndown[0]).toEqual({ day: '2026-12-05', remaining: 96 });
     expect(p.burndown).toHaveLength(6);
   });
 
   it('an empty campaign is 0 %, not NaN', () => {
-    expect(summarizeProgress(counts({ total: 0, byState: {}, verifiedPerDay: [], verifiedInWindow: 0 }), times, now).percentVerified).toBe(0);
+    expect(summarizeProgress(counts({ total: 0, byState: {}, verifiedPerHour: [] }), times, now).percentVerified).toBe(0);
+  });
+});
+
+describe('countItems', () => {
+  it('counts states, failure classes, verifications per hour and VMs (done only when every item is)', () => {
+    const hour = (iso: string) => utcHour(new Date(iso));
+    expect(hour('2026-12-10T09:59:59.999Z')).toBe('2026-12-10T09');
+    const counts = countItems([
+      { kind: 'vm-config', entityMoid: 'vm-1', state: 'verified', failureClass: null, verifiedHour: hour('2026-12-10T09:15:00Z') },
+      { kind: 'vm-disk', entityMoid: 'vm-1', state: 'verified', failureClass: null, verifiedHour: hour('2026-12-10T09:59:59Z') },
+      { kind: 'vm-config', entityMoid: 'vm-2', state: 'verified', failureClass: null, verifiedHour: hour('2026-12-10T10:00:00Z') },
+      { kind: 'vm-disk', entityMoid: 'vm-2', state: 'failed', failureClass: 'HA_RESET', verifiedHour: null },
+      { kind: 'vm-config', entityMoid: 'vm-3', state: 'pending', failureClass: null, verifiedHour: null },
+      { kind: 'vsan-kek', entityMoid: 'domain-c1', state: 'failed', failureClass: null, verifiedHour: null },
+    ]);
+    expect(counts).toEqual({
+      total: 6,
+      byState: { verified: 3, failed: 2, pending: 1 },
+      failuresByClass: { HA_RESET: 1, OTHER: 1 },
+      verifiedPerHour: [
+        { hour: '2026-12-10T09', count: 2 },
+        { hour: '2026-12-10T10', count: 1 },
+      ],
+      vms: { total: 3, verified: 1, failed: 1 },
+    });
   });
 });

@@ -15,9 +15,9 @@ export interface ItemRow {
   diskKey: number | null;
   state: ItemState;
   currentProviderId: string | null;
-  currentKeyId: string | null;
+  /** Left out by readers that track the provider only: then a new key of the same provider is not a change. */
+  currentKeyId?: string | null;
   failureClass: FailureClass | null;
-  verifiedAt: Date | null;
 }
 
 export interface ItemObservation {
@@ -89,7 +89,7 @@ export const LOCKED_ON_TARGET_TEXT = 'vCenter reports the VM locked (runtime.cry
  */
 export function reconcileItem(item: ItemRow, obs: ItemObservation, targetProviderId: string, now: Date): ItemChange | null {
   const providerId = obs.found ? (obs.key?.providerId ?? null) : item.currentProviderId;
-  const keyId = obs.found ? (obs.key?.keyId ?? null) : item.currentKeyId;
+  const keyId = obs.found ? (obs.key?.keyId ?? null) : (item.currentKeyId ?? null);
   let transition: ItemTransition | null = null;
   if (item.state !== 'in-progress' && obs.found) {
     const onTarget = providerId === targetProviderId;
@@ -102,7 +102,8 @@ export function reconcileItem(item: ItemRow, obs: ItemObservation, targetProvide
       transition = { state: 'pending', failureClass: null, errorText: null, verifiedAt: null, failedAt: null };
     }
   }
-  if (!transition && providerId === item.currentProviderId && keyId === item.currentKeyId) return null;
+  const keyMoved = item.currentKeyId !== undefined && keyId !== item.currentKeyId;
+  if (!transition && providerId === item.currentProviderId && !keyMoved) return null;
   return { id: item.id, fromState: item.state, currentProviderId: providerId, currentKeyId: keyId, transition };
 }
 
@@ -112,11 +113,51 @@ export interface ProgressCounts {
   total: number;
   byState: Partial<Record<ItemState, number>>;
   failuresByClass: Partial<Record<FailureClass, number>>;
-  /** Items verified per UTC day (YYYY-MM-DD), any order. */
-  verifiedPerDay: { day: string; count: number }[];
-  /** Items verified since `etaWindowStart(...)`. */
-  verifiedInWindow: number;
+  /** Items verified per UTC hour ("YYYY-MM-DDTHH"), any order: days, burndown and the ETA's rate come from these. */
+  verifiedPerHour: { hour: string; count: number }[];
   vms: { total: number; verified: number; failed: number };
+}
+
+export interface CountableItem {
+  kind: string;
+  entityMoid: string;
+  state: ItemState;
+  failureClass: FailureClass | null;
+  /** UTC hour of the verification ("YYYY-MM-DDTHH", see utcHour). */
+  verifiedHour: string | null;
+}
+
+export function utcHour(date: Date): string {
+  return date.toISOString().slice(0, 13);
+}
+
+/** The counts of items in hand (the recompute has them all in memory anyway). */
+export function countItems(items: Iterable<CountableItem>): ProgressCounts {
+  const counts: ProgressCounts = { total: 0, byState: {}, failuresByClass: {}, verifiedPerHour: [], vms: { total: 0, verified: 0, failed: 0 } };
+  const hours = new Map<string, number>();
+  const vms = new Map<string, { verified: boolean; failed: boolean }>();
+  for (const item of items) {
+    counts.total++;
+    counts.byState[item.state] = (counts.byState[item.state] ?? 0) + 1;
+    if (item.state === 'failed') {
+      const cls = item.failureClass ?? 'OTHER';
+      counts.failuresByClass[cls] = (counts.failuresByClass[cls] ?? 0) + 1;
+    }
+    if (item.state === 'verified' && item.verifiedHour) hours.set(item.verifiedHour, (hours.get(item.verifiedHour) ?? 0) + 1);
+    if (item.kind === 'vm-config' || item.kind === 'vm-disk') {
+      const vm = vms.get(item.entityMoid) ?? { verified: true, failed: false };
+      vm.verified &&= item.state === 'verified';
+      vm.failed ||= item.state === 'failed';
+      vms.set(item.entityMoid, vm);
+    }
+  }
+  counts.verifiedPerHour = [...hours].map(([hour, count]) => ({ hour, count }));
+  for (const vm of vms.values()) {
+    counts.vms.total++;
+    if (vm.verified) counts.vms.verified++;
+    if (vm.failed) counts.vms.failed++;
+  }
+  return counts;
 }
 
 export interface CampaignTimes {
@@ -140,6 +181,7 @@ export interface Progress {
   eta: string | null;
 }
 
+const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 /** The rate behind the ETA is observed over at most this long (recent pace, not the whole history). */
 export const ETA_WINDOW_MS = 7 * DAY_MS;
@@ -150,10 +192,14 @@ export function utcDay(date: Date): string {
   return date.toISOString().slice(0, 10);
 }
 
-/** Start of the window the ETA's rate is measured over: the last 7 days, not before the start. */
+/**
+ * Start of the window the ETA's rate is measured over: the last 7 days, not before the start,
+ * on an hour boundary (verifications are counted per hour).
+ */
 export function etaWindowStart(startedAt: Date | null, now: Date): Date | null {
   if (!startedAt) return null;
-  return new Date(Math.max(startedAt.getTime(), now.getTime() - ETA_WINDOW_MS));
+  const start = Math.max(startedAt.getTime(), now.getTime() - ETA_WINDOW_MS);
+  return new Date(Math.floor(start / HOUR_MS) * HOUR_MS);
 }
 
 export function summarizeProgress(counts: ProgressCounts, times: CampaignTimes, now: Date): Progress {
@@ -161,8 +207,15 @@ export function summarizeProgress(counts: ProgressCounts, times: CampaignTimes, 
   const failuresByClass = Object.fromEntries(FAILURE_CLASSES.map((c) => [c, counts.failuresByClass[c] ?? 0])) as Record<FailureClass, number>;
   const verified = byState.verified;
   const remaining = Math.max(0, counts.total - verified);
+  const windowStart = etaWindowStart(times.startedAt, now);
+  const windowHour = windowStart ? utcHour(windowStart) : null;
   const perDay = new Map<string, number>();
-  for (const { day, count } of counts.verifiedPerDay) perDay.set(day, (perDay.get(day) ?? 0) + count);
+  let verifiedInWindow = 0;
+  for (const { hour, count } of counts.verifiedPerHour) {
+    const day = hour.slice(0, 10);
+    perDay.set(day, (perDay.get(day) ?? 0) + count);
+    if (windowHour !== null && hour >= windowHour) verifiedInWindow += count;
+  }
   const days = [...perDay.keys()].sort();
 
   // Burndown from the first day anything happened (start, or an earlier verification) to today / the finish.
@@ -179,9 +232,8 @@ export function summarizeProgress(counts: ProgressCounts, times: CampaignTimes, 
     burndown.push({ day, remaining: Math.max(0, counts.total - done) });
   }
 
-  const windowStart = etaWindowStart(times.startedAt, now);
   const windowMs = windowStart ? now.getTime() - windowStart.getTime() : 0;
-  const ratePerDay = windowMs >= MIN_RATE_WINDOW_MS && counts.verifiedInWindow > 0 ? counts.verifiedInWindow / (windowMs / DAY_MS) : null;
+  const ratePerDay = windowMs >= MIN_RATE_WINDOW_MS && verifiedInWindow > 0 ? verifiedInWindow / (windowMs / DAY_MS) : null;
   let eta: string | null = null;
   if (remaining === 0) eta = (times.finishedAt ?? now).toISOString();
   else if (ratePerDay) eta = new Date(now.getTime() + (remaining / ratePerDay) * DAY_MS).toISOString();

@@ -78,7 +78,7 @@ export async function remediate(deps: ExecutorDeps, campaignId: string, body: un
   try {
     if (request.action === 'power-cycle' && request.confirmPowerOff !== true) throw new CampaignError('confirmation-required', 400, POWER_CYCLE_CONFIRMATION, { field: 'confirmPowerOff' });
     if (request.action === 'unregister-register' && request.acceptHistoryLoss !== true) throw new CampaignError('confirmation-required', 400, HISTORY_LOSS_WARNING, { field: 'acceptHistoryLoss' });
-    const items = await deps.prisma.campaignItem.findMany({
+    let items = await deps.prisma.campaignItem.findMany({
       where: { campaignId, entityMoid: request.vmMoid, kind: { in: ['vm-config', 'vm-disk'] } },
       orderBy: { position: 'asc' },
     });
@@ -102,8 +102,14 @@ export async function remediate(deps: ExecutorDeps, campaignId: string, body: un
       case 'unregister-register': {
         newVmMoid = (await deps.vcenter.reregisterVm(vmMoid)).moid;
         // The VM lives on under a new id: its items follow it.
-        await deps.prisma.$transaction(items.map((i) => deps.prisma.campaignItem.update({ where: { id: i.id }, data: { entityMoid: newVmMoid!, itemKey: itemKey(i.kind as 'vm-config', newVmMoid!, i.diskKey) } })));
+        await deps.prisma.$transaction([
+          ...items.map((i) =>
+            deps.prisma.campaignItem.update({ where: { campaignId_id: { campaignId, id: i.id } }, data: { entityMoid: newVmMoid!, id: itemKey(i.kind as 'vm-config', newVmMoid!, i.diskKey) } }),
+          ),
+          deps.prisma.campaign.update({ where: { id: campaignId }, data: { itemsVersion: { increment: 1 } } }),
+        ]);
         vmMoid = newVmMoid;
+        items = await deps.prisma.campaignItem.findMany({ where: { campaignId, entityMoid: vmMoid, kind: { in: ['vm-config', 'vm-disk'] } }, orderBy: { position: 'asc' } });
         break;
       }
       case 'power-cycle':
@@ -116,7 +122,7 @@ export async function remediate(deps: ExecutorDeps, campaignId: string, body: un
     const live = await deps.vcenter.readVm(vmMoid);
     if (!live) throw new CampaignError('not-found', 404, `vCenter does not know VM ${vmMoid} any more.`);
     const { updates, problems } = remediationUpdates(items, live, row.targetProviderId, request.action);
-    await updateItems(deps.prisma, updates, now());
+    await updateItems(deps.prisma, campaignId, updates, now());
     const result: RemediationResult = {
       action: request.action,
       vmMoid: request.vmMoid,
@@ -152,7 +158,7 @@ async function powerCycleRekey(deps: ExecutorDeps, row: Awaited<ReturnType<typeo
     await rekeyVm(deps, vmMoid, row.targetProviderId);
   } catch (error) {
     const cls = classifyFailure({ message: errorText(error), faultType: isVsphereError(error) ? (error.faultType ?? null) : null, errorKind: isVsphereError(error) ? error.kind : null });
-    await updateItems(deps.prisma, items.map((i) => ({ id: i.id, state: 'failed', failureClass: cls, errorText: errorText(error) })), (deps.now ?? (() => new Date()))());
+    await updateItems(deps.prisma, row.id, items.map((i) => ({ id: i.id, state: 'failed', failureClass: cls, errorText: errorText(error) })), (deps.now ?? (() => new Date()))());
     throw error;
   } finally {
     if (wasOn) await deps.vcenter.powerOnVm(vmMoid);

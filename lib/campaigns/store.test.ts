@@ -5,6 +5,7 @@ import { isCampaignError } from './errors';
 import { acquireLease, claimNextVm, countFailure, releaseLease } from './executor-store';
 import type { ProviderHealthCheck } from './health-check';
 import { fixedInventory, type InventorySnapshot } from './inventory';
+import { aggregateCounts, countsFor, storeCounts } from './progress-cache';
 import {
   createCampaign,
   exportItemsCsv,
@@ -149,6 +150,14 @@ describe('campaign store (PostgreSQL)', () => {
     expect(detail.inventoryReadAt).toBe(t1.toISOString());
     // The same snapshot again changes nothing.
     expect((await recomputeProgress(prisma, id, three, { now: () => t1 })).changed).toBe(0);
+    // The recompute's counts are cached for the detail read, under the items' current version.
+    const cacheRow = (await prisma.campaign.findUnique({ where: { id } }))!;
+    expect(cacheRow.progressVersion).toBe(cacheRow.itemsVersion);
+    expect(r1.cached).toBe(true);
+    expect(await storeCounts(prisma, id, cacheRow.itemsVersion - 1, { total: 0, byState: {}, failuresByClass: {}, verifiedPerHour: [], vms: { total: 0, verified: 0, failed: 0 } })).toBe(false);
+    // The cache says what a full aggregate of the items says.
+    expect((await countsFor(prisma, cacheRow)).cached).toBe(true);
+    expect((await countsFor(prisma, cacheRow)).counts).toEqual(await aggregateCounts(prisma, id).then((c) => ({ ...c, verifiedPerHour: expect.arrayContaining(c.verifiedPerHour) })));
 
     // One VM locked on the target → failed KEY_INCORRECT; one reverted to the source → pending.
     const t2 = new Date('2026-12-03T10:00:00.000Z');

@@ -26,10 +26,12 @@ import {
   type ItemKind,
   type ItemState,
   type ScopeType,
+  parseItemKey,
 } from './model';
-import { planCampaignItems } from './plan';
+import { planCampaignItems, type PlannedItem } from './plan';
 import { itemRisks, summarizeRisks, type PreflightRisk, type RiskSummary } from './preflight';
-import { etaWindowStart, observeItem, reconcileItem, summarizeProgress, type ItemChange, type ItemRow, type Progress, type ProgressCounts } from './progress';
+import { countItems, observeItem, reconcileItem, summarizeProgress, utcHour, type CountableItem, type ItemChange, type ItemRow, type Progress, type ProgressCounts } from './progress';
+import { bumpItemsVersion, countsFor, storeCounts } from './progress-cache';
 import { csvRow, CSV_HEADER } from './csv';
 
 type Db = PrismaClient;
@@ -166,54 +168,6 @@ export async function loadCampaign(prisma: Db, id: string): Promise<CampaignRow>
   return row;
 }
 
-interface AggregateRow {
-  k: string;
-  a: string | null;
-  b: string | null;
-  n: number;
-}
-
-const VM_KINDS_SQL = `('vm-config','vm-disk')`;
-
-/** Counts behind the progress, in one round trip of aggregates (no item rows leave the database). */
-export async function progressCounts(prisma: Db, campaignId: string, windowStart: Date | null): Promise<ProgressCounts> {
-  const rows = await prisma.$queryRawUnsafe<AggregateRow[]>(
-    `SELECT 's' AS k, state AS a, "failureClass" AS b, count(*)::int AS n FROM "CampaignItem" WHERE "campaignId" = $1 GROUP BY state, "failureClass"
-     UNION ALL
-     SELECT 'd', to_char("verifiedAt", 'YYYY-MM-DD'), NULL, count(*)::int FROM "CampaignItem"
-       WHERE "campaignId" = $1 AND state = 'verified' GROUP BY 2
-     UNION ALL
-     SELECT 'w', NULL, NULL, count(*)::int FROM "CampaignItem"
-       WHERE "campaignId" = $1 AND state = 'verified' AND $2::timestamptz IS NOT NULL AND "verifiedAt" >= ($2::timestamptz AT TIME ZONE 'UTC')
-     UNION ALL
-     SELECT 'v', NULL, NULL, count(*)::int FROM (SELECT 1 FROM "CampaignItem" WHERE "campaignId" = $1 AND kind IN ${VM_KINDS_SQL} GROUP BY "entityMoid") t
-     UNION ALL
-     SELECT 'vv', NULL, NULL, count(*)::int FROM (
-       SELECT 1 FROM "CampaignItem" WHERE "campaignId" = $1 AND kind IN ${VM_KINDS_SQL} GROUP BY "entityMoid" HAVING bool_and(state = 'verified')) t
-     UNION ALL
-     SELECT 'vf', NULL, NULL, count(DISTINCT "entityMoid")::int FROM "CampaignItem" WHERE "campaignId" = $1 AND kind IN ${VM_KINDS_SQL} AND state = 'failed'`,
-    campaignId,
-    windowStart ? windowStart.toISOString() : null,
-  );
-  const counts: ProgressCounts = { total: 0, byState: {}, failuresByClass: {}, verifiedPerDay: [], verifiedInWindow: 0, vms: { total: 0, verified: 0, failed: 0 } };
-  for (const r of rows) {
-    if (r.k === 's') {
-      const state = r.a as ItemState;
-      counts.total += r.n;
-      counts.byState[state] = (counts.byState[state] ?? 0) + r.n;
-      if (state === 'failed') {
-        const cls = (r.b ?? 'OTHER') as FailureClass;
-        counts.failuresByClass[cls] = (counts.failuresByClass[cls] ?? 0) + r.n;
-      }
-    } else if (r.k === 'd' && r.a) counts.verifiedPerDay.push({ day: r.a, count: r.n });
-    else if (r.k === 'w') counts.verifiedInWindow = r.n;
-    else if (r.k === 'v') counts.vms.total = r.n;
-    else if (r.k === 'vv') counts.vms.verified = r.n;
-    else if (r.k === 'vf') counts.vms.failed = r.n;
-  }
-  return counts;
-}
-
 function detailOf(row: CampaignRow, counts: ProgressCounts, now: Date): CampaignDetail {
   const progress = summarizeProgress(counts, { createdAt: row.createdAt, startedAt: row.startedAt, finishedAt: row.finishedAt }, now);
   const workarounds: CampaignDetail['workarounds'] = {};
@@ -221,25 +175,24 @@ function detailOf(row: CampaignRow, counts: ProgressCounts, now: Date): Campaign
   return { ...toCampaignView(row), progress, workarounds };
 }
 
-/** The campaign with its progress (GET /api/v1/campaigns/{id}). */
+/** The campaign with its progress (GET /api/v1/campaigns/{id}); counts from the progress cache when it is current. */
 export async function getCampaignDetail(prisma: Db, id: string, now = new Date()): Promise<CampaignDetail> {
   const row = await loadCampaign(prisma, id);
-  return detailOf(row, await progressCounts(prisma, id, etaWindowStart(row.startedAt, now)), now);
+  const { counts } = await countsFor(prisma, row);
+  return detailOf(row, counts, now);
 }
 
-/** Every campaign, newest first, with its headline numbers (one aggregate query for all). */
+/** Every campaign, newest first, with its headline numbers (from each one's progress cache). */
 export async function listCampaigns(prisma: Db): Promise<CampaignSummary[]> {
-  const [rows, counts] = await Promise.all([
-    prisma.campaign.findMany({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
-    prisma.campaignItem.groupBy({ by: ['campaignId', 'state'], _count: { _all: true } }),
-  ]);
-  return rows.map((row) => {
-    const mine = counts.filter((c) => c.campaignId === row.id);
-    const total = mine.reduce((n, c) => n + c._count._all, 0);
-    const verified = mine.find((c) => c.state === 'verified')?._count._all ?? 0;
-    const failed = mine.find((c) => c.state === 'failed')?._count._all ?? 0;
-    return { ...toCampaignView(row), total, verified, failed, percentVerified: total === 0 ? 0 : Math.round((verified / total) * 1000) / 10 };
-  });
+  const rows = await prisma.campaign.findMany({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
+  return Promise.all(
+    rows.map(async (row) => {
+      const { counts } = await countsFor(prisma, row);
+      const verified = counts.byState.verified ?? 0;
+      const failed = counts.byState.failed ?? 0;
+      return { ...toCampaignView(row), total: counts.total, verified, failed, percentVerified: counts.total === 0 ? 0 : Math.round((verified / counts.total) * 1000) / 10 };
+    }),
+  );
 }
 
 export const ItemQuerySchema = z
@@ -314,7 +267,36 @@ async function refused(prisma: Db, deps: StoreDeps, action: string, campaignId: 
   throw error;
 }
 
-const INSERT_CHUNK = 5000;
+const INSERT_CHUNK = 20_000;
+
+/** Bulk insert through unnest(): 100,000 items in a few statements instead of one bind per column value. */
+async function insertItems(tx: Pick<Db, '$executeRawUnsafe'>, campaignId: string, planned: readonly PlannedItem[], risksOf: (p: PlannedItem) => string | null, now: Date) {
+  for (let i = 0; i < planned.length; i += INSERT_CHUNK) {
+    const part = planned.slice(i, i + INSERT_CHUNK);
+    const col = <T>(f: (p: PlannedItem) => T) => part.map(f);
+    await tx.$executeRawUnsafe(
+      `INSERT INTO "CampaignItem" ("campaignId", id, kind, "entityMoid", "entityName", "diskKey", "diskLabel", "hostMoid", "clusterMoid",
+         position, "currentProviderId", "currentKeyId", risks, "updatedAt")
+       SELECT $1, u.id, u.kind, u.em, u.en, u.dk, u.dl, u.hm, u.cm, u.pos, u.cp, u.ck, u.r, ($14::timestamptz AT TIME ZONE 'UTC')
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[], $8::text[], $9::text[], $10::int[], $11::text[], $12::text[], $13::text[])
+         AS u(id, kind, em, en, dk, dl, hm, cm, pos, cp, ck, r)`,
+      campaignId,
+      col((p) => p.itemKey),
+      col((p) => p.kind),
+      col((p) => p.entityMoid),
+      col((p) => p.entityName),
+      col((p) => p.diskKey),
+      col((p) => p.diskLabel),
+      col((p) => p.hostMoid),
+      col((p) => p.clusterMoid),
+      col((p) => p.position),
+      col((p) => p.currentProviderId),
+      col((p) => p.currentKeyId),
+      col(risksOf),
+      now.toISOString(),
+    );
+  }
+}
 
 /**
  * Creates a campaign in `draft` from a request body (zod-validated here) and the inventory of its
@@ -357,14 +339,19 @@ export async function createCampaign(prisma: Db, body: unknown, deps: StoreDeps 
             inventoryReadAt: snapshot.readAt,
           },
         });
-        for (let i = 0; i < planned.length; i += INSERT_CHUNK) {
-          await tx.campaignItem.createMany({
-            data: planned.slice(i, i + INSERT_CHUNK).map((p) => {
-              const risks = itemRisks(index, p, input, riskCache);
-              return { ...p, campaignId: campaign.id, risks: risks.length ? JSON.stringify([...new Set(risks.map((r) => r.code))]) : null };
-            }),
-          });
-        }
+        // Risks depend on the VM (or cluster / host), not on which of its items: computed once per entity.
+        const riskCodes = new Map<string, string | null>();
+        const risksOf = (p: PlannedItem) => {
+          const key = `${p.kind === 'vm-disk' ? 'vm-config' : p.kind}:${p.entityMoid}`;
+          let codes = riskCodes.get(key);
+          if (codes === undefined) {
+            const risks = itemRisks(index, p, input, riskCache);
+            codes = risks.length ? JSON.stringify([...new Set(risks.map((r) => r.code))]) : null;
+            riskCodes.set(key, codes);
+          }
+          return codes;
+        };
+        await insertItems(tx, campaign.id, planned, risksOf, now);
         return campaign.id;
       },
       { timeout: 120_000 },
@@ -472,6 +459,7 @@ export async function retryItems(prisma: Db, id: string, body: unknown, deps: St
       },
       data: { state: 'pending', failureClass: null, errorText: null, failedAt: null },
     });
+    if (count > 0) await bumpItemsVersion(prisma, id);
     await audit(prisma, deps, 'campaign.retry', 'success', id, { retried: count, itemIds: parsed.data.itemIds?.length, vmMoids: parsed.data.vmMoids });
     return { retried: count };
   } catch (error) {
@@ -507,13 +495,16 @@ export async function updateExecutorSettings(prisma: Db, id: string, body: unkno
 
 const UPDATE_CHUNK = 10_000;
 
-interface RawItemRow extends Omit<ItemRow, 'state' | 'failureClass'> {
+interface RawItemRow {
+  id: string;
   state: string;
+  currentProviderId: string | null;
   failureClass: string | null;
+  verifiedHour: string | null;
 }
 
 /** Writes reconcile results: provider-only changes unconditionally, state changes only if the row still has the state they were computed from. */
-export async function applyItemChanges(prisma: Db, changes: readonly ItemChange[], now: Date): Promise<number> {
+export async function applyItemChanges(prisma: Db, campaignId: string, changes: readonly ItemChange[], now: Date): Promise<number> {
   const moved = changes.filter((c) => !c.transition);
   const transitions = changes.filter((c) => c.transition);
   const at = now.toISOString();
@@ -522,11 +513,12 @@ export async function applyItemChanges(prisma: Db, changes: readonly ItemChange[
     const part = moved.slice(i, i + UPDATE_CHUNK);
     applied += await prisma.$executeRawUnsafe(
       `UPDATE "CampaignItem" AS i SET "currentProviderId" = u.p, "currentKeyId" = u.k, "updatedAt" = ($4::timestamptz AT TIME ZONE 'UTC')
-       FROM unnest($1::text[], $2::text[], $3::text[]) AS u(id, p, k) WHERE i.id = u.id`,
+       FROM unnest($1::text[], $2::text[], $3::text[]) AS u(id, p, k) WHERE i."campaignId" = $5 AND i.id = u.id`,
       part.map((c) => c.id),
       part.map((c) => c.currentProviderId),
       part.map((c) => c.currentKeyId),
       at,
+      campaignId,
     );
   }
   for (let i = 0; i < transitions.length; i += UPDATE_CHUNK) {
@@ -535,7 +527,7 @@ export async function applyItemChanges(prisma: Db, changes: readonly ItemChange[
       `UPDATE "CampaignItem" AS i SET state = u.s, "currentProviderId" = u.p, "currentKeyId" = u.k, "failureClass" = u.fc, "errorText" = u.et,
          "verifiedAt" = (u.va::timestamptz AT TIME ZONE 'UTC'), "failedAt" = (u.fa::timestamptz AT TIME ZONE 'UTC'), "updatedAt" = ($10::timestamptz AT TIME ZONE 'UTC')
        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[]) AS u(id, fs, s, p, k, fc, et, va, fa)
-       WHERE i.id = u.id AND i.state = u.fs`,
+       WHERE i."campaignId" = $11 AND i.id = u.id AND i.state = u.fs`,
       part.map((c) => c.id),
       part.map((c) => c.fromState),
       part.map((c) => c.transition!.state),
@@ -546,6 +538,7 @@ export async function applyItemChanges(prisma: Db, changes: readonly ItemChange[
       part.map((c) => iso(c.transition!.verifiedAt)),
       part.map((c) => iso(c.transition!.failedAt)),
       at,
+      campaignId,
     );
   }
   return applied;
@@ -557,40 +550,74 @@ export interface RecomputeResult {
   /** Of those, items whose state changed. */
   transitions: number;
   status: CampaignStatus;
+  /** Whether the progress cache was refreshed with this recompute's counts (false when another writer moved items meanwhile). */
+  cached: boolean;
+  phasesMs: { read: number; reconcile: number; write: number; settle: number };
 }
 
 /**
  * Reconciles every item with `snapshot` (vCenter's truth after a poll): current providers
  * refreshed, items on the target with their VM unlocked verified, items that fell back pending,
  * VMs locked on the target failed. A campaign whose items are all verified is finished (and
- * running again if vCenter later shows one off the target).
+ * running again if vCenter later shows one off the target). The progress counts come out of the
+ * same pass and are cached for the detail reads.
  */
 export async function recomputeProgress(prisma: Db, id: string, snapshot: InventorySnapshot, deps: { now?: () => Date } = {}): Promise<RecomputeResult> {
   const now = deps.now?.() ?? new Date();
+  const clock = { t: performance.now() };
+  const lap = () => {
+    const t = performance.now();
+    const ms = Math.round(t - clock.t);
+    clock.t = t;
+    return ms;
+  };
+  // The version is read before the items: counts stored under it are then never staler than the items read.
   const row = await loadCampaign(prisma, id);
   if (snapshot.vcenterId !== row.vcenterId) {
     throw new CampaignError('invalid', 400, `The inventory is of vCenter ${snapshot.vcenterId}, the campaign of ${row.vcenterId}.`);
   }
-  const index = indexInventory(snapshot);
-  const items = await prisma.$queryRawUnsafe<RawItemRow[]>(
-    `SELECT id, kind, "entityMoid", "diskKey", state, "currentProviderId", "currentKeyId", "failureClass", "verifiedAt" FROM "CampaignItem" WHERE "campaignId" = $1`,
+  // Kind, VM and disk are in the item's key: only the columns that change are read.
+  const rows = await prisma.$queryRawUnsafe<RawItemRow[]>(
+    `SELECT id, state, "currentProviderId", "failureClass", to_char("verifiedAt", 'YYYY-MM-DD"T"HH24') AS "verifiedHour" FROM "CampaignItem" WHERE "campaignId" = $1`,
     id,
   );
+  const read = lap();
+  const index = indexInventory(snapshot);
+  const nowHour = utcHour(now);
   const changes: ItemChange[] = [];
-  for (const item of items) {
-    const change = reconcileItem(item as ItemRow, observeItem(index, item), row.targetProviderId, now);
-    if (change) changes.push(change);
+  const items: (ItemRow & CountableItem)[] = [];
+  for (const raw of rows) {
+    const key = parseItemKey(raw.id);
+    if (!key) continue;
+    const item = { ...key, id: raw.id, state: raw.state as ItemState, currentProviderId: raw.currentProviderId, failureClass: raw.failureClass as FailureClass | null, verifiedHour: raw.verifiedHour };
+    items.push(item);
+    const change = reconcileItem(item, observeItem(index, item), row.targetProviderId, now);
+    if (!change) continue;
+    changes.push(change);
+    if (change.transition) {
+      item.state = change.transition.state;
+      item.failureClass = change.transition.failureClass;
+      item.verifiedHour = change.transition.state === 'verified' ? nowHour : null;
+    }
   }
-  const changed = await applyItemChanges(prisma, changes, now);
-  const status = await settleFinished(prisma, row, now);
+  const counts = countItems(items);
+  const reconcile = lap();
+  const applied = await applyItemChanges(prisma, id, changes, now);
+  const version = changes.length > 0 ? await bumpItemsVersion(prisma, id) : row.itemsVersion;
+  // Ours are the only writes since the read (else the counts are left to the next reader).
+  const alone = applied === changes.length && version === row.itemsVersion + (changes.length > 0 ? 1 : 0);
+  const cached = alone && (await storeCounts(prisma, id, version, counts));
+  const write = lap();
+  const status = await settleFinished(prisma, row, now, cached ? counts.total - (counts.byState.verified ?? 0) : undefined);
   await prisma.campaign.update({ where: { id }, data: { recomputedAt: now, inventoryReadAt: snapshot.readAt } });
-  return { changed, transitions: changes.filter((c) => c.transition).length, status };
+  const settle = lap();
+  return { changed: applied, transitions: changes.filter((c) => c.transition).length, status, cached, phasesMs: { read, reconcile, write, settle } };
 }
 
 /** finished ⇔ every item verified; a campaign vCenter shows unfinished again runs again. */
-export async function settleFinished(prisma: Db, row: Pick<CampaignRow, 'id' | 'status'>, now: Date): Promise<CampaignStatus> {
+export async function settleFinished(prisma: Db, row: Pick<CampaignRow, 'id' | 'status'>, now: Date, knownOpen?: number): Promise<CampaignStatus> {
   if (row.status === 'draft') return row.status;
-  const open = await prisma.campaignItem.count({ where: { campaignId: row.id, state: { not: 'verified' } } });
+  const open = knownOpen ?? (await prisma.campaignItem.count({ where: { campaignId: row.id, state: { not: 'verified' } } }));
   if (open === 0 && row.status !== 'finished') {
     await prisma.campaign.updateMany({ where: { id: row.id, status: { not: 'finished' } }, data: { status: 'finished', finishedAt: now, statusReason: null } });
     return 'finished';
@@ -607,7 +634,7 @@ export async function settleFinished(prisma: Db, row: Pick<CampaignRow, 'id' | '
 export interface PreflightReport {
   summary: RiskSummary;
   /** Items with at least one risk, in execution order (at most `limit`). */
-  items: { id: string; itemKey: string; entityName: string; risks: PreflightRisk[] }[];
+  items: { id: string; entityName: string; risks: PreflightRisk[] }[];
 }
 
 /** Fresh pre-flight of the items not yet verified, against a current inventory snapshot. */
@@ -617,7 +644,7 @@ export async function preflightCampaign(prisma: Db, id: string, snapshot: Invent
   const items = await prisma.campaignItem.findMany({
     where: { campaignId: id, state: { not: 'verified' } },
     orderBy: { position: 'asc' },
-    select: { id: true, itemKey: true, kind: true, entityMoid: true, entityName: true, hostMoid: true, clusterMoid: true },
+    select: { id: true, kind: true, entityMoid: true, entityName: true, hostMoid: true, clusterMoid: true },
   });
   const cache = new Map<string, PreflightRisk[]>();
   const perItem = items.map((item) => ({ item, risks: itemRisks(index, item, row, cache) }));
@@ -626,7 +653,7 @@ export async function preflightCampaign(prisma: Db, id: string, snapshot: Invent
     items: perItem
       .filter((p) => p.risks.length > 0)
       .slice(0, limit)
-      .map((p) => ({ id: p.item.id, itemKey: p.item.itemKey, entityName: p.item.entityName, risks: p.risks })),
+      .map((p) => ({ id: p.item.id, entityName: p.item.entityName, risks: p.risks })),
   };
 }
 

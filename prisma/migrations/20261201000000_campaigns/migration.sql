@@ -27,16 +27,18 @@ CREATE TABLE "Campaign" (
     "leaseUntil" TIMESTAMP(3),
     "recomputedAt" TIMESTAMP(3),
     "inventoryReadAt" TIMESTAMP(3),
+    "itemsVersion" INTEGER NOT NULL DEFAULT 0,
+    "progressCache" TEXT,
+    "progressVersion" INTEGER,
 
     CONSTRAINT "Campaign_pkey" PRIMARY KEY ("id")
 );
 
 -- CreateTable
 CREATE TABLE "CampaignItem" (
-    "id" TEXT NOT NULL,
     "campaignId" TEXT NOT NULL,
+    "id" TEXT NOT NULL,
     "kind" TEXT NOT NULL,
-    "itemKey" TEXT NOT NULL,
     "entityMoid" TEXT NOT NULL,
     "entityName" TEXT NOT NULL,
     "diskKey" INTEGER,
@@ -57,7 +59,7 @@ CREATE TABLE "CampaignItem" (
     "failedAt" TIMESTAMP(3),
     "updatedAt" TIMESTAMP(3) NOT NULL,
 
-    CONSTRAINT "CampaignItem_pkey" PRIMARY KEY ("id")
+    CONSTRAINT "CampaignItem_pkey" PRIMARY KEY ("campaignId","id")
 );
 
 -- CreateIndex
@@ -67,16 +69,7 @@ CREATE INDEX "Campaign_status_idx" ON "Campaign"("status");
 CREATE INDEX "Campaign_createdAt_idx" ON "Campaign"("createdAt");
 
 -- CreateIndex
-CREATE UNIQUE INDEX "CampaignItem_campaignId_itemKey_key" ON "CampaignItem"("campaignId", "itemKey");
-
--- CreateIndex
 CREATE INDEX "CampaignItem_campaignId_state_position_idx" ON "CampaignItem"("campaignId", "state", "position");
-
--- CreateIndex
-CREATE INDEX "CampaignItem_campaignId_verifiedAt_idx" ON "CampaignItem"("campaignId", "verifiedAt");
-
--- CreateIndex
-CREATE INDEX "CampaignItem_campaignId_entityMoid_idx" ON "CampaignItem"("campaignId", "entityMoid");
 
 -- AddForeignKey
 ALTER TABLE "CampaignItem" ADD CONSTRAINT "CampaignItem_campaignId_fkey" FOREIGN KEY ("campaignId") REFERENCES "Campaign"("id") ON DELETE CASCADE ON UPDATE CASCADE;
