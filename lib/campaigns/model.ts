@@ -78,12 +78,19 @@ export function itemKey(kind: ItemKind, entityMoid: string, diskKey?: number | n
 
 /** The parts of an item key; null when it is not one. */
 export function parseItemKey(key: string): { kind: ItemKind; entityMoid: string; diskKey: number | null } | null {
-  const [kind, entityMoid, disk, ...rest] = key.split(':');
-  if (!kind || !entityMoid || rest.length > 0 || !(ITEM_KINDS as readonly string[]).includes(kind)) return null;
-  if ((kind === 'vm-disk') !== (disk !== undefined)) return null;
-  const diskKey = disk === undefined ? null : Number(disk);
-  if (diskKey !== null && !Number.isInteger(diskKey)) return null;
-  return { kind: kind as ItemKind, entityMoid, diskKey };
+  // indexOf rather than split: the recompute parses 100,000 of these per poll.
+  const first = key.indexOf(':');
+  if (first <= 0) return null;
+  const kind = key.slice(0, first);
+  if (!(ITEM_KINDS as readonly string[]).includes(kind)) return null;
+  const second = key.indexOf(':', first + 1);
+  const entityMoid = second < 0 ? key.slice(first + 1) : key.slice(first + 1, second);
+  if (!entityMoid || (kind === 'vm-disk') !== second >= 0) return null;
+  if (second < 0) return { kind: kind as ItemKind, entityMoid, diskKey: null };
+  const disk = key.slice(second + 1);
+  const diskKey = Number(disk);
+  if (!/^\d+$/.test(disk) || !Number.isSafeInteger(diskKey)) return null;
+  return { kind: 'vm-disk', entityMoid, diskKey };
 }
 
 export function isVmItem(kind: string): boolean {

@@ -38,10 +38,9 @@ export function observeItem(index: InventoryIndex, item: Pick<ItemRow, 'kind' | 
     case 'vm-disk': {
       const vm = index.vms.get(item.entityMoid);
       if (!vm) return NOT_FOUND;
-      const vmState = { vmCryptoState: vm.cryptoState, vmConnectionState: vm.connectionState };
-      if (item.kind === 'vm-config') return { found: true, key: vm.configKey, ...vmState };
+      if (item.kind === 'vm-config') return { found: true, key: vm.configKey, vmCryptoState: vm.cryptoState, vmConnectionState: vm.connectionState };
       const disk = vm.disks.find((d) => d.key === item.diskKey);
-      return disk ? { found: true, key: disk.keyId, ...vmState } : NOT_FOUND;
+      return disk ? { found: true, key: disk.keyId, vmCryptoState: vm.cryptoState, vmConnectionState: vm.connectionState } : NOT_FOUND;
     }
     case 'vsan-kek': {
       const cluster = index.clusters.get(item.entityMoid);

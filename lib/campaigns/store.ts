@@ -589,7 +589,16 @@ export async function recomputeProgress(prisma: Db, id: string, snapshot: Invent
   for (const raw of rows) {
     const key = parseItemKey(raw.id);
     if (!key) continue;
-    const item = { ...key, id: raw.id, state: raw.state as ItemState, currentProviderId: raw.currentProviderId, failureClass: raw.failureClass as FailureClass | null, verifiedHour: raw.verifiedHour };
+    const item: ItemRow & CountableItem = {
+      id: raw.id,
+      kind: key.kind,
+      entityMoid: key.entityMoid,
+      diskKey: key.diskKey,
+      state: raw.state as ItemState,
+      currentProviderId: raw.currentProviderId,
+      failureClass: raw.failureClass as FailureClass | null,
+      verifiedHour: raw.verifiedHour,
+    };
     items.push(item);
     const change = reconcileItem(item, observeItem(index, item), row.targetProviderId, now);
     if (!change) continue;
