@@ -90,7 +90,7 @@ describe('campaign executor against the lab', () => {
     const estate = await client.readEstate();
     const nkp = estate.vms.filter((v) => v.keyId?.providerId === SOURCE && v.powerState === 'poweredOn' && v.haVmMonitoring === false);
     const multi = nkp.filter((v) => v.disks.length > 1);
-    expect(nkp.length).toBeGreaterThanOrEqual(12);
+    expect(nkp.length).toBeGreaterThanOrEqual(15);
     expect(multi.length).toBeGreaterThanOrEqual(2);
     a = multi[0]!.id;
     c = multi[1]!.id;
@@ -217,6 +217,10 @@ describe('campaign executor against the lab', () => {
     const vmB = await vmOf(b);
     expect(vmB).toMatchObject({ powerState: 'poweredOn', cryptoState: 'unlocked' });
     expect([vmB.configKey, ...vmB.diskKeys].every((k) => k?.providerId === TARGET)).toBe(true);
+    const steps = (await prisma.auditEvent.findMany({ where: { action: 'campaign.step', targetId: campaignId }, orderBy: { at: 'asc' } }))
+      .map((e) => JSON.parse(e.details!) as { step: string; vm: string })
+      .filter((s) => s.vm === b);
+    expect(steps.slice(-4).map((s) => s.step)).toEqual(['health-check', 'power-off', 'rekey', 'power-on']);
     await expectProgressMatchesLab(campaignId);
   }, 60_000);
 
@@ -308,5 +312,23 @@ describe('campaign executor against the lab', () => {
     expect((await listItems(prisma, id)).items.every((i) => i.state === 'pending')).toBe(true);
     expect(await prisma.auditEvent.count({ where: { action: 'campaign.step', targetId: id, details: { contains: '"step":"dry-run"' } } })).toBe(2);
     await expectProgressMatchesLab(id);
+  }, 60_000);
+
+  it('two VMs at a time when asked: every VM verified, progress = ground truth', async () => {
+    const vms = spare.slice(3, 7);
+    expect(vms).toHaveLength(4);
+    const { id } = await createCampaign(
+      prisma,
+      { name: 'parallel', vcenterId: VC, sourceProviderId: SOURCE, targetProviderId: TARGET, scope: { type: 'vms', vmIds: vms }, executor: { enabled: true, concurrency: 2 } },
+      { actor: admin, inventory },
+    );
+    await startCampaign(prisma, id, { actor: admin, healthCheck: deps.healthCheck });
+    const run = await runCampaign(deps, id, { maxVms: 3 });
+    expect(run).toMatchObject({ end: 'max-vms', vmsAttempted: 3, vmsVerified: 3 });
+    const rest = await runCampaign(deps, id);
+    expect(rest).toMatchObject({ end: 'done', vmsAttempted: 1, vmsVerified: 1 });
+    const { detail, state } = await expectProgressMatchesLab(id);
+    expect(detail.status).toBe('finished');
+    for (const vm of vms) expect(state.vms.find((v) => v.id === vm)).toMatchObject({ cryptoState: 'unlocked', configKey: { providerId: TARGET } });
   }, 60_000);
 });

@@ -313,9 +313,13 @@ export async function runCampaign(deps: ExecutorDeps, campaignId: string, option
         if (!current || current.status !== 'running') return current?.status === 'stopped' ? 'stopped' : current?.status === 'paused' ? 'paused' : 'not-running';
         if (!current.executorEnabled) return 'executor-disabled';
         if (!(await acquireLease(deps.prisma, campaignId, owner, leaseMs, now()))) return 'aborted';
-        const items = await claimNextVm(deps.prisma, campaignId, now());
-        if (items.length === 0) return 'done';
+        // Reserve the slot before awaiting the claim, so parallel workers never exceed maxVms.
         started++;
+        const items = await claimNextVm(deps.prisma, campaignId, now());
+        if (items.length === 0) {
+          started--;
+          return 'done';
+        }
         summary.vmsAttempted++;
         let outcome: VmOutcome;
         try {

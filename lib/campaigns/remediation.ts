@@ -113,7 +113,9 @@ export async function remediate(deps: ExecutorDeps, campaignId: string, body: un
         break;
       }
       case 'power-cycle':
-        await powerCycleRekey(deps, row, items, vmMoid);
+        await powerCycleRekey(deps, row, items, vmMoid, (step, outcome, details) =>
+          recordAudit(deps.prisma, { actor, action: 'campaign.step', outcome, target: { type: 'campaign', id: campaignId }, details: { step, vm: vmMoid, ...details } }),
+        );
         break;
       case 'verify':
         break;
@@ -146,21 +148,32 @@ export async function remediate(deps: ExecutorDeps, campaignId: string, body: un
  * again even when the rekey fails, so nothing is left down that was up. A failed rekey marks the
  * items failed with its class and is rethrown.
  */
-async function powerCycleRekey(deps: ExecutorDeps, row: Awaited<ReturnType<typeof loadCampaign>>, items: ItemRecord[], vmMoid: string): Promise<void> {
+type StepAudit = (step: string, outcome: 'success' | 'failure', details: Record<string, unknown>) => Promise<void>;
+
+async function powerCycleRekey(deps: ExecutorDeps, row: Awaited<ReturnType<typeof loadCampaign>>, items: ItemRecord[], vmMoid: string, step: StepAudit): Promise<void> {
   const live = await deps.vcenter.readVm(vmMoid);
   if (!live) throw new CampaignError('not-found', 404, `vCenter does not know VM ${vmMoid} any more.`);
   const health = await runHealthCheck(deps.healthCheck, { providerIds: [row.sourceProviderId, row.targetProviderId], hostMoids: live.hostMoid ? [live.hostMoid] : [] });
   const bad = health.filter((h) => !h.healthy);
+  await step('health-check', bad.length ? 'failure' : 'success', { results: health });
   if (bad.length) throw new CampaignError('provider-unhealthy', 409, `Not power cycling ${live.name}: ${bad.flatMap((h) => h.problems).join(' ')}`);
   const wasOn = live.powerState === 'poweredOn';
-  if (wasOn) await deps.vcenter.powerOffVm(vmMoid);
+  if (wasOn) {
+    await deps.vcenter.powerOffVm(vmMoid);
+    await step('power-off', 'success', {});
+  }
   try {
-    await rekeyVm(deps, vmMoid, row.targetProviderId);
+    const rekey = await rekeyVm(deps, vmMoid, row.targetProviderId);
+    await step('rekey', 'success', { taskId: rekey.taskId, newKeyId: rekey.newKeyId, target: row.targetProviderId });
   } catch (error) {
+    await step('rekey', 'failure', { error: errorText(error) });
     const cls = classifyFailure({ message: errorText(error), faultType: isVsphereError(error) ? (error.faultType ?? null) : null, errorKind: isVsphereError(error) ? error.kind : null });
     await updateItems(deps.prisma, row.id, items.map((i) => ({ id: i.id, state: 'failed', failureClass: cls, errorText: errorText(error) })), (deps.now ?? (() => new Date()))());
     throw error;
   } finally {
-    if (wasOn) await deps.vcenter.powerOnVm(vmMoid);
+    if (wasOn) {
+      await deps.vcenter.powerOnVm(vmMoid);
+      await step('power-on', 'success', {});
+    }
   }
 }
