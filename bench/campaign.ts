@@ -11,8 +11,10 @@
  *
  *   npm run bench -- campaign [--vms 40000] [--detail-reads 200]
  *
+ * The code is warmed up on a small campaign first, as in the long-running worker that recomputes.
+ *
  * Last stdout line: JSON with recomputeMs (worst recompute after a poll that moved VMs),
- * detailP95Ms, and details.
+ * detailP95Ms, and details (phases of each recompute, the machine's load average).
  */
 import { cpus, loadavg } from 'node:os';
 import pg from 'pg';
@@ -60,6 +62,7 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }>
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  const loadAtStart = Math.round(loadavg()[0]! * 100) / 100;
   log(`Starting PostgreSQL (lib/db/testing) …`);
   const server = await startTestPostgres();
   const admin = new pg.Client({ connectionString: server.url });
@@ -78,6 +81,16 @@ async function main(): Promise<void> {
     base.vms = base.vms.slice(0, args.vms);
     const actor = { type: 'system' as const, name: 'bench' };
     const healthy = async ({ providerIds }: { providerIds: readonly string[] }) => providerIds.map((providerId) => ({ providerId, healthy: true, problems: [] }));
+
+    // The worker that recomputes is a long-running process: warm its code up on a small campaign first.
+    const small = syntheticSnapshot({ vcenterId: 'vc-warm', clusters: 2, hostsPerCluster: 10, vmsPerHost: 50, seed: 7 });
+    const warm = await createCampaign(
+      prisma,
+      { name: 'warm-up', vcenterId: 'vc-warm', sourceProviderId: 'nkp', targetProviderId: 'kms', scope: { type: 'clusters', clusterIds: small.clusters.map((c) => c.moid) } },
+      { actor, inventory: fixedInventory(small) },
+    );
+    for (const share of [0.2, 0.4, 0.6]) await recomputeProgress(prisma, warm.id, moveToTarget(small, Math.round(small.vms.length * share), 'kms'));
+    for (let i = 0; i < 20; i++) await getCampaignDetail(prisma, warm.id);
 
     log(`Creating a campaign over ${base.vms.length} VMs in ${clusters} clusters …`);
     const created = await timed(() =>
@@ -143,7 +156,8 @@ async function main(): Promise<void> {
       csvExportMs: Math.round(csv.ms),
       csvBytes: csv.value,
       detailTimed: 'lib/campaigns/store.ts getCampaignDetail (the HTTP route comes later)',
-      machine: { cpus: cpus().length, loadavg1: Math.round(loadavg()[0]! * 100) / 100 },
+      // Other work on the machine skews every figure: the 1-minute load average at start and end.
+      machine: { cpus: cpus().length, loadavg1AtStart: loadAtStart, loadavg1AtEnd: Math.round(loadavg()[0]! * 100) / 100 },
     };
     log(`recompute ≤ 2000 ms: ${result.recomputeMs <= 2000 ? 'yes' : 'NO'}; detail p95 ≤ 100 ms: ${result.detailP95Ms <= 100 ? 'yes' : 'NO'}`);
     console.log(JSON.stringify(result));

@@ -12,13 +12,13 @@ import { startLab, type Lab } from '@/lab/main';
 import { createPrismaClient, type PrismaClient } from '../db/client';
 import { createTestDatabase, type TestDatabase } from '../db/testing/test-database';
 import { VsphereClient } from '../vsphere/client';
-import { isCampaignError } from './errors';
 import { runCampaign, type ExecutorDeps } from './executor';
 import { vcenterProviderHealthCheck } from './health-check';
 import { snapshotFromEstate, type CampaignInventory, type InventorySnapshot } from './inventory';
 import { HISTORY_LOSS_WARNING, POWER_CYCLE_CONFIRMATION, remediate } from './remediation';
 import { createCampaign, getCampaignDetail, listItems, recomputeProgress, resumeCampaign, retryItems, startCampaign, updateExecutorSettings } from './store';
 import { LabCampaignVcenter, LabHttp, labKmipProbe, verifiedByGroundTruth } from './testing/lab';
+import { refusal } from './testing/refusal';
 import { VsphereCampaignVcenter } from './vcenter';
 
 const VC = 'lab-vcenter';
@@ -27,15 +27,6 @@ const TARGET = 'lab-kms';
 const fast = { rebootDownMs: 100, maintenanceMs: 50, rekeyPerDiskMs: 20, vmPowerMs: 10 };
 const admin = { type: 'user' as const, id: 'admin-1', name: 'admin' };
 
-async function refusal(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (error) {
-    if (isCampaignError(error)) return { code: error.code, status: error.status, message: error.message };
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('campaign executor against the lab', () => {
   let lab: Lab;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isCampaignError } from './errors';
+import { refusal } from './testing/refusal';
 import { CreateCampaignSchema, itemKey, parseItemKey, type CreateCampaignInput } from './model';
 import { planCampaignItems } from './plan';
 import { syntheticSnapshot } from './testing/synthetic-inventory';
@@ -18,15 +18,6 @@ function plan(input: Partial<CreateCampaignInput>) {
   );
 }
 
-function refusal(fn: () => unknown): { code: string; status: number; message: string } {
-  try {
-    fn();
-  } catch (error) {
-    if (isCampaignError(error)) return { code: error.code, status: error.status, message: error.message };
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('planCampaignItems', () => {
   it('makes one item per VM configuration and one per encrypted disk, VM items consecutive', () => {
@@ -56,24 +47,24 @@ describe('planCampaignItems', () => {
     expect([...new Set(items.map((i) => i.entityMoid))]).toEqual([encrypted[3]!.moid, encrypted[0]!.moid]);
   });
 
-  it('refuses source = target, unknown providers, unknown clusters / VMs, clear VMs and empty scopes', () => {
-    expect(refusal(() => plan({ targetProviderId: 'nkp' }))).toMatchObject({ code: 'same-provider', status: 400 });
-    expect(refusal(() => plan({ targetProviderId: 'nope' }))).toMatchObject({ code: 'unknown-provider', status: 400, message: expect.stringContaining('nope') });
-    expect(refusal(() => plan({ scope: { type: 'clusters', clusterIds: ['domain-c9'] } }))).toMatchObject({ code: 'unknown-cluster' });
-    expect(refusal(() => plan({ scope: { type: 'vms', vmIds: ['vm-999'] } }))).toMatchObject({ code: 'unknown-vm', message: expect.stringContaining('vm-999') });
-    const notEncrypted = refusal(() => plan({ scope: { type: 'vms', vmIds: [encrypted[0]!.moid, clear.moid] } }));
+  it('refuses source = target, unknown providers, unknown clusters / VMs, clear VMs and empty scopes', async () => {
+    expect(await refusal(() => plan({ targetProviderId: 'nkp' }))).toMatchObject({ code: 'same-provider', status: 400 });
+    expect(await refusal(() => plan({ targetProviderId: 'nope' }))).toMatchObject({ code: 'unknown-provider', status: 400, message: expect.stringContaining('nope') });
+    expect(await refusal(() => plan({ scope: { type: 'clusters', clusterIds: ['domain-c9'] } }))).toMatchObject({ code: 'unknown-cluster' });
+    expect(await refusal(() => plan({ scope: { type: 'vms', vmIds: ['vm-999'] } }))).toMatchObject({ code: 'unknown-vm', message: expect.stringContaining('vm-999') });
+    const notEncrypted = await refusal(() => plan({ scope: { type: 'vms', vmIds: [encrypted[0]!.moid, clear.moid] } }));
     expect(notEncrypted).toMatchObject({ code: 'vm-not-encrypted', status: 400 });
     expect(notEncrypted.message).toContain(clear.name);
     expect(notEncrypted.message).toMatch(/is not encrypted/);
-    expect(refusal(() => plan({ rekey: { vms: false, vsanKeks: false, hostKeys: false } }))).toMatchObject({ code: 'nothing-to-rekey' });
+    expect(await refusal(() => plan({ rekey: { vms: false, vsanKeks: false, hostKeys: false } }))).toMatchObject({ code: 'nothing-to-rekey' });
   });
 
-  it('refuses a VM encrypted by a third provider', () => {
+  it('refuses a VM encrypted by a third provider', async () => {
     const other = { ...snapshot, providers: [...snapshot.providers, { id: 'third', kind: 'standard' as const, health: 'OK' as const, probe: 'ok' as const }] };
     const vm = { ...encrypted[0]!, moid: 'vm-x', name: 'vm-x', configKey: { keyId: 'k', providerId: 'third' }, disks: [] };
     other.vms = [...snapshot.vms, vm];
     const input = CreateCampaignSchema.parse({ name: 'm', vcenterId: 'vc-1', sourceProviderId: 'nkp', targetProviderId: 'kms', scope: { type: 'vms', vmIds: ['vm-x'] } });
-    expect(refusal(() => planCampaignItems(input, other))).toMatchObject({ code: 'vm-not-on-source', message: expect.stringContaining('third') });
+    expect(await refusal(() => planCampaignItems(input, other))).toMatchObject({ code: 'vm-not-on-source', message: expect.stringContaining('third') });
   });
 
   it('the request schema says what is wrong', () => {

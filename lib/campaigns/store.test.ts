@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrismaClient, type PrismaClient } from '../db/client';
 import { createTestDatabase, type TestDatabase } from '../db/testing/test-database';
-import { isCampaignError } from './errors';
 import { acquireLease, claimNextVm, countFailure, releaseLease } from './executor-store';
 import type { ProviderHealthCheck } from './health-check';
 import { fixedInventory, type InventorySnapshot } from './inventory';
@@ -20,6 +19,7 @@ import {
   startCampaign,
   updateExecutorSettings,
 } from './store';
+import { refusal } from './testing/refusal';
 import { moveToTarget, syntheticSnapshot } from './testing/synthetic-inventory';
 
 const actor = { type: 'user' as const, id: 'u1', name: 'alice' };
@@ -27,15 +27,6 @@ const healthy: ProviderHealthCheck = async ({ providerIds }) => providerIds.map(
 const targetDown: ProviderHealthCheck = async ({ providerIds }) =>
   providerIds.map((providerId) => (providerId === 'kms' ? { providerId, healthy: false, problems: ['vCenter reports kms as ERROR: no KMS server answered.'] } : { providerId, healthy: true, problems: [] }));
 
-async function refusal(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (error) {
-    if (isCampaignError(error)) return { code: error.code, status: error.status, message: error.message };
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('campaign store (PostgreSQL)', () => {
   let db: TestDatabase;

@@ -3,6 +3,7 @@
  * clusters of hosts, encrypted VMs (1–3 disks) on the source provider, some HA-monitored, some
  * powered off. `moveToTarget` rewrites a share of it the way a poll after rekeys would read it.
  */
+import { createRandom } from '@/lab/vcenter/estate';
 import type { InventorySnapshot, InventoryVm, KeyRef } from '../inventory';
 
 export interface SyntheticOptions {
@@ -17,20 +18,9 @@ export interface SyntheticOptions {
   seed?: number;
 }
 
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function syntheticSnapshot(options: SyntheticOptions = {}): InventorySnapshot {
   const o = { vcenterId: 'vc-1', clusters: 2, hostsPerCluster: 2, vmsPerHost: 3, source: 'nkp', target: 'kms', clearRatio: 0, seed: 1, ...options };
-  const rnd = random(o.seed);
+  const rnd = createRandom(o.seed);
   const snapshot: InventorySnapshot = {
     vcenterId: o.vcenterId,
     readAt: new Date('2026-12-01T10:00:00.000Z'),
