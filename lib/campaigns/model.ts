@@ -89,7 +89,7 @@ export function parseItemKey(key: string): { kind: ItemKind; entityMoid: string;
   if (second < 0) return { kind: kind as ItemKind, entityMoid, diskKey: null };
   const disk = key.slice(second + 1);
   const diskKey = Number(disk);
-  if (!/^\d+$/.test(disk) || !Number.isSafeInteger(diskKey)) return null;
+  if (!Number.isSafeInteger(diskKey) || diskKey < 0 || String(diskKey) !== disk) return null;
   return { kind: 'vm-disk', entityMoid, diskKey };
 }
 
