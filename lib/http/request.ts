@@ -67,8 +67,14 @@ export async function readParams<S extends z.ZodType>(context: { params?: Promis
   return parsed.data;
 }
 
+/**
+ * The client's address. Keywatch's web server (lib/http/web-server.ts) replaces X-Forwarded-For
+ * with the one address it resolved from the socket peer and KEYWATCH_TRUSTED_PROXIES, so this
+ * reads a value the client could not choose. Should several entries arrive anyway, the nearest
+ * (right-most) is taken, never the client-chosen left-most.
+ */
 export function clientIp(request: Request): string {
   const forwarded = request.headers.get('x-forwarded-for');
-  if (forwarded) return forwarded.split(',')[0]!.trim() || 'unknown';
-  return request.headers.get('x-real-ip') ?? 'local';
+  const nearest = forwarded?.split(',').pop()?.trim();
+  return nearest ? nearest.slice(0, 100) : 'unknown';
 }
