@@ -13,7 +13,8 @@ import { generateRecoveryCodes, generateTotpSecret, normalizeRecoveryCode, otpau
 const TOTP_SECRET: SecretPurpose = 'User.totpSecret';
 const TOTP_PENDING: SecretPurpose = 'User.totpPending';
 
-const ACCOUNT_ERROR_STATUS = { invalid: 400, 'not-allowed': 403, conflict: 409, 'not-found': 404 } as const;
+// not-allowed is a 409: the account's kind (SSO, demo) or a setting rules it out, not the caller's permissions.
+const ACCOUNT_ERROR_STATUS = { invalid: 400, 'not-allowed': 409, conflict: 409, 'not-found': 404 } as const;
 
 export class AccountError extends DomainError<keyof typeof ACCOUNT_ERROR_STATUS> {
   override name = 'AccountError';

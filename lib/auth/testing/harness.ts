@@ -44,10 +44,12 @@ export async function startAuthHarness(): Promise<AuthHarness> {
     users,
     async session(role) {
       const s = await createSession(prisma, users[role].id, { ttlMs: 3600_000 });
-      return { cookie: `${SESSION_COOKIE}=${s.cookieValue}`, csrf: s.csrfToken };
+      // The harness's origin is not loopback, so cookies carry the __Host- prefix (lib/auth/cookies.ts).
+      return { cookie: `__Host-${SESSION_COOKIE}=${s.cookieValue}`, csrf: s.csrfToken };
     },
     async token(scopes) {
-      return (await createApiToken(prisma, { name: `t-${scopes.join('-')}`, scopes, expiresAt: null, createdById: null })).value;
+      // Made by the admin user, as tokens are: they live as long as their creator may hold the scopes.
+      return (await createApiToken(prisma, { name: `t-${scopes.join('-')}`, scopes, expiresAt: new Date(Date.now() + 86_400_000), createdById: users.admin.id })).value;
     },
     async close() {
       await prisma.$disconnect();
