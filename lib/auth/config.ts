@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { TOKEN_FORMAT } from './api-tokens';
 import { ROLES, type Role } from './policy';
+import { BREACHED_MESSAGE, isBreachedPassword } from './breached-passwords';
 import { MIN_PASSWORD_LENGTH } from './password-rules';
 
 /**
@@ -23,7 +24,12 @@ const roleMap = z
   });
 
 const authEnvSchema = z.object({
-  KEYWATCH_ADMIN_PASSWORD: z.string().min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`).max(1024).optional(),
+  KEYWATCH_ADMIN_PASSWORD: z
+    .string()
+    .min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`)
+    .max(1024)
+    .refine((password) => !isBreachedPassword(password), BREACHED_MESSAGE)
+    .optional(),
   KEYWATCH_BOOTSTRAP_TOKEN: z
     .string()
     .regex(TOKEN_FORMAT, 'must be kw_ followed by at least 32 letters, digits, _ or -')
