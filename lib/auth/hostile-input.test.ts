@@ -73,7 +73,7 @@ function concrete(pattern: string, value: (name: string) => string): { path: str
   const filled = pattern.replace(/\[(?:\.\.\.)?([^\]]+)\]/g, (_m, name: string) => {
     params[name] = value(name);
     // A lone surrogate cannot be percent-encoded; the URL carries U+FFFD, the handler the raw value.
-    return encodeURIComponent(params[name].replace(/[\uD800-\uDFFF]/g, '\uFFFD'));
+    return encodeURIComponent(params[name].replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD'));
   });
   return { path: filled, params };
 }

@@ -97,10 +97,10 @@ export class SecondFactorRequired extends DomainError<'second-factor-required'> 
 }
 
 /** The refusal for a failed credential check, audited by the caller first. */
-export function credentialRefusal(check: Exclude<CredentialCheck, { result: 'ok' }>): DomainError {
+export function credentialRefusal(check: Exclude<CredentialCheck, { result: 'ok' }>, opts: { codeSent?: boolean } = {}): DomainError {
   if (check.result === 'rate-limited') {
     return new HttpError(429, `Too many failed attempts; try again in ${Math.ceil(check.retryAfterSeconds / 60)} minute(s).`, { headers: { 'retry-after': String(check.retryAfterSeconds) } });
   }
   if (check.result === 'second-factor-required') return new SecondFactorRequired();
-  return new HttpError(401, 'Wrong username, password or code.');
+  return new HttpError(401, opts.codeSent ? 'Wrong username, password or code.' : 'Wrong username or password.');
 }

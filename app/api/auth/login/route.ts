@@ -24,7 +24,7 @@ export const POST = withPolicy(async (request, _context, { prisma, audit }) => {
     const attempted = { type: 'anonymous', name: username } as const;
     if (check.result === 'rate-limited') await audit('auth.login', null, { method: 'password', reason: 'rate-limited' }, { outcome: 'denied', actor: attempted });
     if (check.result === 'wrong') await audit('auth.login', null, { method: 'password', ...(code && { secondFactor: true }) }, { outcome: 'failure', actor: attempted });
-    throw credentialRefusal(check);
+    throw credentialRefusal(check, { codeSent: Boolean(code) });
   }
   return signInResponse(prisma, request, check.user, 'password', ip, check.secondFactor ? { secondFactor: check.secondFactor } : undefined);
 });

@@ -27,7 +27,7 @@ export const POST = withPolicy(async (request, _context, { prisma, auth, audit, 
   const check = await checkCredentials(prisma, getSecretBox(), { username: user.username, password: input.password, code: input.code, ip: clientIp(request) });
   if (check.result !== 'ok') {
     if (check.result !== 'second-factor-required') await audit('auth.reauth', { type: 'user', id: user.id }, { reason: check.result }, { outcome: check.result === 'wrong' ? 'failure' : 'denied' });
-    throw credentialRefusal(check);
+    throw credentialRefusal(check, { codeSent: Boolean(input.code) });
   }
   await transaction(async (tx, txAudit) => {
     await markReauthenticated(tx, sessionId);
