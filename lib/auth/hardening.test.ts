@@ -6,7 +6,7 @@ import { parseAuthConfig } from './config';
 import { argon2Stats, hashPassword } from './passwords';
 import { breachedPasswordCount, isBreachedPassword } from './breached-passwords';
 import { MAX_FAILURES_PER_USERNAME } from './rate-limit';
-import { call, startAuthHarness, type AuthHarness } from './testing/harness';
+import { call, sessionFrom, startAuthHarness, type AuthHarness } from './testing/harness';
 import { totpCode, totpStep } from './totp';
 
 /**
@@ -14,13 +14,6 @@ import { totpCode, totpStep } from './totp';
  * real PostgreSQL. Each says what the code did before the fix.
  */
 const PASSWORD = 'violet-harbour-lantern-7';
-
-function cookieOf(res: Response): { cookie: string; csrf: string } {
-  const cookies = res.headers.getSetCookie();
-  const session = cookies.find((c) => /^(__Host-)?kw_session=/.test(c))!.split(';')[0]!;
-  const csrf = cookies.find((c) => /^(__Host-)?kw_csrf=/.test(c))!.split(';')[0]!;
-  return { cookie: session, csrf: decodeURIComponent(csrf.slice(csrf.indexOf('=') + 1)) };
-}
 
 describe('security hardening (issue 15)', () => {
   let h: AuthHarness;
@@ -91,7 +84,7 @@ describe('security hardening (issue 15)', () => {
 
   it('finding 7: admin writes and token creation need an authentication within 5 minutes; password re-entry renews it; bearer tokens are not asked', async () => {
     const admin = await person('stepper', 'admin');
-    const signedIn = cookieOf(await login({ username: 'stepper', password: PASSWORD }));
+    const signedIn = sessionFrom(await login({ username: 'stepper', password: PASSWORD }));
     const makeToken = () => call({ pattern: '/api/v1/tokens', method: 'POST', path: '/api/v1/tokens', body: { name: 'x', scopes: ['read'] }, as: { kind: 'session', ...signedIn } });
     expect((await makeToken()).status).toBe(201);
     // Six minutes later (the session's authentication time moved back, the session itself still live).
@@ -116,7 +109,7 @@ describe('security hardening (issue 15)', () => {
 
   it('finding 7: TOTP for local accounts — enrol, sign in with a code or a recovery code once, admin reset', async () => {
     await person('tess', 'oncall');
-    const s = cookieOf(await login({ username: 'tess', password: PASSWORD }));
+    const s = sessionFrom(await login({ username: 'tess', password: PASSWORD }));
     const as = { kind: 'session' as const, ...s };
     const started = await call({ pattern: '/api/auth/totp', method: 'POST', path: '/api/auth/totp', as });
     expect(started.status).toBe(201);
@@ -166,7 +159,7 @@ describe('security hardening (issue 15)', () => {
     config.adminTotpRequired = true;
     try {
       await person('bare-admin', 'admin');
-      const s = cookieOf(await login({ username: 'bare-admin', password: PASSWORD }));
+      const s = sessionFrom(await login({ username: 'bare-admin', password: PASSWORD }));
       const users = await call({ pattern: '/api/v1/users', method: 'GET', path: '/api/v1/users', as: { kind: 'session', ...s } });
       expect(users.status).toBe(403);
       expect(await users.json()).toMatchObject({ code: 'totp-enrolment-required' });
@@ -255,8 +248,8 @@ describe('security hardening (issue 15)', () => {
 
   it('finding 19: self-service password change needs the current password and refuses breached passwords', async () => {
     const user = await person('pat', 'manager');
-    const first = cookieOf(await login({ username: 'pat', password: PASSWORD }));
-    const other = cookieOf(await login({ username: 'pat', password: PASSWORD }));
+    const first = sessionFrom(await login({ username: 'pat', password: PASSWORD }));
+    const other = sessionFrom(await login({ username: 'pat', password: PASSWORD }));
     const change = (body: Record<string, unknown>) => call({ pattern: '/api/auth/password', method: 'POST', path: '/api/auth/password', body, as: { kind: 'session', ...first } });
     expect(breachedPasswordCount()).toBeGreaterThan(40_000);
     expect(isBreachedPassword('Qwertyuiop123')).toBe(true);

@@ -9,19 +9,12 @@ import { bootstrapAtStart, bootstrapAuth } from './bootstrap';
 import { parseAuthConfig } from './config';
 import { hashPassword } from './passwords';
 import { MAX_FAILURES_PER_USERNAME } from './rate-limit';
-import { call, startAuthHarness, type AuthHarness } from './testing/harness';
+import { call, sessionFrom, startAuthHarness, type AuthHarness } from './testing/harness';
 
 const PASSWORD = 'correct-horse-battery-staple';
 
 function cookiesOf(res: Response): string[] {
   return res.headers.getSetCookie();
-}
-
-function sessionFrom(res: Response): { cookie: string; csrf: string } {
-  const cookies = cookiesOf(res);
-  const session = cookies.find((c) => /^(__Host-)?kw_session=/.test(c))!.split(';')[0]!;
-  const csrfCookie = cookies.find((c) => /^(__Host-)?kw_csrf=/.test(c))!.split(';')[0]!;
-  return { cookie: session, csrf: decodeURIComponent(csrfCookie.slice(csrfCookie.indexOf('=') + 1)) };
 }
 
 describe('sign-in, sessions, tokens, bootstrap, audit (real handlers, real database)', () => {

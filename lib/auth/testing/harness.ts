@@ -103,6 +103,14 @@ export async function call(opts: CallOptions & { pattern: string }): Promise<Res
   return handler(buildRequest(opts), { params: Promise.resolve(opts.params ?? {}) });
 }
 
+/** The session a sign-in answer opened: its cookie (`name=value`) and CSRF token, whichever cookie prefix applies. */
+export function sessionFrom(res: Response): { cookie: string; csrf: string } {
+  const cookies = res.headers.getSetCookie();
+  const session = cookies.find((c) => /^(__Host-)?kw_session=/.test(c))!.split(';')[0]!;
+  const csrfCookie = cookies.find((c) => /^(__Host-)?kw_csrf=/.test(c))!.split(';')[0]!;
+  return { cookie: session, csrf: decodeURIComponent(csrfCookie.slice(csrfCookie.indexOf('=') + 1)) };
+}
+
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
 /** Every app/api/**\/route.ts as its URL pattern, found by walking the filesystem. */
