@@ -7,7 +7,7 @@ if (!env.DATABASE_URL) {
   console.error('Set DATABASE_URL to the database to migrate.');
   process.exit(2);
 }
-migrate(env.DATABASE_URL)
+migrate(env.KEYWATCH_MIGRATION_DATABASE_URL ?? env.DATABASE_URL)
   .then((r) => console.log(r.applied.length ? `Applied: ${r.applied.join(', ')}` : 'Nothing to apply.'))
   .catch((e: unknown) => {
     console.error(e instanceof Error ? e.message : String(e));

@@ -1,5 +1,6 @@
 import type { PrismaClient } from '../db/client';
-import { verifyApiToken } from './api-tokens';
+import { checkApiToken } from './api-tokens';
+import { getAuthConfig } from './config';
 import type { Principal } from './policy';
 import { readSession, type ActiveSession } from './sessions';
 import { HttpError } from '../http/errors';
@@ -9,6 +10,19 @@ export type Authentication =
   | { kind: 'session'; principal: Extract<Principal, { kind: 'user' }>; session: ActiveSession }
   | { kind: 'token'; principal: Extract<Principal, { kind: 'token' }> };
 
+/** A bearer token that was refused: a 401 for the caller, the reason for the audit log only. */
+export class TokenRejected extends HttpError {
+  override name = 'TokenRejected';
+  constructor(
+    readonly reason: string,
+    readonly tokenId: string | undefined,
+    message: string,
+    headers: Record<string, string>,
+  ) {
+    super(401, message, { headers });
+  }
+}
+
 /**
  * Who is calling: a bearer token when an Authorization header is present (a bad token is a 401,
  * never a silent fall-back to the cookie), otherwise the session cookie, otherwise anonymous.
@@ -17,10 +31,13 @@ export async function authenticate(prisma: PrismaClient, request: Request): Prom
   const authorization = request.headers.get('authorization');
   if (authorization !== null) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    if (!match) throw new HttpError(401, 'The Authorization header must be "Bearer <token>".', { headers: { 'www-authenticate': 'Bearer' } });
-    const token = await verifyApiToken(prisma, match[1]!);
-    if (!token) throw new HttpError(401, 'The API token is unknown, expired or revoked.', { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
-    return { kind: 'token', principal: { kind: 'token', ...token } };
+    if (!match) throw new TokenRejected('not a bearer header', undefined, 'The Authorization header must be "Bearer <token>".', { 'www-authenticate': 'Bearer' });
+    const check = await checkApiToken(prisma, match[1]!, { adminMaxDays: getAuthConfig().adminTokenMaxDays });
+    if (!check.ok) {
+      // One message whatever the reason: the caller learns nothing about which tokens exist.
+      throw new TokenRejected(check.reason, check.tokenId, 'The API token is unknown, expired or revoked.', { 'www-authenticate': 'Bearer error="invalid_token"' });
+    }
+    return { kind: 'token', principal: { kind: 'token', ...check.token } };
   }
   const session = await readSession(prisma, request);
   if (session) {
@@ -30,8 +47,11 @@ export async function authenticate(prisma: PrismaClient, request: Request): Prom
   return { kind: 'anonymous' };
 }
 
-/** The headers a page or server action may be identified by: the session cookie, never a bearer token. */
-const PAGE_HEADERS = ['cookie', 'x-forwarded-for', 'x-real-ip'] as const;
+/**
+ * The headers a page or server action may be identified by: the session cookie (never a bearer
+ * token), the client address, and what decides the cookie's name (host, scheme).
+ */
+const PAGE_HEADERS = ['cookie', 'host', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto'] as const;
 
 /**
  * A Request standing in for a page render or server action, which Next hands headers rather than a

@@ -1,6 +1,7 @@
-import { createPrismaClient, type PrismaClient } from '../db/client';
+import { createPrismaClient, type Db, type PrismaClient } from '../db/client';
 import { recordAudit } from '../audit/record';
 import { loadKeyring, SecretBox } from '../secrets/keyring';
+import { assertKeyringCoversStoredSecrets, storedKeyIds, upgradeLegacySecrets } from '../secrets/rotate';
 import { applyTargetsFile, type ApplyResult } from '../targets/config-file';
 import { applyLabTargets } from '../targets/lab-targets';
 import { createApiToken } from './api-tokens';
@@ -43,20 +44,26 @@ export async function bootstrapAuth(prisma: PrismaClient, env: Record<string, st
   await prisma.$transaction(
     async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(${BOOTSTRAP_LOCK})`;
-      if (adminHash && !(await tx.user.findUnique({ where: { username: 'admin' } }))) {
+      // Only for an installation nobody can sign in to: once any person exists, a deleted admin stays deleted.
+      if (adminHash && (await tx.user.count({ where: { isDemo: false } })) === 0) {
         const admin = await tx.user.create({ data: { username: 'admin', displayName: 'Administrator', role: 'admin', passwordHash: adminHash } });
         result.adminCreated = true;
         await recordAudit(tx, { actor: { type: 'system', name: 'bootstrap' }, action: 'user.create', outcome: 'success', target: { type: 'user', id: admin.id }, details: { username: 'admin', role: 'admin', from: 'KEYWATCH_ADMIN_PASSWORD' } });
       }
       if (config.bootstrapToken && !(await tx.apiToken.findUnique({ where: { tokenHash: sha256Hex(config.bootstrapToken) } }))) {
-        const token = await createApiToken(tx, { name: 'bootstrap', scopes: ['admin'], expiresAt: null, createdById: null, value: config.bootstrapToken });
+        // An admin token like any other: it expires after KEYWATCH_ADMIN_TOKEN_MAX_DAYS (set a new value to mint another).
+        const expiresAt = new Date(Date.now() + config.adminTokenMaxDays * 86_400_000);
+        const token = await createApiToken(tx, { name: 'bootstrap', scopes: ['admin'], expiresAt, createdById: null, origin: 'bootstrap', value: config.bootstrapToken });
         result.bootstrapTokenCreated = true;
-        await recordAudit(tx, { actor: { type: 'system', name: 'bootstrap' }, action: 'token.create', outcome: 'success', target: { type: 'token', id: token.id }, details: { name: 'bootstrap', scopes: ['admin'], from: 'KEYWATCH_BOOTSTRAP_TOKEN' } });
+        await recordAudit(tx, { actor: { type: 'system', name: 'bootstrap' }, action: 'token.create', outcome: 'success', target: { type: 'token', id: token.id }, details: { name: 'bootstrap', scopes: ['admin'], from: 'KEYWATCH_BOOTSTRAP_TOKEN', expiresAt: expiresAt.toISOString() } });
       }
       const demo = await tx.user.findUnique({ where: { username: DEMO_USERNAME } });
       if (config.demo) {
         if (!demo) await tx.user.create({ data: { username: DEMO_USERNAME, displayName: 'Demo (read-only)', role: 'viewer', isDemo: true } });
-        else if (demo.isDemo && demo.disabled) await tx.user.update({ where: { id: demo.id }, data: { disabled: false } });
+        // Whatever happened to it, the password-less demo account is a viewer without a password.
+        else if (demo.isDemo && (demo.disabled || demo.role !== 'viewer' || demo.passwordHash)) {
+          await tx.user.update({ where: { id: demo.id }, data: { disabled: false, role: 'viewer', passwordHash: null } });
+        }
         result.demoUser = 'enabled';
       } else if (demo?.isDemo) {
         if (!demo.disabled) await tx.user.update({ where: { id: demo.id }, data: { disabled: true } });
@@ -87,6 +94,10 @@ export async function bootstrapAuth(prisma: PrismaClient, env: Record<string, st
   await prisma.loginAttempt.deleteMany({ where: { createdAt: { lt: new Date(Date.now() - 24 * 3600_000) } } });
 
   if (options.secrets) {
+    // Refuse to run with a keyring that cannot open what is stored (a lost or wrong master key).
+    await assertKeyringCoversStoredSecrets(prisma, options.secrets.keyring);
+    const upgraded = await upgradeLegacySecrets(prisma, options.secrets.keyring);
+    if (upgraded > 0) log(`Re-encrypted ${upgraded} stored secret(s) bound to their rows (envelope kw2).`);
     if (config.targetsFile) {
       result.targets = await applyTargetsFile(prisma, options.secrets, config.targetsFile, env);
       log(`Targets file ${config.targetsFile} applied: ${summarize(result.targets)}.`);
@@ -106,8 +117,13 @@ function summarize(r: ApplyResult): string {
   return `${r.created.length} created, ${r.updated.length} updated, ${r.removed.length} removed`;
 }
 
+/** Whether a setup link's token is live (unexpired, unused), without spending it. */
+export async function isLiveSetupToken(prisma: PrismaClient, token: string): Promise<boolean> {
+  return (await prisma.setupToken.count({ where: { tokenHash: sha256Hex(token), usedAt: null, expiresAt: { gt: new Date() } } })) === 1;
+}
+
 /** Consumes a setup link's token: true once, for an unexpired unused token. */
-export async function consumeSetupToken(prisma: PrismaClient, token: string): Promise<boolean> {
+export async function consumeSetupToken(prisma: Db, token: string): Promise<boolean> {
   const claimed = await prisma.setupToken.updateMany({
     where: { tokenHash: sha256Hex(token), usedAt: null, expiresAt: { gt: new Date() } },
     data: { usedAt: new Date() },
@@ -123,7 +139,9 @@ export async function consumeSetupToken(prisma: PrismaClient, token: string): Pr
 export async function bootstrapAtStart(databaseUrl: string, env: Record<string, string | undefined>, dataDir: string): Promise<BootstrapResult> {
   const prisma = createPrismaClient(databaseUrl, 2);
   try {
-    return await bootstrapAuth(prisma, env, { secrets: new SecretBox(loadKeyring(env, dataDir)) });
+    // A key file is generated only for a database that holds no secret yet.
+    const keyring = loadKeyring(env, dataDir, { create: (await storedKeyIds(prisma)).length === 0 });
+    return await bootstrapAuth(prisma, env, { secrets: new SecretBox(keyring) });
   } finally {
     await prisma.$disconnect();
   }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { TOKEN_FORMAT } from './api-tokens';
 import { ROLES, type Role } from './policy';
+import { BREACHED_MESSAGE, isBreachedPassword } from './breached-passwords';
 import { MIN_PASSWORD_LENGTH } from './password-rules';
 
 /**
@@ -23,13 +24,23 @@ const roleMap = z
   });
 
 const authEnvSchema = z.object({
-  KEYWATCH_ADMIN_PASSWORD: z.string().min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`).max(1024).optional(),
+  KEYWATCH_ADMIN_PASSWORD: z
+    .string()
+    .min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`)
+    .max(1024)
+    .refine((password) => !isBreachedPassword(password), BREACHED_MESSAGE)
+    .optional(),
   KEYWATCH_BOOTSTRAP_TOKEN: z
     .string()
     .regex(TOKEN_FORMAT, 'must be kw_ followed by at least 32 letters, digits, _ or -')
     .optional(),
-  KEYWATCH_SESSION_TTL_HOURS: z.coerce.number().min(0.05).max(24 * 30).default(12),
-  KEYWATCH_SESSION_SECURE: z.enum(['auto', 'always', 'never'], { error: 'must be auto, always or never' }).default('auto'),
+  // The absolute lifetime is capped at a day: a stolen cookie must not outlive a working day by much.
+  KEYWATCH_SESSION_TTL_HOURS: z.coerce.number({ error: 'must be a number of hours' }).min(0.05).max(24, 'must be at most 24 (hours)').default(12),
+  KEYWATCH_SESSION_IDLE_MINUTES: z.coerce.number({ error: 'must be a number of minutes' }).min(1).max(24 * 60).default(30),
+  // auto: Secure unless the browser talks to a loopback address (http://127.0.0.1 in development).
+  KEYWATCH_SESSION_SECURE: z.enum(['auto', 'always'], { error: 'must be auto or always (plain-http cookies are allowed only on loopback)' }).default('auto'),
+  KEYWATCH_ADMIN_TOKEN_MAX_DAYS: z.coerce.number({ error: 'must be a number of days' }).int().min(1).max(3650).default(90),
+  KEYWATCH_ADMIN_TOTP: z.enum(['optional', 'required'], { error: 'must be optional or required' }).default('optional'),
   KEYWATCH_DEMO: z.enum(['auto', 'on', 'off'], { error: 'must be auto, on or off' }).default('auto'),
   KEYWATCH_OIDC_ISSUER: z.url().optional(),
   KEYWATCH_OIDC_CLIENT_ID: z.string().min(1).optional(),
@@ -37,7 +48,8 @@ const authEnvSchema = z.object({
   KEYWATCH_OIDC_SCOPES: z.string().min(1).default('openid profile email'),
   KEYWATCH_OIDC_GROUPS_CLAIM: z.string().min(1).default('groups'),
   KEYWATCH_OIDC_ROLE_MAP: roleMap.optional(),
-  KEYWATCH_OIDC_DEFAULT_ROLE: z.enum([...ROLES, 'none']).default('viewer'),
+  // none: an account at the identity provider is not enough to read the estate; map a group.
+  KEYWATCH_OIDC_DEFAULT_ROLE: z.enum([...ROLES, 'none']).default('none'),
   KEYWATCH_OIDC_LABEL: z.string().min(1).max(60).default('Single sign-on'),
   /** Lab mode (set by `npm start` when the lab runs) turns on the demo login in auto mode. */
   KEYWATCH_LAB_CONFIG: z.string().optional(),
@@ -75,7 +87,10 @@ export function parseAuthConfig(source: Record<string, string | undefined> = pro
     adminPassword: env.KEYWATCH_ADMIN_PASSWORD,
     bootstrapToken: env.KEYWATCH_BOOTSTRAP_TOKEN,
     sessionTtlMs: env.KEYWATCH_SESSION_TTL_HOURS * 3600_000,
+    sessionIdleMs: env.KEYWATCH_SESSION_IDLE_MINUTES * 60_000,
     sessionSecure: env.KEYWATCH_SESSION_SECURE,
+    adminTokenMaxDays: env.KEYWATCH_ADMIN_TOKEN_MAX_DAYS,
+    adminTotpRequired: env.KEYWATCH_ADMIN_TOTP === 'required',
     demo,
     labConfig: env.KEYWATCH_LAB_CONFIG,
     targetsFile: env.KEYWATCH_TARGETS_FILE,

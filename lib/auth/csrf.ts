@@ -8,25 +8,35 @@ export function isMutation(method: string): boolean {
   return !SAFE_METHODS.has(method.toUpperCase());
 }
 
+/** A cross-site request: its Origin is not ours. withPolicy audits these. */
+export class OriginRefused extends HttpError {
+  override name = 'OriginRefused';
+  constructor(
+    readonly origin: string,
+    message: string,
+  ) {
+    super(403, message);
+  }
+}
+
 /**
  * A cross-site page cannot read our Strict csrf cookie, so it cannot put its value in the
  * header. The Origin check is a second, independent line: browsers always send Origin on
- * cross-origin POSTs.
+ * cross-origin POSTs. The host compared against is the one Keywatch's web server vouches for
+ * (X-Forwarded-Host only from a trusted proxy, see lib/http/forwarded.ts).
  */
 export function assertSameOrigin(request: Request): void {
   const origin = request.headers.get('origin');
-  if (!origin || origin === 'null') {
-    if (origin === 'null') throw new HttpError(403, 'Cross-site request refused.');
-    return;
-  }
+  if (!origin) return;
+  if (origin === 'null') throw new OriginRefused(origin, 'Cross-site request refused.');
   const host = request.headers.get('x-forwarded-host') ?? request.headers.get('host');
   let originHost: string;
   try {
     originHost = new URL(origin).host;
   } catch {
-    throw new HttpError(403, 'Cross-site request refused.');
+    throw new OriginRefused(origin.slice(0, 200), 'Cross-site request refused.');
   }
-  if (!host || originHost !== host) throw new HttpError(403, 'Cross-site request refused: the Origin does not match this server.');
+  if (!host || originHost !== host) throw new OriginRefused(origin.slice(0, 200), 'Cross-site request refused: the Origin does not match this server.');
 }
 
 export function assertCsrf(request: Request, expected: string): void {

@@ -17,14 +17,15 @@ export type Permission =
   | 'campaigns.write'
   | 'actions' // maintenance / reboot, overrides
   | 'audit.read'
-  | 'admin'; // users, tokens, targets
+  | 'admin' // users, tokens, targets
+  | 'account'; // one's own password and second factor: people only, never a token
 
 /** Roles granted each permission. */
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  viewer: ['read', 'gate'],
-  oncall: ['read', 'gate', 'alerts.ack'],
-  manager: ['read', 'gate', 'campaigns.read', 'audit.read'],
-  admin: ['read', 'gate', 'alerts.ack', 'campaigns.read', 'campaigns.write', 'actions', 'audit.read', 'admin'],
+  viewer: ['read', 'gate', 'account'],
+  oncall: ['read', 'gate', 'alerts.ack', 'account'],
+  manager: ['read', 'gate', 'campaigns.read', 'audit.read', 'account'],
+  admin: ['read', 'gate', 'alerts.ack', 'campaigns.read', 'campaigns.write', 'actions', 'audit.read', 'admin', 'account'],
 };
 
 /** Token scopes granting each permission; the admin scope grants everything. */
@@ -35,15 +36,27 @@ export const SCOPE_PERMISSIONS: Record<TokenScope, readonly Permission[]> = {
   admin: ['read', 'gate', 'alerts.ack', 'campaigns.read', 'campaigns.write', 'actions', 'audit.read', 'admin'],
 };
 
-export type Policy = { public: true } | { public?: false; permission: Permission };
+/**
+ * `requireRecentAuth`: a session must have proved its user within STEP_UP_MAX_AGE_MS (password
+ * re-entry or SSO with max_age). Bearer tokens are exempt: automation (the gate CLI, pipelines)
+ * cannot re-enter a password, and a token's scopes are its whole authority.
+ */
+export type Policy = { public: true } | { public?: false; permission: Permission; requireRecentAuth?: boolean };
+
+export const STEP_UP_MAX_AGE_MS = 5 * 60_000;
 
 export type Principal =
   | { kind: 'user'; id: string; username: string; role: Role; isDemo: boolean }
-  | { kind: 'token'; id: string; name: string; scopes: TokenScope[] };
+  | { kind: 'token'; id: string; name: string; scopes: TokenScope[]; origin: 'user' | 'bootstrap'; createdById: string | null };
 
 export function isAllowed(principal: Principal, permission: Permission): boolean {
   if (principal.kind === 'user') return ROLE_PERMISSIONS[principal.role].includes(permission);
   return principal.scopes.some((scope) => SCOPE_PERMISSIONS[scope].includes(permission));
+}
+
+/** Whether a user of `role` may hold (and keep using) a token with `scope`: every permission it grants is the role's. */
+export function scopeAllowedForRole(scope: TokenScope, role: Role): boolean {
+  return SCOPE_PERMISSIONS[scope].every((permission) => ROLE_PERMISSIONS[role].includes(permission));
 }
 
 export function rolesAllowed(permission: Permission): Role[] {

@@ -16,6 +16,12 @@ export interface RoutePolicy {
 
 const PUBLIC: Policy = { public: true };
 const need = (permission: Permission): Policy => ({ permission });
+/**
+ * Dangerous for a session: needs a sign-in or password re-entry within the last 5 minutes
+ * (policy.ts STEP_UP_MAX_AGE_MS). Admin writes and token creation use it; host actions and
+ * overrides will. Bearer tokens with the permission are not asked (they cannot re-enter anything).
+ */
+const recent = (permission: Permission): Policy => ({ permission, requireRecentAuth: true });
 
 export const ROUTE_POLICIES: readonly RoutePolicy[] = [
   // Public: liveness and the sign-in flow itself.
@@ -27,19 +33,26 @@ export const ROUTE_POLICIES: readonly RoutePolicy[] = [
   { pattern: '/api/auth/demo', methods: { POST: PUBLIC } },
   { pattern: '/api/auth/oidc/login', methods: { GET: PUBLIC } },
   { pattern: '/api/auth/oidc/callback', methods: { GET: PUBLIC } },
+  // One's own account: step-up re-entry, password change, second factor. People only (no token scope has 'account').
+  { pattern: '/api/auth/reauth', methods: { POST: need('account') } },
+  { pattern: '/api/auth/password', methods: { POST: need('account') } },
+  { pattern: '/api/auth/totp', methods: { GET: need('account'), POST: recent('account'), DELETE: recent('account') } },
+  { pattern: '/api/auth/totp/confirm', methods: { POST: need('account') } },
+  { pattern: '/api/auth/totp/recovery-codes', methods: { POST: recent('account') } },
 
   // Administration (this issue).
-  { pattern: '/api/v1/users', methods: { GET: need('admin'), POST: need('admin') } },
-  { pattern: '/api/v1/users/[id]', methods: { PATCH: need('admin'), DELETE: need('admin') } },
-  { pattern: '/api/v1/tokens', methods: { GET: need('admin'), POST: need('admin') } },
-  { pattern: '/api/v1/tokens/[id]', methods: { DELETE: need('admin') } },
-  { pattern: '/api/v1/targets/vcenters', methods: { GET: need('admin'), POST: need('admin') } },
-  { pattern: '/api/v1/targets/vcenters/[id]', methods: { GET: need('admin'), PATCH: need('admin'), DELETE: need('admin') } },
-  { pattern: '/api/v1/targets/vcenters/[id]/test', methods: { POST: need('admin') } },
-  { pattern: '/api/v1/targets/kms-providers', methods: { GET: need('admin'), POST: need('admin') } },
-  { pattern: '/api/v1/targets/kms-providers/[id]', methods: { GET: need('admin'), PATCH: need('admin'), DELETE: need('admin') } },
-  { pattern: '/api/v1/targets/kms-providers/[id]/test', methods: { POST: need('admin') } },
-  { pattern: '/api/v1/targets/kms-providers/[id]/csr', methods: { POST: need('admin') } },
+  { pattern: '/api/v1/users', methods: { GET: need('admin'), POST: recent('admin') } },
+  { pattern: '/api/v1/users/[id]', methods: { PATCH: recent('admin'), DELETE: recent('admin') } },
+  { pattern: '/api/v1/users/[id]/totp', methods: { DELETE: recent('admin') } },
+  { pattern: '/api/v1/tokens', methods: { GET: need('admin'), POST: recent('admin') } },
+  { pattern: '/api/v1/tokens/[id]', methods: { DELETE: recent('admin') } },
+  { pattern: '/api/v1/targets/vcenters', methods: { GET: need('admin'), POST: recent('admin') } },
+  { pattern: '/api/v1/targets/vcenters/[id]', methods: { GET: need('admin'), PATCH: recent('admin'), DELETE: recent('admin') } },
+  { pattern: '/api/v1/targets/vcenters/[id]/test', methods: { POST: recent('admin') } },
+  { pattern: '/api/v1/targets/kms-providers', methods: { GET: need('admin'), POST: recent('admin') } },
+  { pattern: '/api/v1/targets/kms-providers/[id]', methods: { GET: need('admin'), PATCH: recent('admin'), DELETE: recent('admin') } },
+  { pattern: '/api/v1/targets/kms-providers/[id]/test', methods: { POST: recent('admin') } },
+  { pattern: '/api/v1/targets/kms-providers/[id]/csr', methods: { POST: recent('admin') } },
   { pattern: '/api/v1/audit', methods: { GET: need('audit.read') } },
 
   // Later issues: hosts, readiness gate, actions.

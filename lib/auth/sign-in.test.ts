@@ -9,19 +9,12 @@ import { bootstrapAtStart, bootstrapAuth } from './bootstrap';
 import { parseAuthConfig } from './config';
 import { hashPassword } from './passwords';
 import { MAX_FAILURES_PER_USERNAME } from './rate-limit';
-import { call, startAuthHarness, type AuthHarness } from './testing/harness';
+import { call, sessionFrom, startAuthHarness, type AuthHarness } from './testing/harness';
 
 const PASSWORD = 'correct-horse-battery-staple';
 
 function cookiesOf(res: Response): string[] {
   return res.headers.getSetCookie();
-}
-
-function sessionFrom(res: Response): { cookie: string; csrf: string } {
-  const cookies = cookiesOf(res);
-  const session = cookies.find((c) => c.startsWith('kw_session='))!.split(';')[0]!;
-  const csrf = decodeURIComponent(cookies.find((c) => c.startsWith('kw_csrf='))!.split(';')[0]!.slice('kw_csrf='.length));
-  return { cookie: session, csrf };
 }
 
 describe('sign-in, sessions, tokens, bootstrap, audit (real handlers, real database)', () => {
@@ -37,13 +30,15 @@ describe('sign-in, sessions, tokens, bootstrap, audit (real handlers, real datab
   const login = (username: string, password: string, headers: Record<string, string> = {}) =>
     call({ pattern: '/api/auth/login', method: 'POST', path: '/api/auth/login', body: { username, password }, headers, as: { kind: 'anonymous' } });
 
-  it('signs in with the right password: httpOnly SameSite session cookie, readable CSRF cookie, audited', async () => {
+  it('signs in with the right password: httpOnly SameSite __Host- session cookie, readable CSRF cookie, audited', async () => {
     const res = await login('alice', PASSWORD);
     expect(res.status).toBe(200);
-    const [session, csrf] = [cookiesOf(res).find((c) => c.startsWith('kw_session='))!, cookiesOf(res).find((c) => c.startsWith('kw_csrf='))!];
+    const [session, csrf] = [cookiesOf(res).find((c) => c.startsWith('__Host-kw_session='))!, cookiesOf(res).find((c) => c.startsWith('__Host-kw_csrf='))!];
     expect(session).toMatch(/HttpOnly/);
     expect(session).toMatch(/SameSite=Lax/);
-    expect(session).not.toMatch(/Secure/);
+    expect(session).toMatch(/; Path=\/;/);
+    expect(session).toMatch(/; Secure/);
+    expect(session).not.toMatch(/Domain=/i);
     expect(csrf).not.toMatch(/HttpOnly/);
     const me = await call({ pattern: '/api/auth/session', method: 'GET', path: '/api/auth/session', as: { kind: 'session', cookie: sessionFrom(res).cookie } });
     expect(((await me.json()) as { user: { username: string; role: string } }).user).toMatchObject({ username: 'alice', role: 'oncall' });
@@ -55,7 +50,23 @@ describe('sign-in, sessions, tokens, bootstrap, audit (real handlers, real datab
 
   it('marks cookies Secure behind HTTPS', async () => {
     const res = await login('alice', PASSWORD, { 'x-forwarded-proto': 'https' });
-    expect(cookiesOf(res).every((c) => /; Secure/.test(c))).toBe(true);
+    expect(cookiesOf(res).every((c) => /^__Host-/.test(c) && /; Secure/.test(c))).toBe(true);
+  });
+
+  it('cookies are __Host- and Secure unless the browser talks to a loopback address over plain http (issue 15, finding 16)', async () => {
+    // Before: a plain-http request to a non-loopback host got plain, non-Secure cookies.
+    const lan = await login('alice', PASSWORD, { host: '10.1.2.3:3000', origin: 'http://10.1.2.3:3000' });
+    expect(cookiesOf(lan).map((c) => c.split('=')[0])).toEqual(['__Host-kw_session', '__Host-kw_csrf']);
+    expect(cookiesOf(lan).every((c) => /; Secure/.test(c))).toBe(true);
+    for (const host of ['127.0.0.1:3000', 'localhost:3000', '[::1]:3000']) {
+      const local = await login('alice', PASSWORD, { host, origin: `http://${host}` });
+      expect(cookiesOf(local).map((c) => c.split('=')[0]), host).toEqual(['kw_session', 'kw_csrf']);
+      expect(cookiesOf(local).some((c) => /Secure/.test(c)), host).toBe(false);
+    }
+    // A cookie planted without the prefix (by a sibling subdomain or a plain-http page) is not read.
+    const planted = sessionFrom(lan).cookie.replace('__Host-kw_session', 'kw_session');
+    const me = await call({ pattern: '/api/auth/session', method: 'GET', path: '/api/auth/session', headers: { host: '10.1.2.3:3000' }, as: { kind: 'session', cookie: planted } });
+    expect(((await me.json()) as { user: unknown }).user).toBeNull();
   });
 
   it('refuses a wrong password and an unknown user the same way, audits both', async () => {
@@ -107,7 +118,8 @@ describe('sign-in, sessions, tokens, bootstrap, audit (real handlers, real datab
     // read scope cannot administer; a refused change is audited.
     expect((await call({ pattern: '/api/v1/tokens', method: 'GET', path: '/api/v1/tokens', as: { kind: 'token', token } })).status).toBe(403);
     expect((await call({ pattern: '/api/v1/tokens', method: 'POST', path: '/api/v1/tokens', body: { name: 'x', scopes: ['admin'] }, as: { kind: 'token', token } })).status).toBe(403);
-    expect(await h.prisma.auditEvent.count({ where: { action: 'access.denied', actorName: 'token:pipeline' } })).toBe(1);
+    // Both refusals are audited, the read as well as the change (issue 15, finding 14).
+    expect(await h.prisma.auditEvent.count({ where: { action: 'access.denied', actorName: 'token:pipeline' } })).toBe(2);
 
     const revoke = await call({ pattern: '/api/v1/tokens/[id]', method: 'DELETE', path: `/api/v1/tokens/${id}`, params: { id }, as: { kind: 'session', ...admin } });
     expect(revoke.status).toBe(200);
@@ -199,6 +211,7 @@ describe('bootstrap', () => {
   });
 
   it('honours KEYWATCH_ADMIN_PASSWORD and KEYWATCH_BOOTSTRAP_TOKEN once, concurrently safe; demo viewer in lab mode', async () => {
+    await h.prisma.user.deleteMany({});
     const env = {
       KEYWATCH_ADMIN_PASSWORD: 'e2e-admin-password-1',
       KEYWATCH_BOOTSTRAP_TOKEN: 'kw_e2e_bootstrap_token_0123456789abcdef',

@@ -37,6 +37,15 @@ describe('parseEnv', () => {
     expect(() => parseEnv({ KEYWATCH_POLL_VCENTER_S: '1' })).toThrow(/KEYWATCH_POLL_VCENTER_S="1" must be between 5 and 3600 seconds/);
   });
 
+  it('reads the migration owner URL and the trusted proxies (issue 15, findings 3 and 9)', () => {
+    const env = parseEnv({ DATABASE_URL: 'postgresql://keywatch_app@db/kw', KEYWATCH_MIGRATION_DATABASE_URL: 'postgresql://keywatch_owner@db/kw', KEYWATCH_TRUSTED_PROXIES: '10.0.0.0/8' });
+    expect(env.KEYWATCH_MIGRATION_DATABASE_URL).toBe('postgresql://keywatch_owner@db/kw');
+    expect(env.KEYWATCH_TRUSTED_PROXIES.kind).toBe('cidrs');
+    expect(parseEnv({}).KEYWATCH_TRUSTED_PROXIES).toEqual({ kind: 'none' });
+    expect(() => parseEnv({ KEYWATCH_MIGRATION_DATABASE_URL: 'postgresql://o@db/kw' })).toThrow(/without DATABASE_URL/);
+    expect(() => parseEnv({ KEYWATCH_TRUSTED_PROXIES: 'everyone' })).toThrow(/KEYWATCH_TRUSTED_PROXIES="everyone" has "everyone", which is not an IP address/);
+  });
+
   it('leaves settings owned by other modules to them', () => {
     expect(() => parseEnv({ KEYWATCH_MASTER_KEY: 'x', KEYWATCH_ADMIN_PASSWORD: 'y' })).not.toThrow();
   });

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { parseTrustedProxies, TrustedProxiesError } from '../http/forwarded';
 
 /**
  * Every setting Keywatch reads from the environment. Parsing happens once, at the edge; the rest
@@ -29,6 +30,23 @@ const envSchema = z.object({
     .string()
     .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must start with postgresql:// (or postgres://)')
     .optional(),
+  /** The owner role that applies migrations; DATABASE_URL's role then needs only the grants in prisma/app-role.sql. */
+  KEYWATCH_MIGRATION_DATABASE_URL: z
+    .string()
+    .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must start with postgresql:// (or postgres://)')
+    .optional(),
+  /** Reverse proxies whose X-Forwarded-* headers count: a hop count or addresses / CIDRs (lib/http/forwarded.ts). */
+  KEYWATCH_TRUSTED_PROXIES: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      try {
+        return parseTrustedProxies(text);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: error instanceof TrustedProxiesError ? error.message : String(error) });
+        return z.NEVER;
+      }
+    }),
   KEYWATCH_DATA_DIR: z.string().min(1).default('.data'),
   KEYWATCH_EMBEDDED_DB_PORT: port(54329),
   KEYWATCH_LAB: z.enum(['auto', 'on', 'off'], { error: 'must be auto, on or off' }).default('auto'),
@@ -79,6 +97,9 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
     const first = parsed.error.issues[0]!;
     const name = String(first.path[0]);
     throw new EnvError(`${name}=${JSON.stringify(source[name] ?? '')} ${first.message}.`);
+  }
+  if (parsed.data.KEYWATCH_MIGRATION_DATABASE_URL && !parsed.data.DATABASE_URL) {
+    throw new EnvError('KEYWATCH_MIGRATION_DATABASE_URL is set without DATABASE_URL: set both (the owner for migrations, the application role for everything else).');
   }
   return { ...parsed.data, dataDir: path.resolve(parsed.data.KEYWATCH_DATA_DIR) };
 }

@@ -1,8 +1,13 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import { getEnv } from '../config/server-env';
-import { PrismaClient } from './generated/client';
+import { PrismaClient, type Prisma } from './generated/client';
 
 export type { PrismaClient } from './generated/client';
+/**
+ * What domain functions that write take: the client or an interactive transaction's client, so a
+ * route can run a change and its audit row in one transaction.
+ */
+export type Db = Prisma.TransactionClient;
 
 export function createPrismaClient(connectionString: string, max = 10): PrismaClient {
   return new PrismaClient({ adapter: new PrismaPg({ connectionString, max }) });

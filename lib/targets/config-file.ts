@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { PrismaClient } from '../db/client';
+import type { Db, PrismaClient } from '../db/client';
 import type { SecretBox } from '../secrets/keyring';
 import { recordAudit } from '../audit/record';
 import { targetsFileSchema, type TargetsFile } from './schemas';
@@ -60,8 +60,25 @@ export function parseTargetsFile(text: string, file: string): TargetsFile {
   return parsed.data;
 }
 
+/** Applies a targets spec in one transaction: all of it or nothing, its audit row included when given. */
 export async function applyTargets(
   prisma: PrismaClient,
+  box: SecretBox,
+  spec: TargetsFile,
+  opts: { baseDir: string; env?: Record<string, string | undefined>; source?: Exclude<TargetSource, 'ui'>; audit?: { file: string } },
+): Promise<ApplyResult> {
+  return prisma.$transaction(
+    async (tx) => {
+      const result = await applyTargetsIn(tx, box, spec, opts);
+      if (opts.audit) await recordAudit(tx, { actor: { type: 'system', name: 'targets-file' }, action: 'targets.file.apply', outcome: 'success', details: { file: opts.audit.file, ...result } });
+      return result;
+    },
+    { timeout: 60_000, maxWait: 60_000 },
+  );
+}
+
+async function applyTargetsIn(
+  prisma: Db,
   box: SecretBox,
   spec: TargetsFile,
   opts: { baseDir: string; env?: Record<string, string | undefined>; source?: Exclude<TargetSource, 'ui'> },
@@ -135,9 +152,7 @@ export async function applyTargetsFile(prisma: PrismaClient, box: SecretBox, fil
     throw new TargetsFileError(`Cannot read the targets file ${file}.`);
   }
   try {
-    const result = await applyTargets(prisma, box, parseTargetsFile(text, file), { baseDir: path.dirname(path.resolve(file)), env });
-    await recordAudit(prisma, { actor: { type: 'system', name: 'targets-file' }, action: 'targets.file.apply', outcome: 'success', details: { file, ...result } });
-    return result;
+    return await applyTargets(prisma, box, parseTargetsFile(text, file), { baseDir: path.dirname(path.resolve(file)), env, audit: { file } });
   } catch (error) {
     if (error instanceof TargetError) throw new TargetsFileError(`${file}: ${error.message}`);
     throw error;

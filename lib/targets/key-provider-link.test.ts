@@ -33,11 +33,11 @@ describe('KmsProvider.keyProviderId', () => {
     expect(created.effectiveKeyProviderId).toBe('kms-prod');
     expect((await openKmsClientCredentials(prisma, box, created.id)).keyProviderId).toBe('kms-prod');
 
-    const linked = await updateKmsProvider(prisma, box, created.id, kmsProviderUpdateSchema.parse({ keyProviderId: ' vc-cluster-7 ' }));
+    const { kmsProvider: linked } = await updateKmsProvider(prisma, box, created.id, kmsProviderUpdateSchema.parse({ keyProviderId: ' vc-cluster-7 ' }));
     expect(linked.keyProviderId).toBe('vc-cluster-7');
     expect((await openKmsClientCredentials(prisma, box, created.id)).keyProviderId).toBe('vc-cluster-7');
 
-    const cleared = await updateKmsProvider(prisma, box, created.id, kmsProviderUpdateSchema.parse({ keyProviderId: '' }));
+    const { kmsProvider: cleared } = await updateKmsProvider(prisma, box, created.id, kmsProviderUpdateSchema.parse({ keyProviderId: '' }));
     expect(cleared.keyProviderId).toBeNull();
     expect(cleared.effectiveKeyProviderId).toBe('kms-prod');
   });

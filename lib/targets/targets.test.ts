@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLabVcenter, type LabVcenter } from '../../lab/vcenter/server';
 import { startPyKmipServer, type PyKmipServer } from '../kmip/testing/pykmip-server';
 import { call, startAuthHarness, type AuthHarness } from '../auth/testing/harness';
+import { kmsBinding } from '../secrets/columns';
 import { masterKeyFromBytes } from '../secrets/envelope';
 import { getSecretBox, SecretBox } from '../secrets/keyring';
 import { reencryptAllSecrets } from '../secrets/rotate';
@@ -139,8 +140,9 @@ describe('targets through the API: encrypted at rest, never returned, tested wit
     expect(text).toContain('BEGIN CERTIFICATE REQUEST');
     expect(text).not.toContain('PRIVATE KEY');
     const row = await h.prisma.kmsProvider.findUniqueOrThrow({ where: { id: csrKeyHolderId } });
-    expect(row.clientKeyEnc).toMatch(/^kw1\./);
-    const key = getSecretBox().open(row.clientKeyEnc!, 'KmsProvider.clientKey');
+    expect(row.clientKeyEnc).toMatch(/^kw2\./);
+    const nodes = await h.prisma.kmsNode.findMany({ where: { providerId: csrKeyHolderId } });
+    const key = getSecretBox().open(row.clientKeyEnc!, 'KmsProvider.clientKey', kmsBinding({ id: csrKeyHolderId, nodes }));
     expect(key).toContain('PRIVATE KEY');
     // Pending CSR: no certificate yet, so the client gets no key to use.
     expect((await openKmsClientCredentials(h.prisma, getSecretBox(), csrKeyHolderId)).keyPem).toBeNull();
@@ -159,7 +161,7 @@ describe('targets through the API: encrypted at rest, never returned, tested wit
   it('a dump of every table contains no plaintext password or private key', async () => {
     const dump = await dumpDatabase(h.db.url);
     expect(dump).toContain('lab-vc');
-    expect(dump).toContain('kw1.');
+    expect(dump).toContain('kw2.');
     expect(dump).not.toContain(VC_PASSWORD);
     expect(dump).not.toContain('PRIVATE KEY');
     for (const line of pemBody(kms.clientKeyPem)) expect(dump).not.toContain(line);
@@ -206,7 +208,12 @@ describe('targets through the API: encrypted at rest, never returned, tested wit
     expect((await openKmsClientCredentials(h.prisma, newOnly, kmsId)).keyPem).toBe(kms.clientKeyPem);
     await expect(openVcenterCredentials(h.prisma, oldBox, vcId)).rejects.toThrow(/not configured/);
     const again = await reencryptAllSecrets(h.db.url, [next], next);
-    expect(again).toEqual({ reencrypted: 0, alreadyCurrent: 3 });
+    expect(again).toEqual({ reencrypted: 0, alreadyCurrent: 3, upgraded: 0 });
+    // The rotation is in the audit log, with the key ids (never the keys).
+    const rotations = await h.prisma.auditEvent.findMany({ where: { action: 'secrets.rotate' } });
+    expect(rotations).toHaveLength(2);
+    expect(JSON.parse(rotations[0]!.details!)).toMatchObject({ newKeyId: expect.any(String) });
+    expect(JSON.stringify(rotations)).not.toContain(next.key.toString('base64'));
     // Back to the process key so the remaining tests read with it.
     await reencryptAllSecrets(h.db.url, [next], oldBox.keyring.current);
   });

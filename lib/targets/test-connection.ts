@@ -1,4 +1,4 @@
-import type { PrismaClient } from '../db/client';
+import type { Db, PrismaClient } from '../db/client';
 import { KmipClient } from '../kmip/client';
 import type { SecretBox } from '../secrets/keyring';
 import { VsphereClient } from '../vsphere/client';
@@ -6,8 +6,9 @@ import { openKmsClientCredentials, openVcenterCredentials } from './store';
 
 /**
  * "Test connection" with the real clients: a vCenter login on both APIs, a KMIP version
- * negotiation with every KMS node over mutual TLS. The outcome is stored on the target so the
- * list shows the last result. Messages come from the clients' typed errors and carry no secrets.
+ * negotiation with every KMS node over mutual TLS. The outcome is stored on the target
+ * (`recordVcenterTest` / `recordKmsTest`, in the transaction that audits it) so the list shows
+ * the last result. Messages come from the clients' typed errors and carry no secrets.
  */
 export interface ConnectionTestResult {
   ok: boolean;
@@ -37,8 +38,15 @@ export async function testVcenterConnection(prisma: PrismaClient, box: SecretBox
   } finally {
     await client?.close().catch(() => undefined);
   }
-  await prisma.vcenterTarget.update({ where: { id }, data: { lastTestAt: new Date(), lastTestOk: result.ok, lastTestMessage: result.message.slice(0, 1000) } });
   return result;
+}
+
+export async function recordVcenterTest(db: Db, id: string, result: ConnectionTestResult): Promise<void> {
+  await db.vcenterTarget.update({ where: { id }, data: { lastTestAt: new Date(), lastTestOk: result.ok, lastTestMessage: result.message.slice(0, 1000) } });
+}
+
+export async function recordKmsTest(db: Db, id: string, result: ConnectionTestResult): Promise<void> {
+  await db.kmsProvider.update({ where: { id }, data: { lastTestAt: new Date(), lastTestOk: result.ok, lastTestMessage: result.message.slice(0, 1000) } });
 }
 
 export async function testKmsConnection(prisma: PrismaClient, box: SecretBox, id: string): Promise<ConnectionTestResult> {
@@ -69,6 +77,5 @@ export async function testKmsConnection(prisma: PrismaClient, box: SecretBox, id
       details,
     };
   }
-  await prisma.kmsProvider.update({ where: { id }, data: { lastTestAt: new Date(), lastTestOk: result.ok, lastTestMessage: result.message.slice(0, 1000) } });
   return result;
 }

@@ -201,6 +201,13 @@ describe('Automation API', () => {
     expect(e.call).toBe('POST /api/session');
   });
 
+  it('has no switch to turn TLS verification off: a rejectUnauthorized:false from untyped code is ignored', async () => {
+    // The option existed until the security review (issue 15, finding 20); a caller slipping it in
+    // through an untyped path must still get a verified connection, so an unknown CA fails.
+    const e = await failure(client({ caPem: undefined, rejectUnauthorized: false } as never).listHosts());
+    expect(e.kind).toBe('tls');
+  });
+
   it('reads provider health, per-host providers and details', async () => {
     guardedGet('/api/vcenter/crypto-manager/kms/providers', () => fixture('automation-kms-providers.json'));
     guardedGet('/api/vcenter/crypto-manager/kms/providers/nkp-main', () => fixture('automation-kms-provider-info.json'));

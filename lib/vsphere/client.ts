@@ -51,7 +51,6 @@ export const VsphereClientOptionsSchema = z.object({
   password: z.string().min(1),
   /** PEM bundle of CAs to trust instead of the system store. */
   caPem: z.string().optional(),
-  rejectUnauthorized: z.boolean().default(true),
   timeoutMs: z.number().int().positive().default(30_000),
   maxConcurrency: z.number().int().min(1).max(256).default(16),
   apiReleases: z.array(z.string().min(1)).min(1).default([...SUPPORTED_RELEASES]),
@@ -94,7 +93,6 @@ export class VsphereClient {
     this.transport = new Transport({
       baseUrl: o.baseUrl,
       caPem: o.caPem,
-      rejectUnauthorized: o.rejectUnauthorized,
       timeoutMs: o.timeoutMs,
       maxConcurrency: o.maxConcurrency,
     });

@@ -1,6 +1,6 @@
 /**
- * HTTPS transport to one vCenter: a keep-alive undici Agent (CA bundle, verification on by
- * default), a bound on requests in flight, a per-request timeout, and classification of every
+ * HTTPS transport to one vCenter: a keep-alive undici Agent (CA bundle, verification always
+ * on), a bound on requests in flight, a per-request timeout, and classification of every
  * failure into a VsphereError. Knows nothing about sessions or API shapes.
  */
 import { Agent, request } from 'undici';
@@ -11,7 +11,6 @@ import { VsphereError, shapeError } from './errors';
 export interface TransportOptions {
   baseUrl: string;
   caPem?: string;
-  rejectUnauthorized: boolean;
   timeoutMs: number;
   maxConcurrency: number;
 }
@@ -87,7 +86,8 @@ export class Transport {
     this.agent = new Agent({
       connect: {
         ...(opts.caPem ? { ca: opts.caPem } : {}),
-        rejectUnauthorized: opts.rejectUnauthorized,
+        // Always on: there is deliberately no option to turn verification off (trust a CA instead).
+        rejectUnauthorized: true,
       },
       connections: opts.maxConcurrency,
       keepAliveTimeout: 30_000,

@@ -61,7 +61,8 @@ async function main(): Promise<void> {
   }
   childEnv.DATABASE_URL = databaseUrl;
 
-  const migrations = await migrate(databaseUrl);
+  // Migrations as the schema owner when one is given; the app's own role may then lack DDL rights (README: Security).
+  const migrations = await migrate(env.KEYWATCH_MIGRATION_DATABASE_URL ?? databaseUrl);
   if (migrations.applied.length > 0) console.log(`Applied migrations: ${migrations.applied.join(', ')}`);
 
   if (await labWanted(env, targetsFile, databaseUrl)) {
@@ -84,13 +85,8 @@ async function main(): Promise<void> {
   children.push(worker);
   await worker.waitForLine(/running$/, 60_000);
 
-  const nextBin = path.join(ROOT, 'node_modules/next/dist/bin/next');
-  const web = startChild(
-    'web',
-    process.execPath,
-    [nextBin, dev ? 'dev' : 'start', '--port', String(env.PORT), '--hostname', env.HOSTNAME],
-    { env: childEnv },
-  );
+  // Next behind Keywatch's own HTTP server, which decides the client address (KEYWATCH_TRUSTED_PROXIES).
+  const web = startChild('web', ...tsxArgs(path.join(ROOT, 'scripts/start/web.ts'), dev ? ['--dev'] : []), { env: childEnv });
   children.push(web);
   await web.waitForLine(/Ready in|✓ Ready|started server/i, 120_000);
   console.log(`\nKeywatch is running at http://${env.HOSTNAME}:${env.PORT}  (Ctrl-C stops it; data stays in ${env.dataDir})\n`);

@@ -3,12 +3,13 @@
 import { useRouter, useSearchParams } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
-import { apiFetch } from '@/components/common/api-client';
+import { ApiError, apiFetch } from '@/components/common/api-client';
 import { FormError } from '@/components/common/FormError';
 import { useHydrated } from '@/components/common/use-hydrated';
 import { queryKeys } from '@/components/queries/keys';
 import { useSession } from '@/components/queries/use-session';
 import { safeReturnTo } from '@/lib/auth/return-to';
+import { signInErrorMessage } from '@/lib/auth/sign-in-errors';
 
 export function LoginForm() {
   const { data } = useSession();
@@ -22,11 +23,13 @@ export function LoginForm() {
   // the server's HTML, and React would then re-create the form and wipe what was typed.
   const methods = hydrated ? data?.methods : undefined;
   const [error, setError] = useState<unknown>(() => {
-    // Set by the OIDC callback when single sign-on failed.
-    const message = search.get('error');
+    // Set by the OIDC callback when single sign-on failed: a code, shown as our own sentence.
+    const message = signInErrorMessage(search.get('error'));
     return message ? new Error(message) : null;
   });
   const [busy, setBusy] = useState(false);
+  // The account has an authenticator: the password was right, now the code is asked for.
+  const [needsCode, setNeedsCode] = useState(false);
   const returnTo = safeReturnTo(search.get('returnTo'));
 
   /** Password and demo sign-in: one request in flight at a time, then back to where the visitor was going. */
@@ -38,6 +41,10 @@ export function LoginForm() {
       await queryClient.invalidateQueries({ queryKey: queryKeys.session() });
       router.replace(returnTo);
     } catch (e) {
+      if (e instanceof ApiError && e.code === 'second-factor-required') {
+        setNeedsCode(true);
+        if (!needsCode) return;
+      }
       setError(e);
     } finally {
       setBusy(false);
@@ -49,7 +56,8 @@ export function LoginForm() {
     const fields = new FormData(event.currentTarget);
     const username = String(fields.get('username') ?? '');
     const password = String(fields.get('password') ?? '');
-    void signIn(() => apiFetch('/api/auth/login', { method: 'POST', body: { username, password } }));
+    const code = String(fields.get('code') ?? '').trim();
+    void signIn(() => apiFetch('/api/auth/login', { method: 'POST', body: { username, password, ...(code && { code }) } }));
   }
 
   const demo = () => void signIn(() => apiFetch('/api/auth/demo', { method: 'POST' }));
@@ -69,6 +77,12 @@ export function LoginForm() {
           Password
           <input name="password" type="password" autoComplete="current-password" required />
         </label>
+        {needsCode && (
+          <label>
+            Authenticator code
+            <input name="code" inputMode="numeric" autoComplete="one-time-code" placeholder="6 digits, or a recovery code" required autoFocus />
+          </label>
+        )}
         <button type="submit" disabled={!hydrated || busy}>
           Sign in
         </button>

@@ -4,6 +4,7 @@
  * outcome: delivered, retried later with exponential back-off and jitter, or dead after
  * `maxAttempts` (a dead letter stays in the delivery log until an admin retries it).
  */
+import { webhookBinding } from '../../secrets/columns';
 import type { PrismaClient } from '../../db/client';
 import type { Logger } from '../../logging/logger';
 import type { SecretBox } from '../../secrets/keyring';
@@ -80,7 +81,7 @@ export async function deliverDue(prisma: PrismaClient, opts: DeliverOptions): Pr
       let error: string | null = null;
       try {
         const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'Keywatch-Webhook/1', 'x-keywatch-event': d.event, 'x-keywatch-delivery': d.id };
-        if (d.webhook.secretEnc) headers[SIGNATURE_HEADER] = signPayload(opts.box.open(d.webhook.secretEnc, WEBHOOK_SECRET), d.payload, attemptAt);
+        if (d.webhook.secretEnc) headers[SIGNATURE_HEADER] = signPayload(opts.box.open(d.webhook.secretEnc, WEBHOOK_SECRET, webhookBinding(d.webhook)), d.payload, attemptAt);
         const res = await fetch(d.webhook.url, { method: 'POST', headers, body: d.payload, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
         status = res.status;
         await res.body?.cancel().catch(() => undefined);

@@ -11,6 +11,8 @@ import type { SecretBox } from '../../secrets/keyring';
 import { SEVERITIES } from '../catalog';
 import { buildPayload, WEBHOOK_EVENTS, WEBHOOK_FORMATS } from './payload';
 
+import { webhookBinding } from '../../secrets/columns';
+
 export const WEBHOOK_SECRET: SecretPurpose = 'Webhook.secret';
 
 const WEBHOOKERROR_STATUS = { 'not-found': 404, conflict: 409, invalid: 400 } as const;
@@ -115,16 +117,21 @@ export async function getWebhook(prisma: PrismaClient, id: string): Promise<Webh
 
 export async function createWebhook(prisma: PrismaClient, box: SecretBox, input: WebhookInput): Promise<WebhookView> {
   try {
-    const row = await prisma.webhook.create({
-      data: {
-        name: input.name,
-        url: input.url,
-        format: input.format,
-        secretEnc: input.secret ? box.seal(input.secret, WEBHOOK_SECRET) : null,
-        events: [...new Set(input.events)].join(','),
-        minSeverity: input.minSeverity,
-        enabled: input.enabled,
-      },
+    // The secret is sealed bound to the row's id, which exists only once the row does.
+    const row = await prisma.$transaction(async (tx) => {
+      const created = await tx.webhook.create({
+        data: {
+          name: input.name,
+          url: input.url,
+          format: input.format,
+          secretEnc: null,
+          events: [...new Set(input.events)].join(','),
+          minSeverity: input.minSeverity,
+          enabled: input.enabled,
+        },
+      });
+      if (!input.secret) return created;
+      return tx.webhook.update({ where: { id: created.id }, data: { secretEnc: box.seal(input.secret, WEBHOOK_SECRET, webhookBinding(created)) } });
     });
     return view(row);
   } catch (error) {
@@ -134,7 +141,13 @@ export async function createWebhook(prisma: PrismaClient, box: SecretBox, input:
 }
 
 export async function updateWebhook(prisma: PrismaClient, box: SecretBox, id: string, input: WebhookUpdate): Promise<WebhookView> {
-  await findWebhook(prisma, id);
+  const existing = await findWebhook(prisma, id);
+  const url = input.url ?? existing.url;
+  // A secret signs for one receiver: moving the webhook elsewhere needs the secret again, or an admin
+  // session could redirect signed payloads (and the proof of the secret) to a server of its own.
+  if (url !== existing.url && existing.secretEnc && input.secret === undefined) {
+    throw new WebhookError('invalid', 'Changing the URL of a signed webhook needs its secret again (or an empty secret to stop signing).', 'secret');
+  }
   try {
     const row = await prisma.webhook.update({
       where: { id },
@@ -142,7 +155,7 @@ export async function updateWebhook(prisma: PrismaClient, box: SecretBox, id: st
         ...(input.name !== undefined && { name: input.name }),
         ...(input.url !== undefined && { url: input.url }),
         ...(input.format !== undefined && { format: input.format }),
-        ...(input.secret !== undefined && { secretEnc: input.secret ? box.seal(input.secret, WEBHOOK_SECRET) : null }),
+        ...(input.secret !== undefined && { secretEnc: input.secret ? box.seal(input.secret, WEBHOOK_SECRET, webhookBinding({ id, url })) : null }),
         ...(input.events !== undefined && { events: [...new Set(input.events)].join(',') }),
         ...(input.minSeverity !== undefined && { minSeverity: input.minSeverity }),
         ...(input.enabled !== undefined && { enabled: input.enabled }),

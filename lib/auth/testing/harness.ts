@@ -44,10 +44,12 @@ export async function startAuthHarness(): Promise<AuthHarness> {
     users,
     async session(role) {
       const s = await createSession(prisma, users[role].id, { ttlMs: 3600_000 });
-      return { cookie: `${SESSION_COOKIE}=${s.cookieValue}`, csrf: s.csrfToken };
+      // The harness's origin is not loopback, so cookies carry the __Host- prefix (lib/auth/cookies.ts).
+      return { cookie: `__Host-${SESSION_COOKIE}=${s.cookieValue}`, csrf: s.csrfToken };
     },
     async token(scopes) {
-      return (await createApiToken(prisma, { name: `t-${scopes.join('-')}`, scopes, expiresAt: null, createdById: null })).value;
+      // Made by the admin user, as tokens are: they live as long as their creator may hold the scopes.
+      return (await createApiToken(prisma, { name: `t-${scopes.join('-')}`, scopes, expiresAt: new Date(Date.now() + 86_400_000), createdById: users.admin.id })).value;
     },
     async close() {
       await prisma.$disconnect();
@@ -99,6 +101,14 @@ export async function call(opts: CallOptions & { pattern: string }): Promise<Res
   const handler = mod[opts.method === 'HEAD' ? 'GET' : opts.method] as Handler | undefined;
   if (!handler) throw new Error(`${opts.pattern} has no ${opts.method} handler`);
   return handler(buildRequest(opts), { params: Promise.resolve(opts.params ?? {}) });
+}
+
+/** The session a sign-in answer opened: its cookie (`name=value`) and CSRF token, whichever cookie prefix applies. */
+export function sessionFrom(res: Response): { cookie: string; csrf: string } {
+  const cookies = res.headers.getSetCookie();
+  const session = cookies.find((c) => /^(__Host-)?kw_session=/.test(c))!.split(';')[0]!;
+  const csrfCookie = cookies.find((c) => /^(__Host-)?kw_csrf=/.test(c))!.split(';')[0]!;
+  return { cookie: session, csrf: decodeURIComponent(csrfCookie.slice(csrfCookie.indexOf('=') + 1)) };
 }
 
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;

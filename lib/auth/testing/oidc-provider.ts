@@ -18,6 +18,12 @@ export interface TestOidcProvider {
   clientId: string;
   clientSecret: string;
   nextUser: TestIdentity;
+  /** When the provider last authenticated the person (seconds since the epoch); max_age renews it. */
+  lastAuthAt: number;
+  /** How many times an authorization request carried max_age and made the person authenticate again. */
+  reauthentications: number;
+  /** Leave auth_time out of ID tokens (a provider that does not report it). */
+  omitAuthTime: boolean;
   stop(): Promise<void>;
 }
 
@@ -38,8 +44,15 @@ async function readForm(req: http.IncomingMessage): Promise<URLSearchParams> {
 export async function startTestOidcProvider(): Promise<TestOidcProvider> {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const kid = randomBytes(4).toString('hex');
-  const codes = new Map<string, { nonce: string; challenge: string; redirectUri: string; user: TestIdentity }>();
-  const provider = { clientId: 'keywatch', clientSecret: 'test-client-secret', nextUser: { sub: 'u-1', preferred_username: 'sso-user' } } as TestOidcProvider;
+  const codes = new Map<string, { nonce: string; challenge: string; redirectUri: string; user: TestIdentity; authTime: number }>();
+  const provider = {
+    clientId: 'keywatch',
+    clientSecret: 'test-client-secret',
+    nextUser: { sub: 'u-1', preferred_username: 'sso-user' },
+    lastAuthAt: Math.floor(Date.now() / 1000),
+    reauthentications: 0,
+    omitAuthTime: false,
+  } as TestOidcProvider;
 
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', provider.issuer);
@@ -64,8 +77,15 @@ export async function startTestOidcProvider(): Promise<TestOidcProvider> {
     if (url.pathname === '/authorize') {
       const p = url.searchParams;
       if (p.get('client_id') !== provider.clientId || p.get('code_challenge_method') !== 'S256') return json(400, { error: 'invalid_request' });
+      const maxAge = p.get('max_age');
+      const now = Math.floor(Date.now() / 1000);
+      if (maxAge !== null && now - provider.lastAuthAt > Number(maxAge)) {
+        // A real provider would show its login page here; the test person simply signs in again.
+        provider.lastAuthAt = now;
+        provider.reauthentications += 1;
+      }
       const code = randomBytes(16).toString('hex');
-      codes.set(code, { nonce: p.get('nonce') ?? '', challenge: p.get('code_challenge') ?? '', redirectUri: p.get('redirect_uri') ?? '', user: provider.nextUser });
+      codes.set(code, { nonce: p.get('nonce') ?? '', challenge: p.get('code_challenge') ?? '', redirectUri: p.get('redirect_uri') ?? '', user: provider.nextUser, authTime: provider.lastAuthAt });
       const back = new URL(p.get('redirect_uri')!);
       back.searchParams.set('code', code);
       back.searchParams.set('state', p.get('state') ?? '');
@@ -83,7 +103,15 @@ export async function startTestOidcProvider(): Promise<TestOidcProvider> {
       if (!grant || grant.redirectUri !== form.get('redirect_uri')) return json(400, { error: 'invalid_grant' });
       if (b64url(createHash('sha256').update(form.get('code_verifier') ?? '').digest()) !== grant.challenge) return json(400, { error: 'invalid_grant' });
       const now = Math.floor(Date.now() / 1000);
-      const idToken = signJwt(privateKey, kid, { iss: provider.issuer, aud: provider.clientId, iat: now, exp: now + 300, nonce: grant.nonce, ...grant.user });
+      const idToken = signJwt(privateKey, kid, {
+        iss: provider.issuer,
+        aud: provider.clientId,
+        iat: now,
+        exp: now + 300,
+        nonce: grant.nonce,
+        ...(!provider.omitAuthTime && { auth_time: grant.authTime }),
+        ...grant.user,
+      });
       return json(200, { access_token: randomBytes(16).toString('hex'), token_type: 'Bearer', expires_in: 300, id_token: idToken });
     }
     json(404, { error: 'not_found' });

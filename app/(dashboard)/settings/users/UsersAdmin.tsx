@@ -28,6 +28,7 @@ export function UsersAdmin() {
     onSuccess: refresh,
   });
   const remove = useMutation({ mutationFn: (id: string) => apiFetch(`/api/v1/users/${id}`, { method: 'DELETE' }), onSuccess: refresh });
+  const resetTotp = useMutation({ mutationFn: (id: string) => apiFetch(`/api/v1/users/${id}/totp`, { method: 'DELETE' }), onSuccess: refresh });
 
   function submit(event: FormEvent) {
     event.preventDefault();
@@ -64,12 +65,17 @@ export function UsersAdmin() {
                     ))}
                   </select>
                 </td>
-                <td>{u.isDemo ? 'demo (no password)' : u.sso ? 'SSO' : 'password'}</td>
+                <td>{u.isDemo ? 'demo (no password)' : u.sso ? 'SSO' : u.totpEnabled ? 'password + authenticator' : 'password'}</td>
                 <td>{u.lastLoginAt ? new Date(u.lastLoginAt).toLocaleString() : '—'}</td>
                 <td className="actions">
                   {!u.isDemo && (
                     <button type="button" className="secondary" onClick={() => update.mutate({ id: u.id, body: { disabled: !u.disabled } })}>
                       {u.disabled ? 'Enable' : 'Disable'}
+                    </button>
+                  )}
+                  {u.totpEnabled && (
+                    <button type="button" className="secondary" onClick={() => confirm(`Remove ${u.username}'s authenticator (lost phone)? They sign in with the password alone until they set up a new one.`) && resetTotp.mutate(u.id)}>
+                      Reset authenticator
                     </button>
                   )}
                   <button type="button" className="danger" onClick={() => confirm(`Delete ${u.username}?`) && remove.mutate(u.id)}>
@@ -80,7 +86,7 @@ export function UsersAdmin() {
             ))}
           </tbody>
         </table>
-        <FormError error={update.error ?? remove.error} />
+        <FormError error={update.error ?? remove.error ?? resetTotp.error} />
       </section>
       <section className="card">
         <h2>Add a user</h2>

@@ -8,11 +8,15 @@ import { withPolicy } from '@/lib/auth/with-policy';
 
 export const dynamic = 'force-dynamic';
 
-/** Lab / demo mode only: a read-only viewer session without a password. */
+/**
+ * Lab / demo mode only: a read-only viewer session without a password. Anyone can press the
+ * button, so it signs in nobody but an enabled demo account whose role is still viewer.
+ */
 export const POST = withPolicy(async (request, _context, { prisma }) => {
   assertSameOrigin(request);
   if (!getAuthConfig().demo) throw new HttpError(404, 'The demo login exists only in lab / demo mode.');
   const user = await prisma.user.findUnique({ where: { username: DEMO_USERNAME } });
   if (!user || !user.isDemo || user.disabled) throw new HttpError(404, 'The demo account is not available.');
+  if (user.role !== 'viewer') throw new HttpError(403, 'The demo account is not a viewer any more, so the password-less demo login is refused.');
   return signInResponse(prisma, request, user, 'demo', clientIp(request));
 });

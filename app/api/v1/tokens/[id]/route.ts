@@ -1,15 +1,15 @@
 import { revokeApiToken } from '@/lib/auth/api-tokens';
-import { HttpError } from '@/lib/http/errors';
 import { idParams, readParams } from '@/lib/http/request';
 import { jsonResponse } from '@/lib/http/response';
 import { withPolicy } from '@/lib/auth/with-policy';
 
 export const dynamic = 'force-dynamic';
 
-export const DELETE = withPolicy(async (_request, context, { prisma, audit }) => {
+export const DELETE = withPolicy(async (_request, context, { transaction }) => {
   const { id } = await readParams(context, idParams);
-  const revoked = await revokeApiToken(prisma, id);
-  if (!revoked) throw new HttpError(404, 'No API token with that id.');
-  await audit('token.revoke', { type: 'token', id }, { name: revoked.name });
+  await transaction(async (tx, audit) => {
+    const revoked = await revokeApiToken(tx, id);
+    await audit('token.revoke', { type: 'token', id }, { name: revoked.name });
+  });
   return jsonResponse({ revoked: true });
 });

@@ -12,18 +12,22 @@ export const GET = withPolicy(async (_request, context, { prisma }) => {
   return jsonResponse({ kmsProvider: await getKmsProvider(prisma, id) });
 });
 
-export const PATCH = withPolicy(async (request, context, { prisma, audit }) => {
+export const PATCH = withPolicy(async (request, context, { transaction }) => {
   const { id } = await readParams(context, idParams);
   const input = await readJsonBody(request, kmsProviderUpdateSchema, 256 * 1024);
-  const provider = await updateKmsProvider(prisma, getSecretBox(), id, input);
-  const changed = Object.keys(input).map((k) => (k === 'clientKeyPem' ? 'clientKey (replaced)' : k));
-  await audit('target.kms.update', { type: 'kms-provider', id }, { name: provider.name, changed });
+  const provider = await transaction(async (tx, audit) => {
+    const { kmsProvider, changes } = await updateKmsProvider(tx, getSecretBox(), id, input);
+    await audit('target.kms.update', { type: 'kms-provider', id }, { name: kmsProvider.name, changes });
+    return kmsProvider;
+  });
   return jsonResponse({ kmsProvider: provider });
 });
 
-export const DELETE = withPolicy(async (_request, context, { prisma, audit }) => {
+export const DELETE = withPolicy(async (_request, context, { transaction }) => {
   const { id } = await readParams(context, idParams);
-  const { name } = await deleteKmsProvider(prisma, id);
-  await audit('target.kms.delete', { type: 'kms-provider', id }, { name });
+  await transaction(async (tx, audit) => {
+    const { name } = await deleteKmsProvider(tx, id);
+    await audit('target.kms.delete', { type: 'kms-provider', id }, { name });
+  });
   return jsonResponse({ deleted: true });
 });

@@ -12,18 +12,22 @@ export const GET = withPolicy(async (_request, context, { prisma }) => {
   return jsonResponse({ vcenter: await getVcenter(prisma, id) });
 });
 
-export const PATCH = withPolicy(async (request, context, { prisma, audit }) => {
+export const PATCH = withPolicy(async (request, context, { transaction }) => {
   const { id } = await readParams(context, idParams);
   const input = await readJsonBody(request, vcenterUpdateSchema, 128 * 1024);
-  const vcenter = await updateVcenter(prisma, getSecretBox(), id, input);
-  const changed = Object.keys(input);
-  await audit('target.vcenter.update', { type: 'vcenter', id }, { name: vcenter.name, changed });
+  const vcenter = await transaction(async (tx, audit) => {
+    const { vcenter: updated, changes } = await updateVcenter(tx, getSecretBox(), id, input);
+    await audit('target.vcenter.update', { type: 'vcenter', id }, { name: updated.name, changes });
+    return updated;
+  });
   return jsonResponse({ vcenter });
 });
 
-export const DELETE = withPolicy(async (_request, context, { prisma, audit }) => {
+export const DELETE = withPolicy(async (_request, context, { transaction }) => {
   const { id } = await readParams(context, idParams);
-  const { name } = await deleteVcenter(prisma, id);
-  await audit('target.vcenter.delete', { type: 'vcenter', id }, { name });
+  await transaction(async (tx, audit) => {
+    const { name } = await deleteVcenter(tx, id);
+    await audit('target.vcenter.delete', { type: 'vcenter', id }, { name });
+  });
   return jsonResponse({ deleted: true });
 });

@@ -8,10 +8,13 @@ import { generateKmsCsr } from '@/lib/targets/store';
 export const dynamic = 'force-dynamic';
 
 /** Generates a client key (kept sealed) and returns the CSR for the KMS administrator to sign. */
-export const POST = withPolicy(async (request, context, { prisma, audit }) => {
+export const POST = withPolicy(async (request, context, { transaction }) => {
   const { id } = await readParams(context, idParams);
   const subject = await readJsonBody(request, csrRequestSchema, 4 * 1024);
-  const provider = await generateKmsCsr(prisma, getSecretBox(), id, subject);
-  await audit('target.kms.csr', { type: 'kms-provider', id }, { name: provider.name, commonName: subject.commonName });
+  const provider = await transaction(async (tx, audit) => {
+    const updated = await generateKmsCsr(tx, getSecretBox(), id, subject);
+    await audit('target.kms.csr', { type: 'kms-provider', id }, { name: updated.name, commonName: subject.commonName });
+    return updated;
+  });
   return jsonResponse({ kmsProvider: provider, csrPem: provider.csrPem });
 });
