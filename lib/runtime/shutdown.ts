@@ -1,10 +1,15 @@
 /**
- * For the long-running entry points (worker, embedded database, lab): runs `stop` once, on the
- * first SIGINT or SIGTERM (or when the parent process disconnects, if asked), then exits — 0 after
- * a clean stop, 1 with one line on stderr if stopping failed. Later signals are ignored, so a
- * second Ctrl-C cannot cut a clean stop short.
+ * For the long-running entry points (worker, embedded database, lab, supervisor): runs `stop` once,
+ * on the first SIGINT or SIGTERM — or when the parent that started this process with an IPC channel
+ * goes away (a supervisor killed with SIGKILL must not leave its children running) — then exits:
+ * 0 after a clean stop, 1 with one line on stderr if stopping failed. Later signals are ignored, so
+ * a second Ctrl-C cannot cut a clean stop short.
  */
-export function stopOnSignals(name: string, stop: (reason: string) => Promise<void>, options: { onDisconnect?: boolean } = {}): void {
+export function stopOnSignals(
+  name: string,
+  stop: (reason: string) => Promise<void>,
+  options: { onDisconnect?: boolean } = {},
+): void {
   let stopping = false;
   const run = (reason: string) => {
     if (stopping) return;
@@ -19,5 +24,5 @@ export function stopOnSignals(name: string, stop: (reason: string) => Promise<vo
   };
   process.on('SIGINT', () => run('SIGINT'));
   process.on('SIGTERM', () => run('SIGTERM'));
-  if (options.onDisconnect) process.on('disconnect', () => run('disconnect'));
+  if (options.onDisconnect ?? process.send !== undefined) process.on('disconnect', () => run('disconnect'));
 }

@@ -38,20 +38,6 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.e
   if (result.status !== 0) throw new Error(`${[command, ...args].join(' ')} failed (exit ${result.status}).`);
 }
 
-/** Generates the Prisma client offline: `prisma generate` only needs a schema engine path to exist. */
-export function ensurePrismaClient(): void {
-  const generated = path.join(ROOT, 'lib/db/generated/client.ts');
-  const schemaDir = path.join(ROOT, 'prisma/schema');
-  const newestSchema = Math.max(...readdirSync(schemaDir).map((f) => statSync(path.join(schemaDir, f)).mtimeMs));
-  if (existsSync(generated) && statSync(generated).mtimeMs >= newestSchema) return;
-  console.log('Generating the Prisma client…');
-  run(process.execPath, [path.join(ROOT, 'node_modules/prisma/build/index.js'), 'generate'], {
-    ...process.env,
-    PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? process.execPath,
-    PRISMA_HIDE_UPDATE_MESSAGE: '1',
-  });
-}
-
 /** Builds the Next.js app when the sources changed since the last build (or there is none). */
 export function ensureBuild(): void {
   const fingerprint = sourceFingerprint();
