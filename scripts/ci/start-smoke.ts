@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { runEntryPoint, UsageError } from '../../lib/runtime/entry-point';
 import { processStateFile } from '../../lib/runtime/process-state';
+import type { ProcessInfo } from '../../lib/runtime/process-table';
 import { fetchOverview, signInCookie, startKeywatch } from '../../lib/runtime/testing/keywatch-instance';
 
 /**
@@ -23,6 +24,7 @@ async function smoke(): Promise<void> {
   const keywatch = await startKeywatch({ cwd: ROOT });
   const say = (line: string) => process.stdout.write(`start-smoke: ${line}\n`);
   say(`npm start on ${keywatch.baseUrl}, data in ${keywatch.dataDir}`);
+  let tree: ProcessInfo[];
   try {
     const health = await keywatch.waitHealthy(FIRST_START_TIMEOUT_MS);
     say(`healthy after ${Math.round((Date.now() - started) / 1000)} s: database ${health.database.status}, worker ${health.worker.status}`);
@@ -30,13 +32,15 @@ async function smoke(): Promise<void> {
     const overview = await fetchOverview(keywatch.baseUrl, await signInCookie(keywatch.baseUrl));
     check(overview.status === 200 && overview.rendered, `the overview page answered ${overview.status}${overview.rendered ? '' : ' without its Overview heading'}`);
     say('the overview page renders for the signed-in admin');
+    tree = keywatch.tree();
+    // Next names its process next-server; the others are the bundles scripts/launch.mjs wrote.
+    for (const name of ['dist/embedded-db.mjs', 'dist/lab.mjs', 'dist/worker.mjs', 'next-server']) {
+      check(tree.some((p) => p.command.includes(name)), `no process runs ${name}; processes: ${tree.map((p) => p.command).join(' | ')}`);
+    }
   } catch (error) {
     await keywatch.stop('SIGKILL');
     throw error;
   }
-  const tree = keywatch.tree();
-  const names = ['dist/embedded-db.mjs', 'dist/lab.mjs', 'dist/worker.mjs', 'next/dist/bin/next'];
-  for (const name of names) check(tree.some((p) => p.command.includes(name)), `no process runs ${name}; processes: ${tree.map((p) => p.command).join(' | ')}`);
   const { code, signal, leftBehind } = await keywatch.stop('SIGTERM');
   check(code === 0, `npm start exited with ${signal ? `signal ${signal}` : `code ${code}`} after SIGTERM:\n${keywatch.output().slice(-2000)}`);
   check(leftBehind.length === 0, `processes left behind after SIGTERM: ${leftBehind.map((p) => `${p.pid} ${p.command}`).join(' | ')}`);

@@ -39,7 +39,7 @@ export interface KeywatchInstance {
   health(): Promise<{ httpStatus: number; body: Health } | null>;
   /** Resolves once /api/health says ok with a worker alive; rejects if npm start exits or time runs out. */
   waitHealthy(timeoutMs: number): Promise<Health>;
-  /** Sends `signal` to npm start; waits for it (and, after `timeoutMs`, kills what is left). */
+  /** Sends `signal` to npm start (SIGKILL: to its whole process group); waits, and kills what is left after `timeoutMs`. */
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; leftBehind: ProcessInfo[] }>;
 }
 
@@ -116,7 +116,8 @@ export async function startKeywatch(options: {
     },
     async stop(signal = 'SIGTERM', timeoutMs = 30_000) {
       const before = processTree(pid);
-      if (!done) process.kill(pid, signal);
+      // SIGKILL is for cleaning up after a failure: everything npm start started goes with it.
+      if (!done) process.kill(signal === 'SIGKILL' ? -pid : pid, signal);
       const timer = setTimeout(() => {
         try {
           process.kill(-pid, 'SIGKILL');
