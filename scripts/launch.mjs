@@ -24,10 +24,12 @@ const DIST = path.join(ROOT, 'dist');
 
 /** name → TypeScript entry point; `prismaClient`: it imports lib/db/generated; `children`: bundled with it. */
 const ENTRY_POINTS = {
-  start: { source: 'scripts/start/main.ts', prismaClient: true, children: ['embedded-db', 'lab', 'bootstrap', 'worker'] },
+  start: { source: 'scripts/start/main.ts', prismaClient: true, children: ['embedded-db', 'lab', 'bootstrap', 'worker', 'exit-with-parent'] },
   'embedded-db': { source: 'lib/db/embedded-main.ts' },
   bootstrap: { source: 'scripts/start/bootstrap-main.ts', prismaClient: true },
   worker: { source: 'lib/worker/main.ts', prismaClient: true },
+  // Not a program: preloaded into the web server (`node --import`).
+  'exit-with-parent': { source: 'lib/runtime/exit-with-parent.ts' },
   lab: { source: 'lab/main.ts' },
   migrate: { source: 'scripts/migrate.ts' },
   'rotate-master-key': { source: 'scripts/rotate-master-key.ts' },

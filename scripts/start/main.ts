@@ -160,7 +160,7 @@ async function startAll(env: KeywatchEnv, targetsFile: string | undefined, dev: 
   await supervisor.start({
     name: 'web',
     command: node,
-    args: [...NODE_FLAGS, nextBin, dev ? 'dev' : 'start', '--port', String(env.PORT), '--hostname', env.HOSTNAME],
+    args: [...NODE_FLAGS, '--import', bundle('exit-with-parent'), nextBin, dev ? 'dev' : 'start', '--port', String(env.PORT), '--hostname', env.HOSTNAME],
     env: () => childEnv,
     ready: /Ready in|✓ Ready|started server/i,
     readyTimeoutMs: 120_000,

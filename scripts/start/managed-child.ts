@@ -30,6 +30,12 @@ export interface ChildOptions {
   output?: 'prefixed' | 'plain' | 'quiet-stderr';
   /** An IPC channel lets the child notice that the supervisor died (lib/runtime/shutdown.ts). */
   ipc?: boolean;
+  /**
+   * A process group of its own: Ctrl-C in a terminal (or a test runner signalling npm start's group)
+   * reaches only the supervisor, which then stops the children in order — the web server and the
+   * worker before the database they still write to.
+   */
+  ownProcessGroup?: boolean;
 }
 
 export function describeExit(exit: ChildExit): string {
@@ -41,6 +47,7 @@ export function startChild(name: string, command: string, args: string[], option
   const child = spawn(command, args, {
     env: options.env,
     stdio: ['ignore', 'pipe', 'pipe', ...(options.ipc === false ? [] : ['ipc' as const])],
+    detached: options.ownProcessGroup ?? false,
   });
   const recent: string[] = [];
   const listeners = new Set<(line: string) => void>();

@@ -99,7 +99,7 @@ export class Supervisor {
   }
 
   private spawn(spec: ChildSpec): ManagedChild {
-    return startChild(spec.name, spec.command, spec.args, { env: spec.env(), output: spec.output ?? 'prefixed' });
+    return startChild(spec.name, spec.command, spec.args, { env: spec.env(), output: spec.output ?? 'prefixed', ownProcessGroup: true });
   }
 
   private watch(entry: Supervised): void {
