@@ -7,7 +7,7 @@ runEntryPoint(import.meta.url, {
   usage: 'usage: npm run build   (builds the dashboard with next build when its sources changed since the last build)',
   async main(argv) {
     if (argv.length > 0) throw new UsageError(`unexpected argument ${argv[0]}.`);
-    ensureBuild();
+    await ensureBuild();
     return 0;
   },
 });

@@ -6,8 +6,8 @@
  *   1. generates the Prisma client (lib/db/generated) when the entry point needs it and it is missing
  *      or older than the schema — so nothing depends on `postinstall` having run;
  *   2. bundles the entry point (for `start`, also the child processes it supervises) with esbuild
- *      into dist/NAME.mjs — a quarter of a second, so it happens at every launch and a bundle is never
- *      stale; node_modules stay external and load natively;
+ *      into dist/NAME.mjs, unless no file that went into it changed since (dist/manifest.json lists
+ *      them with their sizes and times); node_modules stay external and load natively;
  *   3. runs the bundle in this process, with process.argv as if `node dist/NAME.mjs args` had been run.
  * Compiled bundles instead of tsx at run time: each tsx process compiles TypeScript in memory and
  * costs 100+ MB more RSS (see `npm run bench -- footprint`).
@@ -99,7 +99,32 @@ const sourceDirPlugin = {
   },
 };
 
+const MANIFEST = path.join(DIST, 'manifest.json');
+
+function fileStamp(file) {
+  const stat = statSync(path.join(ROOT, file), { throwIfNoEntry: false });
+  return stat ? `${stat.size}:${stat.mtimeMs}` : 'missing';
+}
+
+function readManifest() {
+  try {
+    return JSON.parse(readFileSync(MANIFEST, 'utf8'));
+  } catch {
+    return {};
+  }
+}
+
+/** Every input of each bundle (and this file and tsconfig.json, which shape all of them) as it was when built. */
+function upToDate(names, manifest) {
+  return names.every((name) => {
+    const inputs = manifest[name];
+    return inputs && existsSync(path.join(DIST, `${name}.mjs`)) && Object.entries(inputs).every(([file, stamp]) => fileStamp(file) === stamp);
+  });
+}
+
 async function bundle(names) {
+  const manifest = readManifest();
+  if (upToDate(names, manifest)) return;
   const { build, stop } = await import('esbuild');
   let result;
   try {
@@ -135,13 +160,21 @@ async function bundle(names) {
     if (inside.length) fail(`${output.entryPoint} imports the entry point ${inside.join(', ')}; move what it needs into a module of its own (${file}).`);
   }
   mkdirSync(DIST, { recursive: true });
+  // Write-then-rename: another launch may be reading this bundle (or the manifest) right now.
+  const write = (file, contents) => {
+    const temporary = `${file}.${process.pid}.tmp`;
+    writeFileSync(temporary, contents);
+    renameSync(temporary, file);
+  };
   for (const file of result.outputFiles) {
-    if (existsSync(file.path) && readFileSync(file.path).equals(Buffer.from(file.contents))) continue;
-    // Write-then-rename: another launch may be reading this bundle right now.
-    const temporary = `${file.path}.${process.pid}.tmp`;
-    writeFileSync(temporary, file.contents);
-    renameSync(temporary, file.path);
+    if (!existsSync(file.path) || !readFileSync(file.path).equals(Buffer.from(file.contents))) write(file.path, file.contents);
   }
+  const shared = ['scripts/launch.mjs', 'tsconfig.json'];
+  for (const output of Object.values(result.metafile.outputs)) {
+    const name = Object.keys(ENTRY_POINTS).find((n) => ENTRY_POINTS[n].source === output.entryPoint);
+    if (name) manifest[name] = Object.fromEntries([...shared, ...Object.keys(output.inputs)].map((file) => [file, fileStamp(file)]));
+  }
+  write(MANIFEST, `${JSON.stringify(manifest, null, 1)}\n`);
 }
 
 const [name, ...args] = process.argv.slice(2);

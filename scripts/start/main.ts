@@ -5,13 +5,13 @@ import { z } from 'zod';
 import { AuthConfigError, parseAuthConfig } from '../../lib/auth/config';
 import { EnvError, parseEnv, type KeywatchEnv } from '../../lib/config/env';
 import { migrate, MigrationError } from '../../lib/db/migrate';
-import { createLogger } from '../../lib/logging/logger';
+import { createLogger, type Logger } from '../../lib/logging/logger';
 import { parseCommandLine, runEntryPoint } from '../../lib/runtime/entry-point';
 import { stopOnSignals } from '../../lib/runtime/shutdown';
 import { ensureBuild } from './build';
 import { startChild } from './managed-child';
 import { assertDatabaseReachable, assertPortFree, StartupError } from './preflight';
-import { Supervisor } from './supervisor';
+import { ChildStartError, Supervisor } from './supervisor';
 
 /**
  * `npm start` (run as dist/start.mjs by scripts/launch.mjs): everything a newcomer needs, in order —
@@ -55,20 +55,31 @@ async function noVcenterOfTheirOwn(databaseUrl: string): Promise<boolean> {
 }
 
 /**
- * Memory settings for the children, which are mostly idle: one malloc arena and one V8 helper thread
- * instead of one arena per thread and four helpers (measured: the worker 180 → 125 MB RSS; see
- * `npm run bench -- footprint`). Settings the operator made win.
+ * Memory settings for the children, which are mostly idle (measured with `npm run bench -- footprint`):
+ * one malloc arena and one V8 helper thread instead of an arena per thread and four helpers, and a
+ * 1 MB young generation instead of 16 MB. Settings the operator made in the environment win.
  */
 function childEnvironment(env: KeywatchEnv): NodeJS.ProcessEnv {
   return { MALLOC_ARENA_MAX: '1', ...process.env, NEXT_TELEMETRY_DISABLED: '1', KEYWATCH_DATA_DIR: env.dataDir };
 }
-const NODE_FLAGS = ['--v8-pool-size=1'];
+const NODE_FLAGS = ['--v8-pool-size=1', '--max-semi-space-size=1'];
+/**
+ * Prisma's query compiler is WebAssembly. V8 recompiles its busier functions with its optimizing
+ * compiler, which costs the worker and the web server ~30 MB each for queries that take
+ * milliseconds anyway; a high tiering budget keeps all but the really hot code on the baseline compiler.
+ */
+const PRISMA_FLAGS = [...NODE_FLAGS, '--wasm-tiering-budget=1000000000'];
 
-/** The one-shot bootstrap step; its output (the setup link) is for the person starting Keywatch. */
-async function bootstrap(env: NodeJS.ProcessEnv): Promise<void> {
-  const child = startChild('bootstrap', process.execPath, [...NODE_FLAGS, bundle('bootstrap')], { env, output: 'plain', ipc: false });
+/**
+ * The one-shot bootstrap step. What it says (the setup link) is for the person starting Keywatch, so
+ * it is printed with the URL at the end rather than lost in the build output.
+ */
+async function bootstrap(env: NodeJS.ProcessEnv): Promise<string[]> {
+  const child = startChild('bootstrap', process.execPath, [...PRISMA_FLAGS, bundle('bootstrap')], { env, output: 'kept', ipc: false });
   const exit = await child.exited;
-  if (exit.code !== 0) throw new StartupError(child.lastLines().filter((l) => l.trim()).at(-1) ?? 'Sign-in bootstrap failed.');
+  const said = child.lastLines().filter((line) => !line.startsWith('{'));
+  if (exit.code !== 0) throw new StartupError(said.filter((l) => l.trim()).at(-1) ?? 'Sign-in bootstrap failed.');
+  return said;
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -92,8 +103,7 @@ async function main(argv: string[]): Promise<void> {
     await supervisor.stopAll();
   });
   try {
-    if (!dev) ensureBuild();
-    await startAll(env, targetsFile, dev, supervisor);
+    await startAll(env, targetsFile, dev, supervisor, log);
   } catch (error) {
     await supervisor.stopAll();
     throw error;
@@ -102,10 +112,10 @@ async function main(argv: string[]): Promise<void> {
 
 /**
  * The order matters where one step needs another: the database before migrations, the lab before
- * bootstrap (which registers the lab targets), bootstrap before the web server (the first admin
- * exists before anyone can sign in). Everything else starts side by side, so a restart is quick.
+ * bootstrap (which registers the lab targets) and before the worker and web server (which get its
+ * address). Everything else starts side by side, so that a restart is quick.
  */
-async function startAll(env: KeywatchEnv, targetsFile: string | undefined, dev: boolean, supervisor: Supervisor): Promise<void> {
+async function startAll(env: KeywatchEnv, targetsFile: string | undefined, dev: boolean, supervisor: Supervisor, log: Logger): Promise<void> {
   const childEnv = childEnvironment(env);
   const node = process.execPath;
   const labDir = path.join(env.dataDir, 'lab');
@@ -152,26 +162,38 @@ async function startAll(env: KeywatchEnv, targetsFile: string | undefined, dev: 
     );
   }
 
-  const worker = supervisor.start({ name: 'worker', command: node, args: [...NODE_FLAGS, bundle('worker')], env: () => childEnv, ready: /^READY /, readyTimeoutMs: 60_000 });
+  const worker = supervisor.start({ name: 'worker', command: node, args: [...PRISMA_FLAGS, bundle('worker')], env: () => childEnv, ready: /^READY /, readyTimeoutMs: 60_000 });
   worker.catch(() => undefined);
-  // First admin, bootstrap token, setup link, lab targets: before anyone can reach the web server.
-  await bootstrap(childEnv);
+  // First admin, bootstrap token, setup link, lab targets. The web server starts alongside: its API
+  // runs the same bootstrap before answering anything (lib/auth/bootstrap-once.ts), serialized by a
+  // database lock, so no one can sign in before the first admin exists.
+  const bootstrapBegan = Date.now();
+  const bootstrapped = bootstrap(childEnv).then((said) => {
+    log.info({ seconds: (Date.now() - bootstrapBegan) / 1000 }, 'bootstrap done');
+    return said;
+  });
+  bootstrapped.catch(() => undefined);
+  // Built last, so that a wrong setting or a busy port is reported at once, not after a build.
+  if (!dev) await ensureBuild();
   const nextBin = path.join(ROOT, 'node_modules/next/dist/bin/next');
   await supervisor.start({
     name: 'web',
     command: node,
-    args: [...NODE_FLAGS, '--import', bundle('exit-with-parent'), nextBin, dev ? 'dev' : 'start', '--port', String(env.PORT), '--hostname', env.HOSTNAME],
+    args: [...PRISMA_FLAGS, '--import', bundle('exit-with-parent'), nextBin, dev ? 'dev' : 'start', '--port', String(env.PORT), '--hostname', env.HOSTNAME],
     env: () => childEnv,
     ready: /Ready in|✓ Ready|started server/i,
     readyTimeoutMs: 120_000,
   });
+  const bootstrapSaid = await bootstrapped;
   await worker;
-  process.stdout.write(`\nKeywatch is running at http://${env.HOSTNAME}:${env.PORT}  (Ctrl-C stops it; data stays in ${env.dataDir})\n\n`);
+  // Since `npm start` launched this process (scripts/launch.mjs runs in it): what `npm run bench -- footprint` reports as restart.
+  log.info({ startupSeconds: Number(process.uptime().toFixed(2)) }, 'Keywatch is running');
+  process.stdout.write(`${bootstrapSaid.join('\n')}\nKeywatch is running at http://${env.HOSTNAME}:${env.PORT}  (Ctrl-C stops it; data stays in ${env.dataDir})\n\n`);
 }
 
 runEntryPoint(import.meta.url, {
   name: 'Keywatch could not start',
   usage: USAGE,
-  plainErrors: [EnvError, AuthConfigError, StartupError, MigrationError],
+  plainErrors: [EnvError, AuthConfigError, StartupError, MigrationError, ChildStartError],
   main,
 });

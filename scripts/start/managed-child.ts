@@ -25,9 +25,10 @@ export interface ChildOptions {
   /**
    * prefixed: lines go out as `[name] line` (JSON log lines unchanged: they name their process);
    * plain: as they are (start-up messages meant for the person running npm start);
-   * quiet-stderr: prefixed stdout, and stderr kept only for the error message start-up reports itself.
+   * quiet-stderr: prefixed stdout, and stderr kept only for the error message start-up reports itself;
+   * kept: nothing forwarded, the caller prints lastLines() when it is time.
    */
-  output?: 'prefixed' | 'plain' | 'quiet-stderr';
+  output?: 'prefixed' | 'plain' | 'quiet-stderr' | 'kept';
   /** An IPC channel lets the child notice that the supervisor died (lib/runtime/shutdown.ts). */
   ipc?: boolean;
   /**
@@ -60,8 +61,8 @@ export function startChild(name: string, command: string, args: string[], option
       out.write(output === 'plain' || line.startsWith('{') ? `${line}\n` : `[${name}] ${line}\n`);
     });
   };
-  forward(child.stdout!, process.stdout);
-  forward(child.stderr!, output === 'quiet-stderr' ? null : process.stderr);
+  forward(child.stdout!, output === 'kept' ? null : process.stdout);
+  forward(child.stderr!, output === 'quiet-stderr' || output === 'kept' ? null : process.stderr);
   const exited = new Promise<ChildExit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   return {
     name,

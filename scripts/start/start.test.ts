@@ -43,6 +43,18 @@ describe('npm start refuses bad set-ups with one clear line', () => {
     expect(readdirSync(dataDir)).toEqual([]);
   });
 
+  it('names the embedded database port already in use, and leaves nothing running', async () => {
+    const busy = net.createServer();
+    const port = await new Promise<number>((resolve) =>
+      busy.listen(0, '127.0.0.1', () => resolve((busy.address() as net.AddressInfo).port)),
+    );
+    const { code, stderr } = await runStart({ KEYWATCH_EMBEDDED_DB_PORT: String(port), KEYWATCH_DATA_DIR: dataDir });
+    busy.close();
+    expect(code).toBe(1);
+    expect(stderr.trim()).toBe(`Port ${port} for the embedded database is already in use; set KEYWATCH_EMBEDDED_DB_PORT to a free port.`);
+    expect(readdirSync(dataDir)).toEqual([]);
+  }, 60_000);
+
   it('names a port already in use', async () => {
     const busy = net.createServer();
     const port = await new Promise<number>((resolve) =>

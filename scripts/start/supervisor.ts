@@ -24,6 +24,11 @@ export interface ChildSpec {
   onReady?: (line: string) => void;
 }
 
+/** A child stopped or hung before its ready line; the message is its last line of output. */
+export class ChildStartError extends Error {
+  override name = 'ChildStartError';
+}
+
 export interface RestartPolicy extends Backoff {
   maxCrashes: number;
   windowMs: number;
@@ -67,10 +72,12 @@ export class Supervisor {
     const entry: Supervised = { spec, child: this.spawn(spec), state: 'starting', restarts: 0, crashes: [], lastExit: null };
     this.children.push(entry);
     this.record();
+    const spawnedAt = Date.now();
     try {
       const line = await entry.child.waitForLine(spec.ready, spec.readyTimeoutMs);
       entry.state = 'running';
       this.record();
+      this.options.log.info({ child: spec.name, pid: entry.child.process.pid, readySeconds: (Date.now() - spawnedAt) / 1000 }, `${spec.name} ready`);
       this.watch(entry);
       spec.onReady?.(line);
       return line;
@@ -78,7 +85,7 @@ export class Supervisor {
       await entry.child.stop('SIGKILL');
       entry.state = 'stopped';
       this.record();
-      throw error;
+      throw new ChildStartError(error instanceof Error ? error.message : String(error));
     }
   }
 
@@ -118,10 +125,10 @@ export class Supervisor {
     entry.crashes = [...entry.crashes.filter((at) => now - at < this.policy.windowMs), now];
     const said = entry.child.lastLines().filter((l) => l.trim() && !l.startsWith('{')).at(-1);
     if (entry.crashes.length >= this.policy.maxCrashes) {
-      const minutes = Math.round(this.policy.windowMs / 60_000);
+      const minutes = Math.max(1, Math.round(this.policy.windowMs / 60_000));
       this.options.log.error({ child: name, exitCode: exit.code, signal: exit.signal, crashes: entry.crashes.length }, `${name} is crash-looping; giving up`);
       this.options.onGiveUp(
-        `${name} stopped unexpectedly ${entry.crashes.length} times within ${minutes} minutes (last: ${describeExit(exit)}${said ? `, "${said}"` : ''}); stopping Keywatch.`,
+        `${name} stopped unexpectedly ${entry.crashes.length} times within ${minutes} minute${minutes === 1 ? '' : 's'} (last: ${describeExit(exit)}${said ? `, "${said}"` : ''}); stopping Keywatch.`,
       );
       return;
     }
