@@ -1,7 +1,8 @@
 import { runEntryPoint, UsageError } from '../lib/runtime/entry-point';
 import { ensureBuild } from './start/build';
 
-// `npm run build`: the build `npm start` makes before it serves (scripts/launch.mjs has generated the Prisma client).
+// `npm run build`: everything `npm start` would build — the dashboard (next build) here; the Prisma client and
+// the bundles of npm start's processes in scripts/launch.mjs before this runs. For images and deploys.
 runEntryPoint(import.meta.url, {
   name: 'build',
   usage: 'usage: npm run build   (builds the dashboard with next build when its sources changed since the last build)',

@@ -22,9 +22,13 @@ import { pathToFileURL } from 'node:url';
 const ROOT = path.resolve(import.meta.dirname, '..');
 const DIST = path.join(ROOT, 'dist');
 
-/** name → TypeScript entry point; `prismaClient`: it imports lib/db/generated; `children`: bundled with it. */
+/**
+ * name → TypeScript entry point. `prismaClient`: it imports lib/db/generated. `alsoBundles`: bundled
+ * with it — the processes `start` supervises; everything `start` runs, for `build` (images, deploys).
+ */
+const START_BUNDLES = ['embedded-db', 'lab', 'bootstrap', 'worker', 'exit-with-parent'];
 const ENTRY_POINTS = {
-  start: { source: 'scripts/start/main.ts', prismaClient: true, children: ['embedded-db', 'lab', 'bootstrap', 'worker', 'exit-with-parent'] },
+  start: { source: 'scripts/start/main.ts', prismaClient: true, alsoBundles: START_BUNDLES },
   'embedded-db': { source: 'lib/db/embedded-main.ts' },
   bootstrap: { source: 'scripts/start/bootstrap-main.ts', prismaClient: true },
   worker: { source: 'lib/worker/main.ts', prismaClient: true },
@@ -36,7 +40,7 @@ const ENTRY_POINTS = {
   'kms-probe': { source: 'lib/kmip/cli.ts' },
   // The benchmarks themselves run through tsx (bench/run.ts); some of them read the database.
   bench: { source: 'bench/run.ts', prismaClient: true },
-  build: { source: 'scripts/build.ts', prismaClient: true },
+  build: { source: 'scripts/build.ts', prismaClient: true, alsoBundles: ['start', ...START_BUNDLES] },
 };
 
 function fail(message) {
@@ -186,7 +190,7 @@ if (name === 'prisma-client') {
     process.stderr.write(`usage: node scripts/launch.mjs NAME [args], NAME one of: prisma-client, ${Object.keys(ENTRY_POINTS).join(', ')}\n`);
     process.exit(2);
   }
-  const names = [name, ...(entry.children ?? [])];
+  const names = [name, ...(entry.alsoBundles ?? [])];
   if (names.some((n) => ENTRY_POINTS[n].prismaClient)) ensurePrismaClient();
   await bundle(names);
   const file = path.join(DIST, `${name}.mjs`);
