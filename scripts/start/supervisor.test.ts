@@ -70,7 +70,7 @@ describe('Supervisor', () => {
       restartInMs: 50,
       msg: 'worker stopped unexpectedly (signal SIGKILL); restarting',
     });
-    expect(lines.find((l) => l.msg === 'worker restarted')).toMatchObject({ level: 30, child: 'worker', pid: restarted.pid, restarts: 1 });
+    expect(lines.find((l) => l.msg === 'worker restarted')).toMatchObject({ level: 30, child: 'worker', childPid: restarted.pid, restarts: 1 });
     await supervisor.stopAll();
     expect(existsSync(processStateFile(dataDir))).toBe(false);
   });

@@ -77,7 +77,7 @@ export class Supervisor {
       const line = await entry.child.waitForLine(spec.ready, spec.readyTimeoutMs);
       entry.state = 'running';
       this.record();
-      this.options.log.info({ child: spec.name, pid: entry.child.process.pid, readySeconds: (Date.now() - spawnedAt) / 1000 }, `${spec.name} ready`);
+      this.options.log.info({ child: spec.name, childPid: entry.child.process.pid, readySeconds: (Date.now() - spawnedAt) / 1000 }, `${spec.name} ready`);
       this.watch(entry);
       spec.onReady?.(line);
       return line;
@@ -136,7 +136,7 @@ export class Supervisor {
     entry.state = 'restarting';
     this.record();
     this.options.log.warn(
-      { child: name, pid: entry.child.process.pid, exitCode: exit.code, signal: exit.signal, restartInMs: delayMs, crashesInWindow: entry.crashes.length },
+      { child: name, childPid: entry.child.process.pid, exitCode: exit.code, signal: exit.signal, restartInMs: delayMs, crashesInWindow: entry.crashes.length },
       `${name} stopped unexpectedly (${describeExit(exit)}); restarting`,
     );
     entry.timer = setTimeout(() => void this.restart(entry), delayMs);
@@ -162,7 +162,7 @@ export class Supervisor {
     const downSeconds = entry.downSince ? (Date.now() - entry.downSince) / 1000 : 0;
     entry.downSince = undefined;
     this.record();
-    this.options.log.info({ child: entry.spec.name, pid: child.process.pid, restarts: entry.restarts, downSeconds }, `${entry.spec.name} restarted`);
+    this.options.log.info({ child: entry.spec.name, childPid: child.process.pid, restarts: entry.restarts, downSeconds }, `${entry.spec.name} restarted`);
     entry.spec.onReady?.(line);
   }
 
