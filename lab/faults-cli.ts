@@ -15,6 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { Agent, fetch } from 'undici';
 import { z } from 'zod';
+import { runEntryPoint } from '../lib/runtime/entry-point';
 
 const labFileSchema = z.object({
   vcenter: z.object({ url: z.string().url(), username: z.string(), password: z.string(), caFile: z.string() }),
@@ -105,7 +106,8 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`faults-cli: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 2;
+runEntryPoint(import.meta.url, {
+  name: 'faults-cli',
+  usage: 'usage: npx tsx lab/faults-cli.ts [--lab .data/lab/lab.json | --url URL --username U --password P --ca FILE] state [--no-vms] | faults | apply JSON | <fault-type> key=value ...',
+  main: () => main(),
 });

@@ -14,8 +14,8 @@
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { runEntryPoint, UsageError } from '../lib/runtime/entry-point';
 import { stopOnSignals } from '../lib/runtime/shutdown';
 import { startKmsCluster, type LabKmsCluster } from './kms/cluster';
 import type { EstateOptions } from './vcenter/estate';
@@ -326,9 +326,16 @@ async function main(): Promise<void> {
   });
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main().catch((error: unknown) => {
-    process.stderr.write(`lab: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(2);
-  });
-}
+runEntryPoint(import.meta.url, {
+  name: 'lab',
+  // The usage is this file's header comment.
+  usage: 'usage: npm run lab -- [--data-dir .data/lab] [--host 127.0.0.1] [--port 8443] [--kms-ports 5696,5697,5698] [--seed 1] [--clusters 2] [--hosts-per-cluster 4] [--hosts N] [--vms-per-host 4] [--kms-nodes 3] [--kms-self-hosted] [--username U] [--password P] [--json | --ready-line]',
+  async main(argv) {
+    try {
+      parseLabArgs(argv);
+    } catch (error) {
+      throw new UsageError(error instanceof Error ? error.message : String(error));
+    }
+    await main();
+  },
+});

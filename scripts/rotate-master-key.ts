@@ -1,6 +1,7 @@
 import path from 'node:path';
-import { parseEnv } from '../lib/config/env';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../lib/db/embedded-server';
+import { EnvError, parseEnv } from '../lib/config/env';
+import { EmbeddedDatabaseError, startEmbeddedPostgres, type EmbeddedPostgres } from '../lib/db/embedded-server';
+import { runEntryPoint, UsageError } from '../lib/runtime/entry-point';
 import { decodeMasterKey, generateMasterKeyText, loadKeyring, writeKeyFile } from '../lib/secrets/keyring';
 import { reencryptAllSecrets } from '../lib/secrets/rotate';
 
@@ -12,7 +13,7 @@ import { reencryptAllSecrets } from '../lib/secrets/rotate';
  * KEYWATCH_MASTER_KEY with it on every replica.
  * Without DATABASE_URL the embedded database is opened, so stop `npm start` first.
  */
-async function main(): Promise<void> {
+async function rotate(): Promise<void> {
   const env = parseEnv();
   const keyring = loadKeyring(process.env, env.dataDir);
   let embedded: EmbeddedPostgres | undefined;
@@ -44,7 +45,16 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(`Master key rotation failed: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
+runEntryPoint(import.meta.url, {
+  name: 'Master key rotation failed',
+  usage: `usage: npm run secrets:rotate-master-key
+
+Re-encrypts every stored secret under a new master key: the key file in KEYWATCH_DATA_DIR (default), or
+KEYWATCH_MASTER_KEY_NEW when KEYWATCH_MASTER_KEY is set. Stop npm start first when using the embedded database.`,
+  plainErrors: [EnvError, EmbeddedDatabaseError],
+  async main(argv) {
+    if (argv.length > 0) throw new UsageError(`unexpected argument ${argv[0]}.`);
+    await rotate();
+    return 0;
+  },
 });

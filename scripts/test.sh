@@ -10,7 +10,7 @@ step "system packages"
 bash scripts/install-system-deps.sh
 
 step "prisma client"
-npx tsx scripts/prisma-generate.ts
+npm run --silent db:generate
 
 step "typecheck"
 npx tsc --noEmit -p tsconfig.json
@@ -22,7 +22,7 @@ step "unit and integration tests (vitest, real PostgreSQL / PyKMIP / lab)"
 npx vitest run --reporter=default --reporter=json --outputFile.json=test-reports/vitest.json
 
 step "build"
-npx tsx scripts/build.ts
+npm run --silent build
 
 step "end-to-end tests (Playwright, Debian Chromium)"
 PLAYWRIGHT_JSON_OUTPUT_NAME=test-reports/playwright.json npx playwright test --reporter=list,json

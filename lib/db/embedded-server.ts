@@ -2,6 +2,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync }
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { isProcessAlive } from '../runtime/process-table';
 
 /**
  * The embedded database: PGlite (PostgreSQL compiled to WebAssembly) with its files under
@@ -21,26 +22,38 @@ export class EmbeddedDatabaseError extends Error {
   override name = 'EmbeddedDatabaseError';
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** PGlite has no postmaster.pid of its own; two processes on one directory would corrupt it. */
 function takeLock(lockFile: string): void {
   if (existsSync(lockFile)) {
     const pid = Number(readFileSync(lockFile, 'utf8').trim());
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isProcessAlive(pid)) {
       throw new EmbeddedDatabaseError(
         `The embedded database in ${path.dirname(lockFile)} is in use by process ${pid}; stop that Keywatch first or set KEYWATCH_DATA_DIR to another folder.`,
       );
     }
   }
   writeFileSync(lockFile, String(process.pid));
+}
+
+/**
+ * PostgreSQL's own default of 128 MB of shared buffers is most of the process's memory once touched;
+ * Keywatch's database is small, and the operating system caches the files anyway.
+ */
+const START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
+
+export function embeddedDataDir(dataDir: string): string {
+  return path.join(dataDir, 'pg');
+}
+
+/** True once initdb has run in `<dataDir>/pg` (PostgreSQL writes PG_VERSION first). */
+export function isEmbeddedPostgresInitialized(dataDir: string): boolean {
+  return existsSync(path.join(embeddedDataDir(dataDir), 'PG_VERSION'));
+}
+
+/** Runs initdb (PGlite opens a fresh folder by creating it) and closes the database again. */
+export async function initializeEmbeddedPostgres(dataDir: string): Promise<void> {
+  const db = await PGlite.create(embeddedDataDir(dataDir), { startParams: START_PARAMS });
+  await db.close();
 }
 
 /** The socket PostgreSQL clients look for in a socket directory: `<dir>/.s.PGSQL.<port>`. */
@@ -51,8 +64,17 @@ export function embeddedSocketPath(dataDir: string, port: number): string {
 // sun_path holds 108 bytes on Linux (104 on macOS), terminator included.
 const MAX_SOCKET_PATH = 103;
 
-export async function startEmbeddedPostgres(options: { dataDir: string; port: number }): Promise<EmbeddedPostgres> {
-  const pgDir = path.join(options.dataDir, 'pg');
+export async function startEmbeddedPostgres(options: {
+  dataDir: string;
+  port: number;
+  /**
+   * Called (with the folder locked) when `<dataDir>/pg` has never been initialized. Default: in this
+   * process. initdb leaves ~0.5 GB of WebAssembly memory behind that a process cannot give back, so
+   * the embedded database process runs it in a short-lived process of its own.
+   */
+  initialize?: (dataDir: string) => Promise<void>;
+}): Promise<EmbeddedPostgres> {
+  const pgDir = embeddedDataDir(options.dataDir);
   const dataDir = path.resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   // The socket's only protection is its directory: nobody but Keywatch's user may enter it.
@@ -67,7 +89,8 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
   rmSync(socketPath, { force: true });
   let db: PGlite;
   try {
-    db = await PGlite.create(pgDir);
+    if (!isEmbeddedPostgresInitialized(options.dataDir)) await (options.initialize ?? initializeEmbeddedPostgres)(options.dataDir);
+    db = await PGlite.create(pgDir, { startParams: START_PARAMS });
     await db.query('SELECT 1');
   } catch (error) {
     rmSync(lockFile, { force: true });

@@ -4,10 +4,9 @@
  * Exit codes: 0 node reachable and every key active; 1 node or a key unhealthy; 2 bad arguments.
  */
 import { readFile } from 'node:fs/promises';
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { runEntryPoint } from '../runtime/entry-point';
 import { probeKmsNode, type CertificateReport, type KmsNodeProbe, type KmsProbeTarget, type ProbeOptions } from './probe';
 
 export const USAGE =
@@ -167,27 +166,12 @@ export async function runKmsProbeCli(argv: readonly string[], io: CliIo, prober:
   return result.healthy ? 0 : 1;
 }
 
-function invokedDirectly(): boolean {
-  const entry = process.argv[1];
-  if (!entry) return false;
-  try {
-    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (invokedDirectly()) {
-  runKmsProbeCli(process.argv.slice(2), {
-    stdout: (t) => process.stdout.write(t),
-    stderr: (t) => process.stderr.write(t),
-  }).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      process.stderr.write(`kms:probe: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+runEntryPoint(import.meta.url, {
+  name: 'kms:probe',
+  usage: USAGE,
+  main: (argv) =>
+    runKmsProbeCli(argv, {
+      stdout: (t) => process.stdout.write(t),
+      stderr: (t) => process.stderr.write(t),
+    }),
+});

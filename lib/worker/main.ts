@@ -1,32 +1,43 @@
 import os from 'node:os';
-import { parseEnv } from '../config/env';
+import { EnvError, parseEnv } from '../config/env';
 import { createPrismaClient } from '../db/client';
+import { createLogger } from '../logging/logger';
+import { announceReady, runEntryPoint, UsageError } from '../runtime/entry-point';
 import { stopOnSignals } from '../runtime/shutdown';
 import { startHeartbeat } from './heartbeat';
-import { createLogger } from '../logging/logger';
 import { startWorkerJobs } from './scheduler';
 
 // The worker process: heartbeats, and runs the jobs of lib/worker/scheduler.ts (polling, alerts, webhooks, retention).
-async function main() {
-  const env = parseEnv();
-  if (!env.DATABASE_URL) throw new Error('The worker needs DATABASE_URL; start it through `npm start`.');
-  const prisma = createPrismaClient(env.DATABASE_URL, 10);
-  const workerId = `${os.hostname()}:${process.pid}`;
-  const heartbeat = await startHeartbeat(prisma, {
-    workerId,
-    intervalMs: env.KEYWATCH_WORKER_HEARTBEAT_MS,
-    version: process.env.npm_package_version ?? '0.1.0',
-  });
-  console.log(`${workerId} running`);
-  const jobs = startWorkerJobs(prisma, createLogger('worker'), { env, workerId });
-  stopOnSignals('worker', async () => {
-    await jobs.stop();
-    await heartbeat.stop().catch(() => undefined);
-    await prisma.$disconnect();
-  });
-}
+const USAGE = `usage: npm run worker
 
-main().catch((error: unknown) => {
-  console.error(`${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
+Runs one worker against DATABASE_URL (npm start runs one for you; run more on other machines to share
+the work). Prints READY <worker id> once its first heartbeat is recorded; SIGTERM stops it cleanly.`;
+
+runEntryPoint(import.meta.url, {
+  name: 'worker',
+  usage: USAGE,
+  plainErrors: [EnvError],
+  async main(argv) {
+    if (argv.length > 0) throw new UsageError(`unexpected argument ${argv[0]}.`);
+    const env = parseEnv();
+    if (!env.DATABASE_URL) throw new UsageError('DATABASE_URL is not set; the worker needs the database npm start (or your PostgreSQL) serves.');
+    const log = createLogger('worker');
+    const prisma = createPrismaClient(env.DATABASE_URL, 10, log);
+    const workerId = `${os.hostname()}:${process.pid}`;
+    const heartbeat = await startHeartbeat(prisma, {
+      workerId,
+      intervalMs: env.KEYWATCH_WORKER_HEARTBEAT_MS,
+      version: process.env.npm_package_version ?? '0.1.0',
+      log,
+    });
+    const jobs = startWorkerJobs(prisma, log, { env, workerId });
+    log.info({ workerId }, 'worker running');
+    announceReady(workerId);
+    stopOnSignals('worker', async (reason) => {
+      log.info({ reason }, 'worker stopping');
+      await jobs.stop();
+      await heartbeat.stop().catch((error: unknown) => log.warn({ reason: String(error) }, 'could not remove the heartbeat'));
+      await prisma.$disconnect();
+    });
+  },
 });

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -33,32 +33,24 @@ function sourceFingerprint(): string {
   return hash.digest('hex');
 }
 
-function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): void {
-  const result = spawnSync(command, args, { cwd: ROOT, stdio: 'inherit', env });
-  if (result.status !== 0) throw new Error(`${[command, ...args].join(' ')} failed (exit ${result.status}).`);
-}
-
-/** Generates the Prisma client offline: `prisma generate` only needs a schema engine path to exist. */
-export function ensurePrismaClient(): void {
-  const generated = path.join(ROOT, 'lib/db/generated/client.ts');
-  const schemaDir = path.join(ROOT, 'prisma/schema');
-  const newestSchema = Math.max(...readdirSync(schemaDir).map((f) => statSync(path.join(schemaDir, f)).mtimeMs));
-  if (existsSync(generated) && statSync(generated).mtimeMs >= newestSchema) return;
-  console.log('Generating the Prisma client…');
-  run(process.execPath, [path.join(ROOT, 'node_modules/prisma/build/index.js'), 'generate'], {
-    ...process.env,
-    PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? process.execPath,
-    PRISMA_HIDE_UPDATE_MESSAGE: '1',
+/** Runs a command with inherited output; asynchronous, so that a supervisor keeps serving its children meanwhile. */
+function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: ROOT, stdio: 'inherit', env });
+    child.once('error', reject);
+    child.once('exit', (code, signal) =>
+      code === 0 ? resolve() : reject(new Error(`${path.basename(args[0] ?? command)} ${args.slice(1).join(' ')} failed (${signal ? `signal ${signal}` : `exit ${code}`}).`)),
+    );
   });
 }
 
 /** Builds the Next.js app when the sources changed since the last build (or there is none). */
-export function ensureBuild(): void {
+export async function ensureBuild(): Promise<void> {
   const fingerprint = sourceFingerprint();
   const built = existsSync(path.join(ROOT, '.next', 'BUILD_ID')) && existsSync(FINGERPRINT_FILE);
   if (built && readFileSync(FINGERPRINT_FILE, 'utf8') === fingerprint) return;
   console.log('Building the dashboard (first start or sources changed)…');
-  run(process.execPath, [path.join(ROOT, 'node_modules/next/dist/bin/next'), 'build'], {
+  await run(process.execPath, [path.join(ROOT, 'node_modules/next/dist/bin/next'), 'build'], {
     ...process.env,
     NEXT_TELEMETRY_DISABLED: '1',
   });

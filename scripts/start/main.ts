@@ -1,27 +1,49 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { EnvError, parseEnv, type KeywatchEnv } from '../../lib/config/env';
-import { bootstrapAtStart } from '../../lib/auth/bootstrap';
+import { z } from 'zod';
 import { AuthConfigError, parseAuthConfig } from '../../lib/auth/config';
-import { migrate } from '../../lib/db/migrate';
-import { ensureBuild, ensurePrismaClient } from './build';
-import { startChild, tsxArgs, type ManagedChild } from './managed-child';
+import { EnvError, parseEnv, type KeywatchEnv } from '../../lib/config/env';
+import { migrate, MigrationError } from '../../lib/db/migrate';
+import { createLogger, type Logger } from '../../lib/logging/logger';
+import { parseCommandLine, runEntryPoint } from '../../lib/runtime/entry-point';
+import { stopOnSignals } from '../../lib/runtime/shutdown';
+import { ensureBuild } from './build';
+import { startChild } from './managed-child';
 import { assertDatabaseReachable, assertPortFree, StartupError } from './preflight';
+import { ChildStartError, Supervisor } from './supervisor';
 
 /**
- * `npm start`: everything a newcomer needs, in order — database (embedded unless DATABASE_URL),
- * migrations, the lab (unless real targets are configured), the worker, the web server.
- * Children stop in reverse order so the worker can still record its stop in the database.
+ * `npm start` (run as dist/start.mjs by scripts/launch.mjs): everything a newcomer needs, in order —
+ * database (embedded unless DATABASE_URL), migrations, the lab (unless real targets are configured),
+ * sign-in bootstrap, then the worker and the web server. It stays small on purpose (no Prisma, no
+ * argon2: bootstrap runs in a process of its own) and supervises the children (./supervisor.ts).
  */
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const children: ManagedChild[] = [];
-let shuttingDown = false;
+const USAGE = `usage: npm start [-- --dev]
 
-/** auto: the lab runs until the operator has configured a vCenter of their own (UI or targets file). */
-async function labWanted(env: KeywatchEnv, targetsFile: string | undefined, databaseUrl: string): Promise<boolean> {
-  if (env.KEYWATCH_LAB === 'off') return false;
-  if (env.KEYWATCH_LAB === 'on') return true;
-  if (targetsFile) return false;
+Starts Keywatch: the embedded database (unless DATABASE_URL is set), migrations, the lab (until a
+vCenter of your own is configured), the worker and the web server; restarts any of them that dies.
+--dev   run the web server with \`next dev\` instead of the production build.
+Settings are environment variables: see the README's "Configuration".`;
+
+/** Children run compiled, from the bundles scripts/launch.mjs writes next to this one. */
+function bundle(name: string): string {
+  const file = path.join(ROOT, 'dist', `${name}.mjs`);
+  if (!existsSync(file)) throw new StartupError(`${path.relative(ROOT, file)} is missing; start Keywatch with \`npm start\`, which builds it.`);
+  return file;
+}
+
+/**
+ * Whether the lab runs: `on` / `off`, or (auto) until the operator has configured a vCenter of their
+ * own — by targets file, or in the UI, which only the database knows (undefined: ask it).
+ */
+function labSetting(env: KeywatchEnv, targetsFile: string | undefined): boolean | undefined {
+  if (env.KEYWATCH_LAB !== 'auto') return env.KEYWATCH_LAB === 'on';
+  return targetsFile ? false : undefined;
+}
+
+async function noVcenterOfTheirOwn(databaseUrl: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
@@ -32,84 +54,147 @@ async function labWanted(env: KeywatchEnv, targetsFile: string | undefined, data
   }
 }
 
-async function shutdown(code: number): Promise<never> {
-  if (!shuttingDown) {
-    shuttingDown = true;
-    for (const child of [...children].reverse()) await child.stop();
-  }
-  process.exit(code);
+/**
+ * Memory settings for the children, which are mostly idle (measured with `npm run bench -- footprint`):
+ * one malloc arena and one V8 helper thread instead of an arena per thread and four helpers, and a
+ * 1 MB young generation instead of 16 MB. Settings the operator made in the environment win.
+ */
+function childEnvironment(env: KeywatchEnv): NodeJS.ProcessEnv {
+  return { MALLOC_ARENA_MAX: '1', ...process.env, NEXT_TELEMETRY_DISABLED: '1', KEYWATCH_DATA_DIR: env.dataDir };
+}
+const NODE_FLAGS = ['--v8-pool-size=1', '--max-semi-space-size=1'];
+/**
+ * Prisma's query compiler is WebAssembly. V8 recompiles its busier functions with its optimizing
+ * compiler, which costs the worker and the web server ~30 MB each for queries that take
+ * milliseconds anyway; a high tiering budget keeps all but the really hot code on the baseline compiler.
+ */
+const PRISMA_FLAGS = [...NODE_FLAGS, '--wasm-tiering-budget=1000000000'];
+
+/**
+ * The one-shot bootstrap step. What it says (the setup link) is for the person starting Keywatch, so
+ * it is printed with the URL at the end rather than lost in the build output.
+ */
+async function bootstrap(env: NodeJS.ProcessEnv): Promise<string[]> {
+  const child = startChild('bootstrap', process.execPath, [...PRISMA_FLAGS, bundle('bootstrap')], { env, output: 'kept', ipc: false });
+  const exit = await child.exited;
+  const said = child.lastLines().filter((line) => !line.startsWith('{'));
+  if (exit.code !== 0) throw new StartupError(said.filter((l) => l.trim()).at(-1) ?? 'Sign-in bootstrap failed.');
+  return said;
 }
 
-async function main(): Promise<void> {
+async function main(argv: string[]): Promise<void> {
+  const { dev } = parseCommandLine(argv, { dev: { type: 'boolean' } }, z.object({ dev: z.boolean().default(false) }));
   const env = parseEnv();
   // Parsed here as well as at bootstrap so that a bad sign-in setting stops start-up before anything runs.
   const { targetsFile } = parseAuthConfig();
-  const dev = process.argv.includes('--dev');
   await assertPortFree(env.PORT, env.HOSTNAME, 'the dashboard', 'set PORT to a free port (e.g. PORT=3001 npm start)');
   if (env.DATABASE_URL) await assertDatabaseReachable(env.DATABASE_URL);
-  ensurePrismaClient();
-  if (!dev) ensureBuild();
+  const log = createLogger('supervisor');
+  const supervisor = new Supervisor({
+    dataDir: env.dataDir,
+    log,
+    onGiveUp: (line) => {
+      process.stderr.write(`${line}\n`);
+      void supervisor.stopAll().finally(() => process.exit(1));
+    },
+  });
+  stopOnSignals('npm start', async () => {
+    process.stdout.write('\nStopping Keywatch…\n');
+    await supervisor.stopAll();
+  });
+  try {
+    await startAll(env, targetsFile, dev, supervisor, log);
+  } catch (error) {
+    await supervisor.stopAll();
+    throw error;
+  }
+}
 
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', KEYWATCH_DATA_DIR: env.dataDir };
+/**
+ * The order matters where one step needs another: the database before migrations, the lab before
+ * bootstrap (which registers the lab targets) and before the worker and web server (which get its
+ * address). Everything else starts side by side, so that a restart is quick.
+ */
+async function startAll(env: KeywatchEnv, targetsFile: string | undefined, dev: boolean, supervisor: Supervisor, log: Logger): Promise<void> {
+  const childEnv = childEnvironment(env);
+  const node = process.execPath;
+  const labDir = path.join(env.dataDir, 'lab');
+  const startLab = () =>
+    supervisor.start({
+      name: 'lab',
+      command: node,
+      args: [...NODE_FLAGS, bundle('lab'), '--data-dir', labDir, '--ready-line'],
+      env: () => childEnv,
+      ready: /^READY /,
+      readyTimeoutMs: 120_000,
+      // A restarted lab comes back on its saved ports, so the registered lab targets stay valid.
+      onReady: (line) => (childEnv.KEYWATCH_LAB_CONFIG = line.slice('READY '.length).trim()),
+    });
+  const wanted = labSetting(env, targetsFile);
+  // Known without the database: start the lab alongside it.
+  let lab = wanted === true ? startLab() : undefined;
+  lab?.catch(() => undefined); // awaited below; a failure before then must not be an unhandled rejection
+
   let databaseUrl = env.DATABASE_URL;
   if (!databaseUrl) {
-    const db = startChild('db', ...tsxArgs(path.join(ROOT, 'lib/db/embedded-main.ts')), { env: childEnv, quietStderr: true });
-    children.push(db);
-    const ready = await db.waitForLine(/^READY /, 120_000);
+    const ready = await supervisor.start({
+      name: 'db',
+      command: node,
+      args: [...NODE_FLAGS, bundle('embedded-db')],
+      env: () => childEnv,
+      ready: /^READY /,
+      readyTimeoutMs: 120_000,
+      output: 'quiet-stderr',
+    });
     databaseUrl = ready.slice('READY '.length).trim();
-    console.log(`Embedded PostgreSQL (PGlite) serving ${path.join(env.dataDir, 'pg')}`);
+    process.stdout.write(`Embedded PostgreSQL (PGlite) serving ${path.join(env.dataDir, 'pg')}\n`);
   }
   childEnv.DATABASE_URL = databaseUrl;
 
   // Migrations as the schema owner when one is given; the app's own role may then lack DDL rights (README: Security).
   const migrations = await migrate(env.KEYWATCH_MIGRATION_DATABASE_URL ?? databaseUrl);
-  if (migrations.applied.length > 0) console.log(`Applied migrations: ${migrations.applied.join(', ')}`);
+  if (migrations.applied.length > 0) process.stdout.write(`Applied migrations: ${migrations.applied.join(', ')}\n`);
 
-  if (await labWanted(env, targetsFile, databaseUrl)) {
-    const lab = startChild('lab', ...tsxArgs(path.join(ROOT, 'lab/main.ts'), ['--data-dir', path.join(env.dataDir, 'lab'), '--ready-line']), {
-      env: childEnv,
-    });
-    children.push(lab);
-    const ready = await lab.waitForLine(/^READY /, 120_000);
-    childEnv.KEYWATCH_LAB_CONFIG = ready.slice('READY '.length).trim();
-    const labDir = path.join(env.dataDir, 'lab');
-    console.log(
-      `Lab estate running (targets lab-vcenter / lab-kms); credentials and fault knobs: npx tsx lab/faults-cli.ts --lab ${path.join(labDir, 'lab.json')} state`,
+  if (wanted === undefined && (await noVcenterOfTheirOwn(databaseUrl))) lab = startLab();
+  if (lab) {
+    await lab;
+    process.stdout.write(
+      `Lab estate running (targets lab-vcenter / lab-kms); credentials and fault knobs: npx tsx lab/faults-cli.ts --lab ${path.join(labDir, 'lab.json')} state\n`,
     );
   }
 
-  // First admin, bootstrap token, setup link, lab targets: before anyone can reach the web server.
-  await bootstrapAtStart(databaseUrl, childEnv, env.dataDir);
-
-  const worker = startChild('worker', ...tsxArgs(path.join(ROOT, 'lib/worker/main.ts')), { env: childEnv });
-  children.push(worker);
-  await worker.waitForLine(/running$/, 60_000);
-
-  // Next behind Keywatch's own HTTP server, which decides the client address (KEYWATCH_TRUSTED_PROXIES).
-  const web = startChild('web', ...tsxArgs(path.join(ROOT, 'scripts/start/web.ts'), dev ? ['--dev'] : []), { env: childEnv });
-  children.push(web);
-  await web.waitForLine(/Ready in|✓ Ready|started server/i, 120_000);
-  console.log(`\nKeywatch is running at http://${env.HOSTNAME}:${env.PORT}  (Ctrl-C stops it; data stays in ${env.dataDir})\n`);
-
-  for (const child of children) {
-    void child.exited.then((code) => {
-      if (shuttingDown) return;
-      console.error(`${child.name} stopped unexpectedly (exit ${code}); stopping Keywatch.`);
-      void shutdown(1);
-    });
-  }
-}
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    console.log('\nStopping Keywatch…');
-    void shutdown(0);
+  const worker = supervisor.start({ name: 'worker', command: node, args: [...PRISMA_FLAGS, bundle('worker')], env: () => childEnv, ready: /^READY /, readyTimeoutMs: 60_000 });
+  worker.catch(() => undefined);
+  // First admin, bootstrap token, setup link, lab targets. The web server starts alongside: its API
+  // runs the same bootstrap before answering anything (lib/auth/bootstrap-once.ts), serialized by a
+  // database lock, so no one can sign in before the first admin exists.
+  const bootstrapBegan = Date.now();
+  const bootstrapped = bootstrap(childEnv).then((said) => {
+    log.info({ seconds: (Date.now() - bootstrapBegan) / 1000 }, 'bootstrap done');
+    return said;
   });
+  bootstrapped.catch(() => undefined);
+  // Built last, so that a wrong setting or a busy port is reported at once, not after a build.
+  if (!dev) await ensureBuild();
+  // Next behind Keywatch's own HTTP server, which decides the client address (KEYWATCH_TRUSTED_PROXIES).
+  await supervisor.start({
+    name: 'web',
+    command: node,
+    args: [...PRISMA_FLAGS, '--import', bundle('exit-with-parent'), bundle('web'), ...(dev ? ['--dev'] : [])],
+    env: () => childEnv,
+    ready: /Ready in|✓ Ready|started server/i,
+    readyTimeoutMs: 120_000,
+  });
+  const bootstrapSaid = await bootstrapped;
+  await worker;
+  // Since `npm start` launched this process (scripts/launch.mjs runs in it): what `npm run bench -- footprint` reports as restart.
+  log.info({ startupSeconds: Number(process.uptime().toFixed(2)) }, 'Keywatch is running');
+  process.stdout.write(`${bootstrapSaid.join('\n')}\nKeywatch is running at http://${env.HOSTNAME}:${env.PORT}  (Ctrl-C stops it; data stays in ${env.dataDir})\n\n`);
 }
 
-main().catch(async (error: unknown) => {
-  const known = error instanceof EnvError || error instanceof AuthConfigError || error instanceof StartupError;
-  const message = error instanceof Error ? error.message : String(error);
-  console.error(known ? message : `Keywatch could not start: ${message}`);
-  await shutdown(1);
+runEntryPoint(import.meta.url, {
+  name: 'Keywatch could not start',
+  usage: USAGE,
+  plainErrors: [EnvError, AuthConfigError, StartupError, MigrationError, ChildStartError],
+  main,
 });

@@ -1,45 +1,69 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import readline from 'node:readline';
 
+export interface ChildExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
 /**
- * A child process of `npm start` whose output is prefixed with its name, and which can be
- * awaited for a ready line and stopped with a deadline.
+ * A child process of `npm start` whose output is forwarded, and which can be awaited for a ready
+ * line and stopped with a deadline.
  */
 export interface ManagedChild {
   name: string;
   process: ChildProcess;
   /** Resolves with the first stdout line matching `pattern`; rejects if the child exits first. */
   waitForLine(pattern: RegExp, timeoutMs: number): Promise<string>;
-  stop(signal?: NodeJS.Signals, graceMs?: number): Promise<void>;
-  exited: Promise<number | null>;
+  stop(signal?: NodeJS.Signals, graceMs?: number): Promise<ChildExit>;
+  exited: Promise<ChildExit>;
   lastLines(): string[];
 }
 
-export function startChild(
-  name: string,
-  command: string,
-  args: string[],
-  options: { env: NodeJS.ProcessEnv; quietStderr?: boolean },
-): ManagedChild {
+export interface ChildOptions {
+  env: NodeJS.ProcessEnv;
+  /**
+   * prefixed: lines go out as `[name] line` (JSON log lines unchanged: they name their process);
+   * plain: as they are (start-up messages meant for the person running npm start);
+   * quiet-stderr: prefixed stdout, and stderr kept only for the error message start-up reports itself;
+   * kept: nothing forwarded, the caller prints lastLines() when it is time.
+   */
+  output?: 'prefixed' | 'plain' | 'quiet-stderr' | 'kept';
+  /** An IPC channel lets the child notice that the supervisor died (lib/runtime/shutdown.ts). */
+  ipc?: boolean;
+  /**
+   * A process group of its own: Ctrl-C in a terminal (or a test runner signalling npm start's group)
+   * reaches only the supervisor, which then stops the children in order — the web server and the
+   * worker before the database they still write to.
+   */
+  ownProcessGroup?: boolean;
+}
+
+export function describeExit(exit: ChildExit): string {
+  return exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
+}
+
+export function startChild(name: string, command: string, args: string[], options: ChildOptions): ManagedChild {
+  const output = options.output ?? 'prefixed';
   const child = spawn(command, args, {
     env: options.env,
-    // An IPC channel lets tsx children notice when `npm start` itself dies and clean up.
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    stdio: ['ignore', 'pipe', 'pipe', ...(options.ipc === false ? [] : ['ipc' as const])],
+    detached: options.ownProcessGroup ?? false,
   });
   const recent: string[] = [];
   const listeners = new Set<(line: string) => void>();
-  // quietStderr: the child's only stderr output is its fatal error, which start-up reports itself.
   const forward = (stream: NodeJS.ReadableStream, out: NodeJS.WriteStream | null) => {
     readline.createInterface({ input: stream }).on('line', (line) => {
       recent.push(line);
       if (recent.length > 20) recent.shift();
       listeners.forEach((listener) => listener(line));
-      if (out && !line.startsWith('READY ')) out.write(`[${name}] ${line}\n`);
+      if (!out || line.startsWith('READY ')) return;
+      out.write(output === 'plain' || line.startsWith('{') ? `${line}\n` : `[${name}] ${line}\n`);
     });
   };
-  forward(child.stdout!, process.stdout);
-  forward(child.stderr!, options.quietStderr ? null : process.stderr);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  forward(child.stdout!, output === 'kept' ? null : process.stdout);
+  forward(child.stderr!, output === 'quiet-stderr' || output === 'kept' ? null : process.stderr);
+  const exited = new Promise<ChildExit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   return {
     name,
     process: child,
@@ -58,25 +82,22 @@ export function startChild(
           resolve(line);
         };
         listeners.add(onLine);
-        void exited.then((code) => {
+        void exited.then((exit) => {
           clearTimeout(timer);
           listeners.delete(onLine);
-          const said = recent.filter((l) => l.trim()).at(-1);
-          reject(new Error(said ?? `${name} exited with code ${code} before it was ready.`));
+          const said = recent.filter((l) => l.trim() && !l.startsWith('{')).at(-1);
+          reject(new Error(said ?? `${name} stopped (${describeExit(exit)}) before it was ready.`));
         });
       });
     },
     async stop(signal = 'SIGTERM', graceMs = 10_000) {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill(signal);
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      await exited;
-      clearTimeout(timer);
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill(signal);
+        const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+        await exited;
+        clearTimeout(timer);
+      }
+      return exited;
     },
   };
-}
-
-/** Arguments that run a TypeScript entry point with the same Node and tsx's loader. */
-export function tsxArgs(entry: string, args: string[] = []): [string, string[]] {
-  return [process.execPath, ['--import', 'tsx', entry, ...args]];
 }

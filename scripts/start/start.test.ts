@@ -9,7 +9,7 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 
 function runStart(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start/main.ts'], {
+    const child = spawn(process.execPath, ['scripts/launch.mjs', 'start'], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', KEYWATCH_LAB: 'off', ...env } as Record<string, string> as unknown as NodeJS.ProcessEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -42,6 +42,18 @@ describe('npm start refuses bad set-ups with one clear line', () => {
     expect(lines[0]).toMatch(message);
     expect(readdirSync(dataDir)).toEqual([]);
   });
+
+  it('names the embedded database port already in use, and leaves nothing running', async () => {
+    const busy = net.createServer();
+    const port = await new Promise<number>((resolve) =>
+      busy.listen(0, '127.0.0.1', () => resolve((busy.address() as net.AddressInfo).port)),
+    );
+    const { code, stderr } = await runStart({ KEYWATCH_EMBEDDED_DB_PORT: String(port), KEYWATCH_DATA_DIR: dataDir });
+    busy.close();
+    expect(code).toBe(1);
+    expect(stderr.trim()).toBe(`Port ${port} for the embedded database is already in use; set KEYWATCH_EMBEDDED_DB_PORT to a free port.`);
+    expect(readdirSync(dataDir)).toEqual([]);
+  }, 60_000);
 
   it('names a port already in use', async () => {
     const busy = net.createServer();
