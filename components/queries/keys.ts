@@ -19,4 +19,7 @@ export const queryKeys = {
   users: () => ['users'] as const,
   tokens: () => ['tokens'] as const,
   targets: (kind: TargetKind) => ['targets', kind] as const,
+  campaigns: () => ['campaigns'] as const,
+  campaignDetail: (id: string) => ['campaigns', id] as const,
+  campaignItems: (id: string, state: string) => ['campaigns', id, 'items', state] as const,
 };

@@ -77,9 +77,11 @@ export const ROUTE_POLICIES: readonly RoutePolicy[] = [
   { pattern: '/api/v1/key-providers/[id]', methods: { GET: need('read') } },
   // Campaigns: rekeys and key-provider moves, step by step.
   { pattern: '/api/v1/campaigns', methods: { GET: need('campaigns.read'), POST: need('campaigns.write') } },
-  { pattern: '/api/v1/campaigns/[id]', methods: { GET: need('campaigns.read'), PATCH: need('campaigns.write'), DELETE: need('campaigns.write') } },
+  { pattern: '/api/v1/campaigns/[id]', methods: { GET: need('campaigns.read'), PATCH: need('campaigns.write') } },
+  { pattern: '/api/v1/campaigns/[id]/items', methods: { GET: need('campaigns.read') } },
   { pattern: '/api/v1/campaigns/[id]/export', methods: { GET: need('campaigns.read') } },
-  { pattern: '/api/v1/campaigns/[id]/steps', methods: { GET: need('campaigns.read'), POST: need('campaigns.write') } },
+  { pattern: '/api/v1/campaigns/[id]/preflight', methods: { GET: need('campaigns.read') } },
+  // start | pause | resume | retry | remediate
   { pattern: '/api/v1/campaigns/[id]/[action]', methods: { POST: need('campaigns.write') } },
   // Chart series and webhooks (poller, issue 10).
   { pattern: '/api/v1/history/[series]', methods: { GET: need('read') } },

@@ -19,7 +19,8 @@ export type CampaignErrorCode =
   | 'invalid-state'
   | 'confirmation-required'
   | 'lease-held'
-  | 'not-available';
+  | 'not-available'
+  | 'vcenter-answer';
 
 export class CampaignError extends DomainError<CampaignErrorCode> {
   override name = 'CampaignError';

@@ -1,13 +1,14 @@
 /**
  * What the campaign executor and its remediations need from vCenter, as one small interface,
- * and its implementation over lib/vsphere's VsphereClient. Operations lib/vsphere does not offer
- * yet (VM power, Reload, unregister / register, the HA VM override, CryptoUnlock) are named here
- * and refuse with a clear "not available in this vCenter client yet" until they are wired.
+ * and its implementation over lib/vsphere's VsphereClient (VM power, Reload, CryptoUnlock_Task,
+ * unregister / register, the HA VM override through ReconfigureComputeResource_Task). Task methods
+ * follow their task to its end.
  */
 import { z } from 'zod';
 import type { VsphereClient } from '../vsphere/client';
 import { isVsphereError } from '../vsphere/errors';
-import { CryptoKeyIdSchema, moRef, MoRefSchema, VIM_VM_POWER_STATES, VirtualDeviceSchema, VM_CRYPTO_STATES } from '../vsphere/schemas';
+import type { VmMonitoringOverride } from '../vsphere/operations';
+import { CryptoKeyIdSchema, moRef, MoRefSchema, type MoRef, VIM_VM_POWER_STATES, VirtualDeviceSchema, VM_CRYPTO_STATES } from '../vsphere/schemas';
 import { CampaignError } from './errors';
 import type { ProviderHealthSource } from './health-check';
 import type { KeyRef, ProviderHealthLevel } from './inventory';
@@ -54,8 +55,10 @@ export interface CampaignVcenter extends ProviderHealthSource {
   reregisterVm(moid: string): Promise<{ moid: string }>;
 }
 
-export function notAvailableYet(operation: string): CampaignError {
-  return new CampaignError('not-available', 501, `${operation} is not available in this vCenter client yet.`);
+export interface VsphereCampaignVcenterOptions {
+  /** How long a VM / cluster task may run (default 120 s). */
+  taskTimeoutMs?: number;
+  taskPollIntervalMs?: number;
 }
 
 const VmRuntimeSchema = z.object({
@@ -75,7 +78,12 @@ const keyRef = (k: z.infer<typeof CryptoKeyIdSchema> | undefined): KeyRef | null
 
 /** CampaignVcenter over one VsphereClient. */
 export class VsphereCampaignVcenter implements CampaignVcenter {
-  constructor(protected readonly client: VsphereClient) {}
+  constructor(
+    protected readonly client: VsphereClient,
+    private readonly options: VsphereCampaignVcenterOptions = {},
+  ) {}
+
+  private readonly previousOverrides = new Map<string, VmMonitoringOverride>();
 
   async readVm(moid: string): Promise<LiveVm | null> {
     const ref = moRef('VirtualMachine', moid);
@@ -118,31 +126,65 @@ export class VsphereCampaignVcenter implements CampaignVcenter {
     return { health: info.health, details: info.details.map((d) => d.default_message) };
   }
 
-  async applyHaVmOverride(_clusterMoid: string, _vmMoid: string): Promise<void> {
-    throw notAvailableYet('The HA VM override (ReconfigureComputeResource_Task with a DAS VM config)');
+  /** Follows a VM task to its end (task-failed / task-timeout errors are the executor's to classify). */
+  private async follow(task: MoRef): Promise<void> {
+    await this.client.waitForTask(task, { timeoutMs: this.options.taskTimeoutMs ?? 120_000, pollIntervalMs: this.options.taskPollIntervalMs });
   }
 
-  async removeHaVmOverride(_clusterMoid: string, _vmMoid: string): Promise<void> {
-    throw notAvailableYet('Removing the HA VM override (ReconfigureComputeResource_Task with a DAS VM config)');
+  /**
+   * Disables HA VM monitoring for the VM. A VM that already has an override of its own gets it
+   * edited (vCenter refuses a second `add`), and the previous setting is restored on removal —
+   * remembered by this instance only: after a restart the removal falls back to the cluster's setting.
+   */
+  async applyHaVmOverride(clusterMoid: string, vmMoid: string): Promise<void> {
+    const existing = await this.vmMonitoringOverride(clusterMoid, vmMoid);
+    if (existing) this.previousOverrides.set(`${clusterMoid}/${vmMoid}`, existing);
+    await this.follow(await this.client.setVmMonitoring(clusterMoid, [{ vmId: vmMoid, operation: existing ? 'edit' : 'add', monitoring: 'vmMonitoringDisabled' }]));
   }
 
-  async reloadVm(_moid: string): Promise<void> {
-    throw notAvailableYet('VM Reload');
+  async removeHaVmOverride(clusterMoid: string, vmMoid: string): Promise<void> {
+    const key = `${clusterMoid}/${vmMoid}`;
+    const previous = this.previousOverrides.get(key);
+    const change = previous ? { vmId: vmMoid, operation: 'edit' as const, monitoring: previous } : { vmId: vmMoid, operation: 'remove' as const };
+    await this.follow(await this.client.setVmMonitoring(clusterMoid, [change]));
+    this.previousOverrides.delete(key);
   }
 
-  async cryptoUnlockVm(_moid: string): Promise<void> {
-    throw notAvailableYet('CryptoUnlock_Task');
+  /** The VM's own HA VM-monitoring override on its cluster; null when it has none. */
+  private async vmMonitoringOverride(clusterMoid: string, vmMoid: string): Promise<VmMonitoringOverride | null> {
+    const [cluster] = await this.client.collector.collectObjects('ClusterComputeResource', [clusterMoid], ['configurationEx.dasVmConfig']);
+    const own = (cluster?.props['configurationEx.dasVmConfig']?._value ?? []).find((o) => o.key.value === vmMoid);
+    if (!own) return null;
+    const settings = own.dasSettings?.vmToolsMonitoringSettings;
+    return settings?.clusterSettings === false && settings.vmMonitoring ? settings.vmMonitoring : 'cluster';
   }
 
-  async powerOffVm(_moid: string): Promise<void> {
-    throw notAvailableYet('VM power off (PowerOffVM_Task)');
+  async reloadVm(moid: string): Promise<void> {
+    await this.client.reloadVm(moid);
   }
 
-  async powerOnVm(_moid: string): Promise<void> {
-    throw notAvailableYet('VM power on (PowerOnVM_Task)');
+  async cryptoUnlockVm(moid: string): Promise<void> {
+    await this.follow(await this.client.cryptoUnlockVm(moid));
   }
 
-  async reregisterVm(_moid: string): Promise<{ moid: string }> {
-    throw notAvailableYet('VM unregister / register (UnregisterVM, RegisterVM_Task)');
+  async powerOffVm(moid: string): Promise<void> {
+    await this.follow(await this.client.powerOffVm(moid));
+  }
+
+  async powerOnVm(moid: string): Promise<void> {
+    await this.follow(await this.client.powerOnVm(moid));
+  }
+
+  /** Reads where the VM is registered first: once unregistered, that is gone from vCenter. */
+  async reregisterVm(moid: string): Promise<{ moid: string }> {
+    const spec = await this.client.vmRegistration(moid);
+    await this.client.unregisterVm(moid);
+    const info = await this.client.waitForTask(await this.client.registerVm(spec), {
+      timeoutMs: this.options.taskTimeoutMs ?? 120_000,
+      pollIntervalMs: this.options.taskPollIntervalMs,
+    });
+    const result = MoRefSchema.safeParse(info.result);
+    if (!result.success) throw new CampaignError('vcenter-answer', 502, `RegisterVM_Task for ${moid} succeeded without naming the registered VM.`);
+    return { moid: result.data.value };
   }
 }

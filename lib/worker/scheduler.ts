@@ -12,6 +12,7 @@ import { RowCache } from '../poller/cycle';
 import { pollSettingsFromEnv, type PollSettings } from '../poller/settings';
 import { describePollFailure } from '../poller/failure';
 import { getSecretBox, type SecretBox } from '../secrets/keyring';
+import { campaignsJob } from './jobs/campaigns';
 import { evaluateAlertsJob } from './jobs/evaluate-alerts';
 import { notifyJob } from './jobs/notify';
 import { pollKmsProvidersJob } from './jobs/poll-kms-providers';
@@ -39,7 +40,7 @@ export interface ScheduledJob {
 
 export type JobFactory = (ctx: JobContext) => ScheduledJob;
 
-export const WORKER_JOBS: readonly JobFactory[] = [pollVcentersJob, pollKmsProvidersJob, evaluateAlertsJob, notifyJob, retentionJob];
+export const WORKER_JOBS: readonly JobFactory[] = [pollVcentersJob, pollKmsProvidersJob, evaluateAlertsJob, notifyJob, retentionJob, campaignsJob];
 
 const MAX_RETRY_MS = 30_000;
 

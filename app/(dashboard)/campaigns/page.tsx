@@ -1,8 +1,13 @@
+import { CampaignList } from './CampaignList';
+import { CreateCampaignForm } from './CreateCampaignForm';
+
 export default function CampaignsPage() {
   return (
     <>
       <h1>Campaigns</h1>
-      <p className="empty">No campaigns yet. A campaign rekeys encrypted VMs, or moves them to another key provider, step by step.</p>
+      <p className="lede">Rekeys and key-provider moves of encrypted VMs, item by item, as vCenter reports them after each poll.</p>
+      <CampaignList />
+      <CreateCampaignForm />
     </>
   );
 }

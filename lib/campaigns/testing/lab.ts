@@ -1,22 +1,13 @@
 /**
- * Campaigns against the lab (tests, and later the e2e journey): the lab's HTTP routes
- * (POST /lab/faults, GET /lab/state as ground truth), the expected progress from that ground
- * truth, a KMIP probe of the lab KMS, and a CampaignVcenter with the VM operations
- * lib/vsphere does not offer yet.
- *
- * `LabCampaignVcenter` calls the lab vCenter's real VI/JSON methods for Reload and
- * PowerOn/OffVM_Task; the HA VM override goes through the lab's `vm-ha-monitoring` fault because
- * the lab does not serve ReconfigureComputeResource_Task yet. Once lib/vsphere has these
- * operations, VsphereCampaignVcenter wires them and this class shrinks to nothing.
+ * Campaigns against the lab (tests): the lab's HTTP routes (POST /lab/faults, GET /lab/state as
+ * ground truth), the expected progress from that ground truth and a KMIP probe of the lab KMS.
+ * The VM operations themselves go through VsphereCampaignVcenter, as in production.
  */
 import { Agent, request } from 'undici';
 import { z } from 'zod';
 import type { Lab } from '@/lab/main';
 import { probeKmsNode } from '../../kmip/probe';
-import type { VsphereClient } from '../../vsphere/client';
-import { moRef, MoRefSchema } from '../../vsphere/schemas';
 import type { KmipProviderProbe } from '../health-check';
-import { VsphereCampaignVcenter } from '../vcenter';
 
 export class LabHttp {
   private readonly agent: Agent;
@@ -106,39 +97,4 @@ export function labKmipProbe(lab: Pick<Lab, 'kms'>): KmipProviderProbe {
     const down = probes.filter((p) => !p.reachable);
     return { healthy: down.length === 0, detail: down.length === 0 ? 'every node answers' : down.map((p) => `${p.endpoint}: ${p.error ?? 'unreachable'}`).join('; ') };
   };
-}
-
-export class LabCampaignVcenter extends VsphereCampaignVcenter {
-  constructor(
-    client: VsphereClient,
-    private readonly http: LabHttp,
-    private readonly pollIntervalMs = 25,
-  ) {
-    super(client);
-  }
-
-  override async reloadVm(moid: string): Promise<void> {
-    await this.client.vim.invoke(moRef('VirtualMachine', moid), 'Reload', {}, z.unknown(), { allowEmpty: true });
-  }
-
-  private async vmTask(moid: string, method: string): Promise<void> {
-    const task = await this.client.vim.invoke(moRef('VirtualMachine', moid), method, {}, MoRefSchema);
-    await this.client.waitForTask(task, { timeoutMs: 60_000, pollIntervalMs: this.pollIntervalMs });
-  }
-
-  override powerOffVm(moid: string): Promise<void> {
-    return this.vmTask(moid, 'PowerOffVM_Task');
-  }
-
-  override powerOnVm(moid: string): Promise<void> {
-    return this.vmTask(moid, 'PowerOnVM_Task');
-  }
-
-  override async applyHaVmOverride(_clusterMoid: string, vmMoid: string): Promise<void> {
-    await this.http.fault({ type: 'vm-ha-monitoring', vm: vmMoid, enabled: false });
-  }
-
-  override async removeHaVmOverride(_clusterMoid: string, vmMoid: string): Promise<void> {
-    await this.http.fault({ type: 'vm-ha-monitoring', vm: vmMoid, enabled: true });
-  }
 }
