@@ -19,4 +19,5 @@ export const queryKeys = {
   users: () => ['users'] as const,
   tokens: () => ['tokens'] as const,
   targets: (kind: TargetKind) => ['targets', kind] as const,
+  labState: () => ['lab', 'state'] as const,
 };
