@@ -112,6 +112,8 @@ export interface LabHostView {
   diskGroupsMounted: boolean;
   kmsIsolated: boolean;
   lastKeyError: string | null;
+  /** Boots since the lab started: a reboot shows as one more. */
+  bootCount: number | null;
 }
 
 export interface LabVmView {
@@ -191,6 +193,7 @@ export function labStateView(state: LabStateAnswer): LabStateView {
       diskGroupsMounted: h.diskGroupsMounted,
       kmsIsolated: h.kmsIsolated ?? false,
       lastKeyError: h.lastKeyError ?? null,
+      bootCount: h.bootCount ?? null,
     }),
   );
   const allVms = (state.vms ?? []).map((v): LabVmView => {

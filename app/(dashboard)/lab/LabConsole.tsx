@@ -1,7 +1,7 @@
 'use client';
 
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { Fragment, useState } from 'react';
 import { apiFetch } from '@/components/common/api-client';
 import { Banner } from '@/components/common/Banner';
 import { Card } from '@/components/common/Card';
@@ -22,7 +22,7 @@ export interface LabButton extends Omit<LabFaultEntry, 'choose' | 'confirm'> {
 
 const GROUPS: { id: LabButton['group']; title: string }[] = [
   { id: 'story', title: 'The story: break it, watch Keywatch, put it back' },
-  { id: 'kms', title: 'KMS nodes' },
+  { id: 'kms', title: 'More faults: KMS nodes' },
   { id: 'host', title: 'Hosts' },
   { id: 'vm', title: 'Virtual machines' },
   { id: 'vcenter', title: 'vCenter' },
@@ -50,36 +50,44 @@ export function LabConsole({ buttons }: { buttons: LabButton[] }) {
 
   return (
     <>
-      {pending && (
-        <Banner tone="neutral" title={`Applying: ${pending}…`} testId="lab-progress">
-          The lab is changing; a reboot or a restore takes a few seconds.
-        </Banner>
-      )}
+      {/* Sticky: a button far down the page still shows that the lab is working. */}
+      <div className="lab-progress">
+        {pending && (
+          <Banner tone="neutral" title={`Applying: ${pending}…`} testId="lab-progress">
+            The lab is changing; a reboot or a restore takes a few seconds.
+          </Banner>
+        )}
+      </div>
       <div role="status">{outcome && <FaultOutcome outcome={outcome} />}</div>
       {GROUPS.map((group) => {
         const entries = buttons.filter((b) => b.group === group.id);
         if (entries.length === 0) return null;
         return (
-          <section key={group.id} className="lab-section" aria-labelledby={`lab-group-${group.id}`}>
-            <h2 id={`lab-group-${group.id}`}>{group.title}</h2>
-            <div className="lab-faults">
-              {entries.map((entry) => (
-                <FaultCard
-                  key={entry.id}
-                  entry={entry}
-                  state={state.data}
-                  busy={pending !== null}
-                  running={pending === entry.label}
-                  onApply={(label, body) => apply.mutate({ label, body })}
-                />
-              ))}
-            </div>
-          </section>
+          <Fragment key={group.id}>
+            <section className="lab-section" aria-labelledby={`lab-group-${group.id}`}>
+              <h2 id={`lab-group-${group.id}`}>{group.title}</h2>
+              <div className="lab-faults">
+                {entries.map((entry) => (
+                  <FaultCard
+                    key={entry.id}
+                    entry={entry}
+                    state={state.data}
+                    busy={pending !== null}
+                    running={pending === entry.label}
+                    onApply={(label, body) => apply.mutate({ label, body })}
+                  />
+                ))}
+              </div>
+            </section>
+            {/* Right under the story's buttons, so pressing one and seeing its effect fit on one screen. */}
+            {group.id === 'story' && (
+              <div className="lab-section">
+                <LabStateTables query={state} />
+              </div>
+            )}
+          </Fragment>
         );
       })}
-      <div className="lab-section">
-        <LabStateTables query={state} />
-      </div>
     </>
   );
 }

@@ -36,6 +36,7 @@ const HOST_COLUMNS: readonly Column<LabHostView>[] = [
     header: 'Disk groups',
     cell: (h) => (h.diskGroupsMounted ? <Badge tone="good">mounted</Badge> : <Badge tone="bad">not mounted</Badge>),
   },
+  { id: 'boots', header: 'Boots', cell: (h) => h.bootCount ?? '—' },
   { id: 'error', header: 'Last key error', className: 'details', cell: (h) => h.lastKeyError ?? (h.kmsIsolated ? 'cut off from the KMS' : '—') },
 ];
 
