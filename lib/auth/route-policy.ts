@@ -68,12 +68,12 @@ export const ROUTE_POLICIES: readonly RoutePolicy[] = [
   { pattern: '/api/v1/campaigns/[id]/export', methods: { GET: need('campaigns.read') } },
   { pattern: '/api/v1/campaigns/[id]/steps', methods: { GET: need('campaigns.read'), POST: need('campaigns.write') } },
   { pattern: '/api/v1/campaigns/[id]/[action]', methods: { POST: need('campaigns.write') } },
-  // The Lab page (lab mode only; 404 otherwise): the simulated estate's ground truth and fault knobs.
-  { pattern: '/api/v1/lab/state', methods: { GET: need('admin') } },
-  { pattern: '/api/v1/lab/faults', methods: { POST: need('admin') } },
   // Prometheus scraping.
   { pattern: '/api/metrics', methods: { GET: need('read') } },
   { pattern: '/api/v1/metrics', methods: { GET: need('read') } },
+  // The Lab page (lab mode only; 404 otherwise): the simulated estate's ground truth and fault knobs.
+  { pattern: '/api/v1/lab/state', methods: { GET: need('admin') } },
+  { pattern: '/api/v1/lab/faults', methods: { POST: need('admin') } },
 ];
 
 /**
