@@ -66,6 +66,11 @@ for (const colorScheme of ['light', 'dark'] as const) {
       const background = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
       expect(background).toBe(colorScheme === 'dark' ? 'rgb(15, 20, 27)' : 'rgb(245, 246, 248)');
 
+      // All is well (database up, worker beating): the shell shows no health banner.
+      await page.goto('/');
+      await expect(page.getByTestId('health-worker')).toHaveText('alive');
+      await expect(page.getByTestId('health-banner')).toHaveCount(0);
+
       for (const { path, heading } of PAGES) {
         await test.step(path, async () => {
           const response = await page.goto(path);
