@@ -1,3 +1,6 @@
+import { rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import type { Page, TestInfo } from '@playwright/test';
 import { expect, test } from './fixtures';
@@ -47,41 +50,55 @@ async function screenshot(page: Page, testInfo: TestInfo, name: string): Promise
   await testInfo.attach(name, { body, contentType: 'image/png' });
 }
 
+// One sign-in for all the page visits below (a session cookie in a storage-state file), so that each
+// page is a test of its own with its own time budget.
+const ADMIN_STATE = path.join(os.tmpdir(), `keywatch-e2e-pages-admin-${process.pid}.json`);
+
+test.beforeAll(async ({ browser }) => {
+  const page = await browser.newPage({ baseURL: test.info().project.use.baseURL });
+  await signIn(page);
+  await page.context().storageState({ path: ADMIN_STATE });
+  await page.context().close();
+});
+test.afterAll(() => rmSync(ADMIN_STATE, { force: true }));
+
 for (const colorScheme of ['light', 'dark'] as const) {
   test.describe(`${colorScheme} theme`, () => {
     test.use({ colorScheme });
 
-    test(`every main page renders, is screenshotted and has no serious axe violation (${colorScheme})`, async ({ page }, testInfo) => {
-      test.setTimeout(180_000);
-      const findings: Finding[] = [];
+    test.describe('signed out', () => {
+      test.use({ storageState: { cookies: [], origins: [] } });
+      test(`/login follows the system theme and has no serious axe violation (${colorScheme})`, async ({ page }, testInfo) => {
+        await page.goto('/login');
+        await expect(page.getByRole('heading', { level: 1, name: 'Sign in to Keywatch' })).toBeVisible();
+        // The theme really follows the system setting: the page background differs between the two.
+        const background = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+        expect(background).toBe(colorScheme === 'dark' ? 'rgb(15, 20, 27)' : 'rgb(245, 246, 248)');
+        await page.waitForLoadState('networkidle');
+        await screenshot(page, testInfo, `${colorScheme}-login`);
+        expect(await seriousViolations(page, '/login')).toEqual([]);
+      });
+    });
 
-      await page.goto('/login');
-      await expect(page.getByRole('heading', { level: 1, name: 'Sign in to Keywatch' })).toBeVisible();
-      await page.waitForLoadState('networkidle');
-      await screenshot(page, testInfo, `${colorScheme}-login`);
-      findings.push(...(await seriousViolations(page, '/login')));
-
-      await signIn(page);
-      // The theme really follows the system setting: the page background differs between the two.
-      const background = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
-      expect(background).toBe(colorScheme === 'dark' ? 'rgb(15, 20, 27)' : 'rgb(245, 246, 248)');
-
-      // All is well (database up, worker beating): the shell shows no health banner.
-      await page.goto('/');
-      await expect(page.getByTestId('health-worker')).toHaveText('alive');
-      await expect(page.getByTestId('health-banner')).toHaveCount(0);
-
-      for (const { path, heading } of PAGES) {
-        await test.step(path, async () => {
-          const response = await page.goto(path);
-          expect(response?.status(), path).toBe(200);
+    test.describe('signed in as admin', () => {
+      test.use({ storageState: ADMIN_STATE });
+      for (const { path: pagePath, heading } of PAGES) {
+        test(`${pagePath} renders, is screenshotted and has no serious axe violation (${colorScheme})`, async ({ page }, testInfo) => {
+          test.setTimeout(90_000);
+          const response = await page.goto(pagePath);
+          expect(response?.status(), pagePath).toBe(200);
           await expect(page.getByRole('heading', { level: 1, name: heading })).toBeVisible();
+          if (pagePath === '/') {
+            // All is well (database up, worker beating): the shell shows no health banner.
+            await expect(page.getByTestId('health-worker')).toHaveText('alive');
+            await expect(page.getByTestId('health-banner')).toHaveCount(0);
+          }
           await settle(page);
-          await screenshot(page, testInfo, `${colorScheme}${path === '/' ? '-overview' : path.replaceAll('/', '-')}`);
-          findings.push(...(await seriousViolations(page, path)));
+          await screenshot(page, testInfo, `${colorScheme}${pagePath === '/' ? '-overview' : pagePath.replaceAll('/', '-')}`);
+          const findings = await seriousViolations(page, pagePath);
+          expect(findings, JSON.stringify(findings, null, 2)).toEqual([]);
         });
       }
-      expect(findings, JSON.stringify(findings, null, 2)).toEqual([]);
     });
   });
 }
