@@ -2,6 +2,8 @@
 
 // Type-only: erased at build, so the client bundle does not pull in the server module.
 import type { HealthReport } from '@/lib/health/status';
+import { Card } from '@/components/common/Card';
+import { LoadState } from '@/components/common/LoadState';
 import { useHealth } from '@/components/queries/use-health';
 
 const WORKER_TEXT: Record<HealthReport['worker']['status'], string> = {
@@ -13,21 +15,22 @@ const WORKER_TEXT: Record<HealthReport['worker']['status'], string> = {
 
 export function HealthPanel() {
   const { data, error, isPending } = useHealth();
-  if (isPending) return <section className="card" aria-busy="true">Checking Keywatch itself…</section>;
-  if (error || !data) return <section className="card bad">The Keywatch server does not answer.</section>;
   return (
-    <section className="card" aria-labelledby="health-title">
-      <h2 id="health-title">Keywatch itself</h2>
-      <dl className="facts">
-        <dt>Database</dt>
-        <dd data-testid="health-database" className={data.database.status === 'ok' ? 'good' : 'bad'}>
-          {data.database.status === 'ok' ? `ok (${data.database.latencyMs} ms)` : `error: ${data.database.error}`}
-        </dd>
-        <dt>Worker</dt>
-        <dd data-testid="health-worker" className={data.worker.status === 'alive' ? 'good' : 'bad'}>
-          {WORKER_TEXT[data.worker.status]}
-        </dd>
-      </dl>
-    </section>
+    <Card title="Keywatch itself" busy={isPending}>
+      <LoadState loading={isPending} error={error && !data ? 'The Keywatch server does not answer.' : null} loadingText="Checking Keywatch itself…">
+        {data && (
+          <dl className="facts">
+            <dt>Database</dt>
+            <dd data-testid="health-database" className={data.database.status === 'ok' ? 'good' : 'bad'}>
+              {data.database.status === 'ok' ? `ok (${data.database.latencyMs} ms)` : `error: ${data.database.error}`}
+            </dd>
+            <dt>Worker</dt>
+            <dd data-testid="health-worker" className={data.worker.status === 'alive' ? 'good' : 'bad'}>
+              {WORKER_TEXT[data.worker.status] ?? data.worker.status}
+            </dd>
+          </dl>
+        )}
+      </LoadState>
+    </Card>
   );
 }

@@ -22,4 +22,5 @@ export const queryKeys = {
   campaigns: () => ['campaigns'] as const,
   campaignDetail: (id: string) => ['campaigns', id] as const,
   campaignItems: (id: string, state: string) => ['campaigns', id, 'items', state] as const,
+  labState: () => ['lab', 'state'] as const,
 };

@@ -93,6 +93,9 @@ export const ROUTE_POLICIES: readonly RoutePolicy[] = [
   // Prometheus scraping.
   { pattern: '/api/metrics', methods: { GET: need('read') } },
   { pattern: '/api/v1/metrics', methods: { GET: need('read') } },
+  // The Lab page (lab mode only; 404 otherwise): the simulated estate's ground truth and fault knobs.
+  { pattern: '/api/v1/lab/state', methods: { GET: need('admin') } },
+  { pattern: '/api/v1/lab/faults', methods: { POST: need('admin') } },
 ];
 
 /**

@@ -1,92 +1,85 @@
 'use client';
 
-import { useState } from 'react';
-import { FormError } from '@/components/common/FormError';
+import { Badge } from '@/components/common/Badge';
+import { DataTable, type Column } from '@/components/common/DataTable';
+import type { FilterField } from '@/components/common/FilterBar';
+import { useTableUrlState } from '@/components/common/use-table-url-state';
 import { useAuditEvents } from '@/components/queries/use-audit-events';
+// Type-only: erased at build, so the client bundle does not pull in the server query module.
+import type { AuditEventView } from '@/lib/audit/query';
 
-const ACTION_FILTERS = [
-  ['', 'all events'],
-  ['auth.', 'sign-ins'],
-  ['target.', 'target changes'],
-  ['token.', 'token changes'],
-  ['user.', 'user changes'],
-  ['gate.', 'gate decisions'],
-  ['host.', 'host actions'],
-  ['override.', 'overrides'],
-  ['alert.', 'acknowledgements'],
-  ['campaign.', 'campaign steps'],
-] as const;
+const FILTER_NAMES = ['action', 'actor', 'outcome'] as const;
 
+const FILTER_FIELDS: readonly FilterField[] = [
+  {
+    name: 'action',
+    label: 'Event type',
+    type: 'select',
+    options: [
+      ['', 'all events'],
+      ['auth.', 'sign-ins'],
+      ['target.', 'target changes'],
+      ['token.', 'token changes'],
+      ['user.', 'user changes'],
+      ['gate.', 'gate decisions'],
+      ['host.', 'host actions'],
+      ['override.', 'overrides'],
+      ['alert.', 'acknowledgements'],
+      ['campaign.', 'campaign steps'],
+      ['lab.', 'lab faults'],
+    ],
+  },
+  { name: 'actor', label: 'Actor', type: 'text', placeholder: 'user or token:name' },
+  {
+    name: 'outcome',
+    label: 'Outcome',
+    type: 'select',
+    options: [
+      ['', 'any'],
+      ['success', 'success'],
+      ['failure', 'failure'],
+      ['denied', 'denied'],
+    ],
+  },
+];
+
+const COLUMNS: readonly Column<AuditEventView>[] = [
+  { id: 'at', header: 'When', cell: (e) => new Date(e.at).toLocaleString() },
+  {
+    id: 'actor',
+    header: 'Who',
+    cell: (e) => (
+      <>
+        {e.actorName}
+        {e.ip ? <span className="muted"> · {e.ip}</span> : null}
+      </>
+    ),
+  },
+  { id: 'action', header: 'What', cell: (e) => <code>{e.action}</code> },
+  { id: 'outcome', header: 'Outcome', cell: (e) => <Badge tone={e.outcome === 'success' ? 'good' : 'bad'}>{e.outcome}</Badge> },
+  { id: 'target', header: 'On', cell: (e) => (e.targetType ? `${e.targetType}${e.targetId ? ` ${e.targetId.slice(0, 10)}` : ''}` : '—') },
+  { id: 'details', header: 'Details', className: 'details', cell: (e) => (e.details ? JSON.stringify(e.details) : '') },
+];
+
+/** The audit log, newest first; filters live in the URL so a filtered view can be shared. */
 export function AuditLogTable() {
-  const [action, setAction] = useState('');
-  const [actor, setActor] = useState('');
-  const [outcome, setOutcome] = useState('');
-  const query = useAuditEvents({ action, actor, outcome });
-  const events = query.data?.pages.flatMap((p) => p.events) ?? [];
+  const url = useTableUrlState({ filters: FILTER_NAMES });
+  const query = useAuditEvents(url.filters);
+  const events = query.data?.pages.flatMap((p) => p.events);
 
   return (
-    <>
-      <div className="filters card">
-        <label>
-          Events
-          <select aria-label="Event type" value={action} onChange={(e) => setAction(e.target.value)}>
-            {ACTION_FILTERS.map(([value, label]) => (
-              <option key={value} value={value}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Who
-          <input aria-label="Actor" value={actor} onChange={(e) => setActor(e.target.value)} placeholder="user or token:name" />
-        </label>
-        <label>
-          Outcome
-          <select aria-label="Outcome" value={outcome} onChange={(e) => setOutcome(e.target.value)}>
-            <option value="">any</option>
-            <option value="success">success</option>
-            <option value="failure">failure</option>
-            <option value="denied">denied</option>
-          </select>
-        </label>
-      </div>
-      <FormError error={query.error} />
-      <table data-testid="audit-table">
-        <thead>
-          <tr>
-            <th>When</th>
-            <th>Who</th>
-            <th>What</th>
-            <th>Outcome</th>
-            <th>On</th>
-            <th>Details</th>
-          </tr>
-        </thead>
-        <tbody>
-          {events.map((e) => (
-            <tr key={e.id}>
-              <td>{new Date(e.at).toLocaleString()}</td>
-              <td>
-                {e.actorName}
-                {e.ip ? <span className="muted"> · {e.ip}</span> : null}
-              </td>
-              <td>
-                <code>{e.action}</code>
-              </td>
-              <td className={e.outcome === 'success' ? 'good' : 'bad'}>{e.outcome}</td>
-              <td>{e.targetType ? `${e.targetType}${e.targetId ? ` ${e.targetId.slice(0, 10)}` : ''}` : '—'}</td>
-              <td className="details">{e.details ? JSON.stringify(e.details) : ''}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {events.length === 0 && !query.isLoading && <p className="empty">No matching audit events.</p>}
-      {query.hasNextPage && (
-        <button type="button" className="secondary" onClick={() => void query.fetchNextPage()} disabled={query.isFetchingNextPage}>
-          Older events
-        </button>
-      )}
-    </>
+    <DataTable
+      caption="Audit events"
+      testId="audit-table"
+      columns={COLUMNS}
+      rows={events}
+      rowKey={(e) => e.id}
+      loading={query.isPending}
+      refreshing={query.isFetching}
+      error={query.error}
+      emptyText="No matching audit events."
+      filters={{ fields: FILTER_FIELDS, values: url.filters, onChange: (name, value) => url.setFilter(name as (typeof FILTER_NAMES)[number], value) }}
+      pagination={{ kind: 'more', hasMore: Boolean(query.hasNextPage), loadingMore: query.isFetchingNextPage, onMore: () => void query.fetchNextPage(), label: 'Older events' }}
+    />
   );
 }
