@@ -55,7 +55,6 @@ export class LabClient {
     this.transport = new Transport({
       baseUrl: connection.url,
       ...(connection.caPem ? { caPem: connection.caPem } : {}),
-      rejectUnauthorized: true,
       timeoutMs: options.timeoutMs ?? 60_000,
       maxConcurrency: 4,
     });

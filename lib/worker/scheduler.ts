@@ -54,11 +54,16 @@ export function startWorkerJobs(
   options: { env?: KeywatchEnv; box?: SecretBox; workerId?: string; now?: () => Date; jobs?: readonly JobFactory[] } = {},
 ): WorkerJobs {
   const env = options.env ?? getEnv();
+  // Opened on first use, not at start: under `npm start` the worker starts alongside the bootstrap
+  // that creates the master key, and a job that finds no key yet fails and retries with back-off.
+  let box = options.box;
   const ctx: JobContext = {
     prisma,
     logger,
     env,
-    box: options.box ?? getSecretBox(),
+    get box() {
+      return (box ??= getSecretBox());
+    },
     workerId: options.workerId ?? `${os.hostname()}:${process.pid}`,
     now: options.now ?? (() => new Date()),
     settings: pollSettingsFromEnv(env),
