@@ -16,23 +16,24 @@ export type Permission =
   | 'campaigns.read' // campaigns (rekeys, key-provider moves), progress and export
   | 'campaigns.write'
   | 'actions' // maintenance / reboot, overrides
+  | 'vms.unlock' // recovery after a KMS outage: unlock locked VMs (CryptoUnlock_Task)
   | 'audit.read'
   | 'admin'; // users, tokens, targets
 
 /** Roles granted each permission. */
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   viewer: ['read', 'gate'],
-  oncall: ['read', 'gate', 'alerts.ack'],
+  oncall: ['read', 'gate', 'alerts.ack', 'vms.unlock'],
   manager: ['read', 'gate', 'campaigns.read', 'audit.read'],
-  admin: ['read', 'gate', 'alerts.ack', 'campaigns.read', 'campaigns.write', 'actions', 'audit.read', 'admin'],
+  admin: ['read', 'gate', 'alerts.ack', 'vms.unlock', 'campaigns.read', 'campaigns.write', 'actions', 'audit.read', 'admin'],
 };
 
 /** Token scopes granting each permission; the admin scope grants everything. */
 export const SCOPE_PERMISSIONS: Record<TokenScope, readonly Permission[]> = {
   read: ['read', 'campaigns.read', 'audit.read'],
   gate: ['read', 'gate'],
-  actions: ['read', 'gate', 'actions', 'alerts.ack', 'campaigns.write'],
-  admin: ['read', 'gate', 'alerts.ack', 'campaigns.read', 'campaigns.write', 'actions', 'audit.read', 'admin'],
+  actions: ['read', 'gate', 'actions', 'alerts.ack', 'vms.unlock', 'campaigns.write'],
+  admin: ['read', 'gate', 'alerts.ack', 'vms.unlock', 'campaigns.read', 'campaigns.write', 'actions', 'audit.read', 'admin'],
 };
 
 export type Policy = { public: true } | { public?: false; permission: Permission };
