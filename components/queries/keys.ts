@@ -12,6 +12,19 @@ export interface AuditFilters {
   outcome: string;
 }
 
+export interface AlertFilters {
+  state: 'open' | 'resolved' | 'all';
+}
+
+export interface HostFilters {
+  cluster: string;
+  connection: string;
+  cryptoState: string;
+  q: string;
+}
+
+export type HistoryRange = '1h' | '24h' | '7d';
+
 export const queryKeys = {
   health: () => ['health'] as const,
   session: () => ['auth', 'session'] as const,
@@ -19,4 +32,9 @@ export const queryKeys = {
   users: () => ['users'] as const,
   tokens: () => ['tokens'] as const,
   targets: (kind: TargetKind) => ['targets', kind] as const,
+  alerts: (filters?: AlertFilters) => (filters ? (['alerts', filters] as const) : (['alerts'] as const)),
+  hosts: (filters?: HostFilters) => (filters ? (['hosts', filters] as const) : (['hosts'] as const)),
+  hostDetail: (id: string) => ['hosts', 'detail', id] as const,
+  keyProviders: () => ['key-providers'] as const,
+  kmsNodeHistory: (provider: string, range: HistoryRange) => ['history', 'kms-nodes', provider, range] as const,
 };
