@@ -31,7 +31,12 @@ describe('unlocking VMs after a KMS outage', () => {
   let hostId: string;
 
   beforeAll(async () => {
-    h = await startPollHarness({ lab: { timings: { rebootDownMs: 150, maintenanceMs: 50, rekeyPerDiskMs: 20, vmPowerMs: 10, keyRetryMs: KEY_RETRY_MS } } });
+    h = await startPollHarness({
+      lab: {
+        estate: { seed: 7, clusters: 2, hostsPerCluster: 3, vmsPerHost: 8, encryptedVmRatio: 0.8, poweredOffVmRatio: 0 },
+        timings: { rebootDownMs: 150, maintenanceMs: 50, rekeyPerDiskMs: 20, vmPowerMs: 10, keyRetryMs: KEY_RETRY_MS },
+      },
+    });
     const state = await h.state();
     const cluster = state.clusters.find((c) => c.encryption === 'standard')!;
     hostId = cluster.hostIds.find((id) => state.vms!.filter((v) => v.hostId === id && v.configKey?.providerId === 'lab-kms').length >= 2)!;
