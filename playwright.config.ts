@@ -41,6 +41,9 @@ export default defineConfig({
       KEYWATCH_EMBEDDED_DB_PORT: String(PORT + 1000),
       KEYWATCH_ADMIN_PASSWORD: 'e2e-admin-password-1',
       KEYWATCH_BOOTSTRAP_TOKEN: 'kw_e2e_bootstrap_token_0123456789abcdef',
+      // Journeys wait for alerts to open and resolve: poll at the shortest intervals the worker allows.
+      KEYWATCH_POLL_VCENTER_S: '5',
+      KEYWATCH_POLL_KMS_S: '2',
     },
   },
 });

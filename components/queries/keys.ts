@@ -12,6 +12,19 @@ export interface AuditFilters {
   outcome: string;
 }
 
+export interface AlertFilters {
+  state: 'open' | 'resolved' | 'all';
+}
+
+export interface HostFilters {
+  cluster: string;
+  connection: string;
+  cryptoState: string;
+  q: string;
+}
+
+export type HistoryRange = '1h' | '24h' | '7d';
+
 export const queryKeys = {
   health: () => ['health'] as const,
   session: () => ['auth', 'session'] as const,
@@ -23,4 +36,9 @@ export const queryKeys = {
   campaignDetail: (id: string) => ['campaigns', id] as const,
   campaignItems: (id: string, state: string) => ['campaigns', id, 'items', state] as const,
   labState: () => ['lab', 'state'] as const,
+  alerts: (filters?: AlertFilters) => (filters ? (['alerts', filters] as const) : (['alerts'] as const)),
+  hosts: (filters?: HostFilters) => (filters ? (['hosts', filters] as const) : (['hosts'] as const)),
+  hostDetail: (id: string) => ['hosts', 'detail', id] as const,
+  keyProviders: () => ['key-providers'] as const,
+  kmsNodeHistory: (provider: string, range: HistoryRange) => ['history', 'kms-nodes', provider, range] as const,
 };

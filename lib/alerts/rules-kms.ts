@@ -82,7 +82,7 @@ export function kmsConditions(input: KmsAlertInput): AlertCondition[] {
         ? steps(
             `Do not reboot, power cycle or put into maintenance any host that needs keys from ${provider} until a node answers.`,
             `Restore at least one KMS node (service, VM, network path, certificates), then check its keys in Keywatch.`,
-            'If hosts already rebooted, remount their disk groups (or reboot them again) once a node answers.',
+            'If hosts already rebooted: once a node answers they mount their disk groups by themselves at their next key retry (about 30 s); their encrypted VMs stay locked until unlocked (VM_LOCKED alerts → Unlock all).',
           )
         : steps(`Restore the failed node${down.length === 1 ? '' : 's'} (see the KMS_NODE_DOWN alerts).`, `Check that the remaining nodes hold every key in use (KEY_MISSING_ON_NODE alerts).`),
       details: { provider, nodesDown: down.map((n) => n.endpoint), nodesTotal: input.nodes.length },

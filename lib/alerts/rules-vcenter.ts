@@ -60,7 +60,8 @@ function diskGroupConditions(input: VcenterAlertInput): AlertCondition[] {
     const details = { vcenter: input.vcenterName, host: host.name, hostId: host.id, cluster: cluster?.name ?? null, diskGroup: dg.uuid, providerId, kekId, mounted: dg.mounted, keysLoaded: dg.keysLoaded };
     const restore = `Restore KMS connectivity from host ${host.name}: ${providerId ?? 'the key provider'}'s KMS nodes must be running and listening on the address and port registered in vCenter (Key Providers), and reachable from the host (firewall, routing, DNS; TCP 5696 by default).`;
     const verifyKey = `Check in Keywatch (Key providers → ${providerId ?? 'the provider'}) that the KEK ${kekId ?? 'of the cluster'} is present and Active on every node.`;
-    const remount = `When vCenter shows ${providerId ?? 'the provider'} as OK for ${host.name}, remount the disk group (vSAN → Disk Management, or "esxcli vsan storage diskgroup mount" on the host) or reboot the host again: it fetches the KEK at boot.`;
+    const selfRetry = `${host.name} retries fetching the KEK by itself (every 30 s on ESXi by default) and mounts the disk group when it gets it: once the KMS answers again this alert resolves on its own within that interval, with no remount needed.`;
+    const investigate = `If it is still open after that, investigate the host's own KMS connectivity (vCenter → ${host.name} → Configure → Key Management Servers / the provider's health for this host; firewall, routing and DNS from the host's management network to TCP 5696), then remount the disk group (vSAN → Disk Management, or "esxcli vsan storage diskgroup mount") or reboot the host again: it fetches the KEK at boot.`;
     const holdOthers = `Do not reboot or put other hosts of ${clusterName} into maintenance until ${host.name} has mounted its disk groups: each would lose its keys the same way.`;
     if (!dg.mounted) {
       const keyReason =
@@ -79,7 +80,7 @@ function diskGroupConditions(input: VcenterAlertInput): AlertCondition[] {
         title: `vSAN disk group unmounted on ${host.name}`,
         cause: `vSAN reports ${diskGroupName(host, dg)} as not mounted: the host contributes no capacity to the vSAN datastore of ${clusterName}.${keyReason}${dg.encrypted ? facts : ''}`,
         runbook: dg.encrypted
-          ? steps(restore, verifyKey, remount, holdOthers, NEVER_SELF_HOST)
+          ? steps(restore, verifyKey, selfRetry, investigate, holdOthers, NEVER_SELF_HOST)
           : steps(`Check the disks of ${diskGroupName(host, dg)} and vSAN health for ${host.name}.`, 'Remount the disk group once the disks are healthy.', holdOthers),
         details,
       });
@@ -94,7 +95,7 @@ function diskGroupConditions(input: VcenterAlertInput): AlertCondition[] {
         targetId: input.vcenterId,
         title: `vSAN encryption keys not loaded on ${host.name}`,
         cause: `${host.name} holds no vSAN KEK (${kekId ?? 'unknown id'}) for ${diskGroupName(host, dg)}: ESXi keeps keys in memory only and fetches the KEK from the KMS directly at boot, so a reboot while the KMS was unreachable leaves the disk group locked.${facts}`,
-        runbook: steps(restore, verifyKey, remount, holdOthers, NEVER_SELF_HOST),
+        runbook: steps(restore, verifyKey, selfRetry, investigate, holdOthers, NEVER_SELF_HOST),
         details,
       });
     }
@@ -120,7 +121,8 @@ function vmConditions(input: VcenterAlertInput): AlertCondition[] {
       cause: `VM ${vm.name} is locked: ${hostName} does not hold its key (KEK ${vm.keyId ?? 'unknown'} from provider ${vm.keyProviderId ?? 'unknown'}), which it gets through vCenter from the KMS when the VM is powered on or registered.${facts}`,
       runbook: steps(
         `Restore the key path: ${vm.keyProviderId ?? 'the key provider'} reachable from vCenter and from ${hostName}, and KEK ${vm.keyId ?? 'of the VM'} present and Active on the KMS (Key providers in Keywatch).`,
-        `Unlock the VM: reload its configuration ("vim-cmd vmsvc/reload <vmid>" on the host keeps its history) or power it on again; unregistering and re-registering also works but loses its vCenter history.`,
+        `A locked VM does not unlock by itself when the KMS is back: unlock it with Unlock on this alert, or Unlock all locked VMs on ${hostName} (one at a time, each verified before the next). Keywatch first checks through KMIP that the VM's keys can be had, then runs CryptoUnlock_Task.`,
+        `Without Keywatch: reload its configuration ("vim-cmd vmsvc/reload <vmid>" on the host keeps its history) or unregister and re-register it (loses its vCenter history).`,
         `If it locked during a rekey after an HA VM-monitoring reset ("Cannot decrypt disk because key or password is incorrect"), reload the VMX as above, and set an HA VM-monitoring override for the VMs being migrated.`,
       ),
       details: { vcenter: input.vcenterName, vm: vm.name, host: host?.name ?? null, hostId: host?.id ?? null, keyId: vm.keyId, providerId: vm.keyProviderId, powerState: vm.powerState },
@@ -150,7 +152,7 @@ function hostConditions(input: VcenterAlertInput): AlertCondition[] {
             : `${host.name} is leaving the crypto-safe state (pendingIncapable): encryption is being disabled on it.`,
         runbook: steps(
           `Restore KMS connectivity from ${host.name} (key provider ${providerId ?? 'of the cluster'}).`,
-          `Remount or reboot the host once the provider is OK for it, so that it fetches its host key; vCenter shows crypto state "safe" again.`,
+          `The host retries fetching its host key by itself once the provider answers (about every 30 s) and vCenter shows crypto state "safe" again; if it does not, investigate its KMS connectivity and reboot it.`,
           `Until then do not move encrypted VMs to ${host.name}.`,
         ),
         details: { vcenter: input.vcenterName, host: host.name, hostId: host.id, cryptoState: host.cryptoState, hostKeyId: host.hostKeyId },

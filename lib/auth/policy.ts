@@ -16,6 +16,7 @@ export type Permission =
   | 'campaigns.read' // campaigns (rekeys, key-provider moves), progress and export
   | 'campaigns.write'
   | 'actions' // maintenance / reboot, overrides
+  | 'vms.unlock' // recovery after a KMS outage: unlock locked VMs (CryptoUnlock_Task)
   | 'audit.read'
   | 'admin' // users, tokens, targets
   | 'account'; // one's own password and second factor: people only, never a token
@@ -23,17 +24,17 @@ export type Permission =
 /** Roles granted each permission. */
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   viewer: ['read', 'gate', 'account'],
-  oncall: ['read', 'gate', 'alerts.ack', 'account'],
+  oncall: ['read', 'gate', 'alerts.ack', 'vms.unlock', 'account'],
   manager: ['read', 'gate', 'campaigns.read', 'audit.read', 'account'],
-  admin: ['read', 'gate', 'alerts.ack', 'campaigns.read', 'campaigns.write', 'actions', 'audit.read', 'admin', 'account'],
+  admin: ['read', 'gate', 'alerts.ack', 'vms.unlock', 'campaigns.read', 'campaigns.write', 'actions', 'audit.read', 'admin', 'account'],
 };
 
 /** Token scopes granting each permission; the admin scope grants everything. */
 export const SCOPE_PERMISSIONS: Record<TokenScope, readonly Permission[]> = {
   read: ['read', 'campaigns.read', 'audit.read'],
   gate: ['read', 'gate'],
-  actions: ['read', 'gate', 'actions', 'alerts.ack', 'campaigns.write'],
-  admin: ['read', 'gate', 'alerts.ack', 'campaigns.read', 'campaigns.write', 'actions', 'audit.read', 'admin'],
+  actions: ['read', 'gate', 'actions', 'alerts.ack', 'vms.unlock', 'campaigns.write'],
+  admin: ['read', 'gate', 'alerts.ack', 'vms.unlock', 'campaigns.read', 'campaigns.write', 'actions', 'audit.read', 'admin'],
 };
 
 /**

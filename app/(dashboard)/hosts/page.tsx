@@ -1,8 +1,15 @@
+import { Suspense } from 'react';
+import { HostsTable } from './HostsTable';
+
 export default function HostsPage() {
   return (
     <>
       <h1>Hosts</h1>
-      <p className="empty">No hosts recorded yet. Hosts appear here once the worker has polled a vCenter.</p>
+      <p className="lede">ESXi hosts of every polled vCenter: connection, crypto state, vSAN disk groups and encrypted VMs.</p>
+      {/* useSearchParams needs a Suspense boundary for static rendering */}
+      <Suspense fallback={<p className="loading">Loading hosts…</p>}>
+        <HostsTable />
+      </Suspense>
     </>
   );
 }

@@ -1,8 +1,11 @@
+import { KeyProvidersList } from './KeyProvidersList';
+
 export default function KeyProvidersPage() {
   return (
     <>
       <h1>Key providers</h1>
-      <p className="empty">No key providers recorded yet. Standard (KMIP), native and trusted providers appear here once a vCenter is polled.</p>
+      <p className="lede">Each key provider and its KMS nodes as Keywatch probes them: up or down, KMIP latency, certificate expiry and keys missing per node.</p>
+      <KeyProvidersList />
     </>
   );
 }
