@@ -1,4 +1,5 @@
 import { NextResponse, type NextRequest } from 'next/server';
+import { PAGE_PATH_HEADER } from './lib/auth/return-to';
 import { contentSecurityPolicy, staticSecurityHeaders } from './lib/auth/security-headers';
 
 /**
@@ -13,6 +14,8 @@ export function proxy(request: NextRequest) {
   // Next reads the nonce from the request's CSP header and puts it on the scripts it renders.
   requestHeaders.set('content-security-policy', csp);
   requestHeaders.set('x-nonce', nonce);
+  // Always overwritten, so a client cannot choose it; the dashboard's sign-in gate returns here.
+  requestHeaders.set(PAGE_PATH_HEADER, request.nextUrl.pathname);
   const response = NextResponse.next({ request: { headers: requestHeaders } });
   response.headers.set('content-security-policy', csp);
   for (const [name, value] of Object.entries(staticSecurityHeaders({ https }))) response.headers.set(name, value);

@@ -1,10 +1,8 @@
 import type { Metadata } from 'next';
 import { connection } from 'next/server';
 import type { ReactNode } from 'react';
-import { AppNav } from '@/components/AppNav';
-import { QueryProvider } from '@/components/QueryProvider';
+import { QueryProvider } from '@/components/queries/QueryProvider';
 import './globals.css';
-import '@/components/auth/auth.css';
 
 export const metadata: Metadata = {
   title: 'Keywatch',
@@ -17,12 +15,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
   return (
     <html lang="en">
       <body>
-        <QueryProvider>
-          <div className="shell">
-            <AppNav />
-            <main>{children}</main>
-          </div>
-        </QueryProvider>
+        <QueryProvider>{children}</QueryProvider>
       </body>
     </html>
   );

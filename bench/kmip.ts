@@ -26,7 +26,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { startKmsCluster } from '../lab/kms/cluster';
-import { batchItemId, createKeyItem, getAttributesItem, KEY_HEALTH_ATTRIBUTES, KmipClient, type KmipClientOptions } from '../lib/kmip/client';
+import { batchItemId, KmipClient, type KmipClientOptions } from '../lib/kmip/client';
 import { BatchErrorContinuationOption, CryptographicAlgorithm, ObjectType, Operation, State } from '../lib/kmip/enums';
 import {
   decodeRequestMessage,
@@ -40,14 +40,16 @@ import {
 } from '../lib/kmip/messages';
 import {
   AttributeName,
+  createKeyItem,
   dateAttribute,
   decodeCreateResponse,
   encodeGetAttributesResponse,
   encodeIdentifierRequest,
   enumAttribute,
+  getAttributesItem,
   integerAttribute,
 } from '../lib/kmip/operations';
-import { probeKmsNode, type KmsProbeTarget } from '../lib/kmip/probe';
+import { KEY_HEALTH_ATTRIBUTES, probeKmsNode, type KmsProbeTarget } from '../lib/kmip/probe';
 import { runPyKmipClient, type PyKmipConnection } from '../lib/kmip/testing/pykmip-client';
 import { startPyKmipServer } from '../lib/kmip/testing/pykmip-server';
 
@@ -94,7 +96,7 @@ const median = (values: number[]) => {
 
 /** One GetAttributes per id, tagged with batch item IDs as KmipClient tags a multi-item message. */
 function getAttributesBatch(ids: string[]): RequestBatchItem[] {
-  return ids.map((id, i) => ({ ...getAttributesItem(id), uniqueBatchItemId: batchItemId(i) }));
+  return ids.map((id, i) => ({ ...getAttributesItem(id, KEY_HEALTH_ATTRIBUTES), uniqueBatchItemId: batchItemId(i) }));
 }
 
 function codecMessages(items: number): { request: RequestMessage; response: ResponseMessage } {
@@ -212,7 +214,7 @@ async function compare(target: KmsProbeTarget, connection: PyKmipConnection, ids
       const sent = performance.now();
       const outcomes = await client.getAttributes(ids);
       singleRoundTripRuns.push(performance.now() - sent);
-      if (outcomes.length !== ids.length || client.transport.messagesSent !== 2) throw new Error('the batch was not one message');
+      if (outcomes.length !== ids.length || client.messagesSent !== 2) throw new Error('the batch was not one message');
       // The same message at the codec + transport level, without KmipClient's per-item work.
       const wireStarted = performance.now();
       const frame = await client.transport.roundTrip(encodeRequestMessage({ batchItems: getAttributesBatch(ids), header: { protocolVersion: version, batchErrorContinuationOption: BatchErrorContinuationOption.Continue } }));

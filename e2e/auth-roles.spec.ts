@@ -79,6 +79,13 @@ test('a wrong password is refused; signing out ends the session', async ({ page 
   await expect(page).toHaveURL(/\/login\?returnTo=%2Falerts/);
 });
 
+test('the sign-in gate is on the server: a signed-out page request is a redirect, and the settings gate below it renders nothing', async ({ request }) => {
+  const res = await request.get('/settings/users', { maxRedirects: 0 });
+  expect(res.status()).toBe(307);
+  expect(res.headers()['location']).toBe('/login?returnTo=%2Fsettings%2Fusers');
+  expect(await res.text()).not.toContain('Only administrators');
+});
+
 test('pages carry the security headers', async ({ request }) => {
   const res = await request.get('/login');
   const csp = res.headers()['content-security-policy'] ?? '';

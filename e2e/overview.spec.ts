@@ -6,7 +6,7 @@ test('the overview page shows Keywatch navigation and its own health', async ({ 
   await page.goto('/');
   await expect(page.getByRole('heading', { level: 1, name: 'Overview' })).toBeVisible();
   const nav = page.getByRole('navigation', { name: 'Main' });
-  for (const label of ['Hosts', 'Key providers', 'Alerts', 'Migrations', 'Audit']) {
+  for (const label of ['Hosts', 'Key providers', 'Alerts', 'Campaigns', 'Audit']) {
     await expect(nav.getByRole('link', { name: label })).toBeVisible();
   }
   // The worker is a separate process: "alive" here means it really wrote heartbeats to the database.

@@ -9,7 +9,8 @@
  *   apply '{"type":"host-reboot","host":"host-3"}'
  *   <type> key=value ...             shorthand, e.g.  kms-node-port node=kms-1 port=15999
  *                                                     remount host=esx-01-02.lab.local
- * Values that look like numbers or booleans are sent as such.
+ * Values that look like numbers or booleans are sent as such. The fault types and their fields are
+ * lab/vcenter/fault-injection.ts (the lab answers 400 naming the field for a bad body).
  */
 import { readFileSync } from 'node:fs';
 import { Agent, fetch } from 'undici';

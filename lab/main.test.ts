@@ -5,21 +5,34 @@ import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { Agent, fetch } from 'undici';
 import { KmipClient } from '@/lib/kmip/client';
-import { VsphereClient } from '@/lib/vsphere';
+import { probeKmsNode } from '@/lib/kmip/probe';
+import { VsphereClient } from '@/lib/vsphere/client';
 import { z } from 'zod';
 import { parseLabArgs, startLab } from './main';
 
 describe('parseLabArgs', () => {
   it('parses sizes, flags and inline values', () => {
-    const args = parseLabArgs(['--hosts', '10', '--seed=5', '--kms-self-hosted', '--data-dir', '.data/lab']);
-    expect(args).toMatchObject({ hosts: 10, seed: 5, 'kms-self-hosted': true, 'data-dir': '.data/lab', 'hosts-per-cluster': 4 });
+    const args = parseLabArgs(['--hosts', '10', '--seed=5', '--kms-self-hosted', '--data-dir', '.data/lab', '--key-retry-ms', '500', '--kms-replication-lag-ms=250']);
+    expect(args).toMatchObject({ hosts: 10, seed: 5, 'kms-self-hosted': true, 'data-dir': '.data/lab', 'hosts-per-cluster': 4, 'key-retry-ms': 500, 'kms-replication-lag-ms': 250 });
   });
 
   it('rejects unknown options and bad values with one sentence', () => {
     expect(() => parseLabArgs(['--nope', '1'])).toThrow('Unknown option --nope.');
     expect(() => parseLabArgs(['--hosts', 'many'])).toThrow(/--hosts/);
     expect(() => parseLabArgs(['--port'])).toThrow('--port needs a value.');
+  });
+
+  it('parses the KMS addresses, replication lag and client certificate lifetime', () => {
+    expect(parseLabArgs(['--kms-hosts', '127.0.0.21, 127.0.0.22', '--kms-replication-lag-ms', '250', '--client-cert-days', '7'])).toMatchObject({
+      'kms-hosts': ['127.0.0.21', '127.0.0.22'],
+      'kms-replication-lag-ms': 250,
+      'client-cert-days': 7,
+    });
+    expect(() => parseLabArgs(['--kms-hosts', 'kms.example'])).toThrow(/--kms-hosts/);
+    expect(() => parseLabArgs(['--kms-replication-lag-ms', '-1'])).toThrow(/--kms-replication-lag-ms/);
+    expect(() => parseLabArgs(['--client-cert-days', 'soon'])).toThrow(/--client-cert-days/);
   });
 });
 
@@ -70,8 +83,70 @@ describe('startLab', () => {
     }
   });
 
+  it('describes each KMS node at its own address (lab.json, GET /lab/state), with the client certificate lifetime and replication lag asked for', async () => {
+    const lab = await startLab({ estate: { clusters: 1, hostsPerCluster: 1, vmsPerHost: 1 }, clientCertDays: 7, kmsReplicationLagMs: 250 });
+    const dispatcher = new Agent({ connect: { ca: lab.vcenter.caPem } });
+    try {
+      const addresses = ['127.0.0.11', '127.0.0.12', '127.0.0.13'];
+      expect(lab.kms.nodes.map((n) => n.host)).toEqual(addresses);
+      const labFile = JSON.parse(await readFile(lab.files.labFile, 'utf8')) as { kms: { nodes: { host: string }[] } };
+      expect(labFile.kms.nodes.map((n) => n.host)).toEqual(addresses);
+
+      const res = await fetch(new URL('/lab/state?vms=false', lab.vcenter.url), {
+        dispatcher,
+        headers: { authorization: `Basic ${Buffer.from(`${lab.vcenter.username}:${lab.vcenter.password}`).toString('base64')}` },
+      });
+      expect(res.status).toBe(200);
+      const state = z
+        .object({ kms: z.object({ replicationLagMs: z.number(), nodes: z.array(z.object({ id: z.string(), host: z.string(), port: z.number() })) }) })
+        .parse(await res.json());
+      expect(state.kms.nodes.map((n) => n.host)).toEqual(addresses);
+      expect(state.kms.replicationLagMs).toBe(250);
+
+      // Keywatch's client certificate, as written for it, works and reads 7 days left.
+      const node = lab.kms.nodes[0]!;
+      const probe = await probeKmsNode({
+        host: node.host,
+        port: node.port,
+        caPem: await readFile(lab.files.kmsCaFile, 'utf8'),
+        certPem: await readFile(lab.files.kmsClientCertFile, 'utf8'),
+        keyPem: await readFile(lab.files.kmsClientKeyFile, 'utf8'),
+      });
+      expect(probe).toMatchObject({ reachable: true, healthy: true });
+      expect(probe.clientCertificate?.daysLeft).toBe(7);
+
+      // The KMS-side knobs are reachable through the vCenter's fault API, as every other fault.
+      const fault = (body: unknown) =>
+        fetch(new URL('/lab/faults', lab.vcenter.url), {
+          method: 'POST',
+          dispatcher,
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Basic ${Buffer.from(`${lab.vcenter.username}:${lab.vcenter.password}`).toString('base64')}`,
+          },
+          body: JSON.stringify(body),
+        });
+      expect((await fault({ type: 'kms-node-certificate-expiring', node: 'kms-1', days: 5 })).status).toBe(200);
+      const expiring = await probeKmsNode({
+        host: node.host,
+        port: node.port,
+        caPem: await readFile(lab.files.kmsCaFile, 'utf8'),
+        certPem: await readFile(lab.files.kmsClientCertFile, 'utf8'),
+        keyPem: await readFile(lab.files.kmsClientKeyFile, 'utf8'),
+      });
+      expect(expiring.serverCertificate?.daysLeft).toBe(5);
+      expect((await fault({ type: 'kms-replication-lag', ms: 900 })).status).toBe(200);
+      expect(lab.kmsCluster.state().replicationLagMs).toBe(900);
+      expect((await fault({ type: 'kms-replication-lag', ms: -1 })).status).toBe(400);
+    } finally {
+      await dispatcher.close();
+      await lab.stop();
+    }
+  });
+
   it('cleans its temporary directory when started without a data dir', async () => {
-    const lab = await startLab({ estate: { clusters: 1, hostsPerCluster: 1, vmsPerHost: 1 } });
+    const lab = await startLab({ estate: { clusters: 1, hostsPerCluster: 1, vmsPerHost: 1 }, kmsReplicationLagMs: 250 });
+    expect(lab.kmsCluster.state().replicationLagMs).toBe(250);
     const dir = lab.files.dir;
     expect((await stat(lab.files.labFile)).isFile()).toBe(true);
     await lab.stop();

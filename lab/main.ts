@@ -4,8 +4,10 @@
  * endpoints, the (lab-only) credentials and the CA / client-certificate files it wrote.
  *
  *   npm run lab -- [--data-dir .data/lab] [--host 127.0.0.1] [--port 8443] [--kms-ports 5696,5697,5698]
+ *                  [--kms-hosts 127.0.0.11,127.0.0.12,127.0.0.13] [--kms-replication-lag-ms 0] [--client-cert-days N]
  *                  [--seed 1] [--clusters 2] [--hosts-per-cluster 4] [--hosts N] [--vms-per-host 4]
- *                  [--kms-nodes 3] [--kms-self-hosted] [--username U] [--password P] [--json | --ready-line]
+ *                  [--kms-nodes 3] [--kms-self-hosted] [--key-retry-ms 30000]
+ *                  [--username U] [--password P] [--json | --ready-line]
  *
  * `startLab(options)` is the same thing in-process (npm start uses it when no vCenter is configured).
  */
@@ -28,7 +30,16 @@ export interface StartLabOptions {
   vcenterPort?: number;
   /** One port per KMS node; default: free ports. */
   kmsPorts?: number[];
+  /**
+   * One listening address per KMS node. Default: an address of its own per node (127.0.0.11,
+   * 127.0.0.12, …) when `host` is 127.0.0.1 (the default), else every node on `host`.
+   */
+  kmsHosts?: string[];
   kmsNodeCount?: number;
+  /** Key changes reach the other KMS nodes after this many ms (default 0; a fault can change it later). */
+  kmsReplicationLagMs?: number;
+  /** Keywatch's KMS client certificate expires this many days from now (default: one year). */
+  clientCertDays?: number;
   estate?: EstateOptions;
   username?: string;
   password?: string;
@@ -116,8 +127,15 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
   // A persisted lab comes back on the same ports (Keywatch's stored targets stay valid) when they are free.
   const nodeCount = options.kmsNodeCount ?? 3;
   const savedKmsPorts = saved?.ports?.kms.length === nodeCount ? saved.ports.kms : undefined;
+  const kmsAddresses = options.kmsHosts ? { hosts: options.kmsHosts } : host === '127.0.0.1' ? {} : { host };
   const startKms = (ports: number[] | undefined) =>
-    startKmsCluster({ nodeCount, host, ...(ports ? { ports } : {}), ...(persistent ? { dataDir: path.join(dir, 'kms') } : {}) });
+    startKmsCluster({
+      nodeCount,
+      ...kmsAddresses,
+      ...(ports ? { ports } : {}),
+      ...(persistent ? { dataDir: path.join(dir, 'kms') } : {}),
+      ...(options.kmsReplicationLagMs !== undefined ? { replicationLagMs: options.kmsReplicationLagMs } : {}),
+    });
   const kmsCluster = options.kmsPorts
     ? await startKms(options.kmsPorts)
     : await startKms(savedKmsPorts).catch(() => startKms(undefined));
@@ -140,7 +158,7 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
       options.vcenterPort !== undefined || saved?.ports === undefined
         ? await startVcenter(options.vcenterPort ?? 0)
         : await startVcenter(saved.ports.vcenter).catch(() => startVcenter(0));
-    const client = await kmsCluster.issueClientCertificate('keywatch');
+    const client = kmsCluster.issueClientCertificate('keywatch', options.clientCertDays !== undefined ? { expiresInDays: options.clientCertDays } : {});
     const files: LabFiles = {
       dir,
       vcenterCaFile: path.join(dir, 'vcenter-ca.pem'),
@@ -211,6 +229,13 @@ const cliSchema = z.object({
     .transform((v) => v.split(',').map((p) => Number(p.trim())))
     .pipe(z.array(z.number().int().min(1).max(65535)))
     .optional(),
+  'kms-hosts': z
+    .string()
+    .transform((v) => v.split(',').map((h) => h.trim()))
+    .pipe(z.array(z.ipv4().or(z.ipv6())))
+    .optional(),
+  'kms-replication-lag-ms': z.coerce.number().int().min(0).max(3_600_000).optional(),
+  'client-cert-days': z.coerce.number().min(0).max(3650).optional(),
   seed: z.coerce.number().int().default(1),
   clusters: positiveInt.optional(),
   'hosts-per-cluster': positiveInt.default(4),
@@ -218,6 +243,8 @@ const cliSchema = z.object({
   'vms-per-host': z.coerce.number().int().min(0).default(4),
   'kms-nodes': positiveInt.default(3),
   'kms-self-hosted': z.boolean().default(false),
+  /** How often a host whose disk groups are unmounted for want of keys retries fetching them. */
+  'key-retry-ms': positiveInt.optional(),
   username: z.string().min(1).optional(),
   password: z.string().min(1).optional(),
   json: z.boolean().default(false),
@@ -258,10 +285,14 @@ async function main(): Promise<void> {
     host: args.host,
     ...(args.port !== undefined ? { vcenterPort: args.port } : {}),
     ...(args['kms-ports'] ? { kmsPorts: args['kms-ports'] } : {}),
+    ...(args['kms-hosts'] ? { kmsHosts: args['kms-hosts'] } : {}),
+    ...(args['kms-replication-lag-ms'] !== undefined ? { kmsReplicationLagMs: args['kms-replication-lag-ms'] } : {}),
+    ...(args['client-cert-days'] !== undefined ? { clientCertDays: args['client-cert-days'] } : {}),
     kmsNodeCount: args['kms-nodes'],
     estate: { seed: args.seed, clusters, hostsPerCluster, vmsPerHost: args['vms-per-host'], kmsSelfHosted: args['kms-self-hosted'] },
     ...(args.username ? { username: args.username } : {}),
     ...(args.password ? { password: args.password } : {}),
+    ...(args['key-retry-ms'] ? { timings: { keyRetryMs: args['key-retry-ms'] } } : {}),
   });
   const summary = {
     ...describeLab(lab),

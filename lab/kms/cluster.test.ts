@@ -1,14 +1,15 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createCertificateAuthority, issueCertificate, parseCertificateChain, type PemPair } from '@/lib/kmip/certificates';
+import { createCertificateAuthority, issueCertificate, parseCertificateChain, type PemPair } from '@/lib/pki/certificates';
 import { KmipClient, type KmipClientOptions } from '@/lib/kmip/client';
 import { State } from '@/lib/kmip/enums';
 import { KmipTransportError } from '@/lib/kmip/errors';
-import { LabKmsConfigError, startKmsCluster, type LabKmsCluster } from './cluster';
+import { probeKmsNode } from '@/lib/kmip/probe';
+import { defaultNodeAddress, LabKmsConfigError, startKmsCluster, type LabKmsCluster } from './cluster';
 
 function clientFor(cluster: LabKmsCluster, nodeId: string, cert: PemPair, extra: Partial<KmipClientOptions> = {}): KmipClient {
   const node = cluster.nodes.find((n) => n.id === nodeId);
@@ -24,6 +25,21 @@ async function transportFailure(promise: Promise<unknown>): Promise<string> {
     throw error;
   }
   throw new Error('expected a transport failure');
+}
+
+/** IPv4 addresses with a listening TCP socket on `port`, as the kernel lists them (/proc/net/tcp, Linux). */
+async function listeningAddresses(port: number): Promise<string[]> {
+  const table = await readFile('/proc/net/tcp', 'utf8');
+  const found: string[] = [];
+  for (const line of table.split('\n').slice(1)) {
+    const [, local, , state] = line.trim().split(/\s+/);
+    if (!local || state !== '0A') continue; // 0A = LISTEN
+    const [hexAddress, hexPort] = local.split(':');
+    if (Number.parseInt(hexPort!, 16) !== port) continue;
+    // Little-endian hex: 0B00007F is 127.0.0.11.
+    found.push(Buffer.from(hexAddress!, 'hex').reverse().join('.'));
+  }
+  return found;
 }
 
 async function stateOn(client: KmipClient, id: string): Promise<number | string> {
@@ -56,12 +72,104 @@ describe('lab KMS cluster against Keywatch’s KmipClient', () => {
 
   it('runs three nodes on distinct loopback ports with CA-signed server certificates', () => {
     expect(cluster.nodes.map((n) => [n.id, n.host, n.status])).toEqual([
-      ['kms-1', '127.0.0.1', 'up'],
-      ['kms-2', '127.0.0.1', 'up'],
-      ['kms-3', '127.0.0.1', 'up'],
+      ['kms-1', '127.0.0.11', 'up'],
+      ['kms-2', '127.0.0.12', 'up'],
+      ['kms-3', '127.0.0.13', 'up'],
     ]);
     expect(new Set(cluster.nodes.map((n) => n.port)).size).toBe(3);
     expect(parseCertificateChain(cluster.caPem)[0]?.isCA).toBe(true);
+  });
+
+  it('binds each node on its own loopback address, named in its certificate, so clients verify it by IP', async () => {
+    const addresses = cluster.nodes.map((n) => n.host);
+    for (const node of cluster.nodes) {
+      // The kernel's own table: the listening socket is on 127.0.0.x itself, not on 0.0.0.0 or 127.0.0.1.
+      expect(await listeningAddresses(node.port)).toEqual([node.host]);
+      // No servername: the client checks the certificate's IP subjectAltName against the address it dialled.
+      const probe = await probeKmsNode({ host: node.host, port: node.port, caPem: cluster.caPem, certPem: cert.certPem, keyPem: cert.keyPem });
+      expect(probe).toMatchObject({ reachable: true, healthy: true });
+      expect(probe.serverCertificate?.sans).toContain(node.host);
+      expect(probe.serverCertificate?.sans.filter((san) => addresses.includes(san))).toEqual([node.host]);
+    }
+    expect(cluster.state().nodes.map((n) => n.host)).toEqual(['127.0.0.11', '127.0.0.12', '127.0.0.13']);
+  });
+
+  it('a certificate expiring in N days still verifies, and the probe reads N days left; null brings the normal one back', async () => {
+    const node = cluster.nodes[1]!;
+    const target = { host: node.host, port: node.port, caPem: cluster.caPem, certPem: cert.certPem, keyPem: cert.keyPem };
+    const session = client('kms-2');
+    await session.discoverVersions();
+    await cluster.faults.setCertificateExpiring('kms-2', 5);
+    expect(cluster.nodes[1]?.status).toBe('expiring-certificate');
+    expect(cluster.state().nodes[1]?.faults.certificateExpiresInDays).toBe(5);
+    // A KMS restarts its listener on a new certificate: open sessions are cut.
+    expect(['closed', 'reset']).toContain(await transportFailure(session.discoverVersions()));
+    const expiring = await probeKmsNode(target);
+    expect(expiring).toMatchObject({ reachable: true, healthy: true });
+    expect(expiring.serverCertificate?.daysLeft).toBe(5);
+    expect(expiring.serverCertificate?.sans).toContain(node.host);
+
+    await cluster.faults.setCertificateExpiring('kms-2', 30);
+    expect((await probeKmsNode(target)).serverCertificate?.daysLeft).toBe(30);
+    await cluster.faults.setCertificateExpiring('kms-2', null);
+    expect(cluster.nodes[1]?.status).toBe('up');
+    expect((await probeKmsNode(target)).serverCertificate?.daysLeft).toBeGreaterThan(300);
+
+    await cluster.faults.setCertificateExpiring('kms-2', 2);
+    await cluster.faults.clear('kms-2');
+    expect((await probeKmsNode(target)).serverCertificate?.daysLeft).toBeGreaterThan(300);
+    await expect(cluster.faults.setCertificateExpiring('kms-2', -1)).rejects.toThrow(LabKmsConfigError);
+  });
+
+  it('accepts a Keywatch client certificate near its expiry, and the probe reads its days left', async () => {
+    const nearExpiry = cluster.issueClientCertificate('keywatch', { expiresInDays: 3 });
+    const node = cluster.nodes[0]!;
+    const probe = await probeKmsNode({ host: node.host, port: node.port, caPem: cluster.caPem, certPem: nearExpiry.certPem, keyPem: nearExpiry.keyPem });
+    expect(probe).toMatchObject({ reachable: true, healthy: true });
+    expect(probe.clientCertificate?.daysLeft).toBe(3);
+    expect(probe.clientCertificate?.subject).toMatch(/CN=keywatch/);
+    expect(() => cluster.issueClientCertificate('keywatch', { expiresInDays: -2 })).toThrow(/-2 days/);
+  });
+
+  it('replication lag set at run time: a key created on one node appears on the others only after the lag', async () => {
+    try {
+      await cluster.faults.setReplicationLag(400);
+      expect(cluster.state().replicationLagMs).toBe(400);
+      const created = performance.now();
+      const id = await client('kms-1').create({ name: 'lagged' });
+      expect(await stateOn(client('kms-2'), id)).toBe('ItemNotFound');
+      expect(await stateOn(client('kms-3'), id)).toBe('ItemNotFound');
+      expect(cluster.state().pendingReplications).toBe(2);
+      let seenAfter = -1;
+      while (performance.now() - created < 3000) {
+        if ((await stateOn(client('kms-2'), id)) === State.PreActive) {
+          seenAfter = performance.now() - created;
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      expect(seenAfter).toBeGreaterThanOrEqual(390);
+      expect(await stateOn(client('kms-3'), id)).toBe(State.PreActive);
+      await expect(cluster.faults.setReplicationLag(-5)).rejects.toThrow(LabKmsConfigError);
+    } finally {
+      await cluster.faults.setReplicationLag(0);
+    }
+  });
+
+  it('a copy delayed under a longer lag does not overwrite a later change that arrived first', async () => {
+    try {
+      await cluster.faults.setReplicationLag(300);
+      const c = client('kms-1');
+      const id = await c.create({ name: 'raced' }); // Pre-Active, on its way to kms-2 for 300 ms
+      await cluster.faults.setReplicationLag(0);
+      await c.activate(id); // Active reaches kms-2 at once
+      expect(await stateOn(client('kms-2'), id)).toBe(State.Active);
+      await new Promise((r) => setTimeout(r, 400));
+      expect(cluster.state().pendingReplications).toBe(0);
+      expect(await stateOn(client('kms-2'), id)).toBe(State.Active);
+    } finally {
+      await cluster.faults.setReplicationLag(0);
+    }
   });
 
   it('negotiates KMIP 1.4 and answers Query with its server information', async () => {
@@ -88,9 +196,9 @@ describe('lab KMS cluster against Keywatch’s KmipClient', () => {
     const missing = Array.from({ length: 100 }, (_, i) => `missing-${i}`);
     const c = client('kms-3');
     await c.negotiatedVersion();
-    const before = c.transport.messagesSent;
+    const before = c.messagesSent;
     const outcomes = await c.getAttributes([...active, ...preActive, ...missing]);
-    expect(c.transport.messagesSent - before).toBe(1);
+    expect(c.messagesSent - before).toBe(1);
     expect(outcomes.slice(0, 100).every((o) => o.ok && o.summary.state === State.Active)).toBe(true);
     expect(outcomes.slice(100, 200).every((o) => o.ok && o.summary.state === State.PreActive)).toBe(true);
     expect(outcomes.slice(200).every((o) => !o.ok && o.error.reasonName === 'ItemNotFound')).toBe(true);
@@ -191,7 +299,7 @@ describe('lab KMS cluster against Keywatch’s KmipClient', () => {
     const newPort = await cluster.faults.setPort('kms-3', 0);
     expect(newPort).not.toBe(oldPort);
     expect(cluster.nodes[2]?.port).toBe(newPort);
-    const stale = new KmipClient({ host: '127.0.0.1', port: oldPort, caPem: cluster.caPem, certPem: cert.certPem, keyPem: cert.keyPem });
+    const stale = new KmipClient({ host: cluster.nodes[2]!.host, port: oldPort, caPem: cluster.caPem, certPem: cert.certPem, keyPem: cert.keyPem });
     clients.push(stale);
     expect(await transportFailure(stale.discoverVersions())).toBe('refused');
     expect(await stateOn(client('kms-3'), id)).toBe(State.Active);
@@ -243,10 +351,33 @@ describe('lab KMS cluster options, lag and persistence', () => {
     }
   });
 
+  it('puts every node on one address when given host, or on the addresses given with hosts', async () => {
+    const shared = await startKmsCluster({ nodeCount: 2, host: '127.0.0.1' });
+    try {
+      expect(shared.nodes.map((n) => n.host)).toEqual(['127.0.0.1', '127.0.0.1']);
+      const c = clientFor(shared, 'kms-2', shared.issueClientCertificate('keywatch'));
+      expect((await c.discoverVersions()).length).toBeGreaterThan(0);
+      c.close();
+    } finally {
+      await shared.stop();
+    }
+    const chosen = await startKmsCluster({ nodeCount: 2, hosts: ['127.0.0.41', '127.0.0.42'] });
+    try {
+      expect(chosen.nodes.map((n) => n.host)).toEqual(['127.0.0.41', '127.0.0.42']);
+      expect(await listeningAddresses(chosen.nodes[1]!.port)).toEqual(['127.0.0.42']);
+    } finally {
+      await chosen.stop();
+    }
+  });
+
   it('rejects bad options and busy ports with one clear error', async () => {
     await expect(startKmsCluster({ nodeCount: 0 })).rejects.toThrow(LabKmsConfigError);
     await expect(startKmsCluster({ nodeCount: 2, ports: [0] })).rejects.toThrow(/2 ports|1 ports for 2/);
-    const blocker = net.createServer().listen(0, '127.0.0.1');
+    await expect(startKmsCluster({ nodeCount: 2, hosts: ['127.0.0.41'] })).rejects.toThrow('Got 1 addresses for 2 lab KMS nodes; give one per node.');
+    await expect(startKmsCluster({ nodeCount: 1, host: '127.0.0.1', hosts: ['127.0.0.41'] })).rejects.toThrow(/either host .* or hosts/);
+    await expect(startKmsCluster({ nodeCount: 1, replicationLagMs: -1 })).rejects.toThrow(LabKmsConfigError);
+    // Node 1 listens on its own address by default: that is where a busy port collides.
+    const blocker = net.createServer().listen(0, defaultNodeAddress(0));
     await new Promise((r) => blocker.once('listening', r));
     const busy = (blocker.address() as net.AddressInfo).port;
     try {

@@ -1,27 +1,46 @@
 /**
- * A lab KMS cluster: N equivalent KMIP nodes that replicate every key change to each other
- * after a configurable lag, plus the fault knobs behind the seeds' outages (node down, black
- * hole, slow node, expired server certificate, key missing on one node, node moved to another
- * port). The lab vCenter and `npm run lab` build on this API; see README.md.
+ * A lab KMS cluster: N equivalent KMIP nodes, each on its own loopback address as in a real
+ * estate, that replicate every key change to each other after a configurable lag, plus the fault
+ * knobs behind the seeds' outages (node down, black hole, slow node, expired or soon-expiring
+ * server certificate, key missing on one node, node moved to another port, replication lag).
+ * The lab vCenter and `npm run lab` build on this API; see README.md.
  */
 import path from 'node:path';
 import { z } from 'zod';
-import { createCertificateAuthority, issueCertificate, type PemPair } from '@/lib/kmip/certificates';
 import { CryptographicAlgorithm, CryptographicUsageMask, enumName, ObjectType, State } from '@/lib/kmip/enums';
+import { createCertificateAuthority, type PemPair } from '@/lib/pki/certificates';
 import { KeyStore, type StoredKey } from './key-store';
+import { LabKmsCertificates, type LabClientCertificateOptions } from './lab-certificates';
 import { LabKmsNode, type BlackHoleMode, type LabKmsNodeFaults, type LabKmsNodeStatus } from './node';
 
+const MAX_NODES = 16;
+
+/**
+ * Where node `index` (0-based) listens unless told otherwise: 127.0.0.11, 127.0.0.12, … (all of
+ * 127/8 is loopback on Linux), so each node has an address of its own for its appliance VM to
+ * report, as KMS nodes have in a real estate.
+ */
+export function defaultNodeAddress(index: number): string {
+  return `127.0.0.${11 + index}`;
+}
+
+const replicationLagSchema = z.number().min(0).max(3_600_000);
+
 const optionsSchema = z.object({
-  nodeCount: z.number().int().min(1).max(16).default(3),
-  host: z.string().min(1).default('127.0.0.1'),
+  nodeCount: z.number().int().min(1).max(MAX_NODES).default(3),
+  host: z.string().min(1).optional(),
+  hosts: z.array(z.string().min(1)).optional(),
   ports: z.array(z.number().int().min(0).max(65535)).optional(),
   dataDir: z.string().min(1).optional(),
-  replicationLagMs: z.number().min(0).default(0),
+  replicationLagMs: replicationLagSchema.default(0),
 });
 
 export interface StartKmsClusterOptions {
   nodeCount?: number;
+  /** Every node listens on this one address (instead of an address of its own). */
   host?: string;
+  /** One listening address per node; default defaultNodeAddress(i): 127.0.0.11, 127.0.0.12, … */
+  hosts?: string[];
   /** One per node; 0 = a free port. Default: all 0. */
   ports?: number[];
   /** Keys persist in `${dataDir}/${nodeId}.json`; memory only when absent. */
@@ -33,6 +52,7 @@ export interface StartKmsClusterOptions {
 
 export interface LabKmsNodeInfo {
   id: string;
+  /** The IP address the node listens on and its certificate names: what its appliance VM reports as guest IP. */
   host: string;
   port: number;
   status: LabKmsNodeStatus;
@@ -51,11 +71,18 @@ export interface LabKmsFaults {
   setSlow(id: string, ms: number): Promise<void>;
   /** The node presents an expired server certificate (or its valid one again). */
   setExpiredCertificate(id: string, on: boolean): Promise<void>;
+  /**
+   * The node presents a certificate that expires `days` from now (days-left reads `days` for the
+   * next 12 hours), or its normal one again with null. Open sessions are cut either way.
+   */
+  setCertificateExpiring(id: string, days: number | null): Promise<void>;
+  /** Key changes from now on reach the other nodes only after `ms` (0 = at once). Cluster-wide. */
+  setReplicationLag(ms: number): Promise<void>;
   /** Removes a key from one node only: a replication gap. Returns whether it was there. */
   deleteKeyOnNode(id: string, keyId: string): Promise<boolean>;
   /** Moves the node to another port (0 = any free port); returns the new port. */
   setPort(id: string, newPort: number): Promise<number>;
-  /** Clears down / black hole / slow / expired certificate on one node (the port stays). */
+  /** Clears down / black hole / slow / expired or expiring certificate on one node (the port and the replication lag stay). */
   clear(id: string): Promise<void>;
 }
 
@@ -75,7 +102,8 @@ export interface LabKmsCluster {
   /** Current view (ports change with faults.setPort). */
   readonly nodes: LabKmsNodeInfo[];
   readonly caPem: string;
-  issueClientCertificate(commonName: string): PemPair;
+  /** A client certificate the nodes accept; `expiresInDays` makes one near its expiry. */
+  issueClientCertificate(commonName: string, options?: LabClientCertificateOptions): PemPair;
   /** Creates and activates an AES-256 key on the first node; the others get it after the lag. */
   createKey(name?: string): Promise<string>;
   readonly faults: LabKmsFaults;
@@ -91,38 +119,47 @@ export class LabKmsConfigError extends Error {
 export async function startKmsCluster(options: StartKmsClusterOptions = {}): Promise<LabKmsCluster> {
   const parsed = optionsSchema.safeParse(options);
   if (!parsed.success) throw new LabKmsConfigError(`Invalid lab KMS cluster options: ${z.prettifyError(parsed.error)}`);
-  const { nodeCount, host, dataDir, replicationLagMs } = parsed.data;
+  const { nodeCount, host, hosts, dataDir } = parsed.data;
+  let replicationLagMs = parsed.data.replicationLagMs;
   const ports = parsed.data.ports ?? Array.from({ length: nodeCount }, () => 0);
   if (ports.length !== nodeCount) throw new LabKmsConfigError(`Got ${ports.length} ports for ${nodeCount} lab KMS nodes; give one per node.`);
+  if (host !== undefined && hosts !== undefined) throw new LabKmsConfigError('Give either host (one address for every node) or hosts (one per node), not both.');
+  if (hosts !== undefined && hosts.length !== nodeCount) throw new LabKmsConfigError(`Got ${hosts.length} addresses for ${nodeCount} lab KMS nodes; give one per node.`);
+  const addressOf = (i: number): string => hosts?.[i] ?? host ?? defaultNodeAddress(i);
 
   const ca = options.tls?.ca ?? createCertificateAuthority({ commonName: 'Keywatch Lab KMS CA' });
   const ids = Array.from({ length: nodeCount }, (_, i) => `kms-${i + 1}`);
-  const sans = (id: string) => [...new Set([host, 'localhost', '127.0.0.1', '::1', `${id}.lab.keywatch.local`])];
-  // One RSA key for all node certificates: RSA key generation dominates start-up time, and
-  // the lab has nothing to gain from separate keys (each node still has its own certificate).
-  const validCertificates = new Map<string, PemPair>();
-  for (const id of ids) {
-    const sharedKey = validCertificates.values().next().value?.keyPem;
-    validCertificates.set(id, issueCertificate(ca, { commonName: id, kind: 'server', sans: sans(id), ...(sharedKey && { keyPem: sharedKey }) }));
-  }
-  const expiredCertificates = new Map<string, PemPair>();
+  const certificates = new LabKmsCertificates(
+    ca,
+    ids.map((id, i) => ({ id, address: addressOf(i) })),
+  );
 
   const nodes = new Map<string, LabKmsNode>();
   const pending = new Set<NodeJS.Timeout>();
 
+  // Changes are numbered so that a copy delayed under an earlier, longer lag never overwrites a
+  // later change that reached the node first (the lag can change while copies are in flight).
+  let changeSeq = 0;
+  const newestApplied = new Map<string, number>(); // `${nodeId} ${keyId}` → change number
+  const applyIfNewer = (node: LabKmsNode, key: StoredKey, seq: number) => {
+    const slot = `${node.id} ${key.id}`;
+    if ((newestApplied.get(slot) ?? 0) > seq) return;
+    newestApplied.set(slot, seq);
+    node.store.put(key);
+    void node.store.flush().catch(() => undefined);
+  };
+
   const replicate = (fromId: string, key: StoredKey) => {
+    const seq = ++changeSeq;
+    newestApplied.set(`${fromId} ${key.id}`, seq);
     for (const [id, node] of nodes) {
       if (id === fromId) continue;
-      const apply = () => {
-        node.store.put(key);
-        void node.store.flush().catch(() => undefined);
-      };
       if (replicationLagMs === 0) {
-        apply();
+        applyIfNewer(node, key, seq);
       } else {
         const timer = setTimeout(() => {
           pending.delete(timer);
-          apply();
+          applyIfNewer(node, key, seq);
         }, replicationLagMs);
         pending.add(timer);
       }
@@ -134,9 +171,9 @@ export async function startKmsCluster(options: StartKmsClusterOptions = {}): Pro
       const store = dataDir ? await KeyStore.open(path.join(dataDir, `${id}.json`)) : KeyStore.inMemory();
       const node = await LabKmsNode.start({
         id,
-        host,
+        host: addressOf(i),
         port: ports[i] ?? 0,
-        serverCertificate: validCertificates.get(id)!,
+        serverCertificate: certificates.server(id, 'valid'),
         caPem: ca.certPem,
         store,
         onKeyChanged: (key) => replicate(id, key),
@@ -146,30 +183,18 @@ export async function startKmsCluster(options: StartKmsClusterOptions = {}): Pro
   } catch (error) {
     await Promise.all([...nodes.values()].map((n) => n.stop()));
     const port = error && typeof error === 'object' && 'port' in error ? ` (port ${String(error.port)})` : '';
-    throw new LabKmsConfigError(`The lab KMS cluster could not start${port}: ${error instanceof Error ? error.message : String(error)}`);
+    // Linux routes all of 127/8 to loopback; other systems only 127.0.0.1 unless aliases are added.
+    const hint =
+      (error as NodeJS.ErrnoException).code === 'EADDRNOTAVAIL' && hosts === undefined && host === undefined
+        ? ` This system does not treat ${defaultNodeAddress(0)} and up as loopback addresses; give the nodes one address (host: '127.0.0.1', or npm run lab -- --kms-hosts).`
+        : '';
+    throw new LabKmsConfigError(`The lab KMS cluster could not start${port}: ${error instanceof Error ? error.message : String(error)}.${hint}`);
   }
 
   const nodeById = (id: string): LabKmsNode => {
     const node = nodes.get(id);
     if (!node) throw new LabKmsConfigError(`There is no lab KMS node "${id}"; the nodes are ${ids.join(', ')}.`);
     return node;
-  };
-
-  const expiredCertificateFor = (id: string): PemPair => {
-    let pair = expiredCertificates.get(id);
-    if (!pair) {
-      const day = 86_400_000;
-      pair = issueCertificate(ca, {
-        commonName: id,
-        kind: 'server',
-        sans: sans(id),
-        notBefore: new Date(Date.now() - 400 * day),
-        notAfter: new Date(Date.now() - 2 * day),
-        keyPem: validCertificates.get(id)!.keyPem,
-      });
-      expiredCertificates.set(id, pair);
-    }
-    return pair;
   };
 
   const faults: LabKmsFaults = {
@@ -179,7 +204,23 @@ export async function startKmsCluster(options: StartKmsClusterOptions = {}): Pro
     setExpiredCertificate: async (id, on) => {
       const node = nodeById(id);
       if (node.faults.expiredCertificate === on) return;
-      node.useCertificate(on ? expiredCertificateFor(id) : validCertificates.get(id)!, on);
+      const kind = on ? 'expired' : 'valid';
+      node.useCertificate(certificates.server(id, kind), kind);
+    },
+    setCertificateExpiring: async (id, days) => {
+      const node = nodeById(id);
+      if (days === null) {
+        if (node.faults.certificateExpiresInDays !== null) node.useCertificate(certificates.server(id, 'valid'), 'valid');
+        return;
+      }
+      if (!Number.isFinite(days) || days < 0) throw new LabKmsConfigError(`A certificate cannot expire in ${days} days; give a number of days of 0 or more.`);
+      const kind = { expiresInDays: days };
+      node.useCertificate(certificates.server(id, kind), kind);
+    },
+    setReplicationLag: async (ms) => {
+      const parsedLag = replicationLagSchema.safeParse(ms);
+      if (!parsedLag.success) throw new LabKmsConfigError(`Replication lag must be 0–3,600,000 ms, got ${ms}.`);
+      replicationLagMs = parsedLag.data;
     },
     deleteKeyOnNode: async (id, keyId) => {
       const node = nodeById(id);
@@ -197,7 +238,7 @@ export async function startKmsCluster(options: StartKmsClusterOptions = {}): Pro
       const node = nodeById(id);
       node.setBlackHole(false);
       node.setSlow(0);
-      if (node.faults.expiredCertificate) node.useCertificate(validCertificates.get(id)!, false);
+      if (node.faults.expiredCertificate || node.faults.certificateExpiresInDays !== null) node.useCertificate(certificates.server(id, 'valid'), 'valid');
       await node.setDown(false);
     },
   };
@@ -209,7 +250,7 @@ export async function startKmsCluster(options: StartKmsClusterOptions = {}): Pro
       return [...nodes.values()].map(info);
     },
     caPem: ca.certPem,
-    issueClientCertificate: (commonName) => issueCertificate(ca, { commonName, kind: 'client' }),
+    issueClientCertificate: (commonName, clientOptions) => certificates.client(commonName, clientOptions),
     createKey: async (name) => {
       const first = nodes.get(ids[0]!)!;
       const created = first.store.create({

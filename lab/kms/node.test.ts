@@ -1,10 +1,10 @@
 import { once } from 'node:events';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCertificateAuthority, issueCertificate, type PemPair } from '@/lib/kmip/certificates';
+import { createCertificateAuthority, issueCertificate, type PemPair } from '@/lib/pki/certificates';
 import { Operation, ResultReason, ResultStatus } from '@/lib/kmip/enums';
 import { decodeResponseMessage, encodeRequestMessage } from '@/lib/kmip/messages';
-import { readTtlvFrameLength } from '@/lib/kmip/ttlv';
+import { TtlvFrameReader } from '@/lib/kmip/frame-reader';
 import { KeyStore } from './key-store';
 import { LabKmsNode } from './node';
 
@@ -12,11 +12,12 @@ import { LabKmsNode } from './node';
 async function rawSession(node: LabKmsNode, ca: string, client: PemPair) {
   const socket = tls.connect({ host: '127.0.0.1', port: node.port, ca, cert: client.certPem, key: client.keyPem, servername: 'localhost' });
   await once(socket, 'secureConnect');
-  let buffered = Buffer.alloc(0);
+  const reader = new TtlvFrameReader();
+  const frames: Buffer[] = [];
   let closed = false;
   const waiters: Array<() => void> = [];
   socket.on('data', (chunk: Buffer) => {
-    buffered = Buffer.concat([buffered, chunk]);
+    reader.push(chunk, (frame) => frames.push(frame));
     waiters.splice(0).forEach((w) => w());
   });
   socket.on('close', () => {
@@ -26,14 +27,8 @@ async function rawSession(node: LabKmsNode, ca: string, client: PemPair) {
   socket.on('error', () => undefined);
   const readFrame = async (): Promise<Buffer | 'closed'> => {
     for (;;) {
-      if (buffered.byteLength >= 8) {
-        const total = readTtlvFrameLength(buffered);
-        if (buffered.byteLength >= total) {
-          const frame = buffered.subarray(0, total);
-          buffered = buffered.subarray(total);
-          return frame;
-        }
-      }
+      const frame = frames.shift();
+      if (frame) return frame;
       if (closed) return 'closed';
       await new Promise<void>((resolve) => waiters.push(resolve));
     }
@@ -81,6 +76,14 @@ describe('lab KMS node on the wire', () => {
     expect(frame).not.toBe('closed');
     const response = decodeResponseMessage(frame as Buffer);
     expect(response.batchItems[0]).toMatchObject({ resultStatus: ResultStatus.OperationFailed, resultReason: ResultReason.InvalidMessage });
+    expect(await session.readFrame()).toBe('closed');
+  });
+
+  it('answers a greeting shorter than a TTLV header at once, from its first byte', async () => {
+    const session = await rawSession(node, ca.certPem, client);
+    session.socket.write('hi\n');
+    const frame = await session.readFrame();
+    expect(decodeResponseMessage(frame as Buffer).batchItems[0]).toMatchObject({ resultReason: ResultReason.InvalidMessage, resultMessage: expect.stringMatching(/0x68/) });
     expect(await session.readFrame()).toBe('closed');
   });
 

@@ -9,14 +9,17 @@
 import { once } from 'node:events';
 import net from 'node:net';
 import tls from 'node:tls';
-import type { PemPair } from '@/lib/kmip/certificates';
+import type { PemPair } from '@/lib/pki/certificates';
 import { ResultReason } from '@/lib/kmip/enums';
 import { encodeResponseMessage, errorResponseMessage } from '@/lib/kmip/messages';
-import { readTtlvFrameLength, TTLV_HEADER_BYTES } from '@/lib/kmip/ttlv';
+import { TtlvFrameReader } from '@/lib/kmip/frame-reader';
 import type { KeyStore, StoredKey } from './key-store';
 import { handleRequestBytes, unreadableRequestResponse } from './kmip-handler';
 
-export type LabKmsNodeStatus = 'up' | 'down' | 'black-hole' | 'expired-certificate' | 'slow';
+export type LabKmsNodeStatus = 'up' | 'down' | 'black-hole' | 'expired-certificate' | 'expiring-certificate' | 'slow';
+
+/** Which server certificate a node presents: its normal one, an expired one, or one that expires soon. */
+export type ServerCertificateKind = 'valid' | 'expired' | { expiresInDays: number };
 
 /**
  * Where a black hole swallows traffic: 'tcp' accepts connections and never starts TLS (clients
@@ -30,10 +33,13 @@ export interface LabKmsNodeFaults {
   blackHoleMode: BlackHoleMode;
   slowMs: number;
   expiredCertificate: boolean;
+  /** Set while the node presents a certificate that expires in this many days (see ServerCertificateKind). */
+  certificateExpiresInDays: number | null;
 }
 
 export interface LabKmsNodeOptions {
   id: string;
+  /** Address the node listens on (and its certificate names); each lab node has its own by default. */
   host: string;
   /** 0 picks a free port. */
   port: number;
@@ -42,11 +48,15 @@ export interface LabKmsNodeOptions {
   caPem: string;
   store: KeyStore;
   onKeyChanged?: (key: StoredKey) => void;
-  /** Largest request accepted, in bytes. Default 4 MiB. */
+  /** Largest request accepted, in bytes. Default LAB_MAX_REQUEST_BYTES. */
   maxMessageBytes?: number;
 }
 
-const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+/**
+ * Largest request a lab node accepts unless told otherwise: smaller than what Keywatch's client
+ * accepts as a response (DEFAULT_DECODE_MAX_BYTES), as a real KMS bounds what it buffers per client.
+ */
+export const LAB_MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 
 export class LabKmsNode {
   readonly id: string;
@@ -56,7 +66,14 @@ export class LabKmsNode {
   private readonly front: net.Server;
   private readonly tlsServer: tls.Server;
   private readonly sockets = new Set<net.Socket>();
-  private readonly faultState: LabKmsNodeFaults = { down: false, blackHole: false, blackHoleMode: 'tcp', slowMs: 0, expiredCertificate: false };
+  private readonly faultState: LabKmsNodeFaults = {
+    down: false,
+    blackHole: false,
+    blackHoleMode: 'tcp',
+    slowMs: 0,
+    expiredCertificate: false,
+    certificateExpiresInDays: null,
+  };
   private certificate: PemPair;
   private readonly caPem: string;
   private readonly maxMessageBytes: number;
@@ -69,7 +86,7 @@ export class LabKmsNode {
     this.currentPort = options.port;
     this.certificate = options.serverCertificate;
     this.caPem = options.caPem;
-    this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    this.maxMessageBytes = options.maxMessageBytes ?? LAB_MAX_REQUEST_BYTES;
     this.onKeyChanged = options.onKeyChanged;
 
     this.tlsServer = tls.createServer({
@@ -95,6 +112,12 @@ export class LabKmsNode {
     return this.currentPort;
   }
 
+  /** The listening socket's own address as the OS reports it; null while the node is down. */
+  get boundAddress(): { address: string; port: number } | null {
+    const bound = this.front.address();
+    return bound && typeof bound === 'object' ? { address: bound.address, port: bound.port } : null;
+  }
+
   get faults(): LabKmsNodeFaults {
     return { ...this.faultState };
   }
@@ -104,6 +127,7 @@ export class LabKmsNode {
     if (f.down) return 'down';
     if (f.blackHole) return 'black-hole';
     if (f.expiredCertificate) return 'expired-certificate';
+    if (f.certificateExpiresInDays !== null) return 'expiring-certificate';
     if (f.slowMs > 0) return 'slow';
     return 'up';
   }
@@ -152,41 +176,23 @@ export class LabKmsNode {
     this.track(socket);
     const peer = socket.getPeerCertificate();
     const clientIdentity = typeof peer?.subject?.CN === 'string' ? peer.subject.CN : undefined;
-    // Received chunks are joined once per frame: concatenating on every chunk copied a large
-    // request over and over.
-    let chunks: Buffer[] = [];
-    let buffered = 0;
-    let total = -1; // size of the frame being received, once its header is in
+    const frames = new TtlvFrameReader(this.maxMessageBytes);
     let queue: Promise<void> = Promise.resolve();
     let hangingUp = false;
 
     socket.on('data', (chunk: Buffer) => {
       if (hangingUp) return;
-      chunks.push(chunk);
-      buffered += chunk.byteLength;
-      for (;;) {
-        if (total < 0) {
-          if (buffered < TTLV_HEADER_BYTES) return;
-          try {
-            total = readTtlvFrameLength(Buffer.concat(chunks, TTLV_HEADER_BYTES), this.maxMessageBytes);
-          } catch (error) {
-            // The stream cannot be re-synchronised after a bad frame header: answer once and hang up.
-            const answer = unreadableRequestResponse(error);
-            chunks = [];
-            hangingUp = true;
-            queue = queue.then(() => {
-              socket.end(answer);
-            });
-            return;
-          }
-        }
-        if (buffered < total) return;
-        const received = Buffer.concat(chunks, buffered);
-        const frame = received.subarray(0, total);
-        chunks = buffered > total ? [received.subarray(total)] : [];
-        buffered -= total;
-        total = -1;
-        queue = queue.then(() => this.answer(socket, frame, clientIdentity));
+      try {
+        frames.push(chunk, (frame) => {
+          queue = queue.then(() => this.answer(socket, frame, clientIdentity));
+        });
+      } catch (error) {
+        // The stream cannot be re-synchronised after a bad frame header: answer once and hang up.
+        const answer = unreadableRequestResponse(error);
+        hangingUp = true;
+        queue = queue.then(() => {
+          socket.end(answer);
+        });
       }
     });
   }
@@ -239,9 +245,10 @@ export class LabKmsNode {
    * Serves another certificate from now on. Open sessions are cut, as a KMS restarts its
    * listener when its certificate changes, so clients see the new one at their next handshake.
    */
-  useCertificate(pair: PemPair, expired: boolean): void {
+  useCertificate(pair: PemPair, kind: ServerCertificateKind): void {
     this.certificate = pair;
-    this.faultState.expiredCertificate = expired;
+    this.faultState.expiredCertificate = kind === 'expired';
+    this.faultState.certificateExpiresInDays = typeof kind === 'object' ? kind.expiresInDays : null;
     this.tlsServer.setSecureContext(this.secureContextOptions());
     this.dropConnections();
   }

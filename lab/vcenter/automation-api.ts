@@ -17,9 +17,9 @@ import {
   type VmSummary,
 } from '@/lib/vsphere/schemas';
 import { SUPPORTED_RELEASES, type LabVcenterContext } from './context';
-import { LabFault } from './host-model';
 import { parseJsonBody, queryValues, sessionToken, type RouteAnswer } from './http';
 import type { LabSession } from './sessions';
+import { VimFault } from './vim-fault';
 
 const VM_LIST_LIMIT = 4000;
 
@@ -51,7 +51,7 @@ export function apiError(type: ErrorType, id: string, text: string, args: string
 
 const unauthenticated = () => apiError('UNAUTHENTICATED', 'vapi.method.authentication.required', 'Authentication required.');
 
-function fromLabFault(error: LabFault): RouteAnswer {
+function fromVimFault(error: VimFault): RouteAnswer {
   switch (error.kind) {
     case 'NotFound':
     case 'ManagedObjectNotFound':
@@ -71,7 +71,7 @@ function fromLabFault(error: LabFault): RouteAnswer {
 function enumFilter<T extends string>(url: URL, name: string, allowed: readonly T[]): T[] {
   const values = queryValues(url, name);
   for (const v of values) {
-    if (!allowed.includes(v as T)) throw new LabFault('InvalidArgument', `Query parameter ${name} has an unknown value ${v}; expected one of ${allowed.join(', ')}.`);
+    if (!allowed.includes(v as T)) throw new VimFault('InvalidArgument', `Query parameter ${name} has an unknown value ${v}; expected one of ${allowed.join(', ')}.`);
   }
   return values as T[];
 }
@@ -127,7 +127,7 @@ function vmSummaries(ctx: LabVcenterContext, url: URL): VmSummary[] | RouteAnswe
   const dc = ctx.model.estate.datacenter;
   if (!matches(datacenters, dc.id) || !matches(folders, dc.vmFolderId)) return [];
   const out: VmSummary[] = [];
-  for (const vm of ctx.model.estate.vms) {
+  for (const vm of ctx.model.registeredVms()) {
     if (!matches(vms, vm.id) || !matches(names, vm.name)) continue;
     const runtime = ctx.model.vm(vm.id);
     if (!matches(hosts, runtime.hostId)) continue;
@@ -153,6 +153,12 @@ async function providerList(ctx: LabVcenterContext, url: URL, hostId?: string) {
   const types = queryValues(url, 'types');
   const all = await ctx.providers.summaries(hostId);
   return all.filter((p) => matches(providers, p.provider) && matches(health, p.health) && matches(types, p.type));
+}
+
+/** The provider-details-error fault: detail reads fail as a vCenter struggling with its KMS can. */
+function providerDetailsError(ctx: LabVcenterContext, provider: string): RouteAnswer | null {
+  if (!ctx.vcenterFaults.providerDetailsError) return null;
+  return apiError('ERROR', 'com.vmware.vapi.std.errors.error', `An internal error occurred while reading key provider ${decodeURIComponent(provider)}.`);
 }
 
 export async function handleAutomation(ctx: LabVcenterContext, req: IncomingMessage, url: URL, bodyText: string): Promise<RouteAnswer> {
@@ -199,17 +205,17 @@ export async function handleAutomation(ctx: LabVcenterContext, req: IncomingMess
     }
     if (path === '/api/vcenter/crypto-manager/kms/providers') return { status: 200, body: await providerList(ctx, url) };
     const provider = /^\/api\/vcenter\/crypto-manager\/kms\/providers\/([^/]+)$/.exec(path);
-    if (provider) return { status: 200, body: await ctx.providers.info(decodeURIComponent(provider[1]!)) };
+    if (provider) return providerDetailsError(ctx, provider[1]!) ?? { status: 200, body: await ctx.providers.info(decodeURIComponent(provider[1]!)) };
     const hostProviders = /^\/api\/vcenter\/crypto-manager\/hosts\/([^/]+)\/kms\/providers(?:\/([^/]+))?$/.exec(path);
     if (hostProviders) {
       const hostId = decodeURIComponent(hostProviders[1]!);
       if (!ctx.model.index.hosts.has(hostId)) return apiError('NOT_FOUND', 'com.vmware.vapi.std.errors.not_found', `Host ${hostId} does not exist.`, [hostId]);
       if (hostProviders[2] === undefined) return { status: 200, body: await providerList(ctx, url, hostId) };
-      return { status: 200, body: await ctx.providers.hostInfo(hostId, decodeURIComponent(hostProviders[2])) };
+      return providerDetailsError(ctx, hostProviders[2]) ?? { status: 200, body: await ctx.providers.hostInfo(hostId, decodeURIComponent(hostProviders[2])) };
     }
     return apiError('NOT_FOUND', 'com.vmware.vapi.rest.httpNotFound', `${path} is not a resource of the lab vCenter.`);
   } catch (error) {
-    if (error instanceof LabFault) return fromLabFault(error);
+    if (error instanceof VimFault) return fromVimFault(error);
     if (error instanceof z.ZodError) return apiError('INVALID_ARGUMENT', 'com.vmware.vapi.std.errors.invalid_argument', error.message);
     throw error;
   }

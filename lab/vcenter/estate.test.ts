@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { generateEstate } from './estate';
 import { LabModel } from './host-model';
-import { MemoryKeySource } from './memory-key-source';
+import { MemoryKeySource } from './key-sources/memory-key-source';
 
 describe('generateEstate', () => {
   it('is deterministic for a seed and differs across seeds', () => {

@@ -61,9 +61,10 @@ export interface EstateCluster {
   id: string;
   name: string;
   encryption: ClusterEncryption;
-  /** Provider of the vSAN KEK and of the hosts' key; null when the cluster needs no keys. */
+  /** Provider of the vSAN KEK (and of the hosts' key); null when the vSAN datastore is not encrypted. */
   providerId: string | null;
   vsanKekIndex: number | null;
+  /** Host key of the cluster's hosts: from the vSAN provider, else the standard one when the hosts run encrypted VMs. */
   hostKeyIndex: number | null;
   haEnabled: boolean;
   drsEnabled: boolean;
@@ -126,6 +127,8 @@ export interface EstateVm {
   haVmMonitoring: boolean;
   /** Set on KMS appliance VMs: the lab KMS node this VM "is". */
   kmsNodeIndex: number | null;
+  /** A virtual TPM 2.0 device (it needs the VM home encrypted, so only encrypted VMs have one). */
+  vtpm: boolean;
   cpuCount: number;
   memoryMiB: number;
 }
@@ -296,6 +299,8 @@ export function generateEstate(input: EstateOptions = {}): Estate {
           disks,
           haVmMonitoring: cluster.vmMonitoring !== 'vmMonitoringDisabled' && random() < options.haMonitoredVmRatio * 2,
           kmsNodeIndex: null,
+          // Derived, not drawn: an extra random draw would change every later VM of a seed.
+          vtpm: encrypted && vmNumber % 3 === 0,
           cpuCount: 2 + 2 * Math.floor(random() * 3),
           memoryMiB: 4096 * (1 + Math.floor(random() * 4)),
         });
@@ -328,9 +333,20 @@ export function generateEstate(input: EstateOptions = {}): Estate {
       disks: [{ key: 2000, label: 'Hard disk 1', capacityInKB: 100 * 1024 * 1024, fileName: `[${datastoreName}] ${name}/${name}.vmdk` }],
       haVmMonitoring: false,
       kmsNodeIndex: n,
+      vtpm: false,
       cpuCount: 4,
       memoryMiB: 16384,
     });
+  }
+
+  // A host that runs encrypted VMs has a host key even when its vSAN datastore is not encrypted
+  // (vCenter makes one from the default provider when it prepares the host for crypto). Drawn
+  // last, so the rest of a seed's estate stays what it was.
+  for (const cluster of clusters) {
+    if (cluster.hostKeyIndex !== null) continue;
+    const members = new Set(cluster.hostIds);
+    if (!vms.some((v) => v.keyIndex !== null && members.has(v.hostId))) continue;
+    cluster.hostKeyIndex = addKey(options.standardProviderId, 'host-key', `host-key-${cluster.name}`);
   }
 
   return { options, datacenter, providers, keys, clusters, hosts, datastores, vms };

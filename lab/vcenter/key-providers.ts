@@ -15,10 +15,11 @@ import type {
   ProviderHealth,
 } from '@/lib/vsphere/schemas';
 import { moRef } from '@/lib/vsphere/schemas';
-import { LabFault, vmKeys, type LabModel } from './host-model';
-import type { KeySource, KmsNodeHealth, ProviderHealthSource } from './key-source';
-import type { KmsConnection } from './kms-reachability';
-import { cryptoKeyId } from './vim-inventory';
+import { cryptoKeyId } from './crypto-key-id';
+import { vmKeys, type LabModel } from './host-model';
+import type { KeySource } from './key-sources/key-source';
+import type { KmsConnection, KmsNodeHealth, ProviderHealthSource } from './kms-reachability';
+import { VimFault } from './vim-fault';
 
 /** Automation API type of a standard (KMIP) provider; the reference documents only NATIVE / TRUST_AUTHORITY. */
 export const STANDARD_PROVIDER_TYPE = 'KMIP';
@@ -35,11 +36,13 @@ export class KeyProviderView {
     private readonly keySource: KeySource,
     /** NKP's own key id (ListKmipServers keyId / native_info.key_id). */
     private readonly nativeKeyId: string,
+    /** Whether a Native Key Provider's keys can be had (the nkp-unavailable fault says no). */
+    private readonly nativeAvailable: (providerId: string) => boolean = () => true,
   ) {}
 
   private provider(providerId: string) {
     const provider = this.model.index.providers.get(providerId);
-    if (!provider) throw new LabFault('NotFound', `The provider '${providerId}' does not exist.`, { id: 'com.vmware.vcenter.crypto_manager.kms.provider.not_found' });
+    if (!provider) throw new VimFault('NotFound', `The provider '${providerId}' does not exist.`, { id: 'com.vmware.vcenter.crypto_manager.kms.provider.not_found' });
     return provider;
   }
 
@@ -73,10 +76,16 @@ export class KeyProviderView {
     if (hostId !== undefined) {
       const host = this.model.host(hostId);
       if (host.phase !== 'up' || host.connectionState !== 'connected') {
-        throw new LabFault('HostNotConnected', `Host ${this.model.estateHost(hostId).name} is not connected; its view of key providers is unavailable.`);
+        throw new VimFault('HostNotConnected', `Host ${this.model.estateHost(hostId).name} is not connected; its view of key providers is unavailable.`);
       }
     }
-    if (provider.type === 'native') return { health: 'OK', details: [] };
+    if (provider.type === 'native') {
+      if (this.nativeAvailable(providerId)) return { health: 'OK', details: [] };
+      return {
+        health: 'ERROR',
+        details: [message('com.vmware.vcenter.crypto_manager.kms.provider.native.unavailable', `Native key provider ${providerId} is not available: its keys cannot be retrieved.`, [providerId])],
+      };
+    }
     const subject = hostId === undefined ? 'vCenter Server' : `Host ${this.model.estateHost(hostId).name}`;
     if (hostId !== undefined && this.model.host(hostId).kmsIsolated) {
       return {
@@ -154,7 +163,8 @@ export class KeyProviderView {
       wanted.map(async (id): Promise<CryptoManagerKmipClusterStatus> => {
         const provider = this.provider(id);
         if (provider.type === 'native') {
-          return { _typeName: 'CryptoManagerKmipClusterStatus', clusterId: { _typeName: 'KeyProviderId', id }, overallStatus: 'green', managementType: 'nativeProvider', servers: [] };
+          const overallStatus = this.nativeAvailable(id) ? 'green' : 'red';
+          return { _typeName: 'CryptoManagerKmipClusterStatus', clusterId: { _typeName: 'KeyProviderId', id }, overallStatus, managementType: 'nativeProvider', servers: [] };
         }
         const nodes = await this.reachability.nodeHealth(id);
         const down = nodes.filter((n) => !n.reachable).length;

@@ -6,7 +6,21 @@
  * node.
  */
 import { KmipClient } from '@/lib/kmip/client';
-import type { KmsNodeHealth, ProviderHealthSource } from './key-source';
+import type { MemoryKeySource } from './key-sources/memory-key-source';
+
+/** Reachability of one KMS node as seen from vCenter / the hosts (same network in the lab). */
+export interface KmsNodeHealth {
+  nodeId: string;
+  host: string;
+  port: number;
+  reachable: boolean;
+  detail: string | null;
+}
+
+export interface ProviderHealthSource {
+  /** Checks every node of a standard provider; cached briefly so 2,500 hosts do not mean 2,500 handshakes. */
+  nodeHealth(providerId: string): Promise<KmsNodeHealth[]>;
+}
 
 export interface KmsNodeAddress {
   id: string;
@@ -83,5 +97,24 @@ export class KmsReachability implements ProviderHealthSource {
         return value;
       }),
     );
+  }
+}
+
+/** Reachability of a provider whose keys live in memory (no lab KMS attached): every registered node counts as up. */
+export class MemoryReachability implements ProviderHealthSource {
+  constructor(
+    private readonly memory: MemoryKeySource,
+    private readonly connections: Map<string, KmsConnection>,
+  ) {}
+
+  async nodeHealth(providerId: string): Promise<KmsNodeHealth[]> {
+    const reachable = this.memory.isReachable(providerId);
+    return (this.connections.get(providerId)?.nodes ?? []).map((n) => ({
+      nodeId: n.id,
+      host: n.host,
+      port: n.port,
+      reachable,
+      detail: reachable ? null : 'unreachable',
+    }));
   }
 }

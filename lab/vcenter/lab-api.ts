@@ -5,15 +5,15 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { LabVcenterContext } from './context';
-import { applyFault, describeIssues, labFaultSchema } from './faults';
-import { LabFault } from './host-model';
+import { applyFault, describeIssues, labFaultSchema } from './fault-injection';
 import { BadRequest, parseJsonBody, sessionToken, type RouteAnswer } from './http';
+import { VimFault } from './vim-fault';
 
 function labError(status: number, message: string): RouteAnswer {
   return { status, body: { error: message } };
 }
 
-function statusOf(error: LabFault): number {
+function statusOf(error: VimFault): number {
   switch (error.kind) {
     case 'NotFound':
     case 'ManagedObjectNotFound':
@@ -50,7 +50,7 @@ export async function handleLab(ctx: LabVcenterContext, req: IncomingMessage, ur
     return labError(404, `${method} ${path} is not a lab route (GET /lab/state, GET|POST /lab/faults).`);
   } catch (error) {
     if (error instanceof BadRequest) return labError(400, error.message);
-    if (error instanceof LabFault) return labError(statusOf(error), error.message);
+    if (error instanceof VimFault) return labError(statusOf(error), error.message);
     throw error;
   }
 }

@@ -3,9 +3,9 @@
  * keys and lock, each KMS node's registered address and measured reachability. Key IDs only;
  * no key material exists in the lab vCenter.
  */
-import type { LabModel } from './host-model';
-import type { ProviderHealthSource } from './key-source';
-import type { KmsNodeAddress } from './kms-reachability';
+import { VM_LOCK_MESSAGES, type LabModel } from './host-model';
+import type { KmsNodeAddress, ProviderHealthSource } from './kms-reachability';
+import { applianceAnnotation, guestIpAddress } from './objects/virtual-machine';
 import type { TaskManager } from './tasks';
 
 export interface LabStateSources {
@@ -16,17 +16,21 @@ export interface LabStateSources {
   standardNodes: readonly KmsNodeAddress[];
   vcenter: unknown;
   kmsState: unknown;
+  /** Whether a Native Key Provider's keys can be had (nkp-unavailable fault). */
+  nativeAvailable(providerId: string): boolean;
   includeVms: boolean;
 }
 
-export async function buildLabState({ model, tasks, reachability, standardId, standardNodes, vcenter, kmsState, includeVms }: LabStateSources) {
+export async function buildLabState({ model, tasks, reachability, standardId, standardNodes, vcenter, kmsState, nativeAvailable, includeVms }: LabStateSources) {
   const estate = model.estate;
   const nodeHealth = await reachability.nodeHealth(standardId);
+  const kmsNode = (index: number) => standardNodes[index];
   return {
     vcenter,
     providers: estate.providers.map((p) => ({
       id: p.id,
       type: p.type,
+      ...(p.type === 'native' ? { available: nativeAvailable(p.id) } : {}),
       nodes: p.id === standardId ? standardNodes.map((n) => ({ ...n, registeredPort: n.port, ...nodeHealth.find((h) => h.nodeId === n.id) })) : [],
     })),
     kms: kmsState,
@@ -41,7 +45,21 @@ export async function buildLabState({ model, tasks, reachability, standardId, st
       datastoreId: c.datastoreId,
       datastoreCapacityBytes: model.datastoreCapacity(c.datastoreId).capacity,
       hostIds: c.hostIds,
+      datastoreIds: model.clusterDatastores(c.id),
     })),
+    datastores: estate.datastores.map((d) => {
+      const capacity = model.datastoreCapacity(d.id);
+      return {
+        id: d.id,
+        name: d.name,
+        type: d.type,
+        clusterId: d.clusterId,
+        encryptedByProviderId: d.encryptedByProviderId,
+        capacityBytes: capacity.capacity,
+        accessible: capacity.accessible,
+        mounts: model.datastoreMounts(d.id),
+      };
+    }),
     hosts: estate.hosts.map((h) => {
       const rt = model.host(h.id);
       const required = model.requiredKeys(h.id);
@@ -60,30 +78,43 @@ export async function buildLabState({ model, tasks, reachability, standardId, st
         kmsIsolated: rt.kmsIsolated,
         keyCache: [...rt.keyCache],
         requiredKeys: { vsanKek: required.vsanKek?.keyId ?? null, hostKey: required.hostKey?.keyId ?? null, vmKeys: required.vmKeys.map((k) => k.keyId) },
+        /** Keys the host last failed to fetch, with why (unreachable / missing). */
+        keyFailures: Object.fromEntries([...rt.keyFailures].map(([keyId, f]) => [keyId, f])),
         lastKeyError: rt.lastKeyError,
+        nextKeyRetryAt: rt.nextKeyRetryAt?.toISOString() ?? null,
         bootCount: rt.bootCount,
         vmIds: [...rt.vmIds],
       };
     }),
     vms: includeVms
-      ? estate.vms.map((v) => {
+      ? [...model.registeredVms()].map((v) => {
           const rt = model.vm(v.id);
           return {
             id: v.id,
             name: v.name,
             hostId: rt.hostId,
-            datastoreId: v.datastoreId,
+            datastoreId: rt.datastoreId,
+            vmxPath: model.vmxPathOf(v.id),
             powerState: rt.powerState,
+            connectionState: model.vmConnectionState(v.id),
             cryptoState: model.vmCryptoState(v.id),
-            lockReason: rt.lockReason,
+            lockCause: rt.lock,
+            lockReason: rt.lock ? VM_LOCK_MESSAGES[rt.lock] : null,
+            /** Disks whose key the host does not hold: the VM cannot power on. */
+            missingDiskKeys: model.missingDiskKeys(v.id).map((m) => m.key.keyId),
             configKey: rt.configKey,
             diskKeys: rt.diskKeys,
             needsReload: rt.needsReload,
-            haVmMonitoring: rt.haVmMonitoring,
+            haVmMonitoring: model.vmHaMonitored(v.id),
+            haOverride: rt.haOverride,
             kmsNodeId: v.kmsNodeIndex === null ? null : (standardNodes[v.kmsNodeIndex]?.id ?? null),
+            vtpm: v.vtpm,
+            ipAddress: guestIpAddress(model, kmsNode, v.id),
+            annotation: v.kmsNodeIndex !== null && kmsNode(v.kmsNodeIndex) ? applianceAnnotation(kmsNode(v.kmsNodeIndex)!) : null,
           };
         })
       : null,
+    unregisteredVms: [...model.unregistered.values()].map((u) => ({ vmxPath: u.vmxPath, formerId: u.estateVm.id, name: u.estateVm.name })),
     tasks: tasks.summary().slice(-100),
   };
 }

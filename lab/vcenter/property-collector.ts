@@ -12,18 +12,29 @@ import {
   type PropertyFilterSpec,
   type RetrieveResult,
 } from '@/lib/vsphere/schemas';
-import { LabFault } from './host-model';
-import { boxValue, type VimInventory } from './vim-inventory';
+import type { LabVcenterContext } from './context';
+import type { LabSession } from './sessions';
+import { VimFault } from './vim-fault';
 
-interface ContainerViewState {
+export interface ContainerViewState {
   container: MoRef;
   types: string[];
   recursive: boolean;
   sessionKey: string;
 }
 
+interface RetrievalItem {
+  obj: MoRef;
+  paths: string[] | 'all';
+  /**
+   * An object gone by the time its page is built (unregistered between pages) is left out when it
+   * came through a view or its filter reports missing objects; otherwise it is ManagedObjectNotFound.
+   */
+  omitIfMissing: boolean;
+}
+
 interface PendingRetrieval {
-  items: { obj: MoRef; paths: string[] | 'all' }[];
+  items: RetrievalItem[];
   offset: number;
   pageSize: number;
   sessionKey: string;
@@ -34,48 +45,35 @@ const DEFAULT_PAGE = 1000;
 const MAX_PAGE = 10_000;
 const TOKEN_TTL_MS = 10 * 60_000;
 
-/** Properties returned for `all: true`, per type (a practical subset of the real list). */
-const ALL_PATHS: Record<string, string[]> = {
-  HostSystem: ['name', 'parent', 'runtime', 'vm', 'datastore', 'configManager', 'summary'],
-  VirtualMachine: ['name', 'parent', 'runtime', 'config', 'datastore', 'summary', 'guest'],
-  ClusterComputeResource: ['name', 'parent', 'host', 'datastore', 'configurationEx'],
-  Datastore: ['name', 'parent', 'summary', 'host'],
-  HostVsanSystem: ['config'],
-  Task: ['info'],
-  Datacenter: ['name', 'parent', 'hostFolder', 'vmFolder', 'datastoreFolder', 'datastore'],
-  Folder: ['name', 'parent', 'childEntity'],
-};
-
 export class PropertyCollector {
   private readonly views = new Map<string, ContainerViewState>();
   private readonly pending = new Map<string, PendingRetrieval>();
 
-  constructor(private readonly inventory: VimInventory) {}
-
-  createContainerView(sessionKey: string, container: MoRef, types: string[], recursive: boolean): MoRef {
-    if (!this.inventory.exists(container.type, container.value)) {
-      throw new LabFault('ManagedObjectNotFound', `The container ${container.type}:${container.value} does not exist.`, { obj: container });
-    }
+  createContainerView(ctx: LabVcenterContext, sessionKey: string, container: MoRef, types: string[], recursive: boolean): MoRef {
+    if (!ctx.objects.exists(ctx, container.type, container.value)) throw VimFault.objectNotFound(container);
     const id = `session[${sessionKey}]${randomUUID()}`;
     this.views.set(id, { container, types, recursive, sessionKey });
     return moRef('ContainerView', id);
   }
 
   destroyView(id: string): void {
-    if (!this.views.delete(id)) throw new LabFault('ManagedObjectNotFound', `The view ${id} does not exist.`, { obj: moRef('ContainerView', id) });
+    if (!this.views.delete(id)) throw VimFault.objectNotFound(moRef('ContainerView', id));
   }
 
   hasView(id: string): boolean {
     return this.views.has(id);
   }
 
-  viewProperty(id: string, property: string): unknown {
+  view(id: string): ContainerViewState {
     const view = this.views.get(id);
-    if (!view) throw new LabFault('ManagedObjectNotFound', `The view ${id} does not exist.`, { obj: moRef('ContainerView', id) });
-    if (property === 'view') return this.inventory.contained(view.container, view.types, view.recursive);
-    if (property === 'container') return view.container;
-    if (property === 'type') return view.types;
-    throw new LabFault('InvalidProperty', `Property ${property} is not served for ContainerView.`, { name: property });
+    if (!view) throw VimFault.objectNotFound(moRef('ContainerView', id));
+    return view;
+  }
+
+  /** The objects a view holds now. */
+  viewContents(ctx: LabVcenterContext, id: string): MoRef[] {
+    const view = this.view(id);
+    return ctx.objects.contained(ctx, view.container, view.types, view.recursive);
   }
 
   /** Drop a session's views and pending retrievals (logout / expiry). */
@@ -84,7 +82,7 @@ export class PropertyCollector {
     for (const [token, p] of this.pending) if (p.sessionKey === sessionKey) this.pending.delete(token);
   }
 
-  private objectsOf(spec: PropertyFilterSpec): { obj: MoRef; paths: string[] | 'all' }[] {
+  private objectsOf(ctx: LabVcenterContext, spec: PropertyFilterSpec): RetrievalItem[] {
     const propByType = new Map<string, string[] | 'all'>();
     for (const prop of spec.propSet) {
       const paths: string[] | 'all' = prop.all ? 'all' : (prop.pathSet ?? []);
@@ -93,49 +91,49 @@ export class PropertyCollector {
       else propByType.set(prop.type, [...new Set([...(existing ?? []), ...paths])]);
     }
     const seen = new Set<string>();
-    const out: { obj: MoRef; paths: string[] | 'all' }[] = [];
-    const consider = (obj: MoRef) => {
+    const out: RetrievalItem[] = [];
+    const consider = (obj: MoRef, omitIfMissing: boolean) => {
       const key = `${obj.type}:${obj.value}`;
       if (seen.has(key)) return;
       seen.add(key);
       const paths = propByType.get(obj.type);
-      if (paths !== undefined) out.push({ obj, paths });
+      if (paths !== undefined) out.push({ obj, paths, omitIfMissing });
     };
     for (const objectSpec of spec.objectSet) {
       const obj = objectSpec.obj;
       const isView = obj.type === 'ContainerView';
       if (isView) {
-        const view = this.views.get(obj.value);
-        if (!view) throw new LabFault('ManagedObjectNotFound', `The view ${obj.value} does not exist.`, { obj });
+        const view = this.view(obj.value);
         const traversesView = (objectSpec.selectSet ?? []).some((t) => t.type === 'ContainerView' && t.path === 'view');
-        if (traversesView) for (const child of this.inventory.contained(view.container, view.types, view.recursive)) consider(child);
+        if (traversesView) for (const child of ctx.objects.contained(ctx, view.container, view.types, view.recursive)) consider(child, true);
         continue;
       }
-      if (!this.inventory.exists(obj.type, obj.value)) {
+      if (!ctx.objects.exists(ctx, obj.type, obj.value)) {
         if (spec.reportMissingObjectsInResults) continue;
-        throw new LabFault('ManagedObjectNotFound', `The object ${obj.type}:${obj.value} has already been deleted or has not been completely created.`, { obj });
+        throw VimFault.objectNotFound(obj);
       }
-      if (!objectSpec.skip) consider(obj);
+      if (!objectSpec.skip) consider(obj, spec.reportMissingObjectsInResults === true);
     }
     return out;
   }
 
-  private contentOf(item: { obj: MoRef; paths: string[] | 'all' }): ObjectContent {
-    const paths = item.paths === 'all' ? (ALL_PATHS[item.obj.type] ?? ['name']) : item.paths;
+  private contentOf(ctx: LabVcenterContext, session: LabSession, item: RetrievalItem): ObjectContent {
+    const { type, value: id } = item.obj;
+    const paths = item.paths === 'all' ? ctx.objects.allPaths(type) : item.paths;
     const propSet: ObjectContent['propSet'] = [];
     const memo = new Map<string, unknown>();
     for (const path of paths) {
-      const value = this.inventory.read(item.obj.type, item.obj.value, path, memo);
+      const value = ctx.objects.read(ctx, type, id, path, session, memo);
       if (value === undefined) continue;
-      propSet.push({ _typeName: 'DynamicProperty', name: path, val: boxValue(item.obj.type, path, value) });
+      propSet.push({ _typeName: 'DynamicProperty', name: path, val: ctx.objects.box(type, path, value) });
     }
     return { _typeName: 'ObjectContent', obj: item.obj, propSet };
   }
 
-  private page(retrieval: PendingRetrieval, token: string): RetrieveResult | null {
+  private page(ctx: LabVcenterContext, session: LabSession, retrieval: PendingRetrieval, token: string): RetrieveResult | null {
     const slice = retrieval.items.slice(retrieval.offset, retrieval.offset + retrieval.pageSize);
     retrieval.offset += slice.length;
-    const objects = slice.map((item) => this.contentOf(item));
+    const objects = this.contentsOf(ctx, session, slice);
     const more = retrieval.offset < retrieval.items.length;
     if (more) this.pending.set(token, retrieval);
     else this.pending.delete(token);
@@ -148,25 +146,25 @@ export class PropertyCollector {
     for (const [token, p] of this.pending) if (now - p.createdAt > TOKEN_TTL_MS) this.pending.delete(token);
   }
 
-  retrievePropertiesEx(sessionKey: string, specSet: PropertyFilterSpec[], maxObjects: number | undefined): RetrieveResult | null {
+  retrievePropertiesEx(ctx: LabVcenterContext, session: LabSession, specSet: PropertyFilterSpec[], maxObjects: number | undefined): RetrieveResult | null {
     this.sweep();
-    const items = specSet.flatMap((spec) => this.objectsOf(spec));
+    const items = specSet.flatMap((spec) => this.objectsOf(ctx, spec));
     const pageSize = Math.min(MAX_PAGE, maxObjects ?? DEFAULT_PAGE);
-    const retrieval: PendingRetrieval = { items, offset: 0, pageSize, sessionKey, createdAt: Date.now() };
-    return this.page(retrieval, randomUUID());
+    const retrieval: PendingRetrieval = { items, offset: 0, pageSize, sessionKey: session.key, createdAt: Date.now() };
+    return this.page(ctx, session, retrieval, randomUUID());
   }
 
   /** A session may only continue or cancel its own retrievals. */
   private pendingOf(sessionKey: string, token: string): PendingRetrieval {
     const retrieval = this.pending.get(token);
     if (!retrieval || retrieval.sessionKey !== sessionKey) {
-      throw new LabFault('InvalidArgument', `Token ${token} is not a pending retrieval of this session.`, { invalidProperty: 'token' });
+      throw new VimFault('InvalidArgument', `Token ${token} is not a pending retrieval of this session.`, { invalidProperty: 'token' });
     }
     return retrieval;
   }
 
-  continueRetrievePropertiesEx(sessionKey: string, token: string): RetrieveResult | null {
-    return this.page(this.pendingOf(sessionKey, token), token);
+  continueRetrievePropertiesEx(ctx: LabVcenterContext, session: LabSession, token: string): RetrieveResult | null {
+    return this.page(ctx, session, this.pendingOf(session.key, token), token);
   }
 
   cancelRetrievePropertiesEx(sessionKey: string, token: string): void {
@@ -175,7 +173,19 @@ export class PropertyCollector {
   }
 
   /** The older RetrieveProperties: everything in one answer. */
-  retrieveProperties(specSet: PropertyFilterSpec[]): ObjectContent[] {
-    return specSet.flatMap((spec) => this.objectsOf(spec)).map((item) => this.contentOf(item));
+  retrieveProperties(ctx: LabVcenterContext, session: LabSession, specSet: PropertyFilterSpec[]): ObjectContent[] {
+    return this.contentsOf(ctx, session, specSet.flatMap((spec) => this.objectsOf(ctx, spec)));
+  }
+
+  private contentsOf(ctx: LabVcenterContext, session: LabSession, items: readonly RetrievalItem[]): ObjectContent[] {
+    const out: ObjectContent[] = [];
+    for (const item of items) {
+      if (!ctx.objects.exists(ctx, item.obj.type, item.obj.value)) {
+        if (item.omitIfMissing) continue;
+        throw VimFault.objectNotFound(item.obj);
+      }
+      out.push(this.contentOf(ctx, session, item));
+    }
+    return out;
   }
 }

@@ -2,17 +2,19 @@
  * The seeds' story end to end, over the real protocols: the lab KMS cluster speaks KMIP over
  * mutual TLS, the lab vCenter speaks HTTPS JSON, and Keywatch's own vSphere client reads it.
  * KMS port changed → running hosts fine → reboot one host → its disk groups unmounted, keys not
- * loaded, crypto state not safe, encrypted VMs locked → port restored + remount → mounted again.
+ * loaded, crypto state not safe, encrypted VMs locked → port restored → the host mounts its disk
+ * groups by itself within its retry interval → the VMs stay locked until CryptoUnlock_Task.
  */
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { VsphereClient } from '@/lib/vsphere';
+import { VsphereClient } from '@/lib/vsphere/client';
+import { VsphereError } from '@/lib/vsphere/errors';
 import { moRef } from '@/lib/vsphere/schemas';
 import { startKmsCluster, type LabKmsCluster } from '../kms/cluster';
 import { startLabVcenter, type LabVcenter } from './server';
 
-const fast = { rebootDownMs: 100, maintenanceMs: 50, rekeyPerDiskMs: 20, vmPowerMs: 10 };
+const fast = { rebootDownMs: 100, maintenanceMs: 50, rekeyPerDiskMs: 20, vmPowerMs: 10, keyRetryMs: 300 };
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -102,6 +104,14 @@ describe('seed scenario over real KMIP and HTTPS', () => {
       expect(host.providers!.find((p) => p.providerId === 'lab-kms')?.health).toBe('ERROR');
     }
     expect(estate.vms.filter((v) => lockedCandidates.includes(v.id)).every((v) => v.cryptoState === 'unlocked')).toBe(true);
+    // vCenter cannot create keys without its KMS: GenerateKey is a vim fault, not an internal error.
+    const refused = await client.generateKey('lab-kms').then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(refused).toBeInstanceOf(VsphereError);
+    expect(refused).toMatchObject({ kind: 'fault', faultType: 'SystemError' });
+    expect((refused as VsphereError).message).toMatch(/Cannot generate a key on key provider lab-kms/);
   });
 
   it('rebooting one host now: disk groups unmounted, keys not loaded, crypto not safe, encrypted VMs locked', async () => {
@@ -122,17 +132,27 @@ describe('seed scenario over real KMIP and HTTPS', () => {
     const others = estate.hosts.filter((h) => h.clusterId === host.clusterId && h.id !== target);
     expect(others.every((h) => h.diskGroups!.every((g) => g.mounted))).toBe(true);
     expect(lab.model.host(target).lastKeyError).toMatch(/No KMS node of lab-kms answered/);
+    for (const v of vms) expect(v.lock).toEqual({ cause: 'kmsClusterError', message: 'Virtual machine is locked because of a KMS cluster error.' });
+    // Retry now, or unlock now: both refused while the KMS is still away.
+    expect(await postFault(lab, { type: 'remount', host: target })).toMatch(/still unmounted/);
+    const unlock = await client.cryptoUnlockVm(lockedCandidates[0]!).then((task) => client.waitForTask(task, { pollIntervalMs: 25, timeoutMs: 15_000 })).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(unlock).toMatchObject({ kind: 'task-failed', faultType: 'InvalidVmState' });
   });
 
-  it('port restored + remount: mounted again, keys loaded, safe, VMs unlocked', async () => {
+  it('port restored: the host mounts its disk groups by itself within its retry interval; the VMs stay locked until unlocked', async () => {
     for (const node of kms.nodes.map((n) => n.id)) await postFault(lab, { type: 'kms-node-port', node });
-    expect(await postFault(lab, { type: 'remount', host: target })).toMatch(/mounted/);
-    const estate = await client.readEstate();
+    await expect.poll(async () => (await client.diskGroups(target)).every((g) => g.mounted && g.keysLoaded === true), { timeout: 5_000, interval: 50 }).toBe(true);
+    let estate = await client.readEstate();
     const host = estate.hosts.find((h) => h.id === target)!;
-    expect(host.diskGroups!.every((g) => g.mounted && g.keysLoaded === true)).toBe(true);
     expect(host.cryptoState).toBe('safe');
     expect(host.providers!.find((p) => p.providerId === 'lab-kms')?.health).toBe('OK');
-    expect(estate.vms.filter((v) => lockedCandidates.includes(v.id)).every((v) => v.cryptoState === 'unlocked')).toBe(true);
+    expect(estate.vms.filter((v) => lockedCandidates.includes(v.id)).every((v) => v.cryptoState === 'locked')).toBe(true);
+    for (const id of lockedCandidates) await client.waitForTask(await client.cryptoUnlockVm(id), { pollIntervalMs: 25, timeoutMs: 15_000 });
+    estate = await client.readEstate();
+    expect(estate.vms.filter((v) => lockedCandidates.includes(v.id)).every((v) => v.cryptoState === 'unlocked' && v.connectionState === 'connected')).toBe(true);
   });
 
   it('a host boots through failover when one node is down and another lost the key', async () => {
@@ -177,4 +197,19 @@ describe('seed scenario over real KMIP and HTTPS', () => {
     const vm = (await client.readEstate()).vms.find((v) => v.id === lockedCandidates[0])!;
     expect(vm.cryptoState).toBe('unlocked');
   });
+
+  it('a VM whose key was deleted on every KMS node is locked "because keys are missing on KMS cluster"', async () => {
+    const vmId = lockedCandidates[lockedCandidates.length - 1]!;
+    const keyId = lab.model.vm(vmId).configKey!.keyId;
+    for (const node of kms.nodes.map((n) => n.id)) await postFault(lab, { type: 'kms-delete-key', node, keyId });
+    await postFault(lab, { type: 'host-reboot', host: target, wait: true });
+    const [vm] = await client.readVms([vmId]);
+    expect(vm).toMatchObject({ cryptoState: 'locked', connectionState: 'invalid', lock: { cause: 'keysMissingOnKms' } });
+    const unlock = await client.cryptoUnlockVm(vmId).then((task) => client.waitForTask(task, { pollIntervalMs: 25, timeoutMs: 15_000 })).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect((unlock as VsphereError).message).toMatch(/keys are missing on KMS cluster/);
+  });
 });
+

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { VsphereClient } from '@/lib/vsphere';
+import { VsphereClient } from '@/lib/vsphere/client';
 import { moRef, MoRefSchema } from '@/lib/vsphere/schemas';
 import { startLabVcenter, type LabVcenter } from './server';
 

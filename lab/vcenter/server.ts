@@ -8,26 +8,27 @@ import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createCertificateAuthority, issueCertificate } from '@/lib/kmip/certificates';
+import { createCertificateAuthority, issueCertificate } from '@/lib/pki/certificates';
 import { mapLimited } from '@/lib/vsphere/concurrency-limit';
 import { apiError, handleAutomation } from './automation-api';
 import { SUPPORTED_RELEASES, type LabVcenterContext } from './context';
 import { generateEstate, type Estate, type EstateOptions } from './estate';
-import type { FaultContext, KmsFaultControls, VcenterFaultState } from './faults';
+import type { FaultContext, KmsFaultControls, VcenterFaultState } from './fault-injection';
 import { defaultTimings, LabModel, type LabTimings } from './host-model';
 import { BadRequest, readBody, type RouteAnswer } from './http';
 import { KeyProviderView } from './key-providers';
-import type { KeyFetchRequest, KeySource, KmsNodeHealth, ProviderHealthSource } from './key-source';
-import { KmsReachability, type KmsConnection, type ReachabilityOptions } from './kms-reachability';
+import type { KeySource } from './key-sources/key-source';
+import { createKmipKeySource } from './key-sources/kmip-key-source';
+import { MemoryKeySource } from './key-sources/memory-key-source';
+import { ProviderKeySource } from './key-sources/provider-key-source';
+import { KmsReachability, MemoryReachability, type KmsConnection, type ProviderHealthSource, type ReachabilityOptions } from './kms-reachability';
 import { handleLab } from './lab-api';
 import { buildLabState } from './lab-state';
-import { MemoryKeySource } from './memory-key-source';
+import { labObjects } from './objects/registry';
 import { PropertyCollector } from './property-collector';
 import { SessionStore } from './sessions';
 import { TaskManager } from './tasks';
 import { handleVim } from './vim-api';
-import { VimInventory } from './vim-inventory';
-import { createKmipKeySource } from './kmip-key-source';
 
 /** What the lab vCenter needs from lab/kms/cluster.ts (LabKmsCluster satisfies it). */
 export interface LabKmsClusterLike {
@@ -94,53 +95,6 @@ function isEstate(value: EstateOptions | Estate | undefined): value is Estate {
   return value !== undefined && 'hosts' in value && Array.isArray((value as Estate).hosts);
 }
 
-/** Routes each provider to its key source: NKP keys are vCenter's own, standard keys come from the KMS. */
-class ProviderKeySource implements KeySource {
-  constructor(
-    private readonly byProvider: Map<string, KeySource>,
-    private readonly fallback: KeySource,
-  ) {}
-
-  private sourceFor(providerId: string): KeySource {
-    return this.byProvider.get(providerId) ?? this.fallback;
-  }
-
-  fetchKeys(request: KeyFetchRequest) {
-    return this.sourceFor(request.providerId).fetchKeys(request);
-  }
-
-  createKey(providerId: string, name: string) {
-    return this.sourceFor(providerId).createKey(providerId, name);
-  }
-
-  keyState(providerId: string, keyId: string) {
-    return this.sourceFor(providerId).keyState(providerId, keyId);
-  }
-
-  revokeKey(providerId: string, keyId: string) {
-    return this.sourceFor(providerId).revokeKey(providerId, keyId);
-  }
-}
-
-/** Reachability of a provider whose keys live in memory: every registered node counts as up. */
-class MemoryReachability implements ProviderHealthSource {
-  constructor(
-    private readonly memory: MemoryKeySource,
-    private readonly connections: Map<string, KmsConnection>,
-  ) {}
-
-  async nodeHealth(providerId: string): Promise<KmsNodeHealth[]> {
-    const reachable = this.memory.isReachable(providerId);
-    return (this.connections.get(providerId)?.nodes ?? []).map((n) => ({
-      nodeId: n.id,
-      host: n.host,
-      port: n.port,
-      reachable,
-      detail: reachable ? null : 'unreachable',
-    }));
-  }
-}
-
 /** A fresh lab CA and an HTTPS certificate for `host` (plus loopback names) signed by it. */
 export function createLabVcenterTls(host: string): { certPem: string; keyPem: string; caPem: string } {
   const ca = createCertificateAuthority({ commonName: 'Keywatch lab vCenter CA' });
@@ -195,7 +149,9 @@ export async function startLabVcenter(opts: StartLabVcenterOptions = {}): Promis
     });
   }
   const standardConnection = connections.get(standardId)!;
-  const kmipSource = kms && !opts.keySource ? createKmipKeySource(standardConnection, createOnKms) : null;
+  // Keys made at run time (GenerateKey, rekeys) go over KMIP, so they fail while the KMS is down;
+  // only the estate's own keys are created in-process above, before anything runs.
+  const kmipSource = kms && !opts.keySource ? createKmipKeySource(standardConnection) : null;
   const keySource: KeySource =
     opts.keySource ?? new ProviderKeySource(new Map(kmipSource ? [[standardId, kmipSource]] : []), memory);
   const reachability: ProviderHealthSource & { invalidate?(): void } = kms
@@ -218,17 +174,17 @@ export async function startLabVcenter(opts: StartLabVcenterOptions = {}): Promis
     },
   );
   const tasks = new TaskManager();
-  const inventory = new VimInventory(model, tasks, (index) => standardConnection.nodes[index]);
-  const collector = new PropertyCollector(inventory);
+  const collector = new PropertyCollector();
   const sessions = new SessionStore(username, password, opts.sessionIdleTimeoutMs ?? 30 * 60_000, (s) => collector.forgetSession(s.key));
-  const providers = new KeyProviderView(model, reachability, connections, keySource, randomUUID());
-  const vcenterFaults: VcenterFaultState = { latencyMs: 0, unavailable: false, rekeyFailure: 'none', rekeyFailureVms: null };
+  const providers = new KeyProviderView(model, reachability, connections, keySource, randomUUID(), (providerId) => memory.isReachable(providerId));
+  const vcenterFaults: VcenterFaultState = { latencyMs: 0, unavailable: false, providerDetailsError: false, rekeyFailure: 'none', rekeyFailureVms: null };
   const faultContext: FaultContext = {
     model,
     vcenter: vcenterFaults,
     kms: kmsControls,
     registeredPorts: new Map(standardConnection.nodes.map((n) => [n.id, n.port])),
     invalidateReachability: () => reachability.invalidate?.(),
+    setNativeProviderAvailable: (available) => memory.setReachable(estate.options.nativeProviderId, available),
     revokeKey: (keyId) => keySource.revokeKey(model.knownKeys.get(keyId)?.providerId ?? standardId, keyId),
     expireSessions: () => sessions.expireAll(),
   };
@@ -240,14 +196,15 @@ export async function startLabVcenter(opts: StartLabVcenterOptions = {}): Promis
       reachability,
       standardId,
       standardNodes: standardConnection.nodes,
-      vcenter: { release: SUPPORTED_RELEASES[0], faults: vcenterFaults, sessions: sessions.size },
+      vcenter: { release: SUPPORTED_RELEASES[0], faults: vcenterFaults, sessions: sessions.size, keyRetryMs: model.timings.keyRetryMs },
       kmsState: kms && isCluster(kms) && kms.state ? kms.state() : null,
+      nativeAvailable: (providerId) => memory.isReachable(providerId),
       includeVms,
     });
 
   const ctx: LabVcenterContext = {
     model,
-    inventory,
+    objects: labObjects,
     collector,
     tasks,
     providers,
@@ -256,6 +213,7 @@ export async function startLabVcenter(opts: StartLabVcenterOptions = {}): Promis
     vcenterFaults,
     faultContext,
     instanceUuid: randomUUID(),
+    kmsNode: (index) => standardConnection.nodes[index],
     labState,
   };
 

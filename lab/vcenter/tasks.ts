@@ -4,7 +4,7 @@
  * vCenter's recent-tasks list does) so clients can still read their info.
  */
 import { moRef, type LocalizedMethodFault, type MoRef, type TaskInfo } from '@/lib/vsphere/schemas';
-import { LabFault } from './host-model';
+import { localizedFault, VimFault } from './vim-fault';
 
 interface LabTask {
   id: string;
@@ -25,35 +25,6 @@ interface LabTask {
 }
 
 const MAX_KEPT_TASKS = 5000;
-
-/** The vim25 fault body for a lab failure: `_typeName`, faultMessage, and the fault's own fields. */
-export function faultBody(error: unknown): { _typeName: string; faultMessage: { _typeName: 'LocalizableMessage'; key: string; message: string }[]; [k: string]: unknown } {
-  if (error instanceof LabFault) {
-    const extra: Record<string, unknown> = {};
-    if (error.kind === 'GenericVmConfigFault' || error.kind === 'SystemError') extra.reason = error.message;
-    if (error.kind === 'InvalidArgument') extra.invalidProperty = error.detail.invalidProperty ?? '';
-    if (error.kind === 'InvalidProperty') extra.name = error.detail.name ?? '';
-    if (error.kind === 'ManagedObjectNotFound' || error.kind === 'NotAuthenticated') {
-      if (error.detail.obj) extra.obj = error.detail.obj;
-      if (error.detail.object) extra.object = error.detail.object;
-    }
-    if (error.kind === 'MethodNotFound') {
-      extra.receiver = error.detail.receiver;
-      extra.method = error.detail.method;
-    }
-    const key = typeof error.detail.id === 'string' ? error.detail.id : `vim.fault.${error.kind}`;
-    return { _typeName: error.kind, faultMessage: [{ _typeName: 'LocalizableMessage', key, message: error.message }], ...extra };
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  return { _typeName: 'SystemError', reason: message, faultMessage: [{ _typeName: 'LocalizableMessage', key: 'vim.fault.SystemError', message }] };
-}
-
-function localizedFault(error: unknown): LocalizedMethodFault {
-  const fault = faultBody(error);
-  const text = fault.faultMessage[0]?.message ?? fault._typeName;
-  const prefix = fault._typeName === 'SystemError' ? 'A general system error occurred: ' : '';
-  return { _typeName: 'LocalizedMethodFault', fault, localizedMessage: `${prefix}${text}` };
-}
 
 export class TaskManager {
   private readonly tasks = new Map<string, LabTask>();
@@ -115,7 +86,7 @@ export class TaskManager {
 
   info(taskId: string): TaskInfo {
     const task = this.tasks.get(taskId);
-    if (!task) throw new LabFault('NotFound', `Task ${taskId} does not exist.`);
+    if (!task) throw new VimFault('NotFound', `Task ${taskId} does not exist.`);
     const info: TaskInfo = {
       _typeName: 'TaskInfo',
       key: task.id,

@@ -1,4 +1,4 @@
-import { HttpError } from './http';
+import { HttpError } from '../http/errors';
 import { constantTimeEqual } from './secure-random';
 import { CSRF_HEADER } from './sessions';
 

@@ -13,7 +13,7 @@ export type Permission =
   | 'read' // dashboards, hosts, alerts, key providers, readiness, metrics
   | 'gate' // run a fresh readiness check (GET hosts/{id}/readiness, rolling plans)
   | 'alerts.ack'
-  | 'campaigns.read' // migration campaigns, progress and export
+  | 'campaigns.read' // campaigns (rekeys, key-provider moves), progress and export
   | 'campaigns.write'
   | 'actions' // maintenance / reboot, overrides
   | 'audit.read'

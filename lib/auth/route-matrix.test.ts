@@ -140,9 +140,9 @@ describe('role rules from the issue', () => {
     expectRoles('/api/v1/key-providers', 'GET', ['viewer', 'oncall', 'manager', 'admin'], ['read', 'gate', 'actions', 'admin']);
     expectRoles('/api/v1/hosts/[id]/readiness', 'GET', ['viewer', 'oncall', 'manager', 'admin'], ['gate', 'actions', 'admin']);
     expectRoles('/api/v1/alerts/[id]/ack', 'POST', ['oncall', 'admin'], ['actions', 'admin']);
-    expectRoles('/api/v1/migrations', 'GET', ['manager', 'admin'], ['read', 'admin']);
-    expectRoles('/api/v1/migrations/[id]/export', 'GET', ['manager', 'admin'], ['read', 'admin']);
-    expectRoles('/api/v1/migrations', 'POST', ['admin'], ['actions', 'admin']);
+    expectRoles('/api/v1/campaigns', 'GET', ['manager', 'admin'], ['read', 'admin']);
+    expectRoles('/api/v1/campaigns/[id]/export', 'GET', ['manager', 'admin'], ['read', 'admin']);
+    expectRoles('/api/v1/campaigns', 'POST', ['admin'], ['actions', 'admin']);
     expectRoles('/api/v1/hosts/[id]/actions', 'POST', ['admin'], ['actions', 'admin']);
     expectRoles('/api/v1/overrides', 'POST', ['admin'], ['actions', 'admin']);
     expectRoles('/api/v1/audit', 'GET', ['manager', 'admin'], ['read', 'admin']);

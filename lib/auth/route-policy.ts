@@ -62,12 +62,19 @@ export const ROUTE_POLICIES: readonly RoutePolicy[] = [
   // Key providers (observed state, not targets).
   { pattern: '/api/v1/key-providers', methods: { GET: need('read') } },
   { pattern: '/api/v1/key-providers/[id]', methods: { GET: need('read') } },
-  // Migration campaigns.
-  { pattern: '/api/v1/migrations', methods: { GET: need('campaigns.read'), POST: need('campaigns.write') } },
-  { pattern: '/api/v1/migrations/[id]', methods: { GET: need('campaigns.read'), PATCH: need('campaigns.write'), DELETE: need('campaigns.write') } },
-  { pattern: '/api/v1/migrations/[id]/export', methods: { GET: need('campaigns.read') } },
-  { pattern: '/api/v1/migrations/[id]/steps', methods: { GET: need('campaigns.read'), POST: need('campaigns.write') } },
-  { pattern: '/api/v1/migrations/[id]/[action]', methods: { POST: need('campaigns.write') } },
+  // Campaigns: rekeys and key-provider moves, step by step.
+  { pattern: '/api/v1/campaigns', methods: { GET: need('campaigns.read'), POST: need('campaigns.write') } },
+  { pattern: '/api/v1/campaigns/[id]', methods: { GET: need('campaigns.read'), PATCH: need('campaigns.write'), DELETE: need('campaigns.write') } },
+  { pattern: '/api/v1/campaigns/[id]/export', methods: { GET: need('campaigns.read') } },
+  { pattern: '/api/v1/campaigns/[id]/steps', methods: { GET: need('campaigns.read'), POST: need('campaigns.write') } },
+  { pattern: '/api/v1/campaigns/[id]/[action]', methods: { POST: need('campaigns.write') } },
+  // Chart series and webhooks (poller, issue 10).
+  { pattern: '/api/v1/history/[series]', methods: { GET: need('read') } },
+  { pattern: '/api/v1/webhooks', methods: { GET: need('admin'), POST: need('admin') } },
+  { pattern: '/api/v1/webhooks/[id]', methods: { GET: need('admin'), PATCH: need('admin'), DELETE: need('admin') } },
+  { pattern: '/api/v1/webhooks/[id]/deliveries', methods: { GET: need('admin') } },
+  { pattern: '/api/v1/webhooks/[id]/deliveries/[deliveryId]/retry', methods: { POST: need('admin') } },
+  { pattern: '/api/v1/webhooks/[id]/test', methods: { POST: need('admin') } },
   // Prometheus scraping.
   { pattern: '/api/metrics', methods: { GET: need('read') } },
   { pattern: '/api/v1/metrics', methods: { GET: need('read') } },

@@ -1,7 +1,7 @@
 import type { PrismaClient } from '../db/client';
 import { recordAudit } from '../audit/record';
 import { getAuthConfig } from './config';
-import { jsonResponse } from './http';
+import { jsonResponse } from '../http/response';
 import { readCookie } from './cookies';
 import { sha256Hex } from './secure-random';
 import { createSession, SESSION_COOKIE, sessionCookies } from './sessions';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { PrismaClient } from '../db/client';
+import { DomainError } from '../http/errors';
 import { hashPassword, MIN_PASSWORD_LENGTH } from './passwords';
 import { ROLES, type Role } from './policy';
 import { deleteUserSessions } from './sessions';
@@ -58,13 +59,12 @@ export function userView(u: UserRow): UserView {
   };
 }
 
-export class UserError extends Error {
+const USER_ERROR_STATUS = { conflict: 409, 'not-found': 404, 'last-admin': 409 } as const;
+
+export class UserError extends DomainError<keyof typeof USER_ERROR_STATUS> {
   override name = 'UserError';
-  constructor(
-    readonly code: 'conflict' | 'not-found' | 'last-admin',
-    message: string,
-  ) {
-    super(message);
+  constructor(code: keyof typeof USER_ERROR_STATUS, message: string) {
+    super(code, USER_ERROR_STATUS[code], message);
   }
 }
 

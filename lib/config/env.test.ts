@@ -28,6 +28,15 @@ describe('parseEnv', () => {
     expect(() => parseEnv(input)).toThrow(message);
   });
 
+  it('reads the polling and retention settings, with defaults', () => {
+    const env = parseEnv({ KEYWATCH_POLL_KMS_S: '5', KEYWATCH_SAMPLES_RAW_HOURS: '24' });
+    expect(env.KEYWATCH_POLL_KMS_S).toBe(5);
+    expect(env.KEYWATCH_POLL_VCENTER_S).toBe(30);
+    expect(env.KEYWATCH_SAMPLES_RAW_HOURS).toBe(24);
+    expect(env.KEYWATCH_SAMPLES_ROLLUP_DAYS).toBe(30);
+    expect(() => parseEnv({ KEYWATCH_POLL_VCENTER_S: '1' })).toThrow(/KEYWATCH_POLL_VCENTER_S="1" must be between 5 and 3600 seconds/);
+  });
+
   it('leaves settings owned by other modules to them', () => {
     expect(() => parseEnv({ KEYWATCH_MASTER_KEY: 'x', KEYWATCH_ADMIN_PASSWORD: 'y' })).not.toThrow();
   });

@@ -13,6 +13,15 @@ const port = (fallback: number) =>
     .max(65535, 'must be between 1 and 65535')
     .default(fallback);
 
+/** A whole number of `unit` between min and max (the error says which unit). */
+const bounded = (fallback: number, min: number, max: number, unit: string) =>
+  z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(min, `must be between ${min} and ${max} ${unit}`)
+    .max(max, `must be between ${min} and ${max} ${unit}`)
+    .default(fallback);
+
 const envSchema = z.object({
   PORT: port(3000),
   HOSTNAME: z.string().min(1).default('127.0.0.1'),
@@ -26,6 +35,16 @@ const envSchema = z.object({
   KEYWATCH_WORKER_HEARTBEAT_MS: z.coerce.number().int().min(200).max(600_000).default(5_000),
   KEYWATCH_WORKER_STALE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
   KEYWATCH_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  // Polling, observations and alerts (lib/poller, lib/observations, lib/alerts).
+  KEYWATCH_POLL_VCENTER_S: bounded(30, 5, 3600, 'seconds'),
+  KEYWATCH_POLL_KMS_S: bounded(10, 2, 3600, 'seconds'),
+  KEYWATCH_POLL_VCENTER_TIMEOUT_S: bounded(120, 5, 3600, 'seconds'),
+  KEYWATCH_POLL_KMS_TIMEOUT_S: bounded(15, 2, 600, 'seconds'),
+  KEYWATCH_POLL_CONCURRENCY: bounded(4, 1, 64, 'targets'),
+  KEYWATCH_DATA_STALE_S: bounded(180, 30, 86_400, 'seconds'),
+  KEYWATCH_SAMPLES_RAW_HOURS: bounded(48, 1, 24 * 90, 'hours'),
+  KEYWATCH_SAMPLES_ROLLUP_DAYS: bounded(30, 1, 3650, 'days'),
+  KEYWATCH_WEBHOOK_MAX_ATTEMPTS: bounded(8, 1, 50, 'attempts'),
 });
 
 export type KeywatchEnv = z.infer<typeof envSchema> & { dataDir: string };

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCertificateAuthority, issueCertificate } from './certificates';
+import { createCertificateAuthority, issueCertificate } from '../pki/certificates';
 import { KmipClient, type KmipClientOptions } from './client';
 import { Operation, ResultReason, State } from './enums';
 import { describeKmipFailure, KmipError, KmipTransportError } from './errors';
@@ -58,11 +58,11 @@ describe('KmipClient against PyKMIP', () => {
     const active = await client.create({ name: 'vsan-kek' });
     await client.activate(active);
     const preActive = await client.create();
-    const before = client.transport.messagesSent;
+    const before = client.messagesSent;
 
     const results = await client.getAttributes([active, 'no-such-key', preActive]);
 
-    expect(client.transport.messagesSent - before).toBe(1);
+    expect(client.messagesSent - before).toBe(1);
     expect(results.map((r) => r.id)).toEqual([active, 'no-such-key', preActive]);
     const [a, missing, pre] = results;
     expect(a).toMatchObject({ ok: true, summary: { state: State.Active, cryptographicAlgorithm: 3, cryptographicLength: 256 } });
@@ -81,7 +81,7 @@ describe('KmipClient against PyKMIP', () => {
     const ids = Array.from({ length: 150 }, (_, i) => (i % 50 === 7 ? key : `missing-${i}`));
     const chunked = another({ maxBatchItems: 64 });
     const results = await chunked.getAttributes(ids);
-    expect(chunked.transport.messagesSent).toBe(1 /* DiscoverVersions */ + 3);
+    expect(chunked.messagesSent).toBe(1 /* DiscoverVersions */ + 3);
     expect(results).toHaveLength(150);
     results.forEach((r, i) => {
       expect(r.id).toBe(ids[i]);

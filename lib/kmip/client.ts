@@ -5,11 +5,8 @@
 import {
   BatchErrorContinuationOption,
   compareProtocolVersions,
-  CryptographicAlgorithm,
-  CryptographicUsageMask,
   formatProtocolVersion,
   MINIMUM_PROTOCOL_VERSION,
-  ObjectType,
   Operation,
   QueryFunction,
   ResultReason,
@@ -19,37 +16,33 @@ import {
   type ProtocolVersion,
 } from './enums';
 import { KmipError } from './errors';
-import { decodeResponseMessage, encodeRequestMessage, type RequestBatchItem, type ResponseBatchItem } from './messages';
+import { decodeResponseMessage, encodeRequestMessage, type BatchOutcome, type RequestBatchItem, type ResponseBatchItem } from './messages';
 import {
-  AttributeName,
+  createKeyItem,
   decodeCreateResponse,
   decodeDiscoverVersionsResponse,
-  decodeGetAttributesResponse,
   decodeGetResponse,
   decodeIdentifierResponse,
   decodeLocateResponse,
   decodeQueryResponse,
-  encodeCreateRequest,
   encodeDiscoverVersionsRequest,
-  encodeGetAttributesRequest,
   encodeGetRequest,
   encodeIdentifierRequest,
   encodeLocateRequest,
   encodeQueryRequest,
   encodeRevokeRequest,
-  enumAttribute,
-  integerAttribute,
-  nameAttribute,
-  summarizeAttributes,
+  getAttributesItem,
+  getAttributesOutcome,
+  KEY_SUMMARY_ATTRIBUTES,
+  type GetAttributesOutcome,
   type GetResponse,
-  type KeyAttributeSummary,
   type KmipAttribute,
   type LocateRequest,
   type LocateResponse,
   type QueryResponse,
 } from './operations';
 import { KmipConnectionPool, type KmipEndpointOptions } from './transport';
-import { DEFAULT_MAX_MESSAGE_BYTES } from './ttlv';
+import { DEFAULT_DECODE_MAX_BYTES } from './ttlv';
 
 export interface KmipClientOptions extends KmipEndpointOptions {
   /** Connections kept to this node. Default 2. */
@@ -64,45 +57,6 @@ export interface SendOptions {
   batchErrorContinuationOption?: number;
   /** Version to put in the request header; defaults to the negotiated one. */
   protocolVersion?: ProtocolVersion;
-}
-
-/** The answer to one batch item: its payload on success, a KmipError otherwise. */
-export type BatchOutcome = { ok: true; item: ResponseBatchItem } | { ok: false; item?: ResponseBatchItem; error: KmipError };
-
-export type GetAttributesOutcome =
-  | { id: string; ok: true; attributes: KmipAttribute[]; summary: KeyAttributeSummary }
-  | { id: string; ok: false; error: KmipError };
-
-/** The attributes the probe judges a key by. */
-export const KEY_HEALTH_ATTRIBUTES: readonly string[] = [
-  AttributeName.State,
-  AttributeName.ObjectType,
-  AttributeName.CryptographicAlgorithm,
-  AttributeName.CryptographicLength,
-  AttributeName.ActivationDate,
-];
-
-/** One GetAttributes batch item, for callers that batch it with other operations (the probe). */
-export function getAttributesItem(id: string, attributeNames: readonly string[] = KEY_HEALTH_ATTRIBUTES): RequestBatchItem {
-  return { operation: Operation.GetAttributes, payload: encodeGetAttributesRequest({ uniqueIdentifier: id, attributeNames: [...attributeNames] }) };
-}
-
-/** Reads the answer to getAttributesItem(id). Throws TtlvDecodeError for a malformed payload. */
-export function getAttributesOutcome(id: string, outcome: BatchOutcome): GetAttributesOutcome {
-  if (!outcome.ok) return { id, ok: false, error: outcome.error };
-  const { attributes } = decodeGetAttributesResponse(outcome.item.payload ?? []);
-  return { id, ok: true, attributes, summary: summarizeAttributes(attributes) };
-}
-
-/** A Create batch item for an AES-256 key (the kind vCenter uses as a KEK), optionally named. */
-export function createKeyItem(name?: string): RequestBatchItem {
-  const attributes: KmipAttribute[] = [
-    enumAttribute(AttributeName.CryptographicAlgorithm, CryptographicAlgorithm.Aes),
-    integerAttribute(AttributeName.CryptographicLength, 256),
-    integerAttribute(AttributeName.CryptographicUsageMask, CryptographicUsageMask.Encrypt | CryptographicUsageMask.Decrypt),
-  ];
-  if (name !== undefined) attributes.push(nameAttribute(name));
-  return { operation: Operation.Create, payload: encodeCreateRequest({ objectType: ObjectType.SymmetricKey, attributes }) };
 }
 
 /**
@@ -142,6 +96,7 @@ export class KmipClient {
   private readonly options: KmipClientOptions;
   private readonly connections: KmipConnectionPool;
   private negotiation: Promise<ProtocolVersion> | undefined;
+  private sent = 0;
 
   constructor(options: KmipClientOptions) {
     this.options = { ...options };
@@ -156,6 +111,11 @@ export class KmipClient {
   /** Connection pool, for callers (the probe) that need timings or the peer certificate. */
   get transport(): KmipConnectionPool {
     return this.connections;
+  }
+
+  /** Request messages this client has sent (each one round trip), whatever their answers. */
+  get messagesSent(): number {
+    return this.sent;
   }
 
   /**
@@ -185,8 +145,11 @@ export class KmipClient {
       },
       batchItems: tagged,
     });
-    const frame = await this.connections.roundTrip(request);
-    const response = decodeResponseMessage(frame, { maxBytes: this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES });
+    const frame = await this.connections.withConnection((conn) => {
+      this.sent++;
+      return conn.request(request);
+    });
+    const response = decodeResponseMessage(frame, { maxBytes: this.options.maxMessageBytes ?? DEFAULT_DECODE_MAX_BYTES });
 
     // A single failed item without an Operation answers the whole message (it could not be read).
     const first = response.batchItems[0];
@@ -287,7 +250,7 @@ export class KmipClient {
    * One GetAttributes per id, all in one message with Batch Error Continuation = Continue so that
    * a missing key does not stop the others. Returns one outcome per id, in order.
    */
-  async getAttributes(ids: readonly string[], attributeNames: readonly string[] = KEY_HEALTH_ATTRIBUTES): Promise<GetAttributesOutcome[]> {
+  async getAttributes(ids: readonly string[], attributeNames: readonly string[] = KEY_SUMMARY_ATTRIBUTES): Promise<GetAttributesOutcome[]> {
     const outcomes = await this.send(
       ids.map((id) => getAttributesItem(id, attributeNames)),
       { batchErrorContinuationOption: BatchErrorContinuationOption.Continue },

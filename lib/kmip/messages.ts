@@ -4,7 +4,7 @@
  * Client side:  encodeRequestMessage(msg) → bytes on the wire → decodeResponseMessage(bytes).
  * Server side:  decodeRequestMessage(bytes) → handle each batch item → encodeResponseMessage(msg).
  *
- * A server reads one frame (see readTtlvFrameLength in ttlv.ts), calls decodeRequestMessage,
+ * A server reads one frame (TtlvFrameReader in frame-reader.ts), calls decodeRequestMessage,
  * which throws TtlvDecodeError for anything malformed (answer that with
  * errorResponseMessage(version, ResultReason.InvalidMessage, err.message)). For each
  * `batchItems[i]` it dispatches on `operation` and parses `payload` with the matching
@@ -16,6 +16,7 @@
  * protocol version; encodeResponseMessage sets the Batch Count.
  */
 import { BatchErrorContinuationOption, ResultStatus, type ProtocolVersion } from './enums';
+import type { KmipError } from './errors';
 import { Tag } from './tags';
 import {
   boolean,
@@ -71,6 +72,9 @@ export interface ResponseBatchItem {
   /** Children of the Response Payload structure; absent when the server sent none. */
   payload?: TtlvItem[];
 }
+
+/** The answer to one batch item: its payload on success, a KmipError otherwise. */
+export type BatchOutcome = { ok: true; item: ResponseBatchItem } | { ok: false; item?: ResponseBatchItem; error: KmipError };
 
 export interface ResponseMessage {
   header: ResponseHeader;

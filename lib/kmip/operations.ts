@@ -9,11 +9,13 @@
  *   decodeXResponse(payload items) → result     (client)
  * Activate and Destroy requests, and the Activate / Destroy / Revoke responses, are one shape (a
  * Unique Identifier): encode/decodeIdentifierRequest and encode/decodeIdentifierResponse.
+ * Whole batch items for callers that batch operations themselves are at the end (xItem).
  * Payload items are the children of the Request/Response Payload structure (see messages.ts).
  * Decoders throw TtlvDecodeError('unexpected-item') for missing or mistyped fields.
  */
-import { NameType, ObjectType, type ProtocolVersion } from './enums';
-import { decodeProtocolVersion, encodeProtocolVersion } from './messages';
+import { CryptographicAlgorithm, CryptographicUsageMask, NameType, ObjectType, Operation, type ProtocolVersion } from './enums';
+import type { KmipError } from './errors';
+import { decodeProtocolVersion, encodeProtocolVersion, type BatchOutcome, type RequestBatchItem } from './messages';
 import { tagName, Tag } from './tags';
 import {
   byteString,
@@ -101,6 +103,15 @@ export interface KeyAttributeSummary {
   activationDate?: Date;
   names: string[];
 }
+
+/** The attributes summarizeAttributes reads (Name aside): ask for these to fill a summary. */
+export const KEY_SUMMARY_ATTRIBUTES: readonly string[] = [
+  AttributeName.State,
+  AttributeName.ObjectType,
+  AttributeName.CryptographicAlgorithm,
+  AttributeName.CryptographicLength,
+  AttributeName.ActivationDate,
+];
 
 export function summarizeAttributes(attributes: KmipAttribute[]): KeyAttributeSummary {
   const summary: KeyAttributeSummary = { names: [] };
@@ -517,4 +528,33 @@ export function decodeRevokeRequest(payload: TtlvItem[]): RevokeRequest {
   const date = findChild(r, Tag.CompromiseOccurrenceDate, 'DateTime');
   if (date) req.compromiseOccurrenceDate = date.value;
   return req;
+}
+
+// --- batch items -----------------------------------------------------------------------------
+
+/** One GetAttributes batch item, for callers that batch it with other operations (the probe). */
+export function getAttributesItem(id: string, attributeNames: readonly string[] = KEY_SUMMARY_ATTRIBUTES): RequestBatchItem {
+  return { operation: Operation.GetAttributes, payload: encodeGetAttributesRequest({ uniqueIdentifier: id, attributeNames: [...attributeNames] }) };
+}
+
+export type GetAttributesOutcome =
+  | { id: string; ok: true; attributes: KmipAttribute[]; summary: KeyAttributeSummary }
+  | { id: string; ok: false; error: KmipError };
+
+/** Reads the answer to getAttributesItem(id). Throws TtlvDecodeError for a malformed payload. */
+export function getAttributesOutcome(id: string, outcome: BatchOutcome): GetAttributesOutcome {
+  if (!outcome.ok) return { id, ok: false, error: outcome.error };
+  const { attributes } = decodeGetAttributesResponse(outcome.item.payload ?? []);
+  return { id, ok: true, attributes, summary: summarizeAttributes(attributes) };
+}
+
+/** A Create batch item for an AES-256 key (the kind vCenter uses as a KEK), optionally named. */
+export function createKeyItem(name?: string): RequestBatchItem {
+  const attributes: KmipAttribute[] = [
+    enumAttribute(AttributeName.CryptographicAlgorithm, CryptographicAlgorithm.Aes),
+    integerAttribute(AttributeName.CryptographicLength, 256),
+    integerAttribute(AttributeName.CryptographicUsageMask, CryptographicUsageMask.Encrypt | CryptographicUsageMask.Decrypt),
+  ];
+  if (name !== undefined) attributes.push(nameAttribute(name));
+  return { operation: Operation.Create, payload: encodeCreateRequest({ objectType: ObjectType.SymmetricKey, attributes }) };
 }

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCertificateAuthority, parseCertificateChain } from './certificates';
+import { createCertificateAuthority, parseCertificateChain } from '../pki/certificates';
 import { KmipClient } from './client';
 import { ResultReason } from './enums';
 import { failureItem, successItem } from './messages';

@@ -7,8 +7,8 @@
  * `reachable: false` and one plain sentence; this function does not throw for node trouble.
  */
 import tls from 'node:tls';
-import { parseCertificateChain, summarizeDerCertificate, type CertificateSummary } from './certificates';
-import { chooseProtocolVersion, getAttributesItem, getAttributesOutcome, KmipClient, type GetAttributesOutcome, type KmipClientOptions } from './client';
+import { parseCertificateChain, summarizeDerCertificate, type CertificateSummary } from '../pki/certificates';
+import { chooseProtocolVersion, KmipClient, type KmipClientOptions } from './client';
 import {
   BatchErrorContinuationOption,
   CryptographicAlgorithm,
@@ -21,11 +21,21 @@ import {
   State,
 } from './enums';
 import { describeKmipFailure, KmipError, KmipTransportError, type KmipTransportFailure } from './errors';
-import { decodeQueryResponse, encodeQueryRequest } from './operations';
+import {
+  decodeQueryResponse,
+  encodeQueryRequest,
+  getAttributesItem,
+  getAttributesOutcome,
+  KEY_SUMMARY_ATTRIBUTES,
+  type GetAttributesOutcome,
+} from './operations';
 import { DEFAULT_TIMEOUTS, endpointLabel, peerCertificateChainDer, tlsServername } from './transport';
 import { TtlvDecodeError } from './ttlv';
 
 export type KmsProbeTarget = Omit<KmipClientOptions, 'poolSize' | 'protocolVersion'>;
+
+/** The attributes the probe judges a key by: everything classifyKey reads from the summary. */
+export const KEY_HEALTH_ATTRIBUTES: readonly string[] = KEY_SUMMARY_ATTRIBUTES;
 
 export interface ProbeOptions {
   keyIds?: readonly string[];
@@ -216,20 +226,21 @@ export async function probeKmsNode(target: KmsProbeTarget, options: ProbeOptions
   }
 
   const client = new KmipClient({ ...target, poolSize: 1 });
-  const transport = client.transport;
   let stage: 'connect' | 'versions' | 'batch' = 'connect';
   try {
     // Connect first so that the DiscoverVersions round trip below measures KMIP latency alone.
-    await transport.withConnection(async () => {});
-    const conn = transport.lastOpened;
-    if (conn) {
-      result.tcpConnectMs = round(conn.timings.connectMs);
-      result.tlsHandshakeMs = round(conn.timings.handshakeMs);
-      result.tlsProtocol = conn.tlsProtocol ?? undefined;
-      const chain = conn.peerCertificateChainDer().map((der) => certificateReport(summarizeDerCertificate(der, now)));
-      if (chain[0]) result.serverCertificate = chain[0];
-      result.serverCertificateChain = chain;
-    }
+    // The pool holds one connection, so this is the one every request below uses.
+    const opened = await client.transport.withConnection(async (conn) => ({
+      timings: conn.timings,
+      tlsProtocol: conn.tlsProtocol,
+      chainDer: conn.peerCertificateChainDer(),
+    }));
+    result.tcpConnectMs = round(opened.timings.connectMs);
+    result.tlsHandshakeMs = round(opened.timings.handshakeMs);
+    result.tlsProtocol = opened.tlsProtocol ?? undefined;
+    const chain = opened.chainDer.map((der) => certificateReport(summarizeDerCertificate(der, now)));
+    if (chain[0]) result.serverCertificate = chain[0];
+    result.serverCertificateChain = chain;
     stage = 'versions';
     const versionsStarted = performance.now();
     const offered = await client.discoverVersions();
@@ -248,7 +259,7 @@ export async function probeKmsNode(target: KmsProbeTarget, options: ProbeOptions
           operation: Operation.Query,
           payload: encodeQueryRequest([QueryFunction.QueryOperations, QueryFunction.QueryObjects, QueryFunction.QueryServerInformation]),
         },
-        ...keyIds.map((id) => getAttributesItem(id)),
+        ...keyIds.map((id) => getAttributesItem(id, KEY_HEALTH_ATTRIBUTES)),
       ],
       { batchErrorContinuationOption: BatchErrorContinuationOption.Continue },
     );
@@ -293,7 +304,7 @@ export async function probeKmsNode(target: KmsProbeTarget, options: ProbeOptions
       result.keyCounts = countKeys(result.keys);
     }
   } finally {
-    result.roundTrips = transport.messagesSent;
+    result.roundTrips = client.messagesSent;
     client.close();
   }
   return result;

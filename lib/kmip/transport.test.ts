@@ -2,8 +2,9 @@ import { once } from 'node:events';
 import net from 'node:net';
 import tls from 'node:tls';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createCertificateAuthority, issueCertificate } from './certificates';
+import { createCertificateAuthority, issueCertificate } from '../pki/certificates';
 import { describeKmipFailure, KmipTransportError } from './errors';
+import { TtlvFrameReader } from './frame-reader';
 import { KmipConnection, KmipConnectionPool, type KmipEndpointOptions } from './transport';
 import { encodeTtlv, integer, structure } from './ttlv';
 import { Tag } from './tags';
@@ -49,20 +50,16 @@ async function tlsServer(handler: Handler, cert = serverPair, maxVersion: tls.Se
 
 /** Echo server: answers every framed message with the same bytes, optionally in fragments. */
 const echo =
-  (fragment = 0): Handler =>
+  (fragment = 0, onMessage: () => void = () => {}): Handler =>
   (socket) => {
-    let buf = Buffer.alloc(0);
-    socket.on('data', (d: Buffer) => {
-      buf = Buffer.concat([buf, d]);
-      while (buf.length >= 8) {
-        const total = 8 + buf.readUInt32BE(4);
-        if (buf.length < total) return;
-        const frame = buf.subarray(0, total);
-        buf = buf.subarray(total);
+    const frames = new TtlvFrameReader();
+    socket.on('data', (d: Buffer) =>
+      frames.push(d, (frame) => {
+        onMessage();
         if (!fragment) socket.write(frame);
         else for (let i = 0; i < frame.length; i += fragment) socket.write(frame.subarray(i, i + fragment));
-      }
-    });
+      }),
+    );
   };
 
 const message = (n: number) =>
@@ -111,16 +108,17 @@ describe('framing and the pool', () => {
 
   it('reuses connections: ten sequential requests over a pool of two open one connection', async () => {
     let connections = 0;
+    let messagesReceived = 0;
     const port = await tlsServer((s) => {
       connections++;
-      echo()(s);
+      echo(0, () => messagesReceived++)(s);
     });
     const pool = new KmipConnectionPool(opts(port), 2);
     for (let i = 0; i < 10; i++) expect((await pool.roundTrip(message(i))).length).toBe(message(i).length);
     expect(connections).toBe(1);
     await Promise.all(Array.from({ length: 6 }, (_, i) => pool.roundTrip(message(i))));
     expect(connections).toBe(2);
-    expect(pool.messagesSent).toBe(16);
+    expect(messagesReceived).toBe(16);
     pool.close();
     await expect(pool.roundTrip(message(1))).rejects.toThrow(/closed by Keywatch/);
   });
@@ -130,6 +128,15 @@ describe('framing and the pool', () => {
     const conn = await KmipConnection.open(opts(port, { maxMessageBytes: 4096 }));
     const err = await failureOf(conn.request(message(1)));
     expect(err.failure).toBe('too-large');
+  });
+
+  it('rejects a non-KMIP answer shorter than a TTLV header without waiting for the timeout', async () => {
+    const port = await tlsServer((s) => s.on('data', () => s.write('no\n')));
+    const conn = await KmipConnection.open(opts(port, { timeouts: { responseMs: 5000 } }));
+    const started = Date.now();
+    const err = await failureOf(conn.request(message(1)));
+    expect(err.failure).toBe('not-kmip');
+    expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it('rejects bytes that are not a KMIP message', async () => {

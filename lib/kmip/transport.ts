@@ -9,7 +9,8 @@ import net from 'node:net';
 import { X509Certificate } from 'node:crypto';
 import tls from 'node:tls';
 import { classifySocketError, KmipTransportError, transportSentence, type KmipTransportFailure } from './errors';
-import { DEFAULT_MAX_MESSAGE_BYTES, readTtlvFrameLength, TTLV_HEADER_BYTES, TtlvDecodeError } from './ttlv';
+import { TtlvFrameReader } from './frame-reader';
+import { DEFAULT_DECODE_MAX_BYTES, TtlvDecodeError } from './ttlv';
 
 export interface KmipTimeouts {
   connectMs: number;
@@ -94,11 +95,8 @@ export class KmipConnection {
   readonly endpoint: string;
   readonly timings: ConnectionTimings;
   private readonly socket: tls.TLSSocket;
-  private readonly maxMessageBytes: number;
+  private readonly frames: TtlvFrameReader;
   private readonly responseMs: number;
-  private chunks: Buffer[] = [];
-  private buffered = 0;
-  private frameLength = -1;
   private pending: Pending | undefined;
   private dead: KmipTransportError | undefined;
   /** Negotiated TLS version, read once: a destroyed socket no longer knows it. */
@@ -110,7 +108,7 @@ export class KmipConnection {
     this.socket = socket;
     this.endpoint = endpoint;
     this.timings = timings;
-    this.maxMessageBytes = opts.maxMessageBytes;
+    this.frames = new TtlvFrameReader(opts.maxMessageBytes);
     this.responseMs = opts.responseMs;
     this.protocol = socket.getProtocol();
     // Idle pooled connections must not keep a process alive (a CLI that forgot close() would hang).
@@ -200,7 +198,7 @@ export class KmipConnection {
       secure,
       endpoint,
       { connectMs: connected - started, handshakeMs: handshaken - connected },
-      { maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, responseMs: timeouts.responseMs },
+      { maxMessageBytes: options.maxMessageBytes ?? DEFAULT_DECODE_MAX_BYTES, responseMs: timeouts.responseMs },
     );
   }
 
@@ -241,32 +239,26 @@ export class KmipConnection {
       this.die(fail('not-kmip', this.endpoint));
       return;
     }
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
-    if (this.frameLength < 0 && this.buffered >= TTLV_HEADER_BYTES) {
-      try {
-        this.frameLength = readTtlvFrameLength(Buffer.concat(this.chunks, TTLV_HEADER_BYTES), this.maxMessageBytes);
-      } catch (err) {
-        const failure = err instanceof TtlvDecodeError && err.code === 'too-large' ? 'too-large' : 'not-kmip';
-        this.die(fail(failure, this.endpoint, err));
-        return;
-      }
+    const responses: Buffer[] = [];
+    try {
+      this.frames.push(chunk, (frame) => responses.push(frame));
+    } catch (err) {
+      const failure = responses.length === 0 && err instanceof TtlvDecodeError && err.code === 'too-large' ? 'too-large' : 'not-kmip';
+      this.die(fail(failure, this.endpoint, err));
+      return;
     }
-    if (this.frameLength < 0 || this.buffered < this.frameLength) return;
-    if (this.buffered > this.frameLength) {
+    const [response] = responses;
+    if (!response) return;
+    if (responses.length > 1 || this.frames.pendingBytes > 0) {
       // One request in flight means one response; anything beyond it is not KMIP as we speak it.
       this.die(fail('not-kmip', this.endpoint));
       return;
     }
-    const frame = Buffer.concat(this.chunks, this.buffered);
     const { resolve, timer } = this.pending;
     clearTimeout(timer);
     this.pending = undefined;
     this.socket.unref();
-    this.chunks = [];
-    this.buffered = 0;
-    this.frameLength = -1;
-    resolve(frame);
+    resolve(response);
   }
 
   private die(err: KmipTransportError): void {
@@ -305,9 +297,6 @@ export class KmipConnectionPool {
     return endpointLabel(this.options.host, this.options.port);
   }
 
-  /** Timings of the most recently opened connection (for the probe). */
-  lastOpened: KmipConnection | undefined;
-
   private async acquire(): Promise<KmipConnection> {
     for (;;) {
       if (this.closed) throw fail('pool-closed', this.endpoint);
@@ -325,7 +314,6 @@ export class KmipConnectionPool {
             throw fail('pool-closed', this.endpoint);
           }
           this.all.add(fresh);
-          this.lastOpened = fresh;
           return fresh;
         } finally {
           this.opening--;
@@ -342,7 +330,10 @@ export class KmipConnectionPool {
     this.waiters.shift()?.();
   }
 
-  /** Opens (or reuses) a connection and runs `fn` with exclusive use of it. */
+  /**
+   * Opens (or reuses) a connection and runs `fn` with exclusive use of it; resolves with what
+   * `fn` returns (e.g. the connection's timings and peer certificate, for the probe).
+   */
   async withConnection<T>(fn: (conn: KmipConnection) => Promise<T>): Promise<T> {
     const conn = await this.acquire();
     try {
@@ -352,14 +343,9 @@ export class KmipConnectionPool {
     }
   }
 
-  /** Request messages sent so far (each is one round trip). */
-  messagesSent = 0;
-
+  /** Sends one request message over a free connection and resolves with the response frame. */
   roundTrip(message: Uint8Array): Promise<Buffer> {
-    return this.withConnection((conn) => {
-      this.messagesSent++;
-      return conn.request(message);
-    });
+    return this.withConnection((conn) => conn.request(message));
   }
 
   close(): void {

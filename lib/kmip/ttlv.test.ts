@@ -12,7 +12,6 @@ import {
   integer,
   interval,
   longInteger,
-  readTtlvFrameLength,
   structure,
   textString,
   TtlvDecodeError,
@@ -121,7 +120,6 @@ describe('TTLV decoder rejects malformed input with a typed error', () => {
   it('a 4 GiB claimed length without allocating it', () => {
     const bytes = hex('420020 08 FFFFFFF8 00000000');
     expect(decodeErrorCode(bytes)).toBe('truncated');
-    expect(() => readTtlvFrameLength(hex('420078 01 FFFFFFF8'), 1 << 20)).toThrow(TtlvDecodeError);
   });
 
   it('a message larger than the maximum', () => {
@@ -183,13 +181,6 @@ describe('TTLV decoder rejects malformed input with a typed error', () => {
 
   it('trailing bytes after the top-level item', () => {
     expect(decodeErrorCode(hex('420020 02 00000004 0000000800000000 00000000'))).toBe('trailing-bytes');
-  });
-
-  it('frame length reads only the header and demands a structure', () => {
-    expect(readTtlvFrameLength(hex('420078 01 00000010'))).toBe(24);
-    expect(() => readTtlvFrameLength(hex('420078 02 00000004'))).toThrow(/Structure/);
-    expect(() => readTtlvFrameLength(hex('420078 01 00000011'))).toThrow(TtlvDecodeError);
-    expect(() => readTtlvFrameLength(hex('4200'))).toThrow(TtlvDecodeError);
   });
 });
 

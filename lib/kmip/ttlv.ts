@@ -80,7 +80,11 @@ export interface TtlvDecodeOptions {
   allowUnknownTags?: boolean;
 }
 
-export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+/**
+ * Largest message the codec decodes unless told otherwise; also what Keywatch's client accepts
+ * as a response. (A lab KMS node has its own, smaller limit for requests: LAB_MAX_REQUEST_BYTES.)
+ */
+export const DEFAULT_DECODE_MAX_BYTES = 16 * 1024 * 1024;
 export const DEFAULT_MAX_DEPTH = 32;
 
 // ---------------------------------------------------------------------------------------------
@@ -258,31 +262,8 @@ interface DecodeContext {
   allowUnknownTags: boolean;
 }
 
-/**
- * Reads the fixed 8-byte header at the start of `bytes` and returns the total size of the item
- * (header + padded value). Used by the transport to frame messages before decoding them.
- */
-export function readTtlvFrameLength(bytes: Uint8Array, maxBytes = DEFAULT_MAX_MESSAGE_BYTES): number {
-  if (bytes.byteLength < TTLV_HEADER_BYTES) {
-    throw new TtlvDecodeError('truncated', `need ${TTLV_HEADER_BYTES} header bytes, have ${bytes.byteLength}`, 0);
-  }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const type = view.getUint8(3);
-  if (type !== ItemType.Structure) {
-    throw new TtlvDecodeError('unexpected-item', `a KMIP message starts with a Structure, got type 0x${hex2(type)}`, 3);
-  }
-  const length = view.getUint32(4);
-  const total = TTLV_HEADER_BYTES + padTo8(length);
-  if (length % 8 !== 0) {
-    throw new TtlvDecodeError('bad-length', `message structure length ${length} is not a multiple of 8`, 4);
-  }
-  if (total > maxBytes) {
-    throw new TtlvDecodeError('too-large', `message declares ${total} bytes, the maximum is ${maxBytes}`, 4);
-  }
-  return total;
-}
-
-const hex2 = (n: number): string => n.toString(16).toUpperCase().padStart(2, '0');
+/** A byte as two upper-case hex digits, for error messages. */
+export const hexByte = (n: number): string => n.toString(16).toUpperCase().padStart(2, '0');
 
 function decodeItem(ctx: DecodeContext, offset: number, limit: number, depth: number): [TtlvItem, number] {
   if (limit - offset < TTLV_HEADER_BYTES) {
@@ -296,7 +277,7 @@ function decodeItem(ctx: DecodeContext, offset: number, limit: number, depth: nu
   const typeByte = view.getUint8(offset + 3);
   const type = itemTypeByByte.get(typeByte);
   if (!type) {
-    throw new TtlvDecodeError('unknown-type', `unknown item type 0x${hex2(typeByte)} at offset ${offset + 3}`, offset + 3);
+    throw new TtlvDecodeError('unknown-type', `unknown item type 0x${hexByte(typeByte)} at offset ${offset + 3}`, offset + 3);
   }
   const length = view.getUint32(offset + 4);
   const valueStart = offset + TTLV_HEADER_BYTES;
@@ -389,7 +370,7 @@ function decodeItem(ctx: DecodeContext, offset: number, limit: number, depth: nu
 
 /** Decodes exactly one top-level item that must span all of `bytes`. */
 export function decodeTtlv(bytes: Uint8Array, options: TtlvDecodeOptions = {}): TtlvItem {
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const maxBytes = options.maxBytes ?? DEFAULT_DECODE_MAX_BYTES;
   if (bytes.byteLength > maxBytes) {
     throw new TtlvDecodeError('too-large', `message is ${bytes.byteLength} bytes, the maximum is ${maxBytes}`, 0);
   }

@@ -5,6 +5,7 @@
 export const SECRET_COLUMNS = [
   { table: 'VcenterTarget', column: 'passwordEnc', purpose: 'VcenterTarget.password' },
   { table: 'KmsProvider', column: 'clientKeyEnc', purpose: 'KmsProvider.clientKey' },
+  { table: 'Webhook', column: 'secretEnc', purpose: 'Webhook.secret' },
 ] as const;
 
 export type SecretPurpose = (typeof SECRET_COLUMNS)[number]['purpose'];

@@ -90,6 +90,7 @@ export async function applyTargets(
   for (const kms of spec.kmsProviders) {
     const input = {
       name: kms.name,
+      keyProviderId: kms.keyProviderId ?? null,
       nodes: kms.nodes,
       caPem: readRef(kms.ca, opts.baseDir, env, `KMS ${kms.name} CA`),
       clientCertPem: kms.clientCert ? readRef(kms.clientCert, opts.baseDir, env, `KMS ${kms.name} client certificate`) : null,

@@ -39,9 +39,21 @@ export const kmsNodeSchema = z.object({
   port: z.coerce.number().int('must be a whole number').min(1).max(65535).default(5696),
 });
 
+/**
+ * vCenter's id of the key provider (KmipClusterInfo.clusterId.id, e.g. "kms-prod"). Empty or
+ * absent: the provider's name is the id, which is how most people register it in vCenter.
+ */
+export const keyProviderIdSchema = z
+  .string()
+  .trim()
+  .max(200, 'must be at most 200 characters')
+  .transform((v) => (v === '' ? null : v))
+  .nullable();
+
 export const kmsProviderInputSchema = z
   .object({
     name: targetName,
+    keyProviderId: keyProviderIdSchema.optional(),
     nodes: z.array(kmsNodeSchema).min(1, 'needs at least one node').max(32),
     caPem: certPem,
     clientCertPem: certPem.optional().nullable(),
@@ -55,6 +67,7 @@ export type KmsProviderInput = z.infer<typeof kmsProviderInputSchema>;
 
 export const kmsProviderUpdateSchema = z.object({
   name: targetName.optional(),
+  keyProviderId: keyProviderIdSchema.optional(),
   nodes: z.array(kmsNodeSchema).min(1, 'needs at least one node').max(32).optional(),
   caPem: certPem.optional(),
   /** Upload a certificate alone to complete a pending CSR (the key is already stored). */
@@ -94,6 +107,7 @@ export const targetsFileSchema = z.object({
     .array(
       z.object({
         name: targetName,
+        keyProviderId: keyProviderIdSchema.optional(),
         nodes: z.array(kmsNodeSchema).min(1),
         ca: pemRef,
         clientCert: pemRef.optional(),

@@ -1,5 +1,6 @@
 import type { PrismaClient } from '../db/client';
-import { generateClientCsr, validateClientBundle, CertificateBundleError, parseCertificateChain } from '../kmip/certificates';
+import { DomainError } from '../http/errors';
+import { generateClientCsr, validateClientBundle, CertificateBundleError, parseCertificateChain } from '../pki/certificates';
 import type { SecretPurpose } from '../secrets/columns';
 import type { SecretBox } from '../secrets/keyring';
 import type { KmsProviderInput, KmsProviderUpdate, VcenterInput, VcenterUpdate } from './schemas';
@@ -13,14 +14,13 @@ export const KMS_CLIENT_KEY: SecretPurpose = 'KmsProvider.clientKey';
 
 export type TargetSource = 'ui' | 'file' | 'lab';
 
-export class TargetError extends Error {
+const TARGET_ERROR_STATUS = { 'not-found': 404, conflict: 409, invalid: 400, managed: 409 } as const;
+
+/** A refused target change; `field` names the form field it is about. */
+export class TargetError extends DomainError<keyof typeof TARGET_ERROR_STATUS> {
   override name = 'TargetError';
-  constructor(
-    readonly code: 'not-found' | 'conflict' | 'invalid' | 'managed',
-    message: string,
-    readonly field?: string,
-  ) {
-    super(message);
+  constructor(code: keyof typeof TARGET_ERROR_STATUS, message: string, field?: string) {
+    super(code, TARGET_ERROR_STATUS[code], message, { field });
   }
 }
 
@@ -45,6 +45,10 @@ export interface VcenterView extends TestStatus {
 export interface KmsProviderView extends TestStatus {
   id: string;
   name: string;
+  /** vCenter's id of this provider as set on the target; null = the name. */
+  keyProviderId: string | null;
+  /** The id vCenter's keys are matched against: keyProviderId, else the name. */
+  effectiveKeyProviderId: string;
   nodes: { host: string; port: number }[];
   caPem: string;
   clientCertPem: string | null;
@@ -92,10 +96,17 @@ function orderedNodes(nodes: KmsRow['nodes']): { host: string; port: number }[] 
   return [...nodes].sort((a, b) => a.position - b.position).map((n) => ({ host: n.host, port: n.port }));
 }
 
+/** The vCenter provider id a KMS target stands for: the explicit link, else a name match. */
+export function effectiveKeyProviderId(row: { name: string; keyProviderId: string | null }): string {
+  return row.keyProviderId ?? row.name;
+}
+
 export function kmsProviderView(row: KmsRow): KmsProviderView {
   return {
     id: row.id,
     name: row.name,
+    keyProviderId: row.keyProviderId,
+    effectiveKeyProviderId: effectiveKeyProviderId(row),
     nodes: orderedNodes(row.nodes),
     caPem: row.caPem,
     clientCertPem: row.clientCertPem,
@@ -238,6 +249,7 @@ export async function createKmsProvider(prisma: PrismaClient, box: SecretBox, in
     const row = await prisma.kmsProvider.create({
       data: {
         name: input.name,
+        keyProviderId: input.keyProviderId ?? null,
         caPem: input.caPem,
         clientCertPem: input.clientCertPem ?? null,
         clientKeyEnc: input.clientKeyPem ? box.seal(input.clientKeyPem, KMS_CLIENT_KEY) : null,
@@ -286,6 +298,7 @@ export async function updateKmsProvider(
         where: { id },
         data: {
           ...(input.name !== undefined && { name: input.name }),
+          ...(input.keyProviderId !== undefined && { keyProviderId: input.keyProviderId }),
           ...(input.caPem !== undefined && { caPem: input.caPem }),
           ...(input.clientCertPem !== undefined && { clientCertPem: input.clientCertPem }),
           ...(keyEnc !== undefined && { clientKeyEnc: keyEnc }),
@@ -326,6 +339,8 @@ export async function deleteKmsProvider(prisma: PrismaClient, id: string, opts: 
 export interface KmsClientCredentials {
   id: string;
   name: string;
+  /** vCenter's id of this provider (explicit link, else the name). */
+  keyProviderId: string;
   nodes: { host: string; port: number }[];
   caPem: string;
   certPem: string | null;
@@ -338,6 +353,7 @@ export async function openKmsClientCredentials(prisma: PrismaClient, box: Secret
   return {
     id: row.id,
     name: row.name,
+    keyProviderId: effectiveKeyProviderId(row),
     nodes: orderedNodes(row.nodes),
     caPem: row.caPem,
     // A key without its certificate (pending CSR) cannot authenticate yet.

@@ -110,7 +110,7 @@ describe('targets through the API: encrypted at rest, never returned, tested wit
   });
 
   it('refuses a certificate whose key does not match, with a field error', async () => {
-    const other = (await import('../kmip/certificates')).createSelfSignedClientCertificate({ commonName: 'other' });
+    const other = (await import('../pki/certificates')).createSelfSignedClientCertificate({ commonName: 'other' });
     const res = await call({
       pattern: '/api/v1/targets/kms-providers',
       method: 'POST',

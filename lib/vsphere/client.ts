@@ -5,8 +5,16 @@
 import { z } from 'zod';
 import { AutomationApi, type ClusterFilter, type HostFilter, type VmFilter } from './automation';
 import { CryptoManagerApi, type KeyRef } from './crypto-manager';
-import { readEstate, readHosts, type Estate, type EstateSources, type HostsSnapshot, type ReadEstateOptions } from './estate';
-import { HostOperations, VmOperations, type EnterMaintenanceOptions, type ShallowRekeyOptions } from './operations';
+import { readEstate, readHosts, readVms, type Estate, type EstateSources, type EstateVm, type HostsSnapshot, type ReadEstateOptions } from './estate';
+import {
+  ClusterOperations,
+  HostOperations,
+  VmOperations,
+  type EnterMaintenanceOptions,
+  type RegisterVmSpec,
+  type ShallowRekeyOptions,
+  type VmMonitoringOverride,
+} from './operations';
 import { PropertyCollectorReader } from './property-collector';
 import type {
   ClusterSummary,
@@ -24,7 +32,7 @@ import type {
   VmSummary,
   VsanHostDiskMapInfoEx,
 } from './schemas';
-import { getTaskInfo, waitForTask, type WaitForTaskOptions } from './tasks';
+import { followTask, getTaskInfo, waitForTask, type WaitForTaskOptions } from './tasks';
 import { Transport } from './transport';
 import { VimApi } from './vim';
 import { VsanApi, type DiskGroup } from './vsan';
@@ -68,6 +76,7 @@ export class VsphereClient {
   readonly vsan: VsanApi;
   private readonly hostOps: HostOperations;
   private readonly vmOps: VmOperations;
+  private readonly clusterOps: ClusterOperations;
   private readonly apiReleases: string[];
   private readonly maxConcurrency: number;
   private releasePromise: Promise<string> | null = null;
@@ -98,6 +107,7 @@ export class VsphereClient {
     this.vsan = new VsanApi(this.vim);
     this.hostOps = new HostOperations(this.vim);
     this.vmOps = new VmOperations(this.vim, this.collector);
+    this.clusterOps = new ClusterOperations(this.vim);
   }
 
   /** HTTP requests sent so far (including session renewals and retries). */
@@ -188,6 +198,10 @@ export class VsphereClient {
   waitForTask(task: MoRef, opts?: WaitForTaskOptions): Promise<TaskInfo> {
     return waitForTask(this.vim, task, opts);
   }
+  /** Each change of a task's state / progress until it succeeds (or a task-failed / task-timeout error). */
+  followTask(task: MoRef, opts?: WaitForTaskOptions): AsyncGenerator<TaskInfo, TaskInfo> {
+    return followTask(this.vim, task, opts);
+  }
   enterMaintenanceMode(hostId: string, opts?: EnterMaintenanceOptions): Promise<MoRef> {
     return this.hostOps.enterMaintenanceMode(hostId, opts);
   }
@@ -199,6 +213,35 @@ export class VsphereClient {
   }
   shallowRekeyVm(vmId: string, newKey: KeyRef, opts?: ShallowRekeyOptions): Promise<MoRef> {
     return this.vmOps.shallowRekey(vmId, newKey, opts);
+  }
+  powerOnVm(vmId: string): Promise<MoRef> {
+    return this.vmOps.powerOn(vmId);
+  }
+  powerOffVm(vmId: string): Promise<MoRef> {
+    return this.vmOps.powerOff(vmId);
+  }
+  /** VirtualMachine.Reload: the host re-reads the VMX (the seeds' fix after an HA reset mid-rekey). */
+  reloadVm(vmId: string): Promise<void> {
+    return this.vmOps.reload(vmId);
+  }
+  /** CryptoUnlock_Task: unlock a VM locked for want of its key, once the key provider can give it again. */
+  cryptoUnlockVm(vmId: string): Promise<MoRef> {
+    return this.vmOps.cryptoUnlock(vmId);
+  }
+  unregisterVm(vmId: string): Promise<void> {
+    return this.vmOps.unregister(vmId);
+  }
+  /** RegisterVM_Task; the finished task's result is the VM's new reference. */
+  registerVm(spec: RegisterVmSpec): Promise<MoRef> {
+    return this.vmOps.register(spec);
+  }
+  /** What registerVm needs to register this VM again (read before unregistering it). */
+  vmRegistration(vmId: string): Promise<RegisterVmSpec> {
+    return this.vmOps.registration(vmId);
+  }
+  /** HA VM-monitoring overrides of a cluster's VMs (ReconfigureComputeResource_Task). */
+  setVmMonitoring(clusterId: string, changes: { vmId: string; operation: 'add' | 'edit' | 'remove'; monitoring?: VmMonitoringOverride }[]): Promise<MoRef> {
+    return this.clusterOps.setVmMonitoring(clusterId, changes);
   }
 
   // ── high level ──
@@ -224,5 +267,10 @@ export class VsphereClient {
   /** Fresh state of the given hosts and the VMs registered on them (live readiness checks). */
   readHosts(hostIds: readonly string[], opts?: ReadEstateOptions): Promise<HostsSnapshot> {
     return readHosts(this.estateSources(), hostIds, opts);
+  }
+
+  /** Fresh state of chosen VMs (lock reason included); ids vCenter does not know are left out. */
+  readVms(vmIds: readonly string[], opts?: Pick<ReadEstateOptions, 'pageSize'>): Promise<EstateVm[]> {
+    return readVms(this.estateSources(), vmIds, opts);
   }
 }

@@ -41,6 +41,7 @@ async function labRequest(method: 'GET' | 'POST', path: string, body?: unknown):
 }
 
 const fault = (body: Record<string, unknown>) => labRequest('POST', '/lab/faults', body);
+const MoRefResult = z.object({ _typeName: z.literal('ManagedObjectReference'), type: z.literal('VirtualMachine'), value: z.string() });
 
 const LabStateSchema = z.object({
   hosts: z.array(
@@ -394,7 +395,8 @@ describe('readEstate', () => {
       const t = truth.clusters.find((x) => x.id === c.id)!;
       expect(c.vsanEncryption?.enabled).toBe(t.encryption !== 'none');
       expect(c.vsanEncryption?.kekId ?? null).toBe(t.vsanKekId);
-      expect(c.vsanEncryption?.hostKeyId ?? null).toBe(t.hostKeyId);
+      // Hosts of a cluster without vSAN encryption still have a host key (for encrypted VMs); vSAN does not list it.
+      expect(c.vsanEncryption?.hostKeyId ?? null).toBe(t.encryption === 'none' ? null : t.hostKeyId);
       expect(c.haEnabled).toBe(true);
     }
     for (const h of estate.hosts) {
@@ -480,3 +482,247 @@ describe('readEstate', () => {
     }
   });
 });
+
+describe('readEstate: placement, capacity, VM details and partial failures', () => {
+  const TruthSchema = z.object({
+    clusters: z.array(z.object({ id: z.string(), hostIds: z.array(z.string()), datastoreIds: z.array(z.string()) })),
+    datastores: z.array(
+      z.object({
+        id: z.string(),
+        capacityBytes: z.number(),
+        accessible: z.boolean(),
+        mounts: z.array(z.object({ hostId: z.string(), mounted: z.boolean(), accessible: z.boolean() })),
+      }),
+    ),
+    vms: z.array(
+      z.object({
+        id: z.string(),
+        connectionState: z.string(),
+        vtpm: z.boolean(),
+        ipAddress: z.string().nullable(),
+        annotation: z.string().nullable(),
+        kmsNodeId: z.string().nullable(),
+      }),
+    ),
+  });
+  const truth = async () => TruthSchema.parse(await labRequest('GET', '/lab/state'));
+
+  it('reads which hosts mount each datastore, its capacity and accessibility, and each cluster’s hosts and datastores', async () => {
+    const estate = await client.readEstate();
+    const t = await truth();
+    expect(estate.datastores.map((d) => d.id).sort()).toEqual(t.datastores.map((d) => d.id).sort());
+    for (const d of estate.datastores) {
+      const want = t.datastores.find((x) => x.id === d.id)!;
+      expect(d.capacityBytes).toBe(want.capacityBytes);
+      expect(d.accessible).toBe(want.accessible);
+      expect(d.mounts).toEqual(want.mounts);
+    }
+    for (const c of estate.clusters) {
+      const want = t.clusters.find((x) => x.id === c.id)!;
+      expect(c.hostIds).toEqual(want.hostIds);
+      expect(c.datastoreIds).toEqual(want.datastoreIds);
+    }
+  });
+
+  it('follows a reboot without keys: the vSAN datastore loses that host’s mount and capacity', async () => {
+    const cluster = lab.estate.clusters.find((c) => c.encryption === 'standard')!;
+    const host = cluster.hostIds[2]!;
+    const before = (await client.readEstate()).datastores.find((d) => d.id === cluster.datastoreId)!;
+    await fault({ type: 'host-kms-isolation', host, on: true });
+    try {
+      await fault({ type: 'host-reboot', host, wait: true });
+      const after = (await client.readEstate()).datastores.find((d) => d.id === cluster.datastoreId)!;
+      expect(after.mounts.find((m) => m.hostId === host)?.mounted).toBe(false);
+      expect(after.capacityBytes).toBeLessThan(before.capacityBytes!);
+      // vSAN keeps the datastore accessible even as it shrinks (seed 000).
+      expect(after.accessible).toBe(true);
+      const t = (await truth()).datastores.find((d) => d.id === cluster.datastoreId)!;
+      expect(after.capacityBytes).toBe(t.capacityBytes);
+    } finally {
+      await fault({ type: 'host-kms-isolation', host, on: false });
+      await fault({ type: 'remount', host });
+    }
+  });
+
+  it('reads each VM’s connection state, annotation, guest IP and vTPM as the lab has them', async () => {
+    const estate = await client.readEstate();
+    const t = await truth();
+    expect(t.vms.some((v) => v.vtpm)).toBe(true);
+    expect(t.vms.some((v) => v.annotation !== null)).toBe(true);
+    for (const v of estate.vms) {
+      const want = t.vms.find((x) => x.id === v.id)!;
+      expect(v.connectionState).toBe(want.connectionState);
+      expect(v.hasVtpm).toBe(want.vtpm);
+      expect(v.ipAddress).toBe(want.ipAddress);
+      expect(v.annotation).toBe(want.annotation);
+    }
+    const appliance = estate.vms.find((v) => t.vms.find((x) => x.id === v.id)!.kmsNodeId !== null)!;
+    expect(appliance.annotation).toContain(appliance.ipAddress!);
+  });
+
+  it('leaves out ids vCenter does not know in readHosts and in reads of chosen objects', async () => {
+    const cluster = lab.estate.clusters[0]!;
+    const snapshot = await client.readHosts([cluster.hostIds[0]!, 'host-99999', cluster.hostIds[1]!]);
+    expect(snapshot.hosts.map((h) => h.id)).toEqual([cluster.hostIds[0], cluster.hostIds[1]]);
+    const vms = await client.collector.collectObjects('VirtualMachine', ['vm-99999', lab.estate.vms[0]!.id], ['name']);
+    expect(vms.map((v) => v.ref.value)).toEqual([lab.estate.vms[0]!.id]);
+  });
+
+  it('NKP outage: the provider turns ERROR; a failing detail call becomes a read error, not a failed read', async () => {
+    const nkp = lab.estate.options.nativeProviderId;
+    await fault({ type: 'nkp-unavailable', on: true });
+    try {
+      let estate = await client.readEstate();
+      const provider = estate.providers.find((p) => p.id === nkp)!;
+      expect(provider.health).toBe('ERROR');
+      expect(provider.details.join(' ')).toMatch(/not available/);
+      expect(estate.readErrors).toEqual([]);
+      const connected = estate.hosts.find((h) => h.connectionState === 'connected')!;
+      expect(connected.providers?.find((p) => p.providerId === nkp)?.health).toBe('ERROR');
+      const [status] = await client.queryCryptoKeyStatus([{ keyId: lab.estate.keys.find((k) => k.providerId === nkp)!.keyId, providerId: nkp }]);
+      expect(status).toMatchObject({ keyAvailable: false, reason: 'KeyStateClusterUnreachable' });
+
+      await fault({ type: 'provider-details-error', on: true });
+      estate = await client.readEstate();
+      expect(estate.hosts).toHaveLength(lab.estate.hosts.length);
+      expect(estate.readErrors).toHaveLength(1);
+      expect(estate.readErrors[0]).toMatchObject({ scope: 'provider', id: nkp });
+      expect(estate.readErrors[0]!.message).toMatch(/HTTP 500/);
+      const host = estate.hosts.find((h) => h.id === connected.id)!;
+      expect(host.providers?.find((p) => p.providerId === nkp)?.health).toBe('ERROR');
+      expect(host.readErrors.some((e) => /kms\/providers\/lab-nkp/.test(e))).toBe(true);
+    } finally {
+      await fault({ type: 'provider-details-error', on: false });
+      await fault({ type: 'nkp-unavailable', on: false });
+    }
+    expect((await client.listKeyProviders()).find((p) => p.provider === nkp)?.health).toBe('OK');
+  });
+});
+
+describe('VM and cluster operations', () => {
+  const VmTruth = z.object({
+    id: z.string(),
+    hostId: z.string(),
+    powerState: z.string(),
+    connectionState: z.string(),
+    cryptoState: z.string().nullable(),
+    lockCause: z.string().nullable(),
+    lockReason: z.string().nullable(),
+    vmxPath: z.string(),
+    haVmMonitoring: z.boolean(),
+  });
+  const StateSchema = z.object({
+    vms: z.array(VmTruth),
+    unregisteredVms: z.array(z.object({ vmxPath: z.string(), formerId: z.string() })),
+    hosts: z.array(z.object({ id: z.string(), decommissionMode: z.string().nullable(), inMaintenanceMode: z.boolean() })),
+  });
+  const state = async () => StateSchema.parse(await labRequest('GET', '/lab/state'));
+  const vmTruth = async (id: string) => (await state()).vms.find((v) => v.id === id);
+  const wait = (task: Awaited<ReturnType<VsphereClient['powerOnVm']>>) => client.waitForTask(task, { timeoutMs: 10_000, pollIntervalMs: 10 });
+
+  it('powers a VM off and on; powering on a running VM is an InvalidPowerState task error', async () => {
+    const vm = lab.estate.vms.find((v) => v.kmsNodeIndex === null && v.keyIndex === null && lab.model.vm(v.id).powerState === 'poweredOn')!;
+    await wait(await client.powerOffVm(vm.id));
+    expect((await vmTruth(vm.id))?.powerState).toBe('poweredOff');
+    expect((await client.readVms([vm.id]))[0]?.powerState).toBe('poweredOff');
+    await wait(await client.powerOnVm(vm.id));
+    expect((await client.readVms([vm.id]))[0]?.powerState).toBe('poweredOn');
+    const e = await failure(client.powerOnVm(vm.id).then(wait));
+    expect(e.kind).toBe('task-failed');
+    expect(e.faultType).toBe('InvalidPowerState');
+  });
+
+  it('enters maintenance with ensureObjectAccessibility by default, following the task to success', async () => {
+    const host = lab.estate.clusters[1]!.hostIds[1]!;
+    const states: string[] = [];
+    for await (const info of client.followTask(await client.enterMaintenanceMode(host), { pollIntervalMs: 10, timeoutMs: 10_000 })) states.push(info.state);
+    expect(states.at(-1)).toBe('success');
+    expect((await state()).hosts.find((h) => h.id === host)).toMatchObject({ inMaintenanceMode: true, decommissionMode: 'ensureObjectAccessibility' });
+    await wait(await client.exitMaintenanceMode(host));
+  });
+
+  it('unregisters a VM and registers it again: a new moId, its old id gone from reads', async () => {
+    const vm = lab.estate.vms.find((v) => v.kmsNodeIndex === null && v.keyIndex !== null && lab.model.vm(v.id).powerState === 'poweredOn')!;
+    const registration = await client.vmRegistration(vm.id);
+    expect(registration.path).toBe((await vmTruth(vm.id))?.vmxPath);
+    await wait(await client.powerOffVm(vm.id));
+    await client.unregisterVm(vm.id);
+    expect(await client.readVms([vm.id])).toEqual([]);
+    expect((await state()).unregisteredVms).toContainEqual(expect.objectContaining({ formerId: vm.id, vmxPath: registration.path }));
+    const info = await wait(await client.registerVm(registration));
+    const newId = MoRefResult.parse(info.result).value;
+    expect(newId).not.toBe(vm.id);
+    const [again] = await client.readVms([newId]);
+    expect(again).toMatchObject({ id: newId, name: vm.name, hostId: registration.hostId, powerState: 'poweredOff', cryptoState: 'unlocked', lock: null });
+    expect(again?.keyId).toEqual(lab.model.vm(newId).configKey);
+    const e = await failure(client.registerVm(registration).then(wait));
+    expect(e.faultType).toBe('AlreadyExists');
+  });
+
+  it('sets, edits and removes a VM’s HA monitoring override through ReconfigureComputeResource_Task', async () => {
+    const cluster = lab.estate.clusters.find((c) => c.vmMonitoring !== 'vmMonitoringDisabled') ?? lab.estate.clusters[0]!;
+    const vmId = [...lab.model.host(cluster.hostIds[0]!).vmIds].find((id) => lab.model.vm(id).haOverride === null)!;
+    const before = (await client.readVms([vmId]))[0]!.haVmMonitoring;
+    await wait(await client.setVmMonitoring(cluster.id, [{ vmId, operation: 'add', monitoring: before ? 'vmMonitoringDisabled' : 'vmMonitoringOnly' }]));
+    expect((await client.readVms([vmId]))[0]!.haVmMonitoring).toBe(!before);
+    expect((await vmTruth(vmId))?.haVmMonitoring).toBe(!before);
+    const e = await failure(client.setVmMonitoring(cluster.id, [{ vmId, operation: 'add', monitoring: 'vmMonitoringOnly' }]).then(wait));
+    expect(e.faultType).toBe('InvalidArgument');
+    await wait(await client.setVmMonitoring(cluster.id, [{ vmId, operation: 'edit', monitoring: 'cluster' }]));
+    expect((await client.readVms([vmId]))[0]!.haVmMonitoring).toBe(before);
+    await wait(await client.setVmMonitoring(cluster.id, [{ vmId, operation: 'remove' }]));
+    expect(lab.model.vm(vmId).haOverride).toBeNull();
+  });
+
+  it('a VM locked by a key provider outage reports why; CryptoUnlock fails while the key is unavailable and unlocks once it is back', async () => {
+    const nkp = lab.estate.options.nativeProviderId;
+    const cluster = lab.estate.clusters.find((c) => c.encryption !== 'native')!;
+    const hostId = cluster.hostIds.find((h) => [...lab.model.host(h).vmIds].some((v) => lab.model.vm(v).configKey?.providerId === nkp))!;
+    const victims = [...lab.model.host(hostId).vmIds].filter((v) => lab.model.vm(v).configKey?.providerId === nkp);
+    expect(victims.length).toBeGreaterThan(0);
+    await fault({ type: 'nkp-unavailable', on: true });
+    try {
+      const e = await failure(client.generateKey(nkp));
+      expect(e.kind).toBe('fault');
+      expect(e.faultType).toBe('SystemError');
+      await fault({ type: 'host-reboot', host: hostId, wait: true });
+      const locked = await client.readVms(victims);
+      expect(locked.map((v) => v.id).sort()).toEqual([...victims].sort());
+      for (const v of locked) {
+        expect(v).toMatchObject({ cryptoState: 'locked', connectionState: 'invalid', lock: { cause: 'kmsClusterError', message: 'Virtual machine is locked because of a KMS cluster error.' } });
+        expect((await vmTruth(v.id))?.lockCause).toBe('kmsClusterError');
+      }
+      const refused = await failure(client.cryptoUnlockVm(victims[0]!).then(wait));
+      expect(refused.kind).toBe('task-failed');
+      expect(refused.faultType).toBe('InvalidVmState');
+      expect(refused.message).toMatch(/locked because of a KMS cluster error/);
+      const powerOn = await failure(client.powerOnVm(victims[0]!).then(wait));
+      expect(powerOn.faultType).toBe('InvalidVmState');
+    } finally {
+      await fault({ type: 'nkp-unavailable', on: false });
+    }
+    for (const id of victims) await wait(await client.cryptoUnlockVm(id));
+    const unlocked = await client.readVms(victims);
+    expect(unlocked.every((v) => v.cryptoState === 'unlocked' && v.connectionState === 'connected' && v.lock === null)).toBe(true);
+    expect((await state()).vms.filter((v) => victims.includes(v.id)).every((v) => v.lockCause === null)).toBe(true);
+  });
+
+  it('kms-self-hosted puts the first KMS appliance VM on the encrypted vSAN datastore it protects', async () => {
+    const appliance = lab.estate.vms.find((v) => v.kmsNodeIndex === 0)!;
+    const standard = lab.estate.clusters.find((c) => c.encryption === 'standard')!;
+    await fault({ type: 'kms-self-hosted', on: true });
+    try {
+      const estate = await client.readEstate();
+      const vm = estate.vms.find((v) => v.id === appliance.id)!;
+      expect(vm.datastoreIds).toEqual([standard.datastoreId]);
+      expect(standard.hostIds).toContain(vm.hostId);
+      const ds = estate.datastores.find((d) => d.id === standard.datastoreId)!;
+      expect(ds.type).toBe('vsan');
+      expect(estate.clusters.find((c) => c.id === standard.id)?.vsanEncryption?.providerId).toBe(lab.estate.options.standardProviderId);
+    } finally {
+      await fault({ type: 'kms-self-hosted', on: false });
+    }
+    expect((await client.readVms([appliance.id]))[0]?.datastoreIds).toEqual(['datastore-1']);
+  });
+});
+

@@ -92,8 +92,10 @@ describe('toDiskGroup', () => {
     expect(toDiskGroup(plain)).toMatchObject({ encrypted: false, keysLoaded: null });
   });
 
-  it('treats an encrypted group with unlockedEncrypted unset as keys not loaded', () => {
-    expect(toDiskGroup({ ...base, unlockedEncrypted: undefined }).keysLoaded).toBe(false);
+  it('reports an encrypted group with unlockedEncrypted unset as unknown (null), not as keys not loaded', () => {
+    const group = toDiskGroup({ ...base, unlockedEncrypted: undefined });
+    expect(group.encrypted).toBe(true);
+    expect(group.keysLoaded).toBeNull();
   });
 });
 

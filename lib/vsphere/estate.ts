@@ -4,12 +4,16 @@
  * encryption), datastores, VMs (host, power, crypto state, key ids of config and disks, guest IP,
  * HA VM monitoring) and key providers. The parts are read concurrently, so the result is a
  * snapshot over the read's duration (`readAt` + `durationMs`), not an atomic one.
- * readHosts: the same facts for a few hosts and their VMs, for live checks.
+ * readHosts: the same facts for a few hosts and their VMs, for live checks; readVms: chosen VMs.
  *
  * Cost on an estate of H hosts and V VMs: ⌈V/pageSize⌉ + ⌈H/pageSize⌉ + a few PropertyCollector
  * pages for the inventory, plus two calls per connected host (host view of key providers; vSAN
  * disk mappings — neither API has a multi-host form), plus one detail call per unhealthy
  * provider on a host. Per-host calls run with bounded concurrency.
+ *
+ * What may fail without failing the read (it is needed exactly during a KMS incident): a per-host
+ * call (recorded in that host's readErrors) and a provider's detail call (in Estate.readErrors).
+ * Shape and authentication errors still fail the whole read: they mean the API is not what we speak.
  */
 import type { AutomationApi } from './automation';
 import type { CryptoManagerApi } from './crypto-manager';
@@ -19,10 +23,12 @@ import type { CollectedObject, PropertyCollectorReader } from './property-collec
 import type {
   ClusterDasVmConfigInfo,
   CryptoKeyId,
+  VimEvent,
   HostCryptoState,
   ProviderHealth,
   VIM_HOST_CONNECTION_STATES,
   VIM_HOST_POWER_STATES,
+  VIM_VM_CONNECTION_STATES,
   VIM_VM_POWER_STATES,
   VmCryptoState,
   VM_MONITORING_STATES,
@@ -68,6 +74,17 @@ export interface EstateCluster {
   haVmMonitoring: (typeof VM_MONITORING_STATES)[number] | null;
   /** vSAN data encryption, when vCenter renders it in configurationEx.vsanConfigInfo (null otherwise). */
   vsanEncryption: { enabled: boolean; providerId: string | null; kekId: string | null; hostKeyId: string | null } | null;
+  /** Member hosts (ClusterComputeResource.host). */
+  hostIds: string[];
+  /** Datastores the cluster's hosts can use (ClusterComputeResource.datastore), its vSAN datastore among them. */
+  datastoreIds: string[];
+}
+
+export interface EstateDatastoreMount {
+  hostId: string;
+  /** HostMountInfo.mounted / accessible; null when vCenter leaves them unset. */
+  mounted: boolean | null;
+  accessible: boolean | null;
 }
 
 export interface EstateDatastore {
@@ -75,6 +92,12 @@ export interface EstateDatastore {
   name: string;
   /** summary.type: "vsan", "VMFS", "NFS", ... */
   type: string | null;
+  /** summary.capacity in bytes: a vSAN datastore offers only its mounted disk groups, 0 with none mounted. */
+  capacityBytes: number | null;
+  /** summary.accessible — vSAN keeps it true even at 0 bytes, so read capacity too. */
+  accessible: boolean | null;
+  /** Datastore.host: which hosts mount it, and whether the mount is accessible. */
+  mounts: EstateDatastoreMount[];
 }
 
 export interface EstateVmDisk {
@@ -90,18 +113,48 @@ export interface EstateVm {
   name: string;
   hostId: string | null;
   powerState: (typeof VIM_VM_POWER_STATES)[number] | null;
+  /** runtime.connectionState: `invalid` is how vCenter shows an encrypted VM locked for want of its key. */
+  connectionState: (typeof VIM_VM_CONNECTION_STATES)[number] | null;
   /** null for VMs that are not encrypted (the property is unset). */
   cryptoState: VmCryptoState | null;
+  /** Why a locked VM is locked, as vCenter says it (its configIssue events); null when not locked. */
+  lock: VmLock | null;
   keyId: EstateKeyRef | null;
   disks: EstateVmDisk[];
+  /** A VirtualTPM device in config.hardware.device (its secrets live in the encrypted VM home). */
+  hasVtpm: boolean;
   datastoreIds: string[];
-  /** guest.ipAddress (VMware Tools), for matching KMS appliance VMs to KMS node addresses. */
+  /** guest.ipAddress (VMware Tools), for matching KMS appliance VMs to KMS node addresses; null while not running. */
   ipAddress: string | null;
+  /** config.annotation (free text; KMS appliance VMs often name their node there). */
+  annotation: string | null;
   /**
    * HA VM monitoring in effect for this VM (its override, else its cluster's setting, and HA on);
    * null when the VM's cluster is unknown. HA resets during a rekey break VMs, so migrations check it.
    */
   haVmMonitoring: boolean | null;
+}
+
+/**
+ * Why vCenter says a VM is locked ("Resolve Locked Virtual Machines Issues"): vCenter could not
+ * reach the key provider (`kmsClusterError`), or the provider answered without the key
+ * (`keysMissingOnKms`); anything else vCenter gives is `other`, and a lock without a reason `unknown`.
+ */
+export interface VmLock {
+  cause: 'kmsClusterError' | 'keysMissingOnKms' | 'other' | 'unknown';
+  /** vCenter's own sentence, when it gave one. */
+  message: string | null;
+}
+
+/** Reads the lock reason from a locked VM's configuration issues, by vCenter's documented wording. */
+export function vmLockOf(locked: boolean, issues: readonly VimEvent[]): VmLock | null {
+  if (!locked) return null;
+  const messages = issues.map((e) => e.fullFormattedMessage).filter((m): m is string => typeof m === 'string' && m !== '');
+  const kmsError = messages.find((m) => /locked because of a KMS cluster error/i.test(m));
+  if (kmsError) return { cause: 'kmsClusterError', message: kmsError };
+  const missing = messages.find((m) => /locked because keys are missing on KMS cluster/i.test(m));
+  if (missing) return { cause: 'keysMissingOnKms', message: missing };
+  return messages[0] ? { cause: 'other', message: messages[0] } : { cause: 'unknown', message: null };
 }
 
 export type ProviderKind = 'standard' | 'native' | 'trustAuthority' | 'unknown';
@@ -114,6 +167,16 @@ export interface EstateProvider {
   details: string[];
   isDefault: boolean;
   servers: { name: string; address: string; port: number }[];
+}
+
+/** A part of the read that failed without failing the read. */
+export interface EstateReadError {
+  /** What could not be read: `provider` = a key provider's detail call (GET …/kms/providers/{id}). */
+  scope: 'provider';
+  /** The provider id (for scope provider). */
+  id: string;
+  /** One sentence (VsphereError message). */
+  message: string;
 }
 
 export interface Estate {
@@ -130,6 +193,8 @@ export interface Estate {
   datastores: EstateDatastore[];
   vms: EstateVm[];
   providers: EstateProvider[];
+  /** Parts that could not be read; per-host failures are in each host's readErrors instead. */
+  readErrors: EstateReadError[];
 }
 
 export interface ReadEstateOptions {
@@ -171,22 +236,29 @@ const VM_PATHS = [
   'name',
   'runtime.host',
   'runtime.powerState',
+  'runtime.connectionState',
   'runtime.cryptoState',
+  'configIssue',
   'config.keyId',
+  'config.annotation',
   'config.hardware.device',
   'datastore',
   'guest.ipAddress',
 ] as const;
 const CLUSTER_PATHS = [
   'name',
+  'host',
+  'datastore',
   'configurationEx.dasConfig.enabled',
   'configurationEx.dasConfig.vmMonitoring',
   'configurationEx.dasVmConfig',
   'configurationEx.vsanConfigInfo',
 ] as const;
 
+const DATASTORE_PATHS = ['name', 'summary.type', 'summary.capacity', 'summary.accessible', 'host'] as const;
+
 /** Errors that make the whole read meaningless (API mismatch, credentials) are rethrown. */
-function perHostFailure(err: unknown): string {
+function partialFailure(err: unknown): string {
   if (isVsphereError(err) && err.kind !== 'shape' && err.kind !== 'auth') return err.message;
   throw err;
 }
@@ -222,7 +294,9 @@ function toEstateHost(h: CollectedObject<'HostSystem'>): EstateHost {
 function toEstateVm(v: CollectedObject<'VirtualMachine'>): EstateVm {
   const p = v.props;
   const disks: EstateVmDisk[] = [];
+  let hasVtpm = false;
   for (const d of p['config.hardware.device']?._value ?? []) {
+    if (d._typeName === 'VirtualTPM') hasVtpm = true;
     if (d._typeName !== 'VirtualDisk') continue;
     disks.push({
       key: d.key,
@@ -237,11 +311,15 @@ function toEstateVm(v: CollectedObject<'VirtualMachine'>): EstateVm {
     name: p.name?._value ?? v.ref.value,
     hostId: p['runtime.host']?.value ?? null,
     powerState: p['runtime.powerState']?._value ?? null,
+    connectionState: p['runtime.connectionState']?._value ?? null,
     cryptoState: p['runtime.cryptoState']?._value ?? null,
+    lock: vmLockOf(p['runtime.cryptoState']?._value === 'locked', p.configIssue?._value ?? []),
     keyId: toKeyRef(p['config.keyId']),
     disks,
+    hasVtpm,
     datastoreIds: (p.datastore?._value ?? []).map((d) => d.value),
     ipAddress: p['guest.ipAddress']?._value ?? null,
+    annotation: p['config.annotation']?._value ?? null,
     haVmMonitoring: null,
   };
 }
@@ -263,6 +341,8 @@ function toClusterHa(c: CollectedObject<'ClusterComputeResource'>): ClusterHa {
       vsanEncryption: enc
         ? { enabled: enc.encryptionEnabled, providerId: enc.kmsProviderId?.id ?? null, kekId: enc.kekId ?? null, hostKeyId: enc.hostKeyId ?? null }
         : null,
+      hostIds: (p.host?._value ?? []).map((h) => h.value),
+      datastoreIds: (p.datastore?._value ?? []).map((d) => d.value),
     },
     overrides: new Map((p['configurationEx.dasVmConfig']?._value ?? []).map((o) => [o.key.value, o])),
   };
@@ -302,14 +382,14 @@ async function addPerHostDetails(src: EstateSources, hosts: EstateHost[], opts: 
                 const info = await src.automation.getHostProvider(host.id, s.provider);
                 view.details = info.details.map((d) => d.default_message);
               } catch (err) {
-                view.details = [perHostFailure(err)];
+                host.readErrors.push(partialFailure(err));
               }
             }
             return view;
           }),
         );
       } catch (err) {
-        host.readErrors.push(perHostFailure(err));
+        host.readErrors.push(partialFailure(err));
       }
     })();
     const diskJob = (async () => {
@@ -317,7 +397,7 @@ async function addPerHostDetails(src: EstateSources, hosts: EstateHost[], opts: 
       try {
         host.diskGroups = await src.vsan.diskGroups(host.id);
       } catch (err) {
-        host.readErrors.push(perHostFailure(err));
+        host.readErrors.push(partialFailure(err));
       }
     })();
     await Promise.all([providersJob, diskJob]);
@@ -337,7 +417,7 @@ async function readHostsWithDetails(src: EstateSources, opts: ReadEstateOptions,
   return hosts;
 }
 
-async function readVms(src: EstateSources, opts: ReadEstateOptions, phases: Phases): Promise<EstateVm[]> {
+async function readAllVms(src: EstateSources, opts: ReadEstateOptions, phases: Phases): Promise<EstateVm[]> {
   const started = Date.now();
   const vms: EstateVm[] = [];
   for await (const page of src.collector.all('VirtualMachine', VM_PATHS, { pageSize: opts.pageSize })) {
@@ -347,7 +427,19 @@ async function readVms(src: EstateSources, opts: ReadEstateOptions, phases: Phas
   return vms;
 }
 
-async function readProviders(src: EstateSources, phases: Phases): Promise<EstateProvider[]> {
+function toEstateDatastore(d: CollectedObject<'Datastore'>): EstateDatastore {
+  const p = d.props;
+  return {
+    id: d.ref.value,
+    name: p.name?._value ?? d.ref.value,
+    type: p['summary.type']?._value ?? null,
+    capacityBytes: p['summary.capacity']?._value ?? null,
+    accessible: p['summary.accessible']?._value ?? null,
+    mounts: (p.host?._value ?? []).map((m) => ({ hostId: m.key.value, mounted: m.mountInfo.mounted ?? null, accessible: m.mountInfo.accessible ?? null })),
+  };
+}
+
+async function readProviders(src: EstateSources, phases: Phases, readErrors: EstateReadError[]): Promise<EstateProvider[]> {
   const started = Date.now();
   const [summaries, clusters] = await Promise.all([src.automation.listProviders(), src.crypto.listKmipServers()]);
   const byId = new Map(summaries.map((s) => [s.provider, s]));
@@ -371,7 +463,11 @@ async function readProviders(src: EstateSources, phases: Phases): Promise<Estate
     out
       .filter((p) => p.health === 'WARNING' || p.health === 'ERROR')
       .map(async (p) => {
-        p.details = (await src.automation.getProvider(p.id)).details.map((d) => d.default_message);
+        try {
+          p.details = (await src.automation.getProvider(p.id)).details.map((d) => d.default_message);
+        } catch (err) {
+          readErrors.push({ scope: 'provider', id: p.id, message: partialFailure(err) });
+        }
       }),
   );
   phases.providers = Date.now() - started;
@@ -383,12 +479,13 @@ export async function readEstate(src: EstateSources, opts: ReadEstateOptions = {
   const requestsBefore = src.requestCount();
   const release = await src.release();
   const phasesMs: Phases = { hostInventory: 0, perHost: 0, vms: 0, providers: 0 };
+  const readErrors: EstateReadError[] = [];
   const [hosts, vms, clusters, datastores, providers] = await Promise.all([
     readHostsWithDetails(src, opts, phasesMs),
-    readVms(src, opts, phasesMs),
+    readAllVms(src, opts, phasesMs),
     src.collector.collectAll('ClusterComputeResource', CLUSTER_PATHS, { pageSize: opts.pageSize }),
-    src.collector.collectAll('Datastore', ['name', 'summary.type'], { pageSize: opts.pageSize }),
-    readProviders(src, phasesMs),
+    src.collector.collectAll('Datastore', DATASTORE_PATHS, { pageSize: opts.pageSize }),
+    readProviders(src, phasesMs, readErrors),
   ]);
   const clusterHa = clusters.map(toClusterHa);
   applyHaMonitoring(vms, hosts, clusterHa);
@@ -402,8 +499,9 @@ export async function readEstate(src: EstateSources, opts: ReadEstateOptions = {
     hosts,
     vms,
     clusters: clusterHa.map((c) => c.cluster),
-    datastores: datastores.map((d) => ({ id: d.ref.value, name: d.props.name?._value ?? d.ref.value, type: d.props['summary.type']?._value ?? null })),
+    datastores: datastores.map(toEstateDatastore),
     providers,
+    readErrors,
   };
 }
 
@@ -446,4 +544,18 @@ export async function readHosts(src: EstateSources, hostIds: readonly string[], 
     vms,
     clusters: clusters.map((c) => c.cluster),
   };
+}
+
+/**
+ * Fresh state of chosen VMs (e.g. before and after unlocking them), with HA monitoring from their
+ * clusters: three PropertyCollector reads. Ids vCenter does not know (any more) are left out.
+ */
+export async function readVms(src: EstateSources, vmIds: readonly string[], opts: Pick<ReadEstateOptions, 'pageSize'> = {}): Promise<EstateVm[]> {
+  const vms = (await src.collector.collectObjects('VirtualMachine', vmIds, VM_PATHS, { pageSize: opts.pageSize })).map(toEstateVm);
+  const hostIds = [...new Set(vms.map((v) => v.hostId).filter((id): id is string => id !== null))];
+  const hosts = (await src.collector.collectObjects('HostSystem', hostIds, ['name', 'parent'], { pageSize: opts.pageSize })).map(toEstateHost);
+  const clusterIds = [...new Set(hosts.map((h) => h.clusterId).filter((id): id is string => id !== null))];
+  const clusters = (await src.collector.collectObjects('ClusterComputeResource', clusterIds, CLUSTER_PATHS)).map(toClusterHa);
+  applyHaMonitoring(vms, hosts, clusters);
+  return vms;
 }

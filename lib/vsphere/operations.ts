@@ -1,16 +1,29 @@
 /**
  * State-changing vim25 methods Keywatch drives: host maintenance mode (with the vSAN decommission
- * mode), host reboot, and a VM shallow rekey (CryptoSpecShallowRecrypt on the VM and its disks).
- * Each returns the Task reference; waiting is the caller's choice (see tasks.ts).
+ * mode), host reboot; VM power, reload, CryptoUnlock_Task, unregister / register and a shallow
+ * rekey (CryptoSpecShallowRecrypt on the VM and its disks); a cluster's per-VM HA monitoring
+ * override (ReconfigureComputeResource_Task). Task methods return the Task reference; following
+ * it is the caller's choice (HostOperations.follow, or tasks.ts).
  */
 import { cryptoKeyId, type KeyRef } from './crypto-manager';
 import { VsphereError } from './errors';
 import type { PropertyCollectorReader } from './property-collector';
-import { moRef, MoRefSchema, type MoRef, type ReconfigVmRequest, type VirtualDevice, type VsanDecommissionAction } from './schemas';
+import {
+  moRef,
+  MoRefSchema,
+  type ClusterDasVmConfigSpec,
+  type MoRef,
+  type ReconfigVmRequest,
+  type TaskInfo,
+  type VirtualDevice,
+  type VsanDecommissionAction,
+  VM_MONITORING_STATES,
+} from './schemas';
+import { followTask, type WaitForTaskOptions } from './tasks';
 import type { VimApi } from './vim';
 
 export interface EnterMaintenanceOptions {
-  /** vSAN data handling; vCenter's default when omitted is ensureObjectAccessibility. */
+  /** vSAN data handling; default ensureObjectAccessibility (sent explicitly, not left to vCenter). */
   vsanMode?: VsanDecommissionAction;
   /** Seconds vCenter may take before failing the task; 0 = no limit. */
   timeoutSeconds?: number;
@@ -29,14 +42,10 @@ export class HostOperations {
     const body = {
       timeout: opts.timeoutSeconds ?? 0,
       ...(opts.evacuatePoweredOffVms !== undefined ? { evacuatePoweredOffVms: opts.evacuatePoweredOffVms } : {}),
-      ...(opts.vsanMode
-        ? {
-            maintenanceSpec: {
-              _typeName: 'HostMaintenanceSpec',
-              vsanMode: { _typeName: 'VsanHostDecommissionMode', objectAction: opts.vsanMode },
-            },
-          }
-        : {}),
+      maintenanceSpec: {
+        _typeName: 'HostMaintenanceSpec',
+        vsanMode: { _typeName: 'VsanHostDecommissionMode', objectAction: opts.vsanMode ?? 'ensureObjectAccessibility' },
+      },
     };
     return this.vim.invoke(moRef('HostSystem', hostId), 'EnterMaintenanceMode_Task', body, MoRefSchema);
   }
@@ -45,9 +54,17 @@ export class HostOperations {
     return this.vim.invoke(moRef('HostSystem', hostId), 'ExitMaintenanceMode_Task', { timeout: timeoutSeconds }, MoRefSchema);
   }
 
-  /** `force` reboots even when the host is not in maintenance mode. */
+  /**
+   * `force` reboots even when the host is not in maintenance mode. The task's success only means
+   * the reboot started: follow the host (connection state, disk groups) to know it is back.
+   */
   rebootHost(hostId: string, force = false): Promise<MoRef> {
     return this.vim.invoke(moRef('HostSystem', hostId), 'RebootHost_Task', { force }, MoRefSchema);
+  }
+
+  /** Each change of a task's state / progress, ending with success (or a task-failed / task-timeout error). */
+  follow(task: MoRef, opts?: WaitForTaskOptions): AsyncGenerator<TaskInfo, TaskInfo> {
+    return followTask(this.vim, task, opts);
   }
 }
 
@@ -73,11 +90,35 @@ export function shallowRekeySpec(newKey: KeyRef, devices: readonly VirtualDevice
   };
 }
 
+/** What RegisterVM_Task needs to put a VM (back) into the inventory. */
+export interface RegisterVmSpec {
+  /** The VM folder to register into. */
+  folderId: string;
+  /** Datastore path of the VMX, e.g. "[vsanDatastore] vm-1/vm-1.vmx". */
+  path: string;
+  /** Resource pool (its cluster decides where the VM may run). */
+  poolId: string;
+  /** Host to register on; vCenter picks one of the pool's cluster when omitted. */
+  hostId?: string;
+  /** Inventory name; the VMX's display name when omitted. */
+  name?: string;
+}
+
 export class VmOperations {
   constructor(
     private readonly vim: VimApi,
     private readonly collector: PropertyCollectorReader,
   ) {}
+
+  private notFound(call: string, vmId: string): VsphereError {
+    return new VsphereError({
+      kind: 'fault',
+      vcenter: this.vim.vcenter,
+      call: `${call} ${vmId}`,
+      cause: `virtual machine ${vmId} was not found`,
+      faultType: 'ManagedObjectNotFound',
+    });
+  }
 
   /** ReconfigVM_Task with CryptoSpecShallowRecrypt: new KEK from `newKey`'s provider, DEKs rewrapped. */
   async shallowRekey(vmId: string, newKey: KeyRef, opts: ShallowRekeyOptions = {}): Promise<MoRef> {
@@ -85,17 +126,102 @@ export class VmOperations {
     let devices: VirtualDevice[] = [];
     if (includeDisks) {
       const [vm] = await this.collector.collectObjects('VirtualMachine', [vmId], ['config.hardware.device', 'config.keyId']);
-      if (!vm) {
-        throw new VsphereError({
-          kind: 'fault',
-          vcenter: this.vim.vcenter,
-          call: `ReconfigVM_Task ${vmId}`,
-          cause: `virtual machine ${vmId} was not found`,
-          faultType: 'ManagedObjectNotFound',
-        });
-      }
+      if (!vm) throw this.notFound('ReconfigVM_Task', vmId);
       devices = vm.props['config.hardware.device']?._value ?? [];
     }
     return this.vim.invoke(moRef('VirtualMachine', vmId), 'ReconfigVM_Task', shallowRekeySpec(newKey, devices, includeDisks), MoRefSchema);
+  }
+
+  powerOn(vmId: string): Promise<MoRef> {
+    return this.vim.invoke(moRef('VirtualMachine', vmId), 'PowerOnVM_Task', {}, MoRefSchema);
+  }
+
+  powerOff(vmId: string): Promise<MoRef> {
+    return this.vim.invoke(moRef('VirtualMachine', vmId), 'PowerOffVM_Task', {}, MoRefSchema);
+  }
+
+  /** Reload: the host re-reads the VMX (`vim-cmd vmsvc/reload`), keeping the VM's vCenter history. */
+  async reload(vmId: string): Promise<void> {
+    await this.vim.invoke(moRef('VirtualMachine', vmId), 'Reload', {}, MoRefSchema.optional().nullable(), { allowEmpty: true });
+  }
+
+  /**
+   * CryptoUnlock_Task (vSphere 7.0+): vCenter fetches the VM's keys from its key provider and
+   * unlocks it; the task fails (InvalidVmState) while the key still cannot be had.
+   */
+  cryptoUnlock(vmId: string): Promise<MoRef> {
+    return this.vim.invoke(moRef('VirtualMachine', vmId), 'CryptoUnlock_Task', {}, MoRefSchema);
+  }
+
+  /** UnregisterVM: the VM leaves the inventory (its files stay; its moId and vCenter history go). Powered off only. */
+  async unregister(vmId: string): Promise<void> {
+    await this.vim.invoke(moRef('VirtualMachine', vmId), 'UnregisterVM', {}, MoRefSchema.optional().nullable(), { allowEmpty: true });
+  }
+
+  /** RegisterVM_Task; the task's result is the VM's NEW reference (vCenter gives a re-registered VM a new moId). */
+  register(spec: RegisterVmSpec): Promise<MoRef> {
+    const body = {
+      path: spec.path,
+      ...(spec.name ? { name: spec.name } : {}),
+      asTemplate: false,
+      pool: moRef('ResourcePool', spec.poolId),
+      ...(spec.hostId ? { host: moRef('HostSystem', spec.hostId) } : {}),
+    };
+    return this.vim.invoke(moRef('Folder', spec.folderId), 'RegisterVM_Task', body, MoRefSchema);
+  }
+
+  /** Where a VM is registered now, as RegisterVM_Task would need it to register the VM again. */
+  async registration(vmId: string): Promise<RegisterVmSpec> {
+    const [vm] = await this.collector.collectObjects('VirtualMachine', [vmId], ['name', 'parent', 'resourcePool', 'runtime.host', 'config.files.vmPathName']);
+    const p = vm?.props;
+    const path = p?.['config.files.vmPathName']?._value;
+    if (!p || !path || !p.parent || !p.resourcePool) throw this.notFound('read registration of', vmId);
+    return {
+      folderId: p.parent.value,
+      path,
+      poolId: p.resourcePool.value,
+      ...(p['runtime.host'] ? { hostId: p['runtime.host'].value } : {}),
+      ...(p.name ? { name: p.name._value } : {}),
+    };
+  }
+}
+
+/** A VM's HA VM-monitoring override: a setting of its own, or follow the cluster. */
+export type VmMonitoringOverride = (typeof VM_MONITORING_STATES)[number] | 'cluster';
+
+export class ClusterOperations {
+  constructor(private readonly vim: VimApi) {}
+
+  /**
+   * ReconfigureComputeResource_Task (modify) with one ClusterDasVmConfigSpec per VM: `add` a new
+   * override, `edit` an existing one, or `remove` it. Use it to keep HA VM monitoring from
+   * resetting VMs during a rekey (the seeds' "Cannot decrypt disk" failure).
+   */
+  setVmMonitoring(clusterId: string, changes: { vmId: string; operation: 'add' | 'edit' | 'remove'; monitoring?: VmMonitoringOverride }[]): Promise<MoRef> {
+    const dasVmConfigSpec: ClusterDasVmConfigSpec[] = changes.map((c) =>
+      c.operation === 'remove'
+        ? { _typeName: 'ClusterDasVmConfigSpec', operation: 'remove', removeKey: moRef('VirtualMachine', c.vmId) }
+        : {
+            _typeName: 'ClusterDasVmConfigSpec',
+            operation: c.operation,
+            info: {
+              _typeName: 'ClusterDasVmConfigInfo',
+              key: moRef('VirtualMachine', c.vmId),
+              dasSettings: {
+                _typeName: 'ClusterDasVmSettings',
+                vmToolsMonitoringSettings: {
+                  _typeName: 'ClusterVmToolsMonitoringSettings',
+                  ...(c.monitoring === undefined || c.monitoring === 'cluster' ? { clusterSettings: true } : { vmMonitoring: c.monitoring, clusterSettings: false }),
+                },
+              },
+            },
+          },
+    );
+    return this.vim.invoke(
+      moRef('ClusterComputeResource', clusterId),
+      'ReconfigureComputeResource_Task',
+      { spec: { _typeName: 'ClusterConfigSpecEx', dasVmConfigSpec }, modify: true },
+      MoRefSchema,
+    );
   }
 }

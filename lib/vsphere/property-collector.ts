@@ -82,7 +82,13 @@ export class PropertyCollectorReader {
     return (await this.vim.content()).propertyCollector;
   }
 
-  private async *pagesOf(specObjects: ObjectSpec[], type: string, paths: readonly string[], pageSize: number): AsyncGenerator<{ result: RetrieveResult; call: string }> {
+  private async *pagesOf(
+    specObjects: ObjectSpec[],
+    type: string,
+    paths: readonly string[],
+    pageSize: number,
+    reportMissingObjectsInResults = false,
+  ): AsyncGenerator<{ result: RetrieveResult; call: string }> {
     const pc = await this.collector();
     const body = {
       specSet: [
@@ -90,6 +96,7 @@ export class PropertyCollectorReader {
           _typeName: 'PropertyFilterSpec',
           propSet: [{ _typeName: 'PropertySpec', type, pathSet: [...paths] }],
           objectSet: specObjects,
+          ...(reportMissingObjectsInResults ? { reportMissingObjectsInResults: true } : {}),
         },
       ],
       options: { _typeName: 'RetrieveOptions', maxObjects: pageSize },
@@ -164,11 +171,15 @@ export class PropertyCollectorReader {
     }
   }
 
-  /** Chosen objects (by id) in one filter; ids of another type are the caller's mistake. */
+  /**
+   * Chosen objects (by id) in one filter; ids of another type are the caller's mistake. Ids vCenter
+   * does not know (any more) are left out instead of failing the read (reportMissingObjectsInResults),
+   * so a host or VM removed between two reads costs nothing but its absence.
+   */
   async *objects<T extends ManagedType>(type: T, ids: readonly string[], paths: readonly PropertyPath<T>[], opts: CollectOptions = {}): AsyncGenerator<CollectedObject<T>[]> {
     if (ids.length === 0) return;
     const specs: ObjectSpec[] = ids.map((id) => ({ _typeName: 'ObjectSpec', obj: moRef(type, id) }));
-    yield* this.decodePages(type, this.pagesOf(specs, type, paths, opts.pageSize ?? 1000));
+    yield* this.decodePages(type, this.pagesOf(specs, type, paths, opts.pageSize ?? 1000, true));
   }
 
   /** Convenience: all pages of `all()` in one array. */

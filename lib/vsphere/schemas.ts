@@ -48,15 +48,27 @@
  *   `token` is present only while objects remain.
  *   Properties read (PROPERTY_SCHEMAS below): HostSystem name, parent, runtime.connectionState,
  *   runtime.powerState, runtime.inMaintenanceMode, runtime.cryptoState, runtime.cryptoKeyId, vm;
- *   VirtualMachine name, runtime.host, runtime.powerState, runtime.cryptoState, config.keyId,
- *   config.hardware.device, datastore, guest.ipAddress; ClusterComputeResource name,
- *   configurationEx.dasConfig.enabled, configurationEx.dasConfig.vmMonitoring, configurationEx.dasVmConfig, configurationEx.vsanConfigInfo;
- *   Datastore name, summary.type. Unset properties are simply absent from propSet.
+ *   VirtualMachine name, runtime.host, runtime.powerState, runtime.connectionState, runtime.cryptoState,
+ *   config.keyId, config.annotation, config.hardware.device (disks and VirtualTPM), datastore,
+ *   guest.ipAddress; ClusterComputeResource name, host, datastore, configurationEx.dasConfig.enabled,
+ *   configurationEx.dasConfig.vmMonitoring, configurationEx.dasVmConfig, configurationEx.vsanConfigInfo;
+ *   Datastore name, summary.type, summary.capacity, summary.accessible, host (DatastoreHostMount[]).
+ *   Unset properties are simply absent from propSet. An ObjectSpec naming an object that no longer
+ *   exists fails the call (ManagedObjectNotFound) unless the filter sets reportMissingObjectsInResults,
+ *   then that object is simply left out of the RetrieveResult.
  * GET  /sdk/vim25/{release}/Task/{moId}/info                          → TaskInfo
  * POST /sdk/vim25/{release}/HostSystem/{moId}/EnterMaintenanceMode_Task body EnterMaintenanceModeRequest → MoRef(Task)
  * POST /sdk/vim25/{release}/HostSystem/{moId}/ExitMaintenanceMode_Task  body ExitMaintenanceModeRequest  → MoRef(Task)
  * POST /sdk/vim25/{release}/HostSystem/{moId}/RebootHost_Task           body RebootHostRequest           → MoRef(Task)
  * POST /sdk/vim25/{release}/VirtualMachine/{moId}/ReconfigVM_Task       body ReconfigVmRequest           → MoRef(Task)
+ * POST /sdk/vim25/{release}/VirtualMachine/{moId}/PowerOnVM_Task        body PowerOnVmRequest            → MoRef(Task)
+ * POST /sdk/vim25/{release}/VirtualMachine/{moId}/PowerOffVM_Task       body {}                          → MoRef(Task)
+ * POST /sdk/vim25/{release}/VirtualMachine/{moId}/CryptoUnlock_Task     body {}                          → MoRef(Task)
+ * POST /sdk/vim25/{release}/VirtualMachine/{moId}/Reload                body {}                          → 204
+ * POST /sdk/vim25/{release}/VirtualMachine/{moId}/UnregisterVM          body {}                          → 204
+ * POST /sdk/vim25/{release}/Folder/{vmFolder}/RegisterVM_Task           body RegisterVmRequest           → MoRef(Task); result MoRef(VM)
+ * POST /sdk/vim25/{release}/ClusterComputeResource/{moId}/ReconfigureComputeResource_Task
+ *                                            body ReconfigureComputeResourceRequest (dasVmConfigSpec) → MoRef(Task)
  * POST /sdk/vim25/{release}/CryptoManagerKmip/{cryptoManager}/ListKmipServers body { limit? } → KmipClusterInfo[]
  * POST /sdk/vim25/{release}/CryptoManagerKmip/{cryptoManager}/RetrieveKmipServersStatus_Task
  *                                            body { clusters: KmipClusterInfo[] } → MoRef(Task);
@@ -362,6 +374,10 @@ export const BoxedHostPowerStateSchema = boxed('HostSystemPowerState', z.enum(VI
 export const BoxedHostCryptoStateSchema = boxed('string', z.enum(HOST_CRYPTO_STATES));
 export const BoxedVmPowerStateSchema = boxed('VirtualMachinePowerState', z.enum(VIM_VM_POWER_STATES));
 export const BoxedVmCryptoStateSchema = boxed('string', z.enum(VM_CRYPTO_STATES));
+/** VirtualMachineConnectionState: `invalid` is how vCenter shows an encrypted VM locked for want of its key. */
+export const VIM_VM_CONNECTION_STATES = ['connected', 'disconnected', 'orphaned', 'inaccessible', 'invalid'] as const;
+export const BoxedVmConnectionStateSchema = boxed('VirtualMachineConnectionState', z.enum(VIM_VM_CONNECTION_STATES));
+export const BoxedLongSchema = boxed('long', z.number().int());
 export type HostCryptoState = (typeof HOST_CRYPTO_STATES)[number];
 export type VmCryptoState = (typeof VM_CRYPTO_STATES)[number];
 
@@ -441,6 +457,35 @@ export const VsanClusterConfigInfoSchema = z.object({
   dataEncryptionConfig: VsanDataEncryptionConfigSchema.optional(),
 });
 
+/**
+ * An event (ManagedEntity.configIssue[]): only what Keywatch reads. vCenter lists a VM's current
+ * configuration issues here, e.g. "Virtual machine is locked because of a KMS cluster error."
+ */
+export const VimEventSchema = z.object({
+  _typeName: z.string(),
+  key: z.number().int().optional(),
+  createdTime: z.string().optional(),
+  eventTypeId: z.string().optional(),
+  fullFormattedMessage: z.string().optional(),
+  severity: z.string().optional(),
+});
+export type VimEvent = z.infer<typeof VimEventSchema>;
+
+/** One host's mount of a datastore (Datastore.host[]). */
+export const DatastoreHostMountSchema = z.object({
+  _typeName: z.literal('DatastoreHostMount'),
+  key: MoRefSchema,
+  mountInfo: z.object({
+    _typeName: z.literal('HostMountInfo'),
+    path: z.string().optional(),
+    accessMode: z.string().optional(),
+    mounted: z.boolean().optional(),
+    accessible: z.boolean().optional(),
+    inaccessibleReason: z.string().optional(),
+  }),
+});
+export type DatastoreHostMount = z.infer<typeof DatastoreHostMountSchema>;
+
 /** Property path → schema of DynamicProperty.val, per managed object type. */
 export const PROPERTY_SCHEMAS = {
   HostSystem: {
@@ -458,8 +503,17 @@ export const PROPERTY_SCHEMAS = {
     name: BoxedStringSchema,
     'runtime.host': MoRefSchema,
     'runtime.powerState': BoxedVmPowerStateSchema,
+    'runtime.connectionState': BoxedVmConnectionStateSchema,
     'runtime.cryptoState': BoxedVmCryptoStateSchema,
     'config.keyId': CryptoKeyIdSchema,
+    /** Free-text notes; KMS appliance VMs often name their KMS node here. */
+    'config.annotation': BoxedStringSchema,
+    /** Datastore path of the VMX ("[ds] vm/vm.vmx"): what RegisterVM_Task takes back. */
+    'config.files.vmPathName': BoxedStringSchema,
+    /** Current configuration issues (events), where vCenter says why a VM is locked. */
+    configIssue: boxedArray('ArrayOfEvent', VimEventSchema),
+    parent: MoRefSchema,
+    resourcePool: MoRefSchema,
     'config.hardware.device': BoxedVirtualDeviceArraySchema,
     datastore: BoxedMoRefArraySchema,
     /** Primary guest IP (VMware Tools); how a KMS appliance VM is matched to its KMS node address. */
@@ -467,6 +521,8 @@ export const PROPERTY_SCHEMAS = {
   },
   ClusterComputeResource: {
     name: BoxedStringSchema,
+    host: BoxedMoRefArraySchema,
+    datastore: BoxedMoRefArraySchema,
     'configurationEx.dasConfig.enabled': BoxedBooleanSchema,
     'configurationEx.dasConfig.vmMonitoring': BoxedVmMonitoringSchema,
     'configurationEx.dasVmConfig': boxedArray('ArrayOfClusterDasVmConfigInfo', ClusterDasVmConfigInfoSchema),
@@ -475,6 +531,10 @@ export const PROPERTY_SCHEMAS = {
   Datastore: {
     name: BoxedStringSchema,
     'summary.type': BoxedStringSchema,
+    /** Bytes; a vSAN datastore offers only its mounted disk groups (0 with none mounted). */
+    'summary.capacity': BoxedLongSchema,
+    'summary.accessible': BoxedBooleanSchema,
+    host: boxedArray('ArrayOfDatastoreHostMount', DatastoreHostMountSchema),
   },
 } as const;
 export type PropertySchemas = typeof PROPERTY_SCHEMAS;
@@ -563,6 +623,40 @@ export const ReconfigVmRequestSchema = z.object({
   }),
 });
 export type ReconfigVmRequest = z.infer<typeof ReconfigVmRequestSchema>;
+
+/** PowerOnVM_Task: `host` only for a VM that is not placed yet (ignored by vCenter otherwise). */
+export const PowerOnVmRequestSchema = z.object({ host: MoRefSchema.optional() });
+export type PowerOnVmRequest = z.infer<typeof PowerOnVmRequestSchema>;
+
+/** Folder.RegisterVM_Task: a VMX by datastore path into a resource pool (required unless a template). */
+export const RegisterVmRequestSchema = z.object({
+  path: z.string().min(1),
+  name: z.string().min(1).max(79).optional(),
+  asTemplate: z.boolean(),
+  pool: MoRefSchema.optional(),
+  host: MoRefSchema.optional(),
+});
+export type RegisterVmRequest = z.infer<typeof RegisterVmRequestSchema>;
+
+/** One change to a cluster's per-VM HA overrides (ClusterDasVmConfigSpec, an ArrayUpdateSpec). */
+export const ClusterDasVmConfigSpecSchema = z.object({
+  _typeName: z.literal('ClusterDasVmConfigSpec'),
+  operation: z.enum(['add', 'edit', 'remove']),
+  /** For remove: the VM whose override goes. */
+  removeKey: MoRefSchema.optional(),
+  info: ClusterDasVmConfigInfoSchema.optional(),
+});
+export type ClusterDasVmConfigSpec = z.infer<typeof ClusterDasVmConfigSpecSchema>;
+
+/** ComputeResource.ReconfigureComputeResource_Task with a ClusterConfigSpecEx; `modify` true merges into the current config. */
+export const ReconfigureComputeResourceRequestSchema = z.object({
+  spec: z.object({
+    _typeName: z.literal('ClusterConfigSpecEx'),
+    dasVmConfigSpec: z.array(ClusterDasVmConfigSpecSchema).optional(),
+  }),
+  modify: z.boolean(),
+});
+export type ReconfigureComputeResourceRequest = z.infer<typeof ReconfigureComputeResourceRequestSchema>;
 
 // ───────────────────────────── CryptoManagerKmip ─────────────────────────────
 

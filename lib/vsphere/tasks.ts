@@ -1,6 +1,7 @@
 /**
- * Task polling with a deadline: GET Task/{id}/info until success or error. A task that never
- * finishes becomes one clear task-timeout error naming the task, not a hang.
+ * Task polling with a deadline: GET Task/{id}/info until success or error, as a follower that
+ * yields each change or as one awaited call. A task that never finishes becomes one clear
+ * task-timeout error naming the task, not a hang.
  */
 import { VsphereError } from './errors';
 import { faultText } from './http-errors';
@@ -40,16 +41,25 @@ export async function getTaskInfo(vim: VimApi, task: MoRef): Promise<TaskInfo> {
   return vim.getProperty(task, 'info', TaskInfoSchema);
 }
 
-/** Resolves with the final TaskInfo on success; rejects with task-failed or task-timeout. */
-export async function waitForTask(vim: VimApi, task: MoRef, opts: WaitForTaskOptions = {}): Promise<TaskInfo> {
+/**
+ * Follows a task: yields its TaskInfo each time its state or progress changes, the last one in
+ * state success; a task that fails ends the iteration with a task-failed error, one that does not
+ * finish in time with task-timeout. Polls with back-off (200 ms → 2 s by default).
+ */
+export async function* followTask(vim: VimApi, task: MoRef, opts: WaitForTaskOptions = {}): AsyncGenerator<TaskInfo, TaskInfo> {
   const timeoutMs = opts.timeoutMs ?? 600_000;
   const deadline = Date.now() + timeoutMs;
   let interval = opts.pollIntervalMs ?? 200;
   const maxInterval = opts.maxPollIntervalMs ?? 2_000;
-  let info: TaskInfo | undefined;
+  let seen = '';
   for (;;) {
-    info = await getTaskInfo(vim, task);
-    opts.onProgress?.(info);
+    const info = await getTaskInfo(vim, task);
+    const mark = `${info.state}/${info.progress ?? ''}`;
+    if (mark !== seen) {
+      seen = mark;
+      opts.onProgress?.(info);
+      if (info.state !== 'error') yield info;
+    }
     if (info.state === 'success') return info;
     if (info.state === 'error') {
       const fault = info.error?.fault;
@@ -75,5 +85,14 @@ export async function waitForTask(vim: VimApi, task: MoRef, opts: WaitForTaskOpt
     }
     await sleep(Math.min(interval, remaining), opts.signal);
     interval = Math.min(interval * 2, maxInterval);
+  }
+}
+
+/** Resolves with the final TaskInfo on success; rejects with task-failed or task-timeout. */
+export async function waitForTask(vim: VimApi, task: MoRef, opts: WaitForTaskOptions = {}): Promise<TaskInfo> {
+  const follower = followTask(vim, task, opts);
+  for (;;) {
+    const step = await follower.next();
+    if (step.done) return step.value;
   }
 }

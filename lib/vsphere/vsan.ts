@@ -23,7 +23,11 @@ export interface DiskGroup {
   mounted: boolean;
   /** vSAN encryption on for this group (from encryptionInfo, or implied by unlockedEncrypted being set). */
   encrypted: boolean;
-  /** Encryption keys loaded; null when the group is not encrypted. */
+  /**
+   * Whether the group's encryption keys are loaded (unlockedEncrypted). null when the group is not
+   * encrypted, and also when it is but vSAN does not say (unlockedEncrypted absent): "unknown",
+   * which is not "keys not loaded" — read it together with `encrypted`.
+   */
   keysLoaded: boolean | null;
   /** Key provider and cluster KEK id the group is encrypted with, when vSAN reports them. */
   providerId: string | null;
@@ -47,7 +51,7 @@ export function toDiskGroup(info: VsanHostDiskMapInfoEx): DiskGroup {
     uuid: ssd.vsanDiskInfo?.vsanUuid ?? ssd.canonicalName,
     mounted: info.isMounted,
     encrypted,
-    keysLoaded: encrypted ? (info.unlockedEncrypted ?? false) : null,
+    keysLoaded: encrypted ? (info.unlockedEncrypted ?? null) : null,
     providerId: info.encryptionInfo?.kmsProviderId?.id ?? null,
     kekId: info.encryptionInfo?.kekId ?? null,
     disks: [toDisk(ssd, 'cache'), ...info.mapping.nonSsd.map((d) => toDisk(d, 'capacity'))],

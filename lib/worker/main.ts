@@ -3,12 +3,14 @@ import { parseEnv } from '../config/env';
 import { createPrismaClient } from '../db/client';
 import { stopOnSignals } from '../runtime/shutdown';
 import { startHeartbeat } from './heartbeat';
+import { createLogger } from '../logging/logger';
+import { startWorkerJobs } from './scheduler';
 
-// The worker process: polls targets and raises alerts (later issues); today it proves it is alive.
+// The worker process: heartbeats, and runs the jobs of lib/worker/scheduler.ts (polling, alerts, webhooks, retention).
 async function main() {
   const env = parseEnv();
   if (!env.DATABASE_URL) throw new Error('The worker needs DATABASE_URL; start it through `npm start`.');
-  const prisma = createPrismaClient(env.DATABASE_URL, 4);
+  const prisma = createPrismaClient(env.DATABASE_URL, 10);
   const workerId = `${os.hostname()}:${process.pid}`;
   const heartbeat = await startHeartbeat(prisma, {
     workerId,
@@ -16,7 +18,9 @@ async function main() {
     version: process.env.npm_package_version ?? '0.1.0',
   });
   console.log(`${workerId} running`);
+  const jobs = startWorkerJobs(prisma, createLogger('worker'), { env, workerId });
   stopOnSignals('worker', async () => {
+    await jobs.stop();
     await heartbeat.stop().catch(() => undefined);
     await prisma.$disconnect();
   });

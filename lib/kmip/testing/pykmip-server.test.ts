@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueCertificate } from '../certificates';
+import { issueCertificate } from '../../pki/certificates';
 import { runPyKmipClient, runPyKmipSteps, type PyKmipConnection } from './pykmip-client';
 import { checkPyKmip, startPyKmipServer, SYSTEM_PYTHON, type PyKmipServer } from './pykmip-server';
 

@@ -6,7 +6,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
-import { createCertificateAuthority, issueCertificate, type PemPair } from '../certificates';
+import { createCertificateAuthority, issueCertificate, type PemPair } from '../../pki/certificates';
 
 /**
  * Runs PyKMIP's real server (Debian python3-pykmip) on a loopback port for integration tests and

@@ -1,8 +1,10 @@
 import { once } from 'node:events';
 import type net from 'node:net';
 import { createServer } from 'node:tls';
-import { createCertificateAuthority, issueCertificate } from '../certificates';
+import { createCertificateAuthority, issueCertificate } from '../../pki/certificates';
+import { TtlvFrameReader } from '../frame-reader';
 import { decodeRequestMessage, encodeResponseMessage, type RequestMessage, type ResponseBatchItem } from '../messages';
+import { TtlvDecodeError } from '../ttlv';
 
 /**
  * A minimal KMIP responder over mutual TLS, on our own codec, whose answers a test scripts: for
@@ -19,20 +21,22 @@ export async function startScriptedKmsServer(answer: (request: RequestMessage) =
   const server = issueCertificate(ca, { commonName: 'kms', kind: 'server', sans: ['127.0.0.1'] });
   const client = issueCertificate(ca, { commonName: 'kw', kind: 'client' });
   const tlsServer = createServer({ cert: server.certPem, key: server.keyPem, ca: ca.certPem, requestCert: true, rejectUnauthorized: true }, (socket) => {
-    let buffered = Buffer.alloc(0);
+    const frames = new TtlvFrameReader();
     socket.on('data', (chunk: Buffer) => {
-      buffered = Buffer.concat([buffered, chunk]);
-      // One TTLV message: 8-byte header whose last four bytes are the value length.
-      while (buffered.length >= 8 && buffered.length >= 8 + buffered.readUInt32BE(4)) {
-        const length = 8 + buffered.readUInt32BE(4);
-        const request = decodeRequestMessage(buffered.subarray(0, length));
-        buffered = buffered.subarray(length);
-        socket.write(
-          encodeResponseMessage({
-            header: { protocolVersion: request.header.protocolVersion, timeStamp: new Date() },
-            batchItems: answer(request),
-          }),
-        );
+      try {
+        frames.push(chunk, (frame) => {
+          const request = decodeRequestMessage(frame);
+          socket.write(
+            encodeResponseMessage({
+              header: { protocolVersion: request.header.protocolVersion, timeStamp: new Date() },
+              batchItems: answer(request),
+            }),
+          );
+        });
+      } catch (error) {
+        // Not a request this server can read: hang up, as its tests only script well-formed talk.
+        if (!(error instanceof TtlvDecodeError)) throw error;
+        socket.destroy();
       }
     });
   });

@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { createCertificateAuthority, issueCertificate } from '../../kmip/certificates';
+import { createCertificateAuthority, issueCertificate } from '../../pki/certificates';
 
 /** A throwaway CA and a server certificate for 127.0.0.1 / localhost, signed by it. */
 function makeTestPki(): { caPem: string; certPem: string; keyPem: string } {

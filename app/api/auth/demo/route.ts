@@ -1,7 +1,8 @@
 import { DEMO_USERNAME } from '@/lib/auth/bootstrap';
 import { getAuthConfig } from '@/lib/auth/config';
 import { assertSameOrigin } from '@/lib/auth/csrf';
-import { clientIp, HttpError } from '@/lib/auth/http';
+import { HttpError } from '@/lib/http/errors';
+import { clientIp } from '@/lib/http/request';
 import { signInResponse } from '@/lib/auth/sign-in';
 import { withPolicy } from '@/lib/auth/with-policy';
 

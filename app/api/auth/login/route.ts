@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { recordAudit } from '@/lib/audit/record';
 import { assertSameOrigin } from '@/lib/auth/csrf';
-import { clientIp, HttpError, readJsonBody } from '@/lib/auth/http';
+import { HttpError } from '@/lib/http/errors';
+import { clientIp, readJsonBody } from '@/lib/http/request';
 import { burnPasswordCheck, verifyPassword } from '@/lib/auth/passwords';
 import { checkLoginLimit, recordLoginAttempt } from '@/lib/auth/rate-limit';
 import { signInResponse } from '@/lib/auth/sign-in';
@@ -14,20 +14,22 @@ const loginSchema = z.object({
   password: z.string().min(1, 'is required').max(1024),
 });
 
-export const POST = withPolicy(async (request, _context, { prisma }) => {
+export const POST = withPolicy(async (request, _context, { prisma, audit }) => {
   assertSameOrigin(request);
   const { username, password } = await readJsonBody(request, loginSchema, 8 * 1024);
   const ip = clientIp(request);
+  // Not signed in yet: the log names the account that was tried.
+  const attempted = { type: 'anonymous', name: username } as const;
   const limit = await checkLoginLimit(prisma, username, ip);
   if (!limit.allowed) {
-    await recordAudit(prisma, { actor: { type: 'anonymous', name: username }, action: 'auth.login', outcome: 'denied', ip, details: { method: 'password', reason: 'rate-limited' } });
-    throw new HttpError(429, `Too many failed sign-ins; try again in ${Math.ceil(limit.retryAfterSeconds / 60)} minute(s).`, {}, { 'retry-after': String(limit.retryAfterSeconds) });
+    await audit('auth.login', null, { method: 'password', reason: 'rate-limited' }, { outcome: 'denied', actor: attempted });
+    throw new HttpError(429, `Too many failed sign-ins; try again in ${Math.ceil(limit.retryAfterSeconds / 60)} minute(s).`, { headers: { 'retry-after': String(limit.retryAfterSeconds) } });
   }
   const user = await prisma.user.findUnique({ where: { username } });
   const ok = user?.passwordHash && !user.disabled ? await verifyPassword(user.passwordHash, password) : (await burnPasswordCheck(password), false);
   await recordLoginAttempt(prisma, username, ip, Boolean(ok));
   if (!ok || !user) {
-    await recordAudit(prisma, { actor: { type: 'anonymous', name: username }, action: 'auth.login', outcome: 'failure', ip, details: { method: 'password' } });
+    await audit('auth.login', null, { method: 'password' }, { outcome: 'failure', actor: attempted });
     throw new HttpError(401, 'Wrong username or password.');
   }
   return signInResponse(prisma, request, user, 'password', ip);

@@ -1,5 +1,6 @@
 import { auditQuerySchema, listAuditEvents } from '@/lib/audit/query';
-import { jsonResponse, readQuery } from '@/lib/auth/http';
+import { readQuery } from '@/lib/http/request';
+import { jsonResponse } from '@/lib/http/response';
 import { withPolicy } from '@/lib/auth/with-policy';
 
 export const dynamic = 'force-dynamic';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { recordAudit } from '@/lib/audit/record';
 import { createApiToken, listApiTokens } from '@/lib/auth/api-tokens';
-import { clientIp, jsonResponse, readJsonBody } from '@/lib/auth/http';
+import { readJsonBody } from '@/lib/http/request';
+import { jsonResponse } from '@/lib/http/response';
 import { TOKEN_SCOPES } from '@/lib/auth/policy';
 import { withPolicy } from '@/lib/auth/with-policy';
 
@@ -16,11 +16,11 @@ const createTokenSchema = z.object({
 
 export const GET = withPolicy(async (_request, _context, { prisma }) => jsonResponse({ tokens: await listApiTokens(prisma) }));
 
-export const POST = withPolicy(async (request, _context, { prisma, actor }) => {
+export const POST = withPolicy(async (request, _context, { prisma, actor, audit }) => {
   const input = await readJsonBody(request, createTokenSchema, 8 * 1024);
   const expiresAt = input.expiresInDays === null ? null : new Date(Date.now() + input.expiresInDays * 86_400_000);
   const token = await createApiToken(prisma, { name: input.name, scopes: input.scopes, expiresAt, createdById: actor.type === 'user' ? actor.id : null });
-  await recordAudit(prisma, { actor, action: 'token.create', outcome: 'success', target: { type: 'token', id: token.id }, ip: clientIp(request), details: { name: input.name, scopes: input.scopes, expiresAt: expiresAt?.toISOString() ?? null } });
+  await audit('token.create', { type: 'token', id: token.id }, { name: input.name, scopes: input.scopes, expiresAt: expiresAt?.toISOString() ?? null });
   // The only response that ever contains the token value.
   return jsonResponse({ id: token.id, token: token.value, name: input.name, scopes: input.scopes, expiresAt: expiresAt?.toISOString() ?? null }, { status: 201 });
 });

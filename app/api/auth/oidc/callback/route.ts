@@ -1,14 +1,14 @@
-import { recordAudit } from '@/lib/audit/record';
 import { getAuthConfig } from '@/lib/auth/config';
 import { isHttps, readCookie, serializeCookie } from '@/lib/auth/cookies';
-import { clientIp, HttpError } from '@/lib/auth/http';
+import { HttpError } from '@/lib/http/errors';
+import { clientIp } from '@/lib/http/request';
 import { finishOidcLogin, OIDC_COOKIE } from '@/lib/auth/oidc';
 import { openSignedInSession } from '@/lib/auth/sign-in';
 import { withPolicy } from '@/lib/auth/with-policy';
 
 export const dynamic = 'force-dynamic';
 
-export const GET = withPolicy(async (request, _context, { prisma }) => {
+export const GET = withPolicy(async (request, _context, { prisma, audit }) => {
   const config = getAuthConfig();
   if (!config.oidc) throw new HttpError(404, 'Single sign-on is not configured (KEYWATCH_OIDC_ISSUER).');
   const ip = clientIp(request);
@@ -18,7 +18,7 @@ export const GET = withPolicy(async (request, _context, { prisma }) => {
     signedIn = await finishOidcLogin(prisma, config.oidc, url, readCookie(request, OIDC_COOKIE));
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    await recordAudit(prisma, { actor: { type: 'anonymous' }, action: 'auth.login', outcome: 'failure', ip, details: { method: 'oidc', reason } });
+    await audit('auth.login', null, { method: 'oidc', reason }, { outcome: 'failure', actor: { type: 'anonymous' } });
     const back = new URL('/login', url.origin);
     back.searchParams.set('error', reason.slice(0, 200));
     return new Response(null, { status: 302, headers: { location: back.pathname + back.search } });

@@ -1,15 +1,11 @@
 import { getAuthConfig } from '@/lib/auth/config';
 import { isHttps, serializeCookie } from '@/lib/auth/cookies';
-import { HttpError } from '@/lib/auth/http';
+import { HttpError } from '@/lib/http/errors';
 import { OIDC_COOKIE, startOidcLogin } from '@/lib/auth/oidc';
+import { safeReturnTo } from '@/lib/auth/return-to';
 import { withPolicy } from '@/lib/auth/with-policy';
 
 export const dynamic = 'force-dynamic';
-
-function safeReturnTo(value: string | null): string {
-  // Only local paths: an open redirect after sign-in is a phishing tool.
-  return value && /^\/(?!\/)[\w\-./?=&%]*$/.test(value) ? value : '/';
-}
 
 export const GET = withPolicy(async (request) => {
   const settings = getAuthConfig().oidc;

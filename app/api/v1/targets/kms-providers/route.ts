@@ -1,5 +1,5 @@
-import { recordAudit } from '@/lib/audit/record';
-import { clientIp, jsonResponse, readJsonBody } from '@/lib/auth/http';
+import { readJsonBody } from '@/lib/http/request';
+import { jsonResponse } from '@/lib/http/response';
 import { withPolicy } from '@/lib/auth/with-policy';
 import { getSecretBox } from '@/lib/secrets/keyring';
 import { kmsProviderInputSchema } from '@/lib/targets/schemas';
@@ -9,16 +9,13 @@ export const dynamic = 'force-dynamic';
 
 export const GET = withPolicy(async (_request, _context, { prisma }) => jsonResponse({ kmsProviders: await listKmsProviders(prisma) }));
 
-export const POST = withPolicy(async (request, _context, { prisma, actor }) => {
+export const POST = withPolicy(async (request, _context, { prisma, audit }) => {
   const input = await readJsonBody(request, kmsProviderInputSchema, 256 * 1024);
   const provider = await createKmsProvider(prisma, getSecretBox(), input);
-  await recordAudit(prisma, {
-    actor,
-    action: 'target.kms.create',
-    outcome: 'success',
-    target: { type: 'kms-provider', id: provider.id },
-    ip: clientIp(request),
-    details: { name: provider.name, nodes: provider.nodes.map((n) => `${n.host}:${n.port}`), clientCertificate: provider.clientCertificate?.subject ?? null },
+  await audit('target.kms.create', { type: 'kms-provider', id: provider.id }, {
+    name: provider.name,
+    nodes: provider.nodes.map((n) => `${n.host}:${n.port}`),
+    clientCertificate: provider.clientCertificate?.subject ?? null,
   });
   return jsonResponse({ kmsProvider: provider }, { status: 201 });
 });

@@ -1,5 +1,5 @@
-import { recordAudit } from '@/lib/audit/record';
-import { clientIp, jsonResponse, readJsonBody } from '@/lib/auth/http';
+import { readJsonBody } from '@/lib/http/request';
+import { jsonResponse } from '@/lib/http/response';
 import { withPolicy } from '@/lib/auth/with-policy';
 import { getSecretBox } from '@/lib/secrets/keyring';
 import { vcenterInputSchema } from '@/lib/targets/schemas';
@@ -9,9 +9,9 @@ export const dynamic = 'force-dynamic';
 
 export const GET = withPolicy(async (_request, _context, { prisma }) => jsonResponse({ vcenters: await listVcenters(prisma) }));
 
-export const POST = withPolicy(async (request, _context, { prisma, actor }) => {
+export const POST = withPolicy(async (request, _context, { prisma, audit }) => {
   const input = await readJsonBody(request, vcenterInputSchema, 128 * 1024);
   const vcenter = await createVcenter(prisma, getSecretBox(), input);
-  await recordAudit(prisma, { actor, action: 'target.vcenter.create', outcome: 'success', target: { type: 'vcenter', id: vcenter.id }, ip: clientIp(request), details: { name: vcenter.name, url: vcenter.url, username: vcenter.username } });
+  await audit('target.vcenter.create', { type: 'vcenter', id: vcenter.id }, { name: vcenter.name, url: vcenter.url, username: vcenter.username });
   return jsonResponse({ vcenter }, { status: 201 });
 });

@@ -1,14 +1,15 @@
-import { recordAudit } from '@/lib/audit/record';
 import { revokeApiToken } from '@/lib/auth/api-tokens';
-import { clientIp, HttpError, idParams, jsonResponse, readParams } from '@/lib/auth/http';
+import { HttpError } from '@/lib/http/errors';
+import { idParams, readParams } from '@/lib/http/request';
+import { jsonResponse } from '@/lib/http/response';
 import { withPolicy } from '@/lib/auth/with-policy';
 
 export const dynamic = 'force-dynamic';
 
-export const DELETE = withPolicy(async (request, context, { prisma, actor }) => {
+export const DELETE = withPolicy(async (_request, context, { prisma, audit }) => {
   const { id } = await readParams(context, idParams);
   const revoked = await revokeApiToken(prisma, id);
   if (!revoked) throw new HttpError(404, 'No API token with that id.');
-  await recordAudit(prisma, { actor, action: 'token.revoke', outcome: 'success', target: { type: 'token', id }, ip: clientIp(request), details: { name: revoked.name } });
+  await audit('token.revoke', { type: 'token', id }, { name: revoked.name });
   return jsonResponse({ revoked: true });
 });

@@ -1,5 +1,5 @@
-import { recordAudit } from '@/lib/audit/record';
-import { clientIp, idParams, jsonResponse, readJsonBody, readParams } from '@/lib/auth/http';
+import { idParams, readJsonBody, readParams } from '@/lib/http/request';
+import { jsonResponse } from '@/lib/http/response';
 import { withPolicy } from '@/lib/auth/with-policy';
 import { getSecretBox } from '@/lib/secrets/keyring';
 import { kmsProviderUpdateSchema } from '@/lib/targets/schemas';
@@ -12,18 +12,18 @@ export const GET = withPolicy(async (_request, context, { prisma }) => {
   return jsonResponse({ kmsProvider: await getKmsProvider(prisma, id) });
 });
 
-export const PATCH = withPolicy(async (request, context, { prisma, actor }) => {
+export const PATCH = withPolicy(async (request, context, { prisma, audit }) => {
   const { id } = await readParams(context, idParams);
   const input = await readJsonBody(request, kmsProviderUpdateSchema, 256 * 1024);
   const provider = await updateKmsProvider(prisma, getSecretBox(), id, input);
   const changed = Object.keys(input).map((k) => (k === 'clientKeyPem' ? 'clientKey (replaced)' : k));
-  await recordAudit(prisma, { actor, action: 'target.kms.update', outcome: 'success', target: { type: 'kms-provider', id }, ip: clientIp(request), details: { name: provider.name, changed } });
+  await audit('target.kms.update', { type: 'kms-provider', id }, { name: provider.name, changed });
   return jsonResponse({ kmsProvider: provider });
 });
 
-export const DELETE = withPolicy(async (request, context, { prisma, actor }) => {
+export const DELETE = withPolicy(async (_request, context, { prisma, audit }) => {
   const { id } = await readParams(context, idParams);
   const { name } = await deleteKmsProvider(prisma, id);
-  await recordAudit(prisma, { actor, action: 'target.kms.delete', outcome: 'success', target: { type: 'kms-provider', id }, ip: clientIp(request), details: { name } });
+  await audit('target.kms.delete', { type: 'kms-provider', id }, { name });
   return jsonResponse({ deleted: true });
 });

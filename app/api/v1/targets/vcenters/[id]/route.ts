@@ -1,5 +1,5 @@
-import { recordAudit } from '@/lib/audit/record';
-import { clientIp, idParams, jsonResponse, readJsonBody, readParams } from '@/lib/auth/http';
+import { idParams, readJsonBody, readParams } from '@/lib/http/request';
+import { jsonResponse } from '@/lib/http/response';
 import { withPolicy } from '@/lib/auth/with-policy';
 import { getSecretBox } from '@/lib/secrets/keyring';
 import { vcenterUpdateSchema } from '@/lib/targets/schemas';
@@ -12,18 +12,18 @@ export const GET = withPolicy(async (_request, context, { prisma }) => {
   return jsonResponse({ vcenter: await getVcenter(prisma, id) });
 });
 
-export const PATCH = withPolicy(async (request, context, { prisma, actor }) => {
+export const PATCH = withPolicy(async (request, context, { prisma, audit }) => {
   const { id } = await readParams(context, idParams);
   const input = await readJsonBody(request, vcenterUpdateSchema, 128 * 1024);
   const vcenter = await updateVcenter(prisma, getSecretBox(), id, input);
   const changed = Object.keys(input);
-  await recordAudit(prisma, { actor, action: 'target.vcenter.update', outcome: 'success', target: { type: 'vcenter', id }, ip: clientIp(request), details: { name: vcenter.name, changed } });
+  await audit('target.vcenter.update', { type: 'vcenter', id }, { name: vcenter.name, changed });
   return jsonResponse({ vcenter });
 });
 
-export const DELETE = withPolicy(async (request, context, { prisma, actor }) => {
+export const DELETE = withPolicy(async (_request, context, { prisma, audit }) => {
   const { id } = await readParams(context, idParams);
   const { name } = await deleteVcenter(prisma, id);
-  await recordAudit(prisma, { actor, action: 'target.vcenter.delete', outcome: 'success', target: { type: 'vcenter', id }, ip: clientIp(request), details: { name } });
+  await audit('target.vcenter.delete', { type: 'vcenter', id }, { name });
   return jsonResponse({ deleted: true });
 });

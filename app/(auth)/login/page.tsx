@@ -1,0 +1,10 @@
+import { Suspense } from 'react';
+import { LoginForm } from './LoginForm';
+
+export default function LoginPage() {
+  return (
+    <Suspense>
+      <LoginForm />
+    </Suspense>
+  );
+}

@@ -1,0 +1,10 @@
+import { Suspense } from 'react';
+import { SetupForm } from './SetupForm';
+
+export default function SetupPage() {
+  return (
+    <Suspense>
+      <SetupForm />
+    </Suspense>
+  );
+}

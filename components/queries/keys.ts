@@ -1,0 +1,22 @@
+/**
+ * Every React Query key in one place. Each entry is a function returning a tuple whose first
+ * element names the resource, so `invalidateQueries({ queryKey: queryKeys.x() })` refreshes the
+ * lists and details under it. A detail page adds `<resource>Detail: (id) => ['<resource>', id]`
+ * when it exists, and its layout seeds that key on the server (see ARCHITECTURE.md).
+ */
+export type TargetKind = 'vcenters' | 'kms-providers';
+
+export interface AuditFilters {
+  action: string;
+  actor: string;
+  outcome: string;
+}
+
+export const queryKeys = {
+  health: () => ['health'] as const,
+  session: () => ['auth', 'session'] as const,
+  auditEvents: (filters: AuditFilters) => ['audit', filters] as const,
+  users: () => ['users'] as const,
+  tokens: () => ['tokens'] as const,
+  targets: (kind: TargetKind) => ['targets', kind] as const,
+};

@@ -1,0 +1,161 @@
+/**
+ * The issue's "Done when", against the real lab and a real PostgreSQL: cycles are driven by
+ * calling the poll job's function with a clock the test moves (default intervals: vCenter 30 s,
+ * KMS 10 s), and after every step what Keywatch stored is compared with GET /lab/state.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nodeStateId } from '../observations/kms-store';
+import { rowId } from '../observations/vcenter-rows';
+import { compareWithLab } from './testing/lab-compare';
+import { startPollHarness, type PollHarness } from './testing/harness';
+
+async function openAlerts(h: PollHarness, kind?: string) {
+  return h.prisma.alert.findMany({ where: { state: 'open', ...(kind && { kind }) }, orderBy: { entityId: 'asc' } });
+}
+
+/** Polls whatever is due, one simulated second at a time, until `until` holds; returns the simulated seconds it took. */
+async function runUntil(h: PollHarness, until: () => Promise<boolean>, limitSeconds: number): Promise<number> {
+  const started = h.clock.now().getTime();
+  for (;;) {
+    await h.pollAll();
+    if (await until()) return (h.clock.now().getTime() - started) / 1000;
+    if (h.clock.now().getTime() - started > limitSeconds * 1000) throw new Error(`condition not reached within ${limitSeconds} simulated seconds`);
+    h.clock.advance(1000);
+  }
+}
+
+describe('poller, observations and alerts against the lab', () => {
+  let h: PollHarness;
+  let standardHost: string;
+
+  beforeAll(async () => {
+    h = await startPollHarness();
+    const state = await h.state();
+    const cluster = state.clusters.find((c) => c.encryption === 'standard')!;
+    // A host of the KMS-encrypted vSAN cluster with VMs encrypted by the lab KMS.
+    standardHost = cluster.hostIds.find((id) => state.vms!.some((v) => v.hostId === id && v.configKey?.providerId === 'lab-kms'))!;
+    expect(standardHost).toBeDefined();
+  }, 120_000);
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('stores the estate as the lab has it, and a cycle with no change writes almost nothing', async () => {
+    const first = await h.pollAll();
+    expect(first.map((r) => `${r.kind}:${r.outcome}`).sort()).toEqual(['kms:success', 'vcenter:success']);
+    expect(await compareWithLab(h.prisma, h.vcenterId, await h.state())).toEqual([]);
+    // The second KMS probe checks every key the stored estate uses, on every node.
+    h.clock.advance(10_000);
+    await h.pollAll();
+    const state = await h.state();
+    const kmsKeys = state.keys.filter((k) => k.providerId === 'lab-kms').map((k) => k.keyId);
+    const stored = await h.prisma.kmsNodeKey.findMany({ where: { kmsProviderId: h.kmsId } });
+    expect(new Set(stored.map((k) => k.keyId))).toEqual(new Set(kmsKeys));
+    expect(stored).toHaveLength(kmsKeys.length * 3);
+    expect(stored.every((k) => k.status === 'active')).toBe(true);
+
+    const changesBefore = await h.prisma.observationChange.count();
+    h.clock.advance(30_000);
+    const quiet = await h.pollAll();
+    const vc = quiet.find((r) => r.kind === 'vcenter')!;
+    const kms = quiet.find((r) => r.kind === 'kms')!;
+    // Poll state and run record, plus samples: host ↔ KMS health (3 per provider: 2 providers),
+    // KMS node up and latency (2 per node: 3 nodes). No inventory row, no change log.
+    expect(vc.rowsWritten).toBe(2 + 6);
+    expect(kms.rowsWritten).toBe(2 + 6);
+    expect(await h.prisma.observationChange.count()).toBe(changesBefore);
+    expect(await openAlerts(h)).toEqual([]);
+  });
+
+  it('KMS node down → KMS_NODE_DOWN within 30 s at default intervals (after two failed probes), resolved when it is back', async () => {
+    const node = h.lab.kms.nodes[1]!;
+    await h.fault({ type: 'kms-node-down', node: node.id });
+    const seconds = await runUntil(h, async () => (await openAlerts(h, 'KMS_NODE_DOWN')).length > 0, 60);
+    expect(seconds).toBeLessThanOrEqual(30);
+    const [alert] = await openAlerts(h, 'KMS_NODE_DOWN');
+    expect(alert!.entityId).toBe(nodeStateId(h.kmsId, `${node.host}:${node.port}`));
+    expect(alert!.entityName).toContain(node.id);
+    expect(alert!.cause).toMatch(/refused|did not answer|not answer/i);
+    const degraded = await openAlerts(h, 'KMS_CLUSTER_DEGRADED');
+    expect(degraded.map((a) => a.severity)).toEqual(['warning']);
+
+    await h.fault({ type: 'kms-node-down', node: node.id, down: false });
+    await runUntil(h, async () => (await openAlerts(h)).length === 0, 30);
+    const resolved = await h.prisma.alert.findFirstOrThrow({ where: { id: alert!.id } });
+    expect(resolved.state).toBe('resolved');
+    expect(resolved.resolvedAt).toBeInstanceOf(Date);
+    expect(resolved.openKey).toBeNull();
+  });
+
+  it('a key deleted on one node → KEY_MISSING_ON_NODE naming the node and the key', async () => {
+    const state = await h.state();
+    const kek = state.keys.find((k) => k.providerId === 'lab-kms' && k.purpose === 'vsan-kek')!;
+    const node = h.lab.kms.nodes[2]!;
+    await h.fault({ type: 'kms-delete-key', node: node.id, keyId: kek.keyId });
+    h.clock.advance(10_000);
+    await h.pollAll();
+    const missing = await openAlerts(h, 'KEY_MISSING_ON_NODE');
+    expect(missing).toHaveLength(1);
+    expect(missing[0]!.severity).toBe('warning');
+    expect(missing[0]!.title).toContain(kek.keyId);
+    expect(missing[0]!.title).toContain(node.id);
+    expect(missing[0]!.entityName).toBe(`key ${kek.keyId} on ${node.id} (${node.host}:${node.port})`);
+    expect(missing[0]!.cause).toMatch(/replication gap/);
+    expect(missing[0]!.cause).toMatch(/vSAN KEK of cluster/);
+    const row = await h.prisma.kmsNodeKey.findFirstOrThrow({ where: { kmsProviderId: h.kmsId, keyId: kek.keyId, endpoint: `${node.host}:${node.port}` } });
+    expect(row.status).toBe('not-found');
+  });
+
+  it('all KMS nodes unreachable + host reboot → disk groups unmounted / keys not loaded and VMs locked, with cause and runbook; restored + remount → resolved', async () => {
+    for (const node of h.lab.kms.nodes) await h.fault({ type: 'kms-node-down', node: node.id });
+    await h.fault({ type: 'host-reboot', host: standardHost, wait: true });
+    const hostRow = rowId(h.vcenterId, standardHost);
+    // The vCenter cycle after Keywatch's own probes failed names both sides of the outage.
+    await runUntil(
+      h,
+      async () =>
+        (await openAlerts(h, 'DISK_GROUP_UNMOUNTED')).some((a) => a.cause.includes('Keywatch cannot reach')) &&
+        (await openAlerts(h, 'KMS_CLUSTER_DEGRADED')).some((a) => a.severity === 'critical'),
+      90,
+    );
+    const state = await h.state();
+    expect(state.hosts.find((x) => x.id === standardHost)!.diskGroupsMounted).toBe(false);
+    expect(await compareWithLab(h.prisma, h.vcenterId, state)).toEqual([]);
+
+    const unmounted = await openAlerts(h, 'DISK_GROUP_UNMOUNTED');
+    const groups = await h.prisma.vcDiskGroup.findMany({ where: { hostId: hostRow } });
+    expect(unmounted.map((a) => a.entityId).sort()).toEqual(groups.map((g) => g.id).sort());
+    for (const a of unmounted) {
+      expect(a.severity).toBe('critical');
+      expect(a.cause).toMatch(/not mounted/);
+      expect(a.cause).toMatch(/after a reboot/);
+      expect(a.cause).toMatch(/cannot reach any of lab-kms's 3 KMS nodes/);
+      expect(a.runbook).toMatch(/Restore KMS connectivity from host/);
+      expect(a.runbook).toMatch(/remount the disk group .* or reboot the host again/);
+      expect(a.runbook).toMatch(/Never move a KMS VM onto the encrypted datastore it unlocks/);
+    }
+    const keysNotLoaded = await openAlerts(h, 'DISK_GROUP_KEYS_NOT_LOADED');
+    expect(keysNotLoaded.map((a) => a.entityId).sort()).toEqual(groups.map((g) => g.id).sort());
+    const lockedInLab = state.vms!.filter((v) => v.hostId === standardHost && v.cryptoState === 'locked').map((v) => rowId(h.vcenterId, v.id));
+    expect(lockedInLab.length).toBeGreaterThan(0);
+    const locked = await openAlerts(h, 'VM_LOCKED');
+    expect(locked.map((a) => a.entityId).sort()).toEqual(lockedInLab.sort());
+    for (const a of locked) {
+      expect(a.cause).toContain(`does not hold its key`);
+      expect(a.runbook).toMatch(/vim-cmd vmsvc\/reload/);
+    }
+    expect((await openAlerts(h, 'HOST_CRYPTO_NOT_SAFE')).map((a) => a.entityId)).toEqual([hostRow]);
+    expect((await openAlerts(h, 'KMS_NODE_DOWN')).length).toBe(3);
+
+    // Restore the KMS and remount: everything resolves by itself.
+    for (const node of h.lab.kms.nodes) await h.fault({ type: 'kms-node-down', node: node.id, down: false });
+    expect(await h.fault({ type: 'remount', host: standardHost })).toMatch(/mounted/);
+    await runUntil(h, async () => (await openAlerts(h)).filter((a) => a.kind !== 'KEY_MISSING_ON_NODE').length === 0, 90);
+    expect(await compareWithLab(h.prisma, h.vcenterId, await h.state())).toEqual([]);
+    const after = await h.prisma.alert.findMany({ where: { id: { in: [...unmounted, ...locked].map((a) => a.id) } } });
+    expect(after.every((a) => a.state === 'resolved' && a.resolvedAt !== null)).toBe(true);
+    // The change log tells the story of the disk groups.
+    const log = await h.prisma.observationChange.findMany({ where: { entityId: groups[0]!.id, field: 'mounted' }, orderBy: { id: 'asc' } });
+    expect(log.map((c) => `${c.oldValue}→${c.newValue}`)).toEqual(['true→false', 'false→true']);
+  });
+});
