@@ -47,6 +47,7 @@ export const ROUTE_POLICIES: readonly RoutePolicy[] = [
   { pattern: '/api/v1/hosts/[id]', methods: { GET: need('read') } },
   { pattern: '/api/v1/hosts/[id]/readiness', methods: { GET: need('gate') } },
   { pattern: '/api/v1/hosts/[id]/actions', methods: { POST: need('actions') } },
+  { pattern: '/api/v1/hosts/[id]/actions/[actionId]', methods: { GET: need('read') } },
   { pattern: '/api/v1/hosts/[id]/overrides', methods: { GET: need('read'), POST: need('actions') } },
   { pattern: '/api/v1/overrides', methods: { GET: need('read'), POST: need('actions') } },
   { pattern: '/api/v1/overrides/[id]', methods: { DELETE: need('actions') } },

@@ -56,6 +56,8 @@ export interface LiveSourcesOptions {
   vcenterTimeoutMs?: number;
   /** Per KMS node's whole probe. */
   kmsTimeoutMs?: number;
+  /** A vCenter client shared by several checks (a rolling plan); its owner closes it. */
+  sharedClient?: Promise<VsphereClient>;
 }
 
 export interface LiveReadinessSources extends ReadinessSources {
@@ -111,27 +113,24 @@ function nodeFacts(providerId: string, probe: KmsNodeProbe): KmsNodeFacts {
   };
 }
 
+/** A client for one configured vCenter (the caller closes it). */
+export async function openVsphereClient(prisma: PrismaClient, box: SecretBox, vcenterId: string, timeoutMs = 10_000): Promise<VsphereClient> {
+  const creds = await openVcenterCredentials(prisma, box, vcenterId);
+  return new VsphereClient({ baseUrl: creds.url, username: creds.username, password: creds.password, caPem: creds.caPem ?? undefined, timeoutMs });
+}
+
 const moidOf = (rowId: string): string => rowId.slice(rowId.indexOf(':') + 1);
 
 export function createReadinessSources(opts: LiveSourcesOptions): LiveReadinessSources {
   const { prisma, box, vcenterId } = opts;
   const now = opts.now ?? (() => new Date());
   const kmsTimeoutMs = opts.kmsTimeoutMs ?? 5_000;
-  let clientPromise: Promise<VsphereClient> | null = null;
+  let clientPromise: Promise<VsphereClient> | null = opts.sharedClient ?? null;
   let liveReadOk = false;
   const rowId = (moid: string) => `${vcenterId}:${moid}`;
 
   const client = (): Promise<VsphereClient> => {
-    clientPromise ??= (async () => {
-      const creds = await openVcenterCredentials(prisma, box, vcenterId);
-      return new VsphereClient({
-        baseUrl: creds.url,
-        username: creds.username,
-        password: creds.password,
-        caPem: creds.caPem ?? undefined,
-        timeoutMs: opts.vcenterTimeoutMs ?? 10_000,
-      });
-    })();
+    clientPromise ??= openVsphereClient(prisma, box, vcenterId, opts.vcenterTimeoutMs);
     return clientPromise;
   };
 
@@ -273,7 +272,7 @@ export function createReadinessSources(opts: LiveSourcesOptions): LiveReadinessS
     },
 
     async close() {
-      if (!clientPromise) return;
+      if (!clientPromise || opts.sharedClient) return;
       const c = await clientPromise.catch(() => null);
       await c?.close().catch(() => undefined);
     },
