@@ -86,7 +86,7 @@ async function checkOnce(args: GateArgs, io: GateIo): Promise<GateReport> {
     throw new GateUsageError(`Keywatch at ${args.url} is unreachable: ${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)}`);
   }
   const text = await response.text();
-  if (response.status === 401 || response.status === 403) throw new GateUsageError(`Keywatch refused the token (HTTP ${response.status}): it needs the gate or read scope.`);
+  if (response.status === 401 || response.status === 403) throw new GateUsageError(`Keywatch refused the token (HTTP ${response.status}): it needs the gate scope.`);
   if (response.status === 404) throw new GateUsageError(`Keywatch does not know host ${args.host}.`);
   let body: unknown;
   try {

@@ -95,6 +95,20 @@ describe('live readiness check against the lab', () => {
     }
   });
 
+  it('a KMS appliance VM moved onto the encrypted vSAN datastore it unlocks → KMS_NOT_SELF_HOSTED fails', async () => {
+    expect(rule(await check(), 'KMS_NOT_SELF_HOSTED').status).toBe('pass');
+    await h.fault({ type: 'kms-self-hosted', on: true });
+    try {
+      const result = await check();
+      const selfHosted = rule(result, 'KMS_NOT_SELF_HOSTED');
+      expect(selfHosted.status).toBe('fail');
+      expect(selfHosted.evidence.map((e) => e.detail).join('\n')).toMatch(/encrypted vSAN datastore/);
+      expect(result.verdict).toBe('BLOCKED');
+    } finally {
+      await h.fault({ type: 'kms-self-hosted', on: false });
+    }
+  });
+
   it('vCenter down → BLOCKED by VC_REACHABLE from the stored fallback', async () => {
     await h.fault({ type: 'vcenter-unavailable', on: true });
     try {
