@@ -19,4 +19,6 @@ export const queryKeys = {
   users: () => ['users'] as const,
   tokens: () => ['tokens'] as const,
   targets: (kind: TargetKind) => ['targets', kind] as const,
+  hostReadiness: (hostId: string, action: string) => ['hosts', hostId, 'readiness', action] as const,
+  hostAction: (hostId: string, actionId: string) => ['hosts', hostId, 'actions', actionId] as const,
 };
