@@ -40,6 +40,7 @@ const ENTRY_POINTS = {
   migrate: { source: 'scripts/migrate.ts' },
   'rotate-master-key': { source: 'scripts/rotate-master-key.ts' },
   'kms-probe': { source: 'lib/kmip/cli.ts' },
+  gate: { source: 'lib/readiness/gate-main.ts' },
   // The benchmarks themselves run through tsx (bench/run.ts); some of them read the database.
   bench: { source: 'bench/run.ts', prismaClient: true },
   build: { source: 'scripts/build.ts', prismaClient: true, alsoBundles: ['start', ...START_BUNDLES] },

@@ -41,4 +41,6 @@ export const queryKeys = {
   hostDetail: (id: string) => ['hosts', 'detail', id] as const,
   keyProviders: () => ['key-providers'] as const,
   kmsNodeHistory: (provider: string, range: HistoryRange) => ['history', 'kms-nodes', provider, range] as const,
+  hostReadiness: (hostId: string, action: string) => ['hosts', hostId, 'readiness', action] as const,
+  hostAction: (hostId: string, actionId: string) => ['hosts', hostId, 'actions', actionId] as const,
 };

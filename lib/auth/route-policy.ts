@@ -62,6 +62,7 @@ export const ROUTE_POLICIES: readonly RoutePolicy[] = [
   { pattern: '/api/v1/hosts/[id]/actions', methods: { POST: need('actions') } },
   { pattern: '/api/v1/hosts/[id]/unlock-vms', methods: { POST: need('vms.unlock') } },
   { pattern: '/api/v1/vms/[id]/actions', methods: { POST: need('vms.unlock') } },
+  { pattern: '/api/v1/hosts/[id]/actions/[actionId]', methods: { GET: need('read') } },
   { pattern: '/api/v1/hosts/[id]/overrides', methods: { GET: need('read'), POST: need('actions') } },
   { pattern: '/api/v1/overrides', methods: { GET: need('read'), POST: need('actions') } },
   { pattern: '/api/v1/overrides/[id]', methods: { DELETE: need('actions') } },

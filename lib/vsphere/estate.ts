@@ -263,7 +263,7 @@ function partialFailure(err: unknown): string {
   throw err;
 }
 
-function providerKind(managementType: string | undefined, automationType: string | undefined): ProviderKind {
+export function providerKind(managementType: string | undefined, automationType: string | undefined): ProviderKind {
   if (managementType === 'nativeProvider' || automationType === 'NATIVE') return 'native';
   if (managementType === 'trustAuthority' || automationType === 'TRUST_AUTHORITY') return 'trustAuthority';
   if (managementType === 'vCenter') return 'standard';

@@ -1,5 +1,6 @@
 'use client';
 
+import ReadinessPanel from './ReadinessPanel';
 import Link from 'next/link';
 import { useHost } from '@/components/queries/use-host';
 
@@ -20,7 +21,7 @@ export function HostPage({ id }: { id: string }) {
         {`${host.vcenter.name} · ${cluster?.name ?? 'no cluster'} · ${host.connectionState}${host.inMaintenanceMode ? ' · in maintenance' : ''} · crypto state ${host.cryptoState ?? 'unknown'}`}
       </p>
       {host.readErrors.length > 0 ? <p className="warn">{`vCenter could not report: ${host.readErrors.join(' ')}`}</p> : null}
-      {/* readiness */}
+      <ReadinessPanel hostId={id} />
 
       <section aria-labelledby="key-cache">
         <h2 id="key-cache">Key cache</h2>

@@ -1,0 +1,15 @@
+import { withPolicy } from '@/lib/auth/with-policy';
+import { readParams } from '@/lib/http/request';
+import { jsonResponse } from '@/lib/http/response';
+import { planCluster } from '@/lib/readiness/cluster-plan';
+import { getSecretBox } from '@/lib/secrets/keyring';
+import { z } from 'zod';
+
+export const dynamic = 'force-dynamic';
+
+const params = z.object({ id: z.string().min(1).max(300) });
+
+export const GET = withPolicy(async (_request, context, { prisma }) => {
+  const { id } = await readParams(context, params);
+  return jsonResponse(await planCluster({ prisma, box: getSecretBox() }, id));
+});

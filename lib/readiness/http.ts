@@ -1,0 +1,39 @@
+/**
+ * What the readiness routes call: settings from the environment, the secret box, and the in-process
+ * registry of running host actions (their follow-up runs in the web process; the row is the record).
+ */
+import type { PrismaClient } from '../db/client';
+import { getEnv } from '../config/server-env';
+import { staleAfterFromEnv } from '../poller/settings';
+import { getSecretBox } from '../secrets/keyring';
+import { requestHostAction, type ActionAudit, type ActionCaller, type ActionOutcome, type HostActionRequest } from './actions';
+import { checkHostReadiness, type CheckResult } from './check';
+import type { HostAction } from './input';
+import { createReadinessSources, resolveHost } from './sources';
+
+function freshnessLimitMs(): number {
+  return staleAfterFromEnv(getEnv())('vcenter');
+}
+
+export async function readinessCheck(prisma: PrismaClient, hostIdOrName: string, action: HostAction): Promise<CheckResult & { host: { id: string; name: string } }> {
+  const host = await resolveHost(prisma, hostIdOrName);
+  const sources = createReadinessSources({ prisma, box: getSecretBox(), vcenterId: host.vcenterId, freshnessLimitMs: freshnessLimitMs() });
+  try {
+    return { ...(await checkHostReadiness(sources, host.moid, action)), host: { id: host.rowId, name: host.name } };
+  } finally {
+    await sources.close();
+  }
+}
+
+const running = new Set<Promise<void>>();
+
+export async function startHostActionFromApi(prisma: PrismaClient, hostIdOrName: string, request: HostActionRequest, caller: ActionCaller, audit: ActionAudit): Promise<Pick<ActionOutcome, 'status' | 'body'>> {
+  const host = await resolveHost(prisma, hostIdOrName);
+  const outcome = await requestHostAction({ prisma, box: getSecretBox(), sources: { freshnessLimitMs: freshnessLimitMs() } }, host, request, caller, audit);
+  if (outcome.status === 202) {
+    // Kept referenced until it settles so the follow-up is not an orphaned promise.
+    running.add(outcome.settled);
+    void outcome.settled.finally(() => running.delete(outcome.settled));
+  }
+  return { status: outcome.status, body: outcome.body };
+}

@@ -1,0 +1,172 @@
+/**
+ * The gate end to end: the real route handlers (in-process, as Next calls them) over the real lab
+ * and a real PostgreSQL holding what the poller stored. Actions go to the lab vCenter for real;
+ * GET /lab/state proves what happened (boot counts) and what did not.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { createApiToken } from '../auth/api-tokens';
+import { skipLazyBootstrapForTests } from '../auth/bootstrap-once';
+import { call, type Caller } from '../auth/testing/harness';
+import { setPrismaFactoryForTests } from '../auth/with-policy';
+import { labRequest, startPollHarness, type PollHarness } from '../poller/testing/harness';
+import { EXIT_BLOCKED, EXIT_READY, runGate } from './gate-cli';
+
+const READINESS = '/api/v1/hosts/[id]/readiness';
+const ACTIONS = '/api/v1/hosts/[id]/actions';
+const ACTION = '/api/v1/hosts/[id]/actions/[actionId]';
+
+const bootSchema = z.object({ hosts: z.array(z.object({ id: z.string(), bootCount: z.number(), diskGroupsMounted: z.boolean(), inMaintenanceMode: z.boolean() })) });
+
+interface Json {
+  [k: string]: unknown;
+}
+
+describe('readiness gate API against the lab', () => {
+  let h: PollHarness;
+  let hostId: string;
+  let hostName: string;
+  let peerId: string;
+  const as: Record<'gate' | 'actions' | 'admin', Caller> = {} as never;
+
+  const labHost = async (id = hostId) => bootSchema.parse(await labRequest(h.lab, 'GET', '/lab/state')).hosts.find((x) => x.id === id)!;
+  const readiness = async (id = hostName, action = 'reboot', caller: Caller = as.gate) => {
+    const res = await call({ pattern: READINESS, method: 'GET', path: `/api/v1/hosts/${encodeURIComponent(id)}/readiness?action=${action}`, params: { id }, as: caller });
+    return { status: res.status, body: (await res.json()) as Json };
+  };
+  const act = async (body: unknown, caller: Caller = as.actions, id = hostId) => {
+    const res = await call({ pattern: ACTIONS, method: 'POST', path: `/api/v1/hosts/${id}/actions`, params: { id }, body, as: caller });
+    return { status: res.status, body: (await res.json()) as Json };
+  };
+  /** Polls the action's progress route until it is no longer running. */
+  const settle = async (actionId: string) => {
+    for (let i = 0; i < 240; i++) {
+      const res = await call({ pattern: ACTION, method: 'GET', path: `/api/v1/hosts/${hostId}/actions/${actionId}`, params: { id: hostId, actionId }, as: as.actions });
+      const body = (await res.json()) as Json;
+      expect(res.status).toBe(200);
+      if (body.state !== 'running') return body;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new Error('action did not settle');
+  };
+  const gate = async (action = 'reboot') => {
+    const out: string[] = [];
+    const fetchRoute: typeof fetch = async (input) => {
+      const url = new URL(String(input));
+      const id = decodeURIComponent(url.pathname.split('/')[4]!);
+      return call({ pattern: READINESS, method: 'GET', path: url.pathname + url.search, params: { id }, as: as.gate });
+    };
+    const code = await runGate([hostName, '--action', action], { KEYWATCH_TOKEN: 'unused-by-fetchRoute' }, { stdout: (t) => out.push(t), stderr: (t) => out.push(t), fetch: fetchRoute, sleep: async () => undefined });
+    return { code, out: out.join('\n') };
+  };
+  const audits = (action: string) => h.prisma.auditEvent.findMany({ where: { action }, orderBy: { at: 'asc' } });
+
+  beforeAll(async () => {
+    h = await startPollHarness({ lab: { timings: { rebootDownMs: 1500, maintenanceMs: 50, rekeyPerDiskMs: 20, vmPowerMs: 10 } } });
+    process.env.KEYWATCH_MASTER_KEY = h.box.masterKey;
+    setPrismaFactoryForTests(() => h.prisma);
+    skipLazyBootstrapForTests();
+    for (const scope of ['gate', 'actions', 'admin'] as const) {
+      as[scope] = { kind: 'token', token: (await createApiToken(h.prisma, { name: `t-${scope}`, scopes: [scope], expiresAt: null, createdById: null })).value };
+    }
+    await h.pollAll();
+    const state = await h.state();
+    const cluster = state.clusters.find((c) => c.encryption === 'standard')!;
+    hostId = cluster.hostIds.find((id) => state.vms!.some((v) => v.hostId === id && v.configKey?.providerId === 'lab-kms'))!;
+    hostName = state.hosts.find((x) => x.id === hostId)!.name;
+    peerId = cluster.hostIds.find((id) => id !== hostId)!;
+  }, 120_000);
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('bad input: unknown host 404, unknown action 400, override by a non-admin 403, override without reason 400', async () => {
+    expect((await readiness('no-such-host')).status).toBe(404);
+    expect((await readiness(hostName, 'format-disks')).status).toBe(400);
+    expect((await act({ action: 'format-disks' })).status).toBe(400);
+    expect((await act({ action: 'reboot' }, as.actions, 'no-such-host')).status).toBe(404);
+    expect((await act({ action: 'reboot', override: { reason: 'because I say so' } }, as.actions)).status).toBe(403);
+    expect((await act({ action: 'reboot', override: {} }, as.admin)).status).toBe(400);
+    expect((await labHost()).bootCount).toBe(1);
+  });
+
+  it('healthy → READY; enter maintenance and reboot go through and the host comes back with disk groups mounted; gate exits 0', async () => {
+    const check = await readiness(hostName);
+    expect(check.status).toBe(200);
+    expect(check.body.verdict).toBe('READY');
+    expect(typeof check.body.durationMs).toBe('number');
+    expect((await gate()).code).toBe(EXIT_READY);
+
+    const enter = await act({ action: 'enter-maintenance' });
+    expect(enter.status).toBe(202);
+    expect((await settle((enter.body.action as Json).id as string)).state).toBe('succeeded');
+    expect((await labHost()).inMaintenanceMode).toBe(true);
+
+    const reboot = await act({ action: 'reboot' });
+    expect(reboot.status).toBe(202);
+    const done = await settle((reboot.body.action as Json).id as string);
+    expect(done).toMatchObject({ state: 'succeeded', verdict: 'READY' });
+    const after = await labHost();
+    expect(after.bootCount).toBe(2);
+    expect(after.diskGroupsMounted).toBe(true);
+
+    const exit = await act({ action: 'exit-maintenance' });
+    expect((await settle((exit.body.action as Json).id as string)).state).toBe('succeeded');
+    expect((await audits('gate.decision')).map((a) => JSON.parse(a.details!).decision)).toEqual(expect.arrayContaining(['allowed']));
+  }, 60_000);
+
+  it("the seed's outage: every KMS node on another port → BLOCKED, reboot refused with 409, nothing sent, gate exits 3; restored → READY, exit 0", async () => {
+    for (const n of h.lab.kms.nodes) await h.fault({ type: 'kms-node-port', node: n.id, port: n.port + 1001 });
+    const check = await readiness(hostName);
+    expect(check.body.verdict).toBe('BLOCKED');
+    expect(check.body.blocking).toEqual(expect.arrayContaining(['KMS_NODE_REACHABLE']));
+    const refused = await act({ action: 'reboot' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.blocking).toEqual(expect.arrayContaining(['KMS_NODE_REACHABLE']));
+    expect(Array.isArray(refused.body.rules)).toBe(true);
+    expect((await labHost()).bootCount).toBe(2);
+    const blocked = await gate();
+    expect(blocked.code).toBe(EXIT_BLOCKED);
+    expect(blocked.out).toContain('KMS_NODE_REACHABLE');
+    const refusals = (await audits('gate.decision')).filter((a) => a.outcome === 'denied');
+    expect(JSON.parse(refusals.at(-1)!.details!).blocking).toContain('KMS_NODE_REACHABLE');
+
+    for (const n of h.lab.kms.nodes) await h.fault({ type: 'kms-node-port', node: n.id });
+    expect((await readiness(hostName)).body.verdict).toBe('READY');
+    expect((await gate()).code).toBe(EXIT_READY);
+  }, 60_000);
+
+  it('another host disconnected → CLUSTER_REDUNDANCY; an admin override lets one action through and is audited with the failing rules', async () => {
+    await labRequest(h.lab, 'POST', '/lab/faults', { type: 'host-disconnect', host: peerId, on: true });
+    try {
+      const check = await readiness(hostName, 'enter-maintenance');
+      expect(check.body.blocking).toEqual(['CLUSTER_REDUNDANCY']);
+      expect((await act({ action: 'enter-maintenance' })).status).toBe(409);
+      const overridden = await act({ action: 'enter-maintenance', override: { reason: 'Planned: peer is being replaced, data is mirrored elsewhere' } }, as.admin);
+      expect(overridden.status).toBe(202);
+      const done = await settle((overridden.body.action as Json).id as string);
+      expect(done).toMatchObject({ state: 'succeeded', verdict: 'BLOCKED', blockingRules: ['CLUSTER_REDUNDANCY'] });
+      expect((done.override as Json).reason).toContain('Planned');
+      const [event] = await audits('override.create');
+      expect(JSON.parse(event!.details!).failingRules.map((r: { id: string }) => r.id)).toEqual(['CLUSTER_REDUNDANCY']);
+      // One override is one action: the next request is refused again.
+      expect((await act({ action: 'reboot' })).status).toBe(409);
+    } finally {
+      await labRequest(h.lab, 'POST', '/lab/faults', { type: 'host-disconnect', host: peerId, on: false });
+    }
+    const exit = await act({ action: 'exit-maintenance' });
+    expect((await settle((exit.body.action as Json).id as string)).state).toBe('succeeded');
+  }, 60_000);
+
+  it('vCenter down → BLOCKED by VC_REACHABLE, and even an admin override starts nothing', async () => {
+    await h.fault({ type: 'vcenter-unavailable', on: true });
+    try {
+      const refused = await act({ action: 'reboot', override: { reason: 'trying to force it through anyway' } }, as.admin);
+      expect(refused.status).toBe(409);
+      expect(refused.body.blocking).toContain('VC_REACHABLE');
+    } finally {
+      await h.fault({ type: 'vcenter-unavailable', on: false });
+    }
+    expect((await labHost()).bootCount).toBe(2);
+  });
+});
