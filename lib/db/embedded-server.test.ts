@@ -40,6 +40,24 @@ describe('embedded PostgreSQL (PGlite over the wire protocol)', () => {
     expect(rows).toEqual([{ id: 'kept' }]);
   }, 240_000);
 
+  it('keeps concurrent parameterized queries of several connections apart (no "bind message supplies N parameters")', async () => {
+    const dataDir = tempDir();
+    const db = await startEmbeddedPostgres({ dataDir, port: await findFreePort() });
+    const pool = new pg.Pool({ connectionString: db.url, max: 8 });
+    try {
+      // Different parameter counts per statement, many connections at once: interleaved Parse / Bind
+      // messages of two connections are exactly what made PostgreSQL refuse a Bind.
+      const queries = Array.from({ length: 200 }, (_, i) =>
+        i % 2 === 0 ? pool.query('SELECT $1::int + $2::int AS v', [i, 1]) : pool.query('SELECT $1::int AS v', [i]),
+      );
+      const rows = (await Promise.all(queries)).map((r) => Number(r.rows[0].v));
+      expect(rows).toEqual(Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? i + 1 : i)));
+    } finally {
+      await pool.end();
+      await db.stop();
+    }
+  }, 240_000);
+
   it('accepts no one but its own user: no TCP port, a socket inside the 0700 data directory (issue 15, finding 1)', async () => {
     const dataDir = tempDir();
     chmodSync(dataDir, 0o755);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { isProcessAlive } from '../runtime/process-table';
+import { keepExtendedQueriesTogether } from './embedded-query-order';
 
 /**
  * The embedded database: PGlite (PostgreSQL compiled to WebAssembly) with its files under
@@ -101,6 +102,7 @@ export async function startEmbeddedPostgres(options: {
   }
   // Connections are multiplexed onto PGlite's single session; a transaction holds it until it ends.
   const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: 64 });
+  keepExtendedQueriesTogether(server);
   try {
     await server.start();
   } catch (error) {
