@@ -8,10 +8,11 @@ import { processStateFile, readProcessState, writeProcessState, type ProcessStat
 describe('processes.json', () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'keywatch-process-state-'));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+  const at = new Date().toISOString();
   const state = (supervisorPid: number): ProcessState => ({
     supervisorPid,
-    startedAt: new Date().toISOString(),
-    children: [{ name: 'db', state: 'restarting', pid: null, restarts: 2, lastExit: { code: null, signal: 'SIGKILL', at: new Date().toISOString() } }],
+    startedAt: at,
+    children: [{ name: 'db', state: 'restarting', pid: null, restarts: 2, lastExit: { code: null, signal: 'SIGKILL', at } }],
   });
 
   it('reads back what a live supervisor wrote', () => {
