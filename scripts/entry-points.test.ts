@@ -81,7 +81,7 @@ describe('documented entry points on a fresh clone (nothing generated or built)'
       expect({ child, code: help.code, stderr: help.stderr }).toEqual({ child, code: 0, stderr: '' });
       expect(help.stdout).toMatch(/^usage: /);
     }
-  }, 60_000);
+  }, 120_000);
 
   // Each entry point: --help (module loading got through), then a bad invocation answered in one line.
   it.each([
@@ -99,12 +99,12 @@ describe('documented entry points on a fresh clone (nothing generated or built)'
     const refused = await run(clone, 'npm', ['--silent', ...bad]);
     expect(lastLine(refused.stderr.split('\nusage: ')[0]!), refused.stderr).toMatch(message);
     expect(refused.code).toBe(2);
-  }, 45_000);
+  }, 120_000);
 
   it('npm run kms:probe needs neither a database nor the Prisma client', async () => {
     const result = await run(clone, 'npm', ['--silent', 'run', 'kms:probe', '--', '--host', '127.0.0.1', '--port', '1', '--ca', 'none.pem', '--cert', 'none.pem', '--key', 'none.pem']);
     expect(result.stderr).toBe('kms:probe: cannot read --ca file none.pem: no such file\n');
     expect(result.code).toBe(2);
     expect(existsSync(path.join(clone, 'lib/db/generated'))).toBe(false);
-  }, 30_000);
+  }, 60_000);
 });

@@ -94,7 +94,7 @@ export function parseCommandLine<T>(
   const result = schema.safeParse(positionals ? { ...parsed.values, _: parsed.positionals } : parsed.values);
   if (!result.success) {
     const issue = result.error.issues[0]!;
-    const flag = issue.path.length ? `--${issue.path.join('.')}` : 'arguments';
+    const flag = issue.path.length && issue.path[0] !== '_' ? `--${issue.path.join('.')}` : 'arguments';
     throw new UsageError(`${flag}: ${issue.message}.`);
   }
   return result.data;
