@@ -78,9 +78,22 @@ export interface CycleResult {
   durationMs: number;
   alertsOpened: number;
   alertsResolved: number;
+  /** Where the time went: read (remote), load (stored rows), build (rows, diff input, rules), write (the transaction). */
+  phasesMs?: { read: number; load: number; build: number; write: number };
 }
 
 class LeaseLost extends Error {}
+
+/** Milliseconds since the previous call (the first: since creation). */
+function stopwatch(): () => number {
+  let last = performance.now();
+  return () => {
+    const now = performance.now();
+    const ms = Math.round(now - last);
+    last = now;
+    return ms;
+  };
+}
 
 interface TargetInfo {
   name: string;
@@ -161,7 +174,7 @@ async function inTransaction<T>(deps: CycleDeps, claim: Claim, job: (tx: Db) => 
 }
 
 function logResult(deps: CycleDeps, info: TargetInfo, result: CycleResult): void {
-  const fields = { target: info.name, targetId: result.targetId, kind: result.kind, outcome: result.outcome, durationMs: result.durationMs, requests: result.requests, rowsWritten: result.rowsWritten, alertsOpened: result.alertsOpened, alertsResolved: result.alertsResolved };
+  const fields = { target: info.name, targetId: result.targetId, kind: result.kind, outcome: result.outcome, durationMs: result.durationMs, phasesMs: result.phasesMs, requests: result.requests, rowsWritten: result.rowsWritten, alertsOpened: result.alertsOpened, alertsResolved: result.alertsResolved };
   if (result.outcome === 'failure') deps.logger.warn({ ...fields, reason: result.error }, 'poll failed');
   else if (result.outcome === 'lost-lease') deps.logger.warn(fields, 'poll discarded: another worker holds the target now');
   else deps.logger.info(result.error ? { ...fields, reason: result.error } : fields, 'poll done');
@@ -177,6 +190,7 @@ async function failCycle(deps: CycleDeps, claim: Claim, info: TargetInfo, starte
 
 async function vcenterCycle(deps: CycleDeps, claim: Claim, info: TargetInfo, startedAt: Date): Promise<CycleResult> {
   let reading: VcenterReading;
+  const mark = stopwatch();
   try {
     const creds = await openVcenterCredentials(deps.prisma, deps.box, claim.targetId);
     reading = await withDeadline(deps.settings.vcenterTimeoutMs, `Reading vCenter ${info.name}`, (signal) =>
@@ -185,12 +199,15 @@ async function vcenterCycle(deps: CycleDeps, claim: Claim, info: TargetInfo, sta
   } catch (err) {
     return failCycle(deps, claim, info, startedAt, describePollFailure(err, info.name), 0);
   }
+  const read = mark();
   const stored = deps.cache?.vcenter(claim.targetId, claim.cycle) ?? (await loadVcenterRows(deps.prisma, claim.targetId));
+  const load = mark();
   const { rows, gaps } = buildVcenterRows(claim.targetId, reading);
   const next = fillGaps(stored, rows, gaps);
   const conditions = vcenterConditions({ vcenterId: claim.targetId, vcenterName: info.name, rows: next, kms: await loadProviderKmsFacts(deps.prisma) });
   const partialNote = reading.readErrors.length > 0 ? reading.readErrors.join(' ') : null;
   const outcome = reading.readErrors.length > 0 ? 'partial' : 'success';
+  const build = mark();
   const result = await inTransaction(deps, claim, async (tx) => {
     const now = deps.now();
     const written = await writeVcenterRows(tx, stored, next, { now, targetId: claim.targetId, logChanges: claim.cycle > 0 });
@@ -201,12 +218,14 @@ async function vcenterCycle(deps: CycleDeps, claim: Claim, info: TargetInfo, sta
     return { rowsWritten: rowsWritten + end.rowsWritten, opened: alerts.opened.length + end.opened, resolved: alerts.resolved.length + end.resolved };
   });
   deps.cache?.setVcenter(claim.targetId, claim.cycle + 1, next);
-  return { targetId: claim.targetId, kind: 'vcenter', outcome, error: partialNote, rowsWritten: result.rowsWritten, requests: reading.requests, durationMs: deps.now().getTime() - startedAt.getTime(), alertsOpened: result.opened, alertsResolved: result.resolved };
+  const phasesMs = { read, load, build, write: mark() };
+  return { targetId: claim.targetId, kind: 'vcenter', outcome, error: partialNote, rowsWritten: result.rowsWritten, requests: reading.requests, durationMs: deps.now().getTime() - startedAt.getTime(), alertsOpened: result.opened, alertsResolved: result.resolved, phasesMs };
 }
 
 async function kmsCycle(deps: CycleDeps, claim: Claim, info: TargetInfo, startedAt: Date): Promise<CycleResult> {
   let reading: KmsReading;
   let keyProviderId: string;
+  const mark = stopwatch();
   try {
     const creds = await openKmsClientCredentials(deps.prisma, deps.box, claim.targetId);
     keyProviderId = creds.keyProviderId;
@@ -215,7 +234,9 @@ async function kmsCycle(deps: CycleDeps, claim: Claim, info: TargetInfo, started
   } catch (err) {
     return failCycle(deps, claim, info, startedAt, describePollFailure(err, info.name), 0);
   }
+  const read = mark();
   const stored = deps.cache?.kmsRows(claim.targetId, claim.cycle) ?? (await loadKmsRows(deps.prisma, claim.targetId));
+  const load = mark();
   const next = buildKmsRows(claim.targetId, reading, stored, deps.now());
   const troubled = [...new Set([...next.keys.values()].filter((k) => k.status !== 'active').map((k) => k.keyId))];
   const [keyUse, nodeNames] = await Promise.all([loadKeyUse(deps.prisma, keyProviderId, troubled), loadNodeNames(deps.prisma, keyProviderId)]);
@@ -223,6 +244,7 @@ async function kmsCycle(deps: CycleDeps, claim: Claim, info: TargetInfo, started
   const outcome = up === reading.nodes.length ? 'success' : up > 0 ? 'partial' : 'failure';
   const firstError = reading.nodes.find((n) => !n.reachable)?.error ?? null;
   const error = outcome === 'success' ? null : outcome === 'failure' ? `No node of ${info.name} answered: ${firstError}` : `${reading.nodes.length - up} of ${reading.nodes.length} nodes did not answer: ${firstError}`;
+  const build = mark();
   const result = await inTransaction(deps, claim, async (tx) => {
     const now = deps.now();
     const written = await writeKmsRows(tx, stored, next, { now, targetId: claim.targetId, logChanges: claim.cycle > 0 });
@@ -235,7 +257,8 @@ async function kmsCycle(deps: CycleDeps, claim: Claim, info: TargetInfo, started
     return { rowsWritten: rowsWritten + end.rowsWritten, opened: alerts.opened.length + end.opened, resolved: alerts.resolved.length + end.resolved };
   });
   deps.cache?.setKms(claim.targetId, claim.cycle + 1, next);
-  return { targetId: claim.targetId, kind: 'kms', outcome, error, rowsWritten: result.rowsWritten, requests: reading.requests, durationMs: deps.now().getTime() - startedAt.getTime(), alertsOpened: result.opened, alertsResolved: result.resolved };
+  const phasesMs = { read, load, build, write: mark() };
+  return { targetId: claim.targetId, kind: 'kms', outcome, error, rowsWritten: result.rowsWritten, requests: reading.requests, durationMs: deps.now().getTime() - startedAt.getTime(), alertsOpened: result.opened, alertsResolved: result.resolved, phasesMs };
 }
 
 /** Runs one cycle of a claimed target. Never throws for target trouble; database errors propagate. */
