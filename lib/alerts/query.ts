@@ -7,18 +7,9 @@ import { z } from 'zod';
 import type { PrismaClient } from '../db/client';
 import type { Alert } from '../db/generated/client';
 import { ALERT_KINDS, PINNED_KINDS, SEVERITIES } from './catalog';
+import { AlertError } from './errors';
 import { enqueueNotifications } from './notifications/enqueue';
 
-export class AlertError extends Error {
-  override name = 'AlertError';
-  constructor(
-    readonly code: 'not-found' | 'conflict' | 'invalid',
-    message: string,
-    readonly field?: string,
-  ) {
-    super(message);
-  }
-}
 
 export const alertsQuerySchema = z.object({
   state: z.enum(['open', 'resolved', 'all']).default('open'),
@@ -111,21 +102,16 @@ function filterClauses(query: AlertsQuery, params: unknown[]): (alias: string) =
     return `$${params.length}`;
   };
   const clauses: ((t: string) => string)[] = [];
-  if (query.state !== 'all') {
-    const v = p(query.state);
-    clauses.push((t) => `${t}"state" = ${v}`);
-  }
-  if (query.severity) {
-    const v = p(query.severity);
-    clauses.push((t) => `${t}"severity" = ${v}`);
-  }
-  if (query.kind) {
-    const v = p(query.kind);
-    clauses.push((t) => `${t}"kind" = ${v}`);
-  }
-  if (query.target) {
-    const v = p(query.target);
-    clauses.push((t) => `${t}"targetId" = ${v}`);
+  const equal: [string, string | undefined][] = [
+    ['state', query.state === 'all' ? undefined : query.state],
+    ['severity', query.severity],
+    ['kind', query.kind],
+    ['targetId', query.target],
+  ];
+  for (const [column, value] of equal) {
+    if (value === undefined) continue;
+    const v = p(value);
+    clauses.push((t) => `${t}"${column}" = ${v}`);
   }
   if (query.entity) {
     const id = p(query.entity);

@@ -104,7 +104,7 @@ const DOMAIN_STATUS: Record<string, number> = { 'not-found': 404, conflict: 409,
 export function domainErrorToHttp(error: unknown): HttpError | undefined {
   if (!(error instanceof Error)) return undefined;
   const { code, field } = error as Error & { code?: unknown; field?: unknown };
-  if (typeof code !== 'string' || !(code in DOMAIN_STATUS) || !/(Target|User|Webhook|Alert|Query)Error$/.test(error.name)) return undefined;
+  if (typeof code !== 'string' || !(code in DOMAIN_STATUS) || !/(Target|User|Alert|Query)Error$/.test(error.name)) return undefined;
   const extra = typeof field === 'string' ? { fieldErrors: { [field]: [error.message] } } : {};
   return new HttpError(DOMAIN_STATUS[code]!, error.message, extra);
 }

@@ -274,18 +274,7 @@ export async function getHost(prisma: PrismaClient, id: string, staleAfterMs: (k
     prisma.kmsProvider.findMany({ select: { id: true, name: true, keyProviderId: true, nodeStates: { select: { reachable: true } } } }),
   ]);
   const disks = await prisma.vcVmDisk.findMany({ where: { vmId: { in: vms.map((v) => v.id) } }, orderBy: [{ vmId: 'asc' }, { deviceKey: 'asc' }] });
-  const groupViews: HostDetailView['diskGroups'] = groups.map((g) => ({
-    id: g.id,
-    uuid: g.uuid,
-    mounted: g.mounted,
-    encrypted: g.encrypted,
-    keysLoaded: g.keysLoaded,
-    providerId: g.providerId,
-    kekId: g.kekId,
-    diskCount: g.diskCount,
-    capacityBytes: g.capacityBytes,
-    changedAt: g.changedAt.toISOString(),
-  }));
+  const groupViews: HostDetailView['diskGroups'] = groups.map(({ vcenterId: _vc, hostId: _host, changedAt, ...g }) => ({ ...g, changedAt: changedAt.toISOString() }));
   const vmViews: HostDetailView['encryptedVms'] = vms.map((v) => ({
     id: v.id,
     name: v.name,

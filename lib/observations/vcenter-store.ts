@@ -34,21 +34,6 @@ function withoutChangedAt<R extends { changedAt?: Date }>(rows: R[]): Omit<R, 'c
   return rows.map(({ changedAt: _changedAt, ...rest }) => rest);
 }
 
-export function emptyVcenterRows(): VcenterRows {
-  return {
-    clusters: new Map(),
-    hosts: new Map(),
-    diskGroups: new Map(),
-    datastores: new Map(),
-    datastoreMounts: new Map(),
-    vms: new Map(),
-    vmDisks: new Map(),
-    keyProviders: new Map(),
-    hostProviderHealth: new Map(),
-    keys: new Map(),
-  };
-}
-
 /** Everything stored for one vCenter, in the same shape buildVcenterRows produces. */
 export async function loadVcenterRows(db: Db, vcenterId: string): Promise<VcenterRows> {
   const where = { where: { vcenterId } };

@@ -8,20 +8,11 @@ import type { Webhook } from '../../db/generated/client';
 import type { SecretPurpose } from '../../secrets/columns';
 import type { SecretBox } from '../../secrets/keyring';
 import { SEVERITIES } from '../catalog';
+import { AlertError } from '../errors';
 import { buildPayload, WEBHOOK_EVENTS, WEBHOOK_FORMATS } from './payload';
 
 export const WEBHOOK_SECRET: SecretPurpose = 'Webhook.secret';
 
-export class WebhookError extends Error {
-  override name = 'WebhookError';
-  constructor(
-    readonly code: 'not-found' | 'conflict' | 'invalid',
-    message: string,
-    readonly field?: string,
-  ) {
-    super(message);
-  }
-}
 
 const url = z
   .url('must be a URL')
@@ -105,7 +96,7 @@ export async function listWebhooks(prisma: PrismaClient): Promise<WebhookView[]>
 
 async function findWebhook(prisma: PrismaClient, id: string): Promise<Webhook> {
   const row = await prisma.webhook.findUnique({ where: { id } });
-  if (!row) throw new WebhookError('not-found', 'No webhook with that id.');
+  if (!row) throw new AlertError('not-found', 'No webhook with that id.');
   return row;
 }
 
@@ -129,7 +120,7 @@ export async function createWebhook(prisma: PrismaClient, box: SecretBox, input:
     });
     return view(row);
   } catch (error) {
-    if (isUniqueViolation(error)) throw new WebhookError('conflict', `A webhook named ${input.name} already exists.`, 'name');
+    if (isUniqueViolation(error)) throw new AlertError('conflict', `A webhook named ${input.name} already exists.`, 'name');
     throw error;
   }
 }
@@ -151,7 +142,7 @@ export async function updateWebhook(prisma: PrismaClient, box: SecretBox, id: st
     });
     return getWebhook(prisma, row.id);
   } catch (error) {
-    if (isUniqueViolation(error)) throw new WebhookError('conflict', `A webhook named ${input.name} already exists.`, 'name');
+    if (isUniqueViolation(error)) throw new AlertError('conflict', `A webhook named ${input.name} already exists.`, 'name');
     throw error;
   }
 }
@@ -221,8 +212,8 @@ export async function listDeliveries(prisma: PrismaClient, webhookId: string, qu
 /** Puts a dead letter back in the queue for one more round of attempts. */
 export async function retryDelivery(prisma: PrismaClient, webhookId: string, deliveryId: string, now: Date): Promise<DeliveryView['status']> {
   const row = await prisma.webhookDelivery.findFirst({ where: { id: deliveryId, webhookId } });
-  if (!row) throw new WebhookError('not-found', 'No delivery with that id for this webhook.');
-  if (row.status !== 'dead') throw new WebhookError('conflict', `Only dead letters can be retried; this delivery is ${row.status}.`);
+  if (!row) throw new AlertError('not-found', 'No delivery with that id for this webhook.');
+  if (row.status !== 'dead') throw new AlertError('conflict', `Only dead letters can be retried; this delivery is ${row.status}.`);
   await prisma.webhookDelivery.update({ where: { id: deliveryId }, data: { status: 'pending', attempts: 0, nextAttemptAt: now } });
   return 'pending';
 }
