@@ -13,8 +13,8 @@ import type { KmsReading, VcenterReading } from '../observations/readings';
 import { buildKmsRows, kmsSamples, loadKmsRows, writeKmsRows, type KmsRows } from '../observations/kms-store';
 import { hostKmsSamples, insertSamples } from '../observations/series';
 import type { Db } from '../observations/table-writer';
-import { buildVcenterRows, type VcenterRows } from '../observations/vcenter-rows';
-import { fillGaps, loadVcenterRows, writeVcenterRows } from '../observations/vcenter-store';
+import { buildVcenterRows } from '../observations/vcenter-rows';
+import { fillGaps, loadVcenterFingerprints, writeVcenterRows, type VcenterFingerprints } from '../observations/vcenter-store';
 import { kmsScope, vcenterScope } from '../alerts/catalog';
 import { loadKeyUse, loadNodeNames, loadProviderKmsFacts } from '../alerts/facts';
 import { reconcileAlerts } from '../alerts/reconcile';
@@ -28,17 +28,20 @@ import { keyIdsForProvider, readKms } from './kms-reader';
 import { finishCycle, holdsLease, type Claim } from './leases';
 import { readVcenter } from './vcenter-reader';
 
-/** Stored rows of targets this worker polled last, valid while the target's cycle has not moved. */
+/**
+ * What is stored for the targets this worker polled last (vCenter: row fingerprints; KMS: the
+ * rows), valid while the target's cycle counter has not moved, i.e. no other worker wrote since.
+ */
 export class RowCache {
-  private readonly vcenters = new Map<string, { cycle: number; rows: VcenterRows }>();
+  private readonly vcenters = new Map<string, { cycle: number; prints: VcenterFingerprints }>();
   private readonly kms = new Map<string, { cycle: number; rows: KmsRows }>();
 
-  vcenter(targetId: string, cycle: number): VcenterRows | undefined {
+  vcenter(targetId: string, cycle: number): VcenterFingerprints | undefined {
     const hit = this.vcenters.get(targetId);
-    return hit?.cycle === cycle ? hit.rows : undefined;
+    return hit?.cycle === cycle ? hit.prints : undefined;
   }
-  setVcenter(targetId: string, cycle: number, rows: VcenterRows): void {
-    this.vcenters.set(targetId, { cycle, rows });
+  setVcenter(targetId: string, cycle: number, prints: VcenterFingerprints): void {
+    this.vcenters.set(targetId, { cycle, prints });
   }
   kmsRows(targetId: string, cycle: number): KmsRows | undefined {
     const hit = this.kms.get(targetId);
@@ -201,12 +204,12 @@ async function vcenterCycle(deps: CycleDeps, claim: Claim, info: TargetInfo, sta
     return failCycle(deps, claim, info, startedAt, describePollFailure(err, info.name), 0);
   }
   const read = mark();
-  const stored = deps.cache?.vcenter(claim.targetId, claim.cycle) ?? (await loadVcenterRows(deps.prisma, claim.targetId));
-  const load = mark();
   const { rows, gaps } = buildVcenterRows(claim.targetId, reading);
   const { requests, readErrors } = reading;
   reading = undefined;
-  const next = fillGaps(stored, rows, gaps);
+  const stored = deps.cache?.vcenter(claim.targetId, claim.cycle) ?? (await loadVcenterFingerprints(deps.prisma, claim.targetId));
+  const next = await fillGaps(deps.prisma, claim.targetId, rows, gaps);
+  const load = mark();
   const conditions = vcenterConditions({ vcenterId: claim.targetId, vcenterName: info.name, rows: next, kms: await loadProviderKmsFacts(deps.prisma) });
   const partialNote = readErrors.length > 0 ? readErrors.join(' ') : null;
   const outcome = readErrors.length > 0 ? 'partial' : 'success';
@@ -218,9 +221,9 @@ async function vcenterCycle(deps: CycleDeps, claim: Claim, info: TargetInfo, sta
     const alerts = await reconcileAlerts(tx, vcenterScope(claim.targetId), conditions, now);
     const rowsWritten = written.rowsWritten + samples + alerts.rowsWritten;
     const end = await commitCycleEnd(tx, deps, claim, info, { startedAt, outcome, error: partialNote, requests, rowsWritten, stored: true, failuresAfter: 0 });
-    return { rowsWritten: rowsWritten + end.rowsWritten, opened: alerts.opened.length + end.opened, resolved: alerts.resolved.length + end.resolved };
+    return { rowsWritten: rowsWritten + end.rowsWritten, opened: alerts.opened.length + end.opened, resolved: alerts.resolved.length + end.resolved, prints: written.fingerprints };
   });
-  deps.cache?.setVcenter(claim.targetId, claim.cycle + 1, next);
+  deps.cache?.setVcenter(claim.targetId, claim.cycle + 1, result.prints);
   const phasesMs = { read, load, build, write: mark() };
   return { targetId: claim.targetId, kind: 'vcenter', outcome, error: partialNote, rowsWritten: result.rowsWritten, requests, durationMs: deps.now().getTime() - startedAt.getTime(), alertsOpened: result.opened, alertsResolved: result.resolved, phasesMs };
 }
