@@ -2,7 +2,7 @@
  * Benchmark: the poller on a large lab estate (default 2,500 hosts / 40,000 VMs / 4 KMS nodes).
  *
  *   npm run bench -- poll [--hosts 2500] [--vms-per-host 16] [--hosts-per-cluster 20] [--kms-nodes 4]
- *                         [--clients 20] [--http-seconds 20] [--skip-embedded] [--skip-latency]
+ *                         [--clients 20] [--http-seconds 20] [--skip-embedded] [--skip-latency] [--worker-heap-mb N]
  *
  * Processes: the lab (KMS cluster + vCenter) in one child, the worker in another (so its RSS is
  * its own), PostgreSQL from Debian's package (the server the tests start). This process registers
@@ -22,7 +22,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +37,8 @@ const ArgsSchema = z
     clients: z.coerce.number().int().min(1).max(200).default(20),
     httpSeconds: z.coerce.number().min(1).max(600).default(20),
     skipEmbedded: z.boolean().default(false),
+    /** V8 old-space limit for the worker child (MB); 0 = Node's default. */
+    workerHeapMb: z.coerce.number().int().min(0).max(16384).default(0),
     skipLatency: z.boolean().default(false),
     // Child modes (internal).
     labChild: z.boolean().default(false),
@@ -177,8 +179,8 @@ interface Child {
   lines: AsyncIterator<string>;
 }
 
-function spawnSelf(extra: string[], env: Record<string, string> = {}): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--expose-gc', SELF, ...extra], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+function spawnSelf(extra: string[], env: Record<string, string> = {}, nodeFlags: string[] = []): Child {
+  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', '--expose-gc', SELF, ...extra], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } });
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   return { child, lines };
 }
@@ -194,8 +196,10 @@ async function waitLine(c: Child, prefix: string, timeoutMs: number): Promise<st
   }
 }
 
+let workerFlags: string[] = [];
+
 async function runWorker(mode: 'cycles' | 'first', db: string, masterKey: string): Promise<Record<string, unknown>> {
-  const c = spawnSelf(['--worker-child', mode, '--db', db], { KEYWATCH_MASTER_KEY: masterKey });
+  const c = spawnSelf(['--worker-child', mode, '--db', db], { KEYWATCH_MASTER_KEY: masterKey }, workerFlags);
   const out = JSON.parse(await waitLine(c, 'RESULT ', 30 * 60_000)) as Record<string, unknown>;
   c.child.stdin!.end();
   return out;
@@ -256,6 +260,7 @@ async function main(): Promise<void> {
   if (args.labChild) return runLabChild(args);
   if (args.workerChild) return runWorkerChild(args);
 
+  workerFlags = args.workerHeapMb > 0 ? [`--max-old-space-size=${args.workerHeapMb}`] : [];
   const { startTestPostgres } = await import('../lib/db/testing/postgres-server');
   const { migrate } = await import('../lib/db/migrate');
   const masterKey = randomBytes(32).toString('base64');
@@ -309,7 +314,7 @@ async function main(): Promise<void> {
     log('worker running at default intervals; faults and HTTP load…');
     // The cycles above ran on a clock moved ahead; the real worker starts from now.
     await prisma.pollState.updateMany({ data: { nextDueAt: new Date() } });
-    const running = spawnSelf(['--worker-child', 'run', '--db', dbUrl.toString()], { KEYWATCH_MASTER_KEY: masterKey });
+    const running = spawnSelf(['--worker-child', 'run', '--db', dbUrl.toString()], { KEYWATCH_MASTER_KEY: masterKey }, workerFlags);
     await waitLine(running, 'RUNNING', 60_000);
     try {
       let since = new Date();
@@ -380,6 +385,8 @@ async function main(): Promise<void> {
   } finally {
     for (const c of cleanups) await c().catch(() => undefined);
   }
+  figures.workerHeapLimitMB = args.workerHeapMb || 'node default';
+  figures.loadAverage1m = Number(os.loadavg()[0]!.toFixed(1));
   process.stdout.write(`${JSON.stringify(figures)}\n`);
 }
 
