@@ -40,7 +40,7 @@ export async function evaluateTargetAlerts(prisma: PrismaClient, staleAfterMs: (
         targetHealthConditions({ kind: t.kind, targetId: t.id, targetName: t.name, createdAt: t.createdAt, state: rows[0] ?? null, staleAfterMs: staleAfterMs(t.kind), now }),
         now,
       );
-    });
+    }, { timeout: 30_000, maxWait: 30_000 });
     if (!outcome) {
       result.skippedBusy++;
       continue;
@@ -53,6 +53,6 @@ export async function evaluateTargetAlerts(prisma: PrismaClient, staleAfterMs: (
   live.add(TARGETS_SCOPE);
   const openScopes = await prisma.alert.findMany({ where: { state: 'open' }, select: { scope: true }, distinct: ['scope'] });
   const orphaned = openScopes.map((s) => s.scope).filter((s) => !live.has(s));
-  if (orphaned.length > 0) result.resolved += (await prisma.$transaction((tx) => resolveScopes(tx, orphaned, now))).length;
+  if (orphaned.length > 0) result.resolved += (await prisma.$transaction((tx) => resolveScopes(tx, orphaned, now), { timeout: 30_000, maxWait: 30_000 })).length;
   return result;
 }

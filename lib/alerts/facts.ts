@@ -3,6 +3,7 @@
  * provider's KMS nodes (for a vCenter's alerts), and where each key is used and what vCenter
  * calls each KMS node (for a KMS provider's alerts).
  */
+import { parseJsonArray } from '../observations/json-columns';
 import type { Db } from '../observations/table-writer';
 
 export interface ProviderKmsFacts {
@@ -88,12 +89,6 @@ export function describeKeyUse(use: KeyUse | undefined): string {
 export async function loadNodeNames(db: Db, providerId: string): Promise<Map<string, string>> {
   const rows = await db.vcKeyProvider.findMany({ where: { providerId }, select: { servers: true } });
   const out = new Map<string, string>();
-  for (const row of rows) {
-    try {
-      for (const s of JSON.parse(row.servers) as { name: string; address: string; port: number }[]) out.set(`${s.address}:${s.port}`, s.name);
-    } catch {
-      // A row written by this code is always valid JSON; an unreadable one just gives no names.
-    }
-  }
+  for (const row of rows) for (const s of parseJsonArray<{ name: string; address: string; port: number }>(row.servers)) out.set(`${s.address}:${s.port}`, s.name);
   return out;
 }

@@ -3,21 +3,13 @@
  * top, then critical first, newest first), with a link to the thing each is about; and the
  * acknowledgement (a note, who, when), which webhooks hear about too.
  */
-import { DomainError } from '../http/errors';
 import { z } from 'zod';
 import type { PrismaClient } from '../db/client';
 import type { Alert } from '../db/generated/client';
 import { ALERT_KINDS, PINNED_KINDS, SEVERITIES } from './catalog';
+import { AlertError } from './errors';
 import { enqueueNotifications } from './notifications/enqueue';
 
-const ALERTERROR_STATUS = { 'not-found': 404, conflict: 409, invalid: 400 } as const;
-
-export class AlertError extends DomainError<keyof typeof ALERTERROR_STATUS> {
-  override name = 'AlertError';
-  constructor(code: keyof typeof ALERTERROR_STATUS, message: string, field?: string) {
-    super(code, ALERTERROR_STATUS[code], message, field === undefined ? {} : { field });
-  }
-}
 
 export const alertsQuerySchema = z.object({
   state: z.enum(['open', 'resolved', 'all']).default('open'),
@@ -64,11 +56,11 @@ function parseDetails(text: string | null): Record<string, unknown> | null {
   }
 }
 
-function view(a: Alert, providerOfTarget: Map<string, string>, vcenterIds: Set<string>): AlertView {
+/** `kmsTargetProvider`: the key provider id of the KMS target the alert came from, if it came from one. */
+function view(a: Alert, kmsTargetProvider: string | null, fromVcenter: boolean): AlertView {
   const details = parseDetails(a.details);
   const hostId = a.entityType === 'host' ? a.entityId : typeof details?.hostId === 'string' ? details.hostId : null;
-  const keyProviderId =
-    (a.targetId && providerOfTarget.get(a.targetId)) ?? (typeof details?.providerId === 'string' ? details.providerId : typeof details?.provider === 'string' ? details.provider : null);
+  const keyProviderId = kmsTargetProvider ?? (typeof details?.providerId === 'string' ? details.providerId : typeof details?.provider === 'string' ? details.provider : null);
   return {
     id: a.id,
     kind: a.kind,
@@ -76,7 +68,7 @@ function view(a: Alert, providerOfTarget: Map<string, string>, vcenterIds: Set<s
     state: a.state,
     pinned: a.state === 'open' && (PINNED_KINDS as readonly string[]).includes(a.kind),
     entity: { type: a.entityType, id: a.entityId, name: a.entityName },
-    links: { hostId, keyProviderId, vcenterId: a.targetId && vcenterIds.has(a.targetId) ? a.targetId : null },
+    links: { hostId, keyProviderId, vcenterId: fromVcenter ? a.targetId : null },
     targetId: a.targetId,
     title: a.title,
     cause: a.cause,
@@ -89,29 +81,44 @@ function view(a: Alert, providerOfTarget: Map<string, string>, vcenterIds: Set<s
   };
 }
 
-async function linkMaps(prisma: PrismaClient): Promise<[Map<string, string>, Set<string>]> {
-  const [kms, vcenters] = await Promise.all([prisma.kmsProvider.findMany({ select: { id: true, name: true, keyProviderId: true } }), prisma.vcenterTarget.findMany({ select: { id: true } })]);
-  return [new Map(kms.map((k) => [k.id, k.keyProviderId ?? k.name])), new Set(vcenters.map((v) => v.id))];
+async function linkOf(prisma: PrismaClient, targetId: string | null): Promise<[string | null, boolean]> {
+  if (!targetId) return [null, false];
+  const [kms, vc] = await Promise.all([
+    prisma.kmsProvider.findUnique({ where: { id: targetId }, select: { name: true, keyProviderId: true } }),
+    prisma.vcenterTarget.findUnique({ where: { id: targetId }, select: { id: true } }),
+  ]);
+  return [kms ? (kms.keyProviderId ?? kms.name) : null, vc !== null];
 }
 
 const cursorSchema = z.tuple([z.number().int(), z.number().int(), z.string(), z.string()]);
 
-const PIN = `(CASE WHEN "state" = 'open' AND "kind" IN (${PINNED_KINDS.map((k) => `'${k}'`).join(', ')}) THEN 1 ELSE 0 END)`;
-const SEV = `(CASE "severity" WHEN 'critical' THEN 2 WHEN 'warning' THEN 1 ELSE 0 END)`;
+const PIN = (t: string) => `(CASE WHEN ${t}"state" = 'open' AND ${t}"kind" IN (${PINNED_KINDS.map((k) => `'${k}'`).join(', ')}) THEN 1 ELSE 0 END)`;
+const SEV = (t: string) => `(CASE ${t}"severity" WHEN 'critical' THEN 2 WHEN 'warning' THEN 1 ELSE 0 END)`;
 
-/** WHERE clauses of the filters, their values appended to `params`. */
-function filterClauses(query: AlertsQuery, params: unknown[]): string[] {
+/** The filters' WHERE clauses for a table alias; values are appended to `params` once and shared by every alias. */
+function filterClauses(query: AlertsQuery, params: unknown[]): (alias: string) => string[] {
   const p = (v: unknown) => {
     params.push(v);
     return `$${params.length}`;
   };
-  const where: string[] = [];
-  if (query.state !== 'all') where.push(`"state" = ${p(query.state)}`);
-  if (query.severity) where.push(`"severity" = ${p(query.severity)}`);
-  if (query.kind) where.push(`"kind" = ${p(query.kind)}`);
-  if (query.target) where.push(`"targetId" = ${p(query.target)}`);
-  if (query.entity) where.push(`("entityId" = ${p(query.entity)} OR "entityName" ILIKE ${p(`%${query.entity.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)})`);
-  return where;
+  const clauses: ((t: string) => string)[] = [];
+  const equal: [string, string | undefined][] = [
+    ['state', query.state === 'all' ? undefined : query.state],
+    ['severity', query.severity],
+    ['kind', query.kind],
+    ['targetId', query.target],
+  ];
+  for (const [column, value] of equal) {
+    if (value === undefined) continue;
+    const v = p(value);
+    clauses.push((t) => `${t}"${column}" = ${v}`);
+  }
+  if (query.entity) {
+    const id = p(query.entity);
+    const name = p(`%${query.entity.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    clauses.push((t) => `(${t}"entityId" = ${id} OR ${t}"entityName" ILIKE ${name})`);
+  }
+  return (alias) => clauses.map((c) => c(alias));
 }
 
 function decodeCursor(cursor: string): z.infer<typeof cursorSchema> {
@@ -122,35 +129,50 @@ function decodeCursor(cursor: string): z.infer<typeof cursorSchema> {
   }
 }
 
+const where = (clauses: string[]) => (clauses.length ? `WHERE ${clauses.join(' AND ')}` : '');
+
+type AlertPageRow = Alert & { pin: number; sev: number; linkProvider: string | null; fromVcenter: boolean; counts: Record<string, number> | null };
+
+/**
+ * One SQL statement per page: the filtered alerts in on-call order (keyset cursor), with the
+ * link targets joined and the per-severity counts of the whole filtered set alongside.
+ */
 export async function listAlerts(prisma: PrismaClient, query: AlertsQuery): Promise<{ alerts: AlertView[]; nextCursor: string | null; counts: Record<string, number> }> {
   const params: unknown[] = [];
-  const where = filterClauses(query, params);
+  const filters = filterClauses(query, params);
+  const filterParams = params.length;
+  const outer = filters('a.');
   if (query.cursor) {
     const c = decodeCursor(query.cursor);
     params.push(c[0], c[1], new Date(c[2]), c[3]);
     const n = params.length;
-    where.push(`(${PIN}, ${SEV}, "firstSeenAt", "id") < ($${n - 3}::int, $${n - 2}::int, $${n - 1}::timestamp(3), $${n})`);
+    outer.push(`(${PIN('a.')}, ${SEV('a.')}, a."firstSeenAt", a."id") < ($${n - 3}::int, $${n - 2}::int, $${n - 1}::timestamp(3), $${n})`);
   }
   params.push(query.limit + 1);
-  const rows = await prisma.$queryRawUnsafe<(Alert & { pin: number; sev: number })[]>(
-    `SELECT *, ${PIN} AS pin, ${SEV} AS sev FROM "Alert" ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-     ORDER BY pin DESC, sev DESC, "firstSeenAt" DESC, "id" DESC LIMIT $${params.length}`,
+  const counts = `(SELECT json_object_agg(s."severity", s.n) FROM (SELECT x."severity", count(*)::int AS n FROM "Alert" x ${where(filters('x.'))} GROUP BY x."severity") s)`;
+  const rows = await prisma.$queryRawUnsafe<AlertPageRow[]>(
+    `SELECT a.*, ${PIN('a.')} AS pin, ${SEV('a.')} AS sev, COALESCE(k."keyProviderId", k."name") AS "linkProvider",
+            (v."id" IS NOT NULL) AS "fromVcenter", ${counts} AS counts
+     FROM "Alert" a
+     LEFT JOIN "KmsProvider" k ON k."id" = a."targetId"
+     LEFT JOIN "VcenterTarget" v ON v."id" = a."targetId"
+     ${where(outer)}
+     ORDER BY pin DESC, sev DESC, a."firstSeenAt" DESC, a."id" DESC LIMIT $${params.length}`,
     ...params,
-  );
-  const countParams: unknown[] = [];
-  const countWhere = filterClauses(query, countParams);
-  const counts = await prisma.$queryRawUnsafe<{ severity: string; n: number }[]>(
-    `SELECT "severity", count(*)::int AS n FROM "Alert" ${countWhere.length ? `WHERE ${countWhere.join(' AND ')}` : ''} GROUP BY "severity"`,
-    ...countParams,
   );
   const page = rows.slice(0, query.limit);
   const last = page[page.length - 1];
-  const [providers, vcenters] = await linkMaps(prisma);
+  let severityCounts = rows[0]?.counts ?? null;
+  if (rows.length === 0 && query.cursor) {
+    // Past the last page: the counts still describe the whole filtered set.
+    const [only] = await prisma.$queryRawUnsafe<{ counts: Record<string, number> | null }[]>(`SELECT ${counts} AS counts`, ...params.slice(0, filterParams));
+    severityCounts = only?.counts ?? null;
+  }
   return {
-    alerts: page.map((a) => view(normalize(a), providers, vcenters)),
+    alerts: page.map((a) => view(normalize(a), a.linkProvider, Boolean(a.fromVcenter))),
     nextCursor:
       rows.length > query.limit && last ? Buffer.from(JSON.stringify([Number(last.pin), Number(last.sev), normalize(last).firstSeenAt.toISOString(), last.id])).toString('base64url') : null,
-    counts: Object.fromEntries(counts.map((c) => [c.severity, Number(c.n)])),
+    counts: Object.fromEntries(Object.entries(severityCounts ?? {}).map(([k, v]) => [k, Number(v)])),
   };
 }
 
@@ -163,8 +185,7 @@ function normalize(a: Alert): Alert {
 export async function getAlert(prisma: PrismaClient, id: string): Promise<AlertView> {
   const row = await prisma.alert.findUnique({ where: { id } });
   if (!row) throw new AlertError('not-found', 'No alert with that id.');
-  const [providers, vcenters] = await linkMaps(prisma);
-  return view(row, providers, vcenters);
+  return view(row, ...(await linkOf(prisma, row.targetId)));
 }
 
 /** Acknowledges an open alert with a note (again: the note is replaced); queues the 'ack' webhooks. */
@@ -177,6 +198,5 @@ export async function acknowledgeAlert(prisma: PrismaClient, id: string, by: str
     await enqueueNotifications(tx, 'ack', [alert], now);
     return alert;
   });
-  const [providers, vcenters] = await linkMaps(prisma);
-  return view(updated, providers, vcenters);
+  return view(updated, ...(await linkOf(prisma, updated.targetId)));
 }

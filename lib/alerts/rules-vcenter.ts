@@ -5,7 +5,7 @@
  */
 import { hostProviderRowId, rowId, type Row, type VcenterRows } from '../observations/vcenter-rows';
 import type { VcCluster, VcDiskGroup, VcHost, VcVm } from '../db/generated/client';
-import { parseJsonList } from '../observations/json-columns';
+import { parseJsonArray, parseJsonList } from '../observations/json-columns';
 import { steps, type AlertCondition } from './catalog';
 import type { ProviderKmsFacts } from './facts';
 
@@ -218,12 +218,7 @@ function selfHostedConditions(input: VcenterAlertInput): AlertCondition[] {
   for (const m of rows.datastoreMounts.values()) if (m.entityType === 'cluster') clusterOfDatastore.set(m.datastoreId, m.entityId);
   for (const provider of rows.keyProviders.values()) {
     if (provider.kind !== 'standard') continue;
-    let servers: KmsServer[] = [];
-    try {
-      servers = JSON.parse(provider.servers) as KmsServer[];
-    } catch {
-      continue;
-    }
+    const servers = parseJsonArray<KmsServer>(provider.servers);
     if (servers.length === 0) continue;
     for (const vm of rows.vms.values()) {
       const match = kmsServerOf(vm, servers);

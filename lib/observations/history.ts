@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { PrismaClient } from '../db/client';
 import { HOST_KMS_METRICS, hostKmsSeries, readSeries, type SeriesResolution } from './series';
 import { kmsNodeSeries } from './kms-store';
-import { parseJsonArray } from './json-columns';
+import { loadNodeNames } from '../alerts/facts';
 
 export const HISTORY_SERIES = ['kms-nodes', 'host-kms'] as const;
 export type HistorySeries = (typeof HISTORY_SERIES)[number];
@@ -59,12 +59,10 @@ export async function kmsNodeHistory(prisma: PrismaClient, query: HistoryQuery, 
   const targets = await prisma.kmsProvider.findMany({ select: { id: true, name: true, keyProviderId: true } });
   const target = targets.find((t) => (t.keyProviderId ?? t.name) === query.provider);
   if (!target) throw new HistoryQueryError(`No KMS provider target is linked to key provider ${query.provider}.`);
-  const [nodes, servers] = await Promise.all([
+  const [nodes, names] = await Promise.all([
     prisma.kmsNodeState.findMany({ where: { kmsProviderId: target.id }, orderBy: { endpoint: 'asc' } }),
-    prisma.vcKeyProvider.findMany({ where: { providerId: query.provider }, select: { servers: true } }),
+    loadNodeNames(prisma, query.provider),
   ]);
-  const names = new Map<string, string>();
-  for (const row of servers) for (const s of parseJsonArray<{ name: string; address: string; port: number }>(row.servers)) names.set(`${s.address}:${s.port}`, s.name);
   const w = windowOf(query, now, rawHours);
   const series = nodes.map((n) => kmsNodeSeries(target.id, n.endpoint));
   const [up, latency] = await Promise.all([readSeries(prisma, { ...w, series, metric: 'up' }), readSeries(prisma, { ...w, series, metric: 'latencyMs' })]);

@@ -77,10 +77,8 @@ function extras<S extends z.ZodType>(schema: S, value: unknown): Partial<z.infer
 
 const json = (value: unknown): string => JSON.stringify(value);
 
-export function buildVcenterRows(vcenterId: string, reading: VcenterReading): { rows: VcenterRows; gaps: VcenterGaps } {
-  const { estate } = reading;
-  const id = (moid: string) => rowId(vcenterId, moid);
-  const rows: VcenterRows = {
+export function emptyVcenterRows(): VcenterRows {
+  return {
     clusters: new Map(),
     hosts: new Map(),
     diskGroups: new Map(),
@@ -92,6 +90,12 @@ export function buildVcenterRows(vcenterId: string, reading: VcenterReading): { 
     hostProviderHealth: new Map(),
     keys: new Map(),
   };
+}
+
+export function buildVcenterRows(vcenterId: string, reading: VcenterReading): { rows: VcenterRows; gaps: VcenterGaps } {
+  const { estate } = reading;
+  const id = (moid: string) => rowId(vcenterId, moid);
+  const rows = emptyVcenterRows();
   const gaps: VcenterGaps = {
     diskGroupsUnread: new Set(),
     providerViewUnread: new Set(),

@@ -6,7 +6,7 @@
 import type { PollKind } from './backoff';
 import { runCycle, type CycleDeps, type CycleResult } from './cycle';
 import { leaseMsOf } from './settings';
-import { describePollFailure } from './failure';
+import { describeFailure } from './failure';
 import { claimDue, releaseLease, syncPollStates, type Claim } from './leases';
 
 async function runClaimed(deps: CycleDeps, claim: Claim): Promise<CycleResult | null> {
@@ -15,7 +15,7 @@ async function runClaimed(deps: CycleDeps, claim: Claim): Promise<CycleResult | 
   } catch (err) {
     // The database failed under the cycle (restart, network): nothing was committed; give the
     // target back so the next tick, on any worker, retries it.
-    deps.logger.error({ kind: claim.kind, targetId: claim.targetId, reason: describePollFailure(err, claim.targetId) }, 'poll cycle could not be stored');
+    deps.logger.error({ kind: claim.kind, targetId: claim.targetId, reason: describeFailure(err, 'Storing the cycle failed') }, 'poll cycle could not be stored');
     await releaseLease(deps.prisma, claim, deps.workerId).catch(() => undefined);
     return null;
   }

@@ -25,12 +25,17 @@ function oneLine(text: string): string {
   return line.length > MAX ? `${line.slice(0, MAX - 1)}…` : line;
 }
 
-export function describePollFailure(err: unknown, targetName: string): string {
+/** One line for any error: the message of a typed client error as is, otherwise prefixed by `what`. */
+export function describeFailure(err: unknown, what: string): string {
   if (isVsphereError(err)) return oneLine(err.message);
   if (err instanceof KmipTransportError || err instanceof KmipError || err instanceof TtlvDecodeError) return oneLine(describeKmipFailure(err));
-  if (err instanceof PollTimeoutError || err instanceof PollConfigError || err instanceof VsphereClientConfigError || err instanceof TargetError) return oneLine(err.message);
   const message = err instanceof Error ? err.message : String(err);
-  return oneLine(`Polling ${targetName} failed: ${message}`);
+  return oneLine(`${what}: ${message}`);
+}
+
+export function describePollFailure(err: unknown, targetName: string): string {
+  if (err instanceof PollTimeoutError || err instanceof PollConfigError || err instanceof VsphereClientConfigError || err instanceof TargetError) return oneLine(err.message);
+  return describeFailure(err, `Polling ${targetName} failed`);
 }
 
 /**

@@ -21,6 +21,7 @@ import { pollKmsProvidersJob } from '../worker/jobs/poll-kms-providers';
 import { pollVcentersJob } from '../worker/jobs/poll-vcenters';
 import { evaluateAlertsJob } from '../worker/jobs/evaluate-alerts';
 import { pollDue } from './due-targets';
+import { syncPollStates } from './leases';
 import { compareWithLab } from './testing/lab-compare';
 import { captureLogger, startPollHarness, type PollHarness } from './testing/harness';
 
@@ -136,12 +137,14 @@ describe('poller under trouble', () => {
     expect(ok.find((r) => r.targetId === h.vcenterId)?.outcome).toBe('success');
     expect(await h.prisma.alert.count({ where: { kind: 'VCENTER_UNREACHABLE', state: 'open', entityId: h.vcenterId } })).toBe(0);
     expect(await compareWithLab(h.prisma, h.vcenterId, await h.state())).toEqual([]);
-  });
+  }, 120_000);
 
   it('a worker SIGKILLed in the middle of its transaction leaves nothing half-written; its lease expires and another worker takes over', async () => {
     // A fresh vCenter target whose first cycle the victim will write.
     const victimTarget = await createVcenter(h.prisma, h.box, { name: 'victim-vc', url: h.lab.vcenter.url, username: h.lab.vcenter.username, password: h.lab.vcenter.password, caPem: h.lab.vcenter.caPem });
-    await h.prisma.$executeRawUnsafe(`UPDATE "PollState" SET "nextDueAt" = now() + interval '1 day' WHERE "kind" = 'vcenter'`);
+    // Only the new target is due, so the victim claims that one.
+    await syncPollStates(h.prisma, new Date());
+    await h.prisma.$executeRawUnsafe(`UPDATE "PollState" SET "nextDueAt" = now() + interval '1 day' WHERE "kind" = 'vcenter' AND "vcenterId" <> $1`, victimTarget.id);
     const url = new URL(h.db.url);
     url.searchParams.set('application_name', 'keywatch-victim');
     // Our own transaction holds VcVm, so the victim blocks after writing clusters and hosts.
@@ -169,6 +172,8 @@ describe('poller under trouble', () => {
           throw new Error(`${e.message}; victim stderr: ${childErr}`);
         });
         // It has written rows of this cycle already (visible to its own transaction only).
+        const waiting = await watcher.query(`SELECT query FROM pg_stat_activity WHERE application_name = 'keywatch-victim' AND wait_event_type = 'Lock'`);
+        expect(String(waiting.rows[0]?.query)).toMatch(/^INSERT INTO "VcVm"/);
         child.kill('SIGKILL');
         await once(child, 'exit');
         await blocker.query('COMMIT');

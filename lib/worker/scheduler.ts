@@ -10,7 +10,7 @@ import type { PrismaClient } from '../db/client';
 import type { Logger } from '../logging/logger';
 import { RowCache } from '../poller/cycle';
 import { pollSettingsFromEnv, type PollSettings } from '../poller/settings';
-import { describePollFailure } from '../poller/failure';
+import { describeFailure } from '../poller/failure';
 import { getSecretBox, type SecretBox } from '../secrets/keyring';
 import { campaignsJob } from './jobs/campaigns';
 import { evaluateAlertsJob } from './jobs/evaluate-alerts';
@@ -92,7 +92,7 @@ export function startWorkerJobs(
         failures = 0;
       } catch (err) {
         failures++;
-        logger.error({ job: job.name, failures, reason: describePollFailure(err, job.name) }, 'job failed; retrying with back-off');
+        logger.error({ job: job.name, failures, reason: describeFailure(err, `Job ${job.name} failed`) }, 'job failed; retrying with back-off');
       }
       if (stopped) break;
       const wait = failures === 0 ? job.everyMs : Math.min(job.everyMs * 2 ** failures, MAX_RETRY_MS) * (0.8 + 0.4 * Math.random());

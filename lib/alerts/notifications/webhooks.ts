@@ -2,27 +2,19 @@
  * Webhook configuration (admin): CRUD, views without the secret, and a test send. The HMAC secret
  * is sealed like every other stored secret (lib/secrets) and never returned.
  */
-import { DomainError } from '../../http/errors';
 import { z } from 'zod';
 import type { PrismaClient } from '../../db/client';
 import type { Webhook } from '../../db/generated/client';
 import type { SecretPurpose } from '../../secrets/columns';
 import type { SecretBox } from '../../secrets/keyring';
 import { SEVERITIES } from '../catalog';
+import { AlertError } from '../errors';
 import { buildPayload, WEBHOOK_EVENTS, WEBHOOK_FORMATS } from './payload';
 
 import { webhookBinding } from '../../secrets/columns';
 
 export const WEBHOOK_SECRET: SecretPurpose = 'Webhook.secret';
 
-const WEBHOOKERROR_STATUS = { 'not-found': 404, conflict: 409, invalid: 400 } as const;
-
-export class WebhookError extends DomainError<keyof typeof WEBHOOKERROR_STATUS> {
-  override name = 'WebhookError';
-  constructor(code: keyof typeof WEBHOOKERROR_STATUS, message: string, field?: string) {
-    super(code, WEBHOOKERROR_STATUS[code], message, field === undefined ? {} : { field });
-  }
-}
 
 const url = z
   .url('must be a URL')
@@ -106,7 +98,7 @@ export async function listWebhooks(prisma: PrismaClient): Promise<WebhookView[]>
 
 async function findWebhook(prisma: PrismaClient, id: string): Promise<Webhook> {
   const row = await prisma.webhook.findUnique({ where: { id } });
-  if (!row) throw new WebhookError('not-found', 'No webhook with that id.');
+  if (!row) throw new AlertError('not-found', 'No webhook with that id.');
   return row;
 }
 
@@ -135,7 +127,7 @@ export async function createWebhook(prisma: PrismaClient, box: SecretBox, input:
     });
     return view(row);
   } catch (error) {
-    if (isUniqueViolation(error)) throw new WebhookError('conflict', `A webhook named ${input.name} already exists.`, 'name');
+    if (isUniqueViolation(error)) throw new AlertError('conflict', `A webhook named ${input.name} already exists.`, 'name');
     throw error;
   }
 }
@@ -146,7 +138,7 @@ export async function updateWebhook(prisma: PrismaClient, box: SecretBox, id: st
   // A secret signs for one receiver: moving the webhook elsewhere needs the secret again, or an admin
   // session could redirect signed payloads (and the proof of the secret) to a server of its own.
   if (url !== existing.url && existing.secretEnc && input.secret === undefined) {
-    throw new WebhookError('invalid', 'Changing the URL of a signed webhook needs its secret again (or an empty secret to stop signing).', 'secret');
+    throw new AlertError('invalid', 'Changing the URL of a signed webhook needs its secret again (or an empty secret to stop signing).', 'secret');
   }
   try {
     const row = await prisma.webhook.update({
@@ -163,7 +155,7 @@ export async function updateWebhook(prisma: PrismaClient, box: SecretBox, id: st
     });
     return getWebhook(prisma, row.id);
   } catch (error) {
-    if (isUniqueViolation(error)) throw new WebhookError('conflict', `A webhook named ${input.name} already exists.`, 'name');
+    if (isUniqueViolation(error)) throw new AlertError('conflict', `A webhook named ${input.name} already exists.`, 'name');
     throw error;
   }
 }
@@ -233,8 +225,8 @@ export async function listDeliveries(prisma: PrismaClient, webhookId: string, qu
 /** Puts a dead letter back in the queue for one more round of attempts. */
 export async function retryDelivery(prisma: PrismaClient, webhookId: string, deliveryId: string, now: Date): Promise<DeliveryView['status']> {
   const row = await prisma.webhookDelivery.findFirst({ where: { id: deliveryId, webhookId } });
-  if (!row) throw new WebhookError('not-found', 'No delivery with that id for this webhook.');
-  if (row.status !== 'dead') throw new WebhookError('conflict', `Only dead letters can be retried; this delivery is ${row.status}.`);
+  if (!row) throw new AlertError('not-found', 'No delivery with that id for this webhook.');
+  if (row.status !== 'dead') throw new AlertError('conflict', `Only dead letters can be retried; this delivery is ${row.status}.`);
   await prisma.webhookDelivery.update({ where: { id: deliveryId }, data: { status: 'pending', attempts: 0, nextAttemptAt: now } });
   return 'pending';
 }

@@ -1,0 +1,447 @@
+/**
+ * Benchmark: the poller on a large lab estate (default 2,500 hosts / 40,000 VMs / 4 KMS nodes).
+ *
+ *   npm run bench -- poll [--hosts 2500] [--vms-per-host 16] [--hosts-per-cluster 20] [--kms-nodes 4]
+ *                         [--clients 20] [--http-seconds 20] [--skip-embedded] [--skip-latency] [--worker-heap-mb N]
+ *
+ * Processes: the lab (KMS cluster + vCenter) in one child, the worker in another (so its RSS is
+ * its own), PostgreSQL from Debian's package (the server the tests start). This process registers
+ * the targets, injects faults, and plays 20 HTTP clients by calling the route handlers of
+ * GET /api/v1/hosts and /api/v1/alerts in-process (a Request in, a Response out, as Next calls
+ * them; no Next server, no network hop) while the worker polls.
+ *
+ * Phases: first full cycle (vCenter read + every write, then the KMS probe of every key) against
+ * PostgreSQL; a cycle with no change (rows written / entities stored); time from fault to open
+ * alert for a KMS node down and for a host rebooted without its KMS (worker running at default
+ * intervals); p95 of the two routes under load; the first cycle again with the lab's
+ * vcenter-latency fault at 50 ms; the first cycle against the embedded database (PGlite).
+ *
+ * Last stdout line: JSON with fullCycleSeconds, embeddedFullCycleSeconds, latency50msFullCycleSeconds,
+ * workerRssMB, noChangeWriteFraction, hostsP95Ms, alertsP95Ms, kmsDownDetectSeconds, diskGroupDetectSeconds.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os, { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+const ArgsSchema = z
+  .object({
+    hosts: z.coerce.number().int().min(1).default(2500),
+    vmsPerHost: z.coerce.number().int().min(0).max(200).default(16),
+    hostsPerCluster: z.coerce.number().int().min(1).max(64).default(20),
+    kmsNodes: z.coerce.number().int().min(1).max(16).default(4),
+    clients: z.coerce.number().int().min(1).max(200).default(20),
+    httpSeconds: z.coerce.number().min(1).max(600).default(20),
+    skipEmbedded: z.boolean().default(false),
+    /** V8 old-space limit for the worker child (MB); 0 = Node's default. */
+    workerHeapMb: z.coerce.number().int().min(0).max(16384).default(0),
+    skipLatency: z.boolean().default(false),
+    // Child modes (internal).
+    labChild: z.boolean().default(false),
+    workerChild: z.enum(['cycles', 'first', 'run']).optional(),
+    db: z.string().optional(),
+    target: z.string().optional(),
+  })
+  .strict();
+type Args = z.output<typeof ArgsSchema>;
+
+function parseArgs(argv: string[]): Args {
+  const raw: Record<string, string | boolean> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!a.startsWith('--')) throw new Error(`Unexpected argument ${a}.`);
+    const key = a.slice(2).replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+    const next = argv[i + 1];
+    if (next === undefined || next.startsWith('--')) raw[key] = true;
+    else {
+      raw[key] = next;
+      i++;
+    }
+  }
+  const parsed = ArgsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`Invalid argument ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}.`);
+  }
+  return parsed.data;
+}
+
+const log = (msg: string) => process.stderr.write(`[poll] ${msg}\n`);
+const SELF = fileURLToPath(import.meta.url);
+
+/** Peak RSS of this process so far (VmHWM), in MB. */
+function peakRssMB(): number {
+  const status = readFileSync('/proc/self/status', 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
+  return Math.round(kb / 1024);
+}
+
+// ───────────────────────────── children ─────────────────────────────
+
+const LabInfoSchema = z.object({
+  vcenter: z.object({ url: z.string(), username: z.string(), password: z.string(), caPem: z.string() }),
+  kms: z.object({ providerId: z.string(), nodes: z.array(z.object({ id: z.string(), host: z.string(), port: z.number() })), caPem: z.string(), certPem: z.string(), keyPem: z.string() }),
+});
+type LabInfo = z.infer<typeof LabInfoSchema>;
+
+async function runLabChild(args: Args): Promise<void> {
+  const { startLab } = await import('../lab/main');
+  const lab = await startLab({
+    kmsNodeCount: args.kmsNodes,
+    estate: { clusters: Math.ceil(args.hosts / args.hostsPerCluster), hostsPerCluster: args.hostsPerCluster, vmsPerHost: args.vmsPerHost, seed: 7 },
+    timings: { rebootDownMs: 300 },
+  });
+  const info: LabInfo = {
+    vcenter: { url: lab.vcenter.url, username: lab.vcenter.username, password: lab.vcenter.password, caPem: lab.vcenter.caPem },
+    kms: { providerId: lab.kms.providerId, nodes: lab.kms.nodes, caPem: lab.kms.caPem, certPem: lab.kms.client.certPem, keyPem: lab.kms.client.keyPem },
+  };
+  process.stdout.write(`LAB_READY ${JSON.stringify(info)}\n`);
+  const stop = () => void lab.stop().finally(() => process.exit(0));
+  process.on('SIGTERM', stop);
+  process.stdin.on('end', stop);
+  process.stdin.resume();
+}
+
+async function workerDeps(url: string) {
+  const { createPrismaClient } = await import('../lib/db/client');
+  const { createLogger } = await import('../lib/logging/logger');
+  const { RowCache } = await import('../lib/poller/cycle');
+  const { SecretBox } = await import('../lib/secrets/keyring');
+  const { masterKeyFromBytes } = await import('../lib/secrets/envelope');
+  const key = masterKeyFromBytes(Buffer.from(process.env.KEYWATCH_MASTER_KEY!, 'base64'));
+  const prisma = createPrismaClient(url, 10);
+  const settings = { vcenterIntervalMs: 30_000, kmsIntervalMs: 10_000, vcenterTimeoutMs: 600_000, kmsTimeoutMs: 60_000, staleAfterMs: 180_000 };
+  let offset = 0;
+  return {
+    prisma,
+    advance: (ms: number) => (offset += ms),
+    deps: {
+      prisma,
+      box: new SecretBox({ current: key, all: [key], source: 'env' }),
+      workerId: `bench-worker-${process.pid}`,
+      now: () => new Date(Date.now() + offset),
+      logger: createLogger('bench-worker', { level: 'warn', destination: process.stderr as never }),
+      settings,
+      cache: new RowCache(),
+      transactionTimeoutMs: 600_000,
+    },
+  };
+}
+
+async function runWorkerChild(args: Args): Promise<void> {
+  const { pollDue } = await import('../lib/poller/due-targets');
+  const w = await workerDeps(args.db!);
+  const result = (r: unknown) => process.stdout.write(`RESULT ${JSON.stringify(r)}\n`);
+  const timed = async <T>(job: () => Promise<T>) => {
+    const t = performance.now();
+    const value = await job();
+    return { value, seconds: (performance.now() - t) / 1000 };
+  };
+  if (args.workerChild === 'first' || args.workerChild === 'cycles') {
+    const vc = await timed(() => pollDue(w.deps, 'vcenter', 4));
+    w.advance(10_000);
+    const kms = await timed(() => pollDue(w.deps, 'kms', 4));
+    const firstOf = (r: { value: { outcome: string; rowsWritten: number; requests: number; error: string | null }[] }) => r.value[0] ?? null;
+    const out: Record<string, unknown> = { vcenterSeconds: vc.seconds, kmsSeconds: kms.seconds, vcenter: firstOf(vc), kms: firstOf(kms) };
+    if (args.workerChild === 'cycles') {
+      w.advance(30_000);
+      const quietVc = await timed(() => pollDue(w.deps, 'vcenter', 4));
+      const quietKms = await timed(() => pollDue(w.deps, 'kms', 4));
+      Object.assign(out, { quietVcenterSeconds: quietVc.seconds, quietKmsSeconds: quietKms.seconds, quietVcenter: firstOf(quietVc), quietKms: firstOf(quietKms) });
+    }
+    out.peakRssMB = peakRssMB();
+    result(out);
+    await w.prisma.$disconnect();
+    return;
+  }
+  // 'run': the real scheduler at default intervals until the parent closes stdin.
+  const { startWorkerJobs } = await import('../lib/worker/scheduler');
+  const { parseEnv } = await import('../lib/config/env');
+  const jobs = startWorkerJobs(w.prisma, w.deps.logger, { env: parseEnv({ DATABASE_URL: args.db, KEYWATCH_POLL_VCENTER_TIMEOUT_S: '600' }), box: w.deps.box, workerId: w.deps.workerId });
+  process.stdout.write('RUNNING\n');
+  await new Promise<void>((resolve) => {
+    process.stdin.on('end', resolve);
+    process.stdin.resume();
+  });
+  await jobs.stop();
+  result({ peakRssMB: peakRssMB() });
+  await w.prisma.$disconnect();
+}
+
+// ───────────────────────────── parent helpers ─────────────────────────────
+
+interface Child {
+  child: ChildProcess;
+  lines: AsyncIterator<string>;
+}
+
+function spawnSelf(extra: string[], env: Record<string, string> = {}, nodeFlags: string[] = []): Child {
+  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', '--expose-gc', SELF, ...extra], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  return { child, lines };
+}
+
+async function waitLine(c: Child, prefix: string, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const next = await Promise.race([c.lines.next(), new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), Math.max(1, deadline - Date.now())))]);
+    if (next === 'timeout') throw new Error(`No "${prefix}" line within ${timeoutMs / 1000} s.`);
+    if (next.done) throw new Error(`Child exited before printing "${prefix}".`);
+    if (next.value.startsWith(prefix)) return next.value.slice(prefix.length).trim();
+    process.stderr.write(`[child] ${next.value}\n`);
+  }
+}
+
+let workerFlags: string[] = [];
+
+async function runWorker(mode: 'cycles' | 'first', db: string, masterKey: string): Promise<Record<string, unknown>> {
+  const c = spawnSelf(['--worker-child', mode, '--db', db], { KEYWATCH_MASTER_KEY: masterKey }, workerFlags);
+  const out = JSON.parse(await waitLine(c, 'RESULT ', 30 * 60_000)) as Record<string, unknown>;
+  c.child.stdin!.end();
+  return out;
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+}
+
+async function labFault(lab: LabInfo, body: unknown): Promise<void> {
+  const { Agent, fetch } = await import('undici');
+  const dispatcher = new Agent({ connect: { ca: lab.vcenter.caPem } });
+  try {
+    const res = await fetch(`${lab.vcenter.url}/lab/faults`, {
+      method: 'POST',
+      dispatcher,
+      headers: { authorization: `Basic ${Buffer.from(`${lab.vcenter.username}:${lab.vcenter.password}`).toString('base64')}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`fault ${JSON.stringify(body)} → ${res.status} ${await res.text()}`);
+    await res.text();
+  } finally {
+    await dispatcher.close();
+  }
+}
+
+async function registerTargets(url: string, lab: LabInfo, masterKey: string, vcenterName = 'lab-vcenter') {
+  const { createPrismaClient } = await import('../lib/db/client');
+  const { createKmsProvider, createVcenter } = await import('../lib/targets/store');
+  const { SecretBox } = await import('../lib/secrets/keyring');
+  const { masterKeyFromBytes } = await import('../lib/secrets/envelope');
+  const key = masterKeyFromBytes(Buffer.from(masterKey, 'base64'));
+  const box = new SecretBox({ current: key, all: [key], source: 'env' });
+  const prisma = createPrismaClient(url, 20);
+  const vc = await createVcenter(prisma, box, { name: vcenterName, url: lab.vcenter.url, username: lab.vcenter.username, password: lab.vcenter.password, caPem: lab.vcenter.caPem });
+  const existing = await prisma.kmsProvider.findUnique({ where: { name: lab.kms.providerId } });
+  if (!existing) {
+    await createKmsProvider(prisma, box, { name: lab.kms.providerId, nodes: lab.kms.nodes.map((n) => ({ host: n.host, port: n.port })), caPem: lab.kms.caPem, clientCertPem: lab.kms.certPem, clientKeyPem: lab.kms.keyPem });
+  }
+  return { prisma, vcenterId: vc.id };
+}
+
+async function waitForAlert(prisma: import('../lib/db/client').PrismaClient, kind: string, since: Date, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const alert = await prisma.alert.findFirst({ where: { kind, firstSeenAt: { gte: since } }, orderBy: { firstSeenAt: 'asc' } });
+    if (alert) return (Date.now() - since.getTime()) / 1000;
+    if (Date.now() > deadline) return NaN;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+// ───────────────────────────── main ─────────────────────────────
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  if (args.labChild) return runLabChild(args);
+  if (args.workerChild) return runWorkerChild(args);
+
+  workerFlags = args.workerHeapMb > 0 ? [`--max-old-space-size=${args.workerHeapMb}`] : [];
+  const { startTestPostgres } = await import('../lib/db/testing/postgres-server');
+  const { migrate } = await import('../lib/db/migrate');
+  const masterKey = randomBytes(32).toString('base64');
+  const clusters = Math.ceil(args.hosts / args.hostsPerCluster);
+  log(`lab: ${clusters * args.hostsPerCluster} hosts × ${args.vmsPerHost} VMs, ${args.kmsNodes} KMS nodes (child process)`);
+  let t = Date.now();
+  const labChild = spawnSelf(['--lab-child', '--hosts', String(args.hosts), '--vms-per-host', String(args.vmsPerHost), '--hosts-per-cluster', String(args.hostsPerCluster), '--kms-nodes', String(args.kmsNodes)]);
+  const [labLine, pgServer] = await Promise.all([waitLine(labChild, 'LAB_READY ', 600_000), startTestPostgres()]);
+  const lab = LabInfoSchema.parse(JSON.parse(labLine));
+  log(`lab and PostgreSQL ready in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  const figures: Record<string, unknown> = {};
+  const cleanups: (() => Promise<unknown>)[] = [async () => labChild.child.stdin!.end(), () => pgServer.stop()];
+  try {
+    const dbUrl = new URL(pgServer.url);
+    dbUrl.pathname = '/keywatch_bench';
+    const { default: pg } = await import('pg');
+    const admin = new pg.Client({ connectionString: pgServer.url });
+    await admin.connect();
+    await admin.query('CREATE DATABASE keywatch_bench');
+    await admin.end();
+    await migrate(dbUrl.toString());
+    const { prisma, vcenterId } = await registerTargets(dbUrl.toString(), lab, masterKey);
+
+    // 1. First full cycle and a cycle with no change, in the worker process.
+    log('first full cycle against PostgreSQL (worker child)…');
+    const cycles = await runWorker('cycles', dbUrl.toString(), masterKey);
+    log(`cycles: ${JSON.stringify(cycles)}`);
+    const entities =
+      (await prisma.vcHost.count()) +
+      (await prisma.vcVm.count()) +
+      (await prisma.vcVmDisk.count()) +
+      (await prisma.vcDiskGroup.count()) +
+      (await prisma.vcCluster.count()) +
+      (await prisma.vcDatastore.count()) +
+      (await prisma.vcHostProviderHealth.count()) +
+      (await prisma.vcKey.count()) +
+      (await prisma.kmsNodeState.count()) +
+      (await prisma.kmsNodeKey.count());
+    const rows = (k: string) => Number((cycles[k] as { rowsWritten?: number } | null)?.rowsWritten ?? NaN);
+    figures.fullCycleSeconds = Number(((cycles.vcenterSeconds as number) + (cycles.kmsSeconds as number)).toFixed(2));
+    figures.vcenterFirstCycleSeconds = Number((cycles.vcenterSeconds as number).toFixed(2));
+    figures.kmsFirstCycleSeconds = Number((cycles.kmsSeconds as number).toFixed(2));
+    figures.quietVcenterCycleSeconds = Number((cycles.quietVcenterSeconds as number).toFixed(2));
+    figures.entities = entities;
+    figures.noChangeRowsWritten = rows('quietVcenter') + rows('quietKms');
+    figures.noChangeWriteFraction = Number(((rows('quietVcenter') + rows('quietKms')) / entities).toFixed(5));
+    figures.vcenterRequests = (cycles.vcenter as { requests: number }).requests;
+    let workerRss = cycles.peakRssMB as number;
+
+    // 2. The worker running for real; faults; 20 HTTP clients.
+    log('worker running at default intervals; faults and HTTP load…');
+    // The cycles above ran on a clock moved ahead; the real worker starts from now.
+    await prisma.pollState.updateMany({ data: { nextDueAt: new Date() } });
+    const running = spawnSelf(['--worker-child', 'run', '--db', dbUrl.toString()], { KEYWATCH_MASTER_KEY: masterKey }, workerFlags);
+    await waitLine(running, 'RUNNING', 60_000);
+    try {
+      let since = new Date();
+      await labFault(lab, { type: 'kms-node-down', node: lab.kms.nodes[1]!.id });
+      figures.kmsDownDetectSeconds = Number((await waitForAlert(prisma, 'KMS_NODE_DOWN', since, 120_000)).toFixed(1));
+      log(`KMS node down → alert in ${figures.kmsDownDetectSeconds} s`);
+      await labFault(lab, { type: 'kms-node-down', node: lab.kms.nodes[1]!.id, down: false });
+
+      const host = await prisma.vcHost.findFirstOrThrow({ where: { vcenterId, clusterId: { not: null }, cryptoState: 'safe' }, orderBy: { name: 'asc' } });
+      const cluster = await prisma.vcCluster.findUniqueOrThrow({ where: { id: host.clusterId! } });
+      const victim = cluster.vsanProviderId === lab.kms.providerId ? host : await prisma.vcHost.findFirstOrThrow({ where: { vcenterId, clusterId: (await prisma.vcCluster.findFirstOrThrow({ where: { vcenterId, vsanProviderId: lab.kms.providerId } })).id } });
+      since = new Date();
+      await labFault(lab, { type: 'host-kms-isolation', host: victim.moid });
+      await labFault(lab, { type: 'host-reboot', host: victim.moid, wait: true });
+      figures.diskGroupDetectSeconds = Number((await waitForAlert(prisma, 'DISK_GROUP_UNMOUNTED', since, 180_000)).toFixed(1));
+      log(`host rebooted without its KMS → DISK_GROUP_UNMOUNTED in ${figures.diskGroupDetectSeconds} s (vCenter interval 30 s)`);
+
+      const load = await httpLoad(dbUrl.toString(), args.clients, args.httpSeconds);
+      Object.assign(figures, load);
+      log(`HTTP: hosts p95 ${load.hostsP95Ms} ms, alerts p95 ${load.alertsP95Ms} ms (${load.requests} requests, ${args.clients} clients, in-process handlers)`);
+      await labFault(lab, { type: 'host-kms-isolation', host: victim.moid, on: false });
+    } finally {
+      running.child.stdin!.end();
+      const out = JSON.parse(await waitLine(running, 'RESULT ', 120_000)) as { peakRssMB: number };
+      workerRss = Math.max(workerRss, out.peakRssMB);
+    }
+    figures.workerRssMB = workerRss;
+
+    // 3. vCenter 50 ms away: a first full cycle of a fresh target.
+    if (!args.skipLatency) {
+      await prisma.pollState.updateMany({ data: { nextDueAt: new Date(Date.now() + 86_400_000) } });
+      await registerTargets(dbUrl.toString(), lab, masterKey, 'lab-vcenter-50ms').then((r) => r.prisma.$disconnect());
+      await labFault(lab, { type: 'vcenter-latency', ms: 50 });
+      log('first full cycle with vcenter-latency 50 ms…');
+      const slow = await runWorker('first', dbUrl.toString(), masterKey);
+      await labFault(lab, { type: 'vcenter-latency', ms: 0 });
+      log(`50 ms: ${JSON.stringify(slow)}`);
+      figures.latency50msFullCycleSeconds = Number((slow.vcenterSeconds as number).toFixed(2));
+      figures.latency50msRequests = (slow.vcenter as { requests: number } | null)?.requests ?? null;
+    }
+    await prisma.$disconnect();
+
+    // 4. The embedded database.
+    if (!args.skipEmbedded) {
+      const dir = mkdtempSync(path.join(tmpdir(), 'keywatch-bench-pglite-'));
+      const { findFreePort } = await import('../lib/runtime/ports');
+      const port = await findFreePort();
+      t = Date.now();
+      const embedded = spawn(process.execPath, ['--import', 'tsx', path.join(path.dirname(SELF), '../lib/db/embedded-main.ts')], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...process.env, KEYWATCH_DATA_DIR: dir, KEYWATCH_EMBEDDED_DB_PORT: String(port) },
+      });
+      try {
+        const url = await waitLine({ child: embedded, lines: createInterface({ input: embedded.stdout! })[Symbol.asyncIterator]() }, 'READY ', 180_000);
+        await migrate(url);
+        log(`embedded database ready and migrated in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+        await registerTargets(url, lab, masterKey).then((r) => r.prisma.$disconnect());
+        log('first full cycle against the embedded database…');
+        const emb = await runWorker('first', url, masterKey);
+        log(`embedded: ${JSON.stringify(emb)}`);
+        figures.embeddedFullCycleSeconds = Number(((emb.vcenterSeconds as number) + (emb.kmsSeconds as number)).toFixed(2));
+      } finally {
+        embedded.kill('SIGTERM');
+        await new Promise((r) => embedded.once('exit', r));
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  } finally {
+    for (const c of cleanups) await c().catch(() => undefined);
+  }
+  figures.workerHeapLimitMB = args.workerHeapMb || 'node default';
+  figures.loadAverage1m = Number(os.loadavg()[0]!.toFixed(1));
+  process.stdout.write(`${JSON.stringify(figures)}\n`);
+}
+
+/** 20 clients calling the route handlers in-process, half on hosts (pages, filters, search), half on alerts. */
+async function httpLoad(dbUrl: string, clients: number, seconds: number): Promise<{ hostsP95Ms: number; alertsP95Ms: number; hostsP50Ms: number; alertsP50Ms: number; requests: number }> {
+  process.env.DATABASE_URL = dbUrl;
+  const { createPrismaClient } = await import('../lib/db/client');
+  const { setPrismaFactoryForTests } = await import('../lib/auth/with-policy');
+  const { skipLazyBootstrapForTests } = await import('../lib/auth/bootstrap-once');
+  const { createApiToken } = await import('../lib/auth/api-tokens');
+  const prisma = createPrismaClient(dbUrl, 10);
+  setPrismaFactoryForTests(() => prisma);
+  skipLazyBootstrapForTests();
+  const token = (await createApiToken(prisma, { name: 'bench', scopes: ['read'], expiresAt: null, createdById: null })).value;
+  const hostsRoute = await import('../app/api/v1/hosts/route');
+  const alertsRoute = await import('../app/api/v1/alerts/route');
+  const cursors: string[] = [];
+  let cursor: string | null = null;
+  for (let i = 0; i < 10; i++) {
+    const res = await hostsRoute.GET(new Request(`http://bench/api/v1/hosts?limit=50${cursor ? `&cursor=${cursor}` : ''}`, { headers: { authorization: `Bearer ${token}` } }), { params: Promise.resolve({}) });
+    cursor = ((await res.json()) as { nextCursor: string | null }).nextCursor;
+    if (!cursor) break;
+    cursors.push(cursor);
+  }
+  const hostUrls = ['?limit=50', ...cursors.map((c) => `?limit=50&cursor=${c}`), '?cryptoState=safe&limit=50', '?connection=connected&limit=100', '?q=esx-01&limit=50', '?cryptoState=prepared'];
+  const alertUrls = ['', '?severity=critical', '?state=all&limit=100', '?kind=DISK_GROUP_UNMOUNTED'];
+  const timings = { hosts: [] as number[], alerts: [] as number[] };
+  const end = Date.now() + seconds * 1000;
+  let n = 0;
+  await Promise.all(
+    Array.from({ length: clients }, async (_, client) => {
+      while (Date.now() < end) {
+        const hosts = (n + client) % 2 === 0;
+        const url = hosts ? `/api/v1/hosts${hostUrls[n % hostUrls.length]}` : `/api/v1/alerts${alertUrls[n % alertUrls.length]}`;
+        n++;
+        const started = performance.now();
+        const res = await (hosts ? hostsRoute : alertsRoute).GET(new Request(`http://bench${url}`, { headers: { authorization: `Bearer ${token}` } }), { params: Promise.resolve({}) });
+        await res.text();
+        if (res.status !== 200) throw new Error(`${url} → ${res.status}`);
+        (hosts ? timings.hosts : timings.alerts).push(performance.now() - started);
+      }
+    }),
+  );
+  await prisma.$disconnect();
+  const r = (v: number) => Number(v.toFixed(1));
+  return {
+    hostsP95Ms: r(percentile(timings.hosts, 95)),
+    alertsP95Ms: r(percentile(timings.alerts, 95)),
+    hostsP50Ms: r(percentile(timings.hosts, 50)),
+    alertsP50Ms: r(percentile(timings.alerts, 50)),
+    requests: timings.hosts.length + timings.alerts.length,
+  };
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
