@@ -22,7 +22,7 @@ const ROLES: Array<[string, (command: string) => boolean]> = [
   ['db', (c) => c.includes('dist/embedded-db.mjs')],
   ['lab', (c) => c.includes('dist/lab.mjs')],
   ['worker', (c) => c.includes('dist/worker.mjs')],
-  ['web', (c) => c.includes('next-server') || c.includes('next/dist/bin/next')],
+  ['web', (c) => c.includes('dist/web.mjs') || c.includes('next-server')],
 ];
 
 function roleOf(info: ProcessInfo): string {

@@ -33,8 +33,8 @@ async function smoke(): Promise<void> {
     check(overview.status === 200 && overview.rendered, `the overview page answered ${overview.status}${overview.rendered ? '' : ' without its Overview heading'}`);
     say('the overview page renders for the signed-in admin');
     tree = keywatch.tree();
-    // Next names its process next-server; the others are the bundles scripts/launch.mjs wrote.
-    for (const name of ['dist/embedded-db.mjs', 'dist/lab.mjs', 'dist/worker.mjs', 'next-server']) {
+    // Every child runs a bundle scripts/launch.mjs wrote (the web server is Next's handler inside dist/web.mjs).
+    for (const name of ['dist/embedded-db.mjs', 'dist/lab.mjs', 'dist/worker.mjs', 'dist/web.mjs']) {
       check(tree.some((p) => p.command.includes(name)), `no process runs ${name}; processes: ${tree.map((p) => p.command).join(' | ')}`);
     }
   } catch (error) {
