@@ -117,7 +117,8 @@ describe('hostile input against every declared route', () => {
       const text = await res.text();
       const headers = [...res.headers].filter(([name]) => name !== 'set-cookie').map(([n, v]) => `${n}: ${v}`).join('\n');
       if (!ALLOWED.has(res.status)) failures.push(`${label} → ${res.status} ${text.slice(0, 200)}`);
-      if (STACK.test(text)) failures.push(`${label} → stack trace or internals: ${text.slice(0, 200)}`);
+      const leak = STACK.exec(text);
+      if (leak) failures.push(`${label} → stack trace or internals (${leak[0]}): ${text.slice(Math.max(0, leak.index - 100), leak.index + 100)}`);
       for (const secret of secrets) if (text.includes(secret) || headers.includes(secret)) failures.push(`${label} → leaks a secret (${secret.slice(0, 12)}…)`);
       if (res.status >= 400 && text && !/^application\/json/.test(res.headers.get('content-type') ?? '')) failures.push(`${label} → ${res.status} without a JSON body`);
     };
