@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -43,17 +43,15 @@ describe('npm start refuses bad set-ups with one clear line', () => {
     expect(readdirSync(dataDir)).toEqual([]);
   });
 
-  it('names the embedded database port already in use, and leaves nothing running', async () => {
-    const busy = net.createServer();
-    const port = await new Promise<number>((resolve) =>
-      busy.listen(0, '127.0.0.1', () => resolve((busy.address() as net.AddressInfo).port)),
-    );
-    const { code, stderr } = await runStart({ KEYWATCH_EMBEDDED_DB_PORT: String(port), KEYWATCH_DATA_DIR: dataDir });
-    busy.close();
+  it('names an embedded database already in use by another Keywatch, and leaves that one's lock alone', async () => {
+    // The embedded database listens on a Unix socket in the data dir (no TCP port): what can be busy is the
+    // data dir itself, held by a live process.
+    writeFileSync(path.join(dataDir, 'embedded-db.pid'), String(process.pid));
+    const { code, stderr } = await runStart({ KEYWATCH_DATA_DIR: dataDir });
     expect(code).toBe(1);
-    expect(stderr.trim()).toBe(`Port ${port} for the embedded database is already in use; set KEYWATCH_EMBEDDED_DB_PORT to a free port.`);
-    expect(readdirSync(dataDir)).toEqual([]);
-  }, 60_000);
+    expect(stderr).toContain(`is in use by process ${process.pid}; stop that Keywatch first or set KEYWATCH_DATA_DIR to another folder.`);
+    expect(readFileSync(path.join(dataDir, 'embedded-db.pid'), 'utf8')).toBe(String(process.pid));
+  }, 120_000);
 
   it('names a port already in use', async () => {
     const busy = net.createServer();
