@@ -43,7 +43,7 @@ describe('npm start refuses bad set-ups with one clear line', () => {
     expect(readdirSync(dataDir)).toEqual([]);
   });
 
-  it('names an embedded database already in use by another Keywatch, and leaves that one's lock alone', async () => {
+  it("names an embedded database already in use by another Keywatch, and leaves that process's lock alone", async () => {
     // The embedded database listens on a Unix socket in the data dir (no TCP port): what can be busy is the
     // data dir itself, held by a live process.
     writeFileSync(path.join(dataDir, 'embedded-db.pid'), String(process.pid));
