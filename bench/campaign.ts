@@ -26,6 +26,7 @@ import { fixedInventory, type InventorySnapshot } from '../lib/campaigns/invento
 import { bumpItemsVersion } from '../lib/campaigns/progress-cache';
 import { createCampaign, exportItemsCsv, getCampaignDetail, listItems, recomputeProgress, startCampaign } from '../lib/campaigns/store';
 import { moveToTarget, syntheticSnapshot } from '../lib/campaigns/testing/synthetic-inventory';
+import { parseBenchArgs } from './args';
 
 const ArgsSchema = z
   .object({
@@ -33,22 +34,6 @@ const ArgsSchema = z
     detailReads: z.coerce.number().int().min(10).max(10_000).default(200),
   })
   .strict();
-
-function parseArgs(argv: string[]): z.output<typeof ArgsSchema> {
-  const raw: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i += 2) {
-    const flag = argv[i]!;
-    const value = argv[i + 1];
-    if (!flag.startsWith('--') || value === undefined) throw new Error(`Expected --name value pairs, got ${argv.slice(i).join(' ')}.`);
-    raw[flag.slice(2).replace(/-([a-z])/g, (_m, ch: string) => ch.toUpperCase())] = value;
-  }
-  const parsed = ArgsSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new Error(`Invalid argument ${issue.path.join('.') ? `--${issue.path.join('.')}` : ''}: ${issue.message}.`);
-  }
-  return parsed.data;
-}
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
@@ -61,7 +46,7 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }>
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseBenchArgs(process.argv.slice(2), ArgsSchema);
   const loadAtStart = Math.round(loadavg()[0]! * 100) / 100;
   log(`Starting PostgreSQL (lib/db/testing) …`);
   const server = await startTestPostgres();

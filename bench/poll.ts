@@ -27,6 +27,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { parseBenchArgs } from './args';
 
 const ArgsSchema = z
   .object({
@@ -48,27 +49,6 @@ const ArgsSchema = z
   })
   .strict();
 type Args = z.output<typeof ArgsSchema>;
-
-function parseArgs(argv: string[]): Args {
-  const raw: Record<string, string | boolean> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (!a.startsWith('--')) throw new Error(`Unexpected argument ${a}.`);
-    const key = a.slice(2).replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
-    const next = argv[i + 1];
-    if (next === undefined || next.startsWith('--')) raw[key] = true;
-    else {
-      raw[key] = next;
-      i++;
-    }
-  }
-  const parsed = ArgsSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`Invalid argument ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}.`);
-  }
-  return parsed.data;
-}
 
 const log = (msg: string) => process.stderr.write(`[poll] ${msg}\n`);
 const SELF = fileURLToPath(import.meta.url);
@@ -256,7 +236,7 @@ async function waitForAlert(prisma: import('../lib/db/client').PrismaClient, kin
 // ───────────────────────────── main ─────────────────────────────
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseBenchArgs(process.argv.slice(2), ArgsSchema);
   if (args.labChild) return runLabChild(args);
   if (args.workerChild) return runWorkerChild(args);
 

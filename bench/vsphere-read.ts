@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { VsphereClient } from '../lib/vsphere/client';
 import { mapLimited } from '../lib/vsphere/concurrency-limit';
+import { parseBenchArgs } from './args';
 
 const ArgsSchema = z.object({
   hosts: z.coerce.number().int().min(1).default(2500),
@@ -29,28 +30,6 @@ const ArgsSchema = z.object({
   labChild: z.boolean().default(false),
 });
 type Args = z.output<typeof ArgsSchema>;
-
-function parseArgs(argv: string[]): Args {
-  const raw: Record<string, string | boolean> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (!a.startsWith('--')) throw new Error(`Unexpected argument ${a}.`);
-    const key = a.slice(2).replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
-    const next = argv[i + 1];
-    if (next === undefined || next.startsWith('--')) raw[key] = true;
-    else {
-      raw[key] = next;
-      i++;
-    }
-  }
-  const parsed = ArgsSchema.strict().safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue?.path.length ? ` --${issue.path.join('.').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : '';
-    throw new Error(`Invalid argument${where}: ${issue?.message ?? 'invalid'}.`);
-  }
-  return parsed.data;
-}
 
 const LabInfoSchema = z.object({ url: z.string(), caPem: z.string(), username: z.string(), password: z.string() });
 type LabInfo = z.infer<typeof LabInfoSchema>;
@@ -143,7 +122,7 @@ async function naiveRead(client: VsphereClient, hostIds: string[], vmIds: string
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseBenchArgs(process.argv.slice(2), ArgsSchema.strict());
   if (args.labChild) return runLabChild(args);
 
   const log = (msg: string) => process.stderr.write(`[vsphere-read] ${msg}\n`);
