@@ -380,7 +380,9 @@ async function httpLoad(dbUrl: string, clients: number, seconds: number): Promis
   const prisma = createPrismaClient(dbUrl, 10);
   setPrismaFactoryForTests(() => prisma);
   skipLazyBootstrapForTests();
-  const token = (await createApiToken(prisma, { name: 'bench', scopes: ['read'], expiresAt: null, createdById: null })).value;
+  // Tokens live as long as their creator may hold the scopes, so a reader makes this one.
+  const creator = await prisma.user.create({ data: { username: `bench-${Date.now()}`, role: 'viewer', passwordHash: null } });
+  const token = (await createApiToken(prisma, { name: 'bench', scopes: ['read'], expiresAt: null, createdById: creator.id })).value;
   const hostsRoute = await import('../app/api/v1/hosts/route');
   const alertsRoute = await import('../app/api/v1/alerts/route');
   const cursors: string[] = [];

@@ -62,12 +62,14 @@ describe('read, alert and webhook APIs over stored observations', () => {
     process.env.KEYWATCH_MASTER_KEY = h.box.masterKey;
     setPrismaFactoryForTests(() => h.prisma);
     skipLazyBootstrapForTests();
+    // Tokens live as long as their creator may hold the scopes, so an admin makes them.
+    const creator = await h.prisma.user.create({ data: { username: 'token-maker', role: 'admin', passwordHash: null } });
     for (const scope of ['read', 'actions', 'admin'] as const) {
-      as[scope] = { kind: 'token', token: (await createApiToken(h.prisma, { name: `t-${scope}`, scopes: [scope], expiresAt: null, createdById: null })).value };
+      as[scope] = { kind: 'token', token: (await createApiToken(h.prisma, { name: `t-${scope}`, scopes: [scope], expiresAt: null, createdById: creator.id })).value };
     }
     const user = await h.prisma.user.create({ data: { username: 'oncall-1', role: 'oncall' } });
     const session = await createSession(h.prisma, user.id, { ttlMs: 3600_000 });
-    oncall = { kind: 'session', cookie: `kw_session=${session.cookieValue}`, csrf: session.csrfToken };
+    oncall = { kind: 'session', cookie: `__Host-kw_session=${session.cookieValue}`, csrf: session.csrfToken };
     const state = await h.state();
     const cluster = state.clusters.find((c) => c.encryption === 'standard')!;
     isolated = cluster.hostIds.find((id) => state.vms!.some((v) => v.hostId === id && v.configKey?.providerId === 'lab-kms'))!;

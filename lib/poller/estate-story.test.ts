@@ -7,27 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeStateId } from '../observations/kms-store';
 import { rowId } from '../observations/vcenter-rows';
 import { compareWithLab } from './testing/lab-compare';
-import { startPollHarness, type PollHarness } from './testing/harness';
+import { openAlerts, runUntil, startPollHarness, type PollHarness } from './testing/harness';
 import { VsphereClient } from '../vsphere/client';
 import { waitForTask } from '../vsphere/tasks';
 
 /** The lab hosts' key retry: short, so that the test waits for it in real time. */
 const KEY_RETRY_MS = 3_000;
-
-async function openAlerts(h: PollHarness, kind?: string) {
-  return h.prisma.alert.findMany({ where: { state: 'open', ...(kind && { kind }) }, orderBy: { entityId: 'asc' } });
-}
-
-/** Polls whatever is due, one simulated second at a time, until `until` holds; returns the simulated seconds it took. */
-async function runUntil(h: PollHarness, until: () => Promise<boolean>, limitSeconds: number): Promise<number> {
-  const started = h.clock.now().getTime();
-  for (;;) {
-    await h.pollAll();
-    if (await until()) return (h.clock.now().getTime() - started) / 1000;
-    if (h.clock.now().getTime() - started > limitSeconds * 1000) throw new Error(`condition not reached within ${limitSeconds} simulated seconds`);
-    h.clock.advance(1000);
-  }
-}
 
 describe('poller, observations and alerts against the lab', () => {
   let h: PollHarness;

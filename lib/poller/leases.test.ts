@@ -48,7 +48,7 @@ describe('poll leases', () => {
     await a.pollState.update({ where: { vcenterId: vc.id }, data: { nextDueAt: new Date(now.getTime() + 3600_000), leaseOwner: null, leaseExpiresAt: null } });
     await syncPollStates(a, now);
     expect((await a.pollState.findUniqueOrThrow({ where: { vcenterId: vc.id } })).nextDueAt.getTime()).toBeGreaterThan(now.getTime());
-    await updateVcenter(a, box, vc.id, { username: 'svc-keywatch' });
+    await updateVcenter(a, box, vc.id, { username: 'svc-keywatch', password: 'p2' });
     await syncPollStates(a, now);
     expect((await a.pollState.findUniqueOrThrow({ where: { vcenterId: vc.id } })).nextDueAt.getTime()).toBe(now.getTime());
   });

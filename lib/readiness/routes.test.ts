@@ -66,8 +66,10 @@ describe('readiness gate API against the lab', () => {
     process.env.KEYWATCH_MASTER_KEY = h.box.masterKey;
     setPrismaFactoryForTests(() => h.prisma);
     skipLazyBootstrapForTests();
+    // Tokens live as long as their creator may hold the scopes, so an admin makes them.
+    const creator = await h.prisma.user.create({ data: { username: 'token-maker', role: 'admin', passwordHash: null } });
     for (const scope of ['gate', 'actions', 'admin'] as const) {
-      as[scope] = { kind: 'token', token: (await createApiToken(h.prisma, { name: `t-${scope}`, scopes: [scope], expiresAt: null, createdById: null })).value };
+      as[scope] = { kind: 'token', token: (await createApiToken(h.prisma, { name: `t-${scope}`, scopes: [scope], expiresAt: null, createdById: creator.id })).value };
     }
     await h.pollAll();
     const state = await h.state();

@@ -7,24 +7,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowId } from '../observations/vcenter-rows';
 import { compareWithLab } from '../poller/testing/lab-compare';
-import { startPollHarness, type PollHarness } from '../poller/testing/harness';
+import { openAlerts, runUntil, startPollHarness, type PollHarness } from '../poller/testing/harness';
 import { RecoveryError, unlockHostVms, unlockVm } from './unlock';
 
 const KEY_RETRY_MS = 3_000;
-
-async function openAlerts(h: PollHarness, kind: string) {
-  return h.prisma.alert.findMany({ where: { state: 'open', kind }, orderBy: { entityId: 'asc' } });
-}
-
-async function runUntil(h: PollHarness, until: () => Promise<boolean>, limitSeconds: number): Promise<void> {
-  const started = h.clock.now().getTime();
-  for (;;) {
-    await h.pollAll();
-    if (await until()) return;
-    if (h.clock.now().getTime() - started > limitSeconds * 1000) throw new Error(`condition not reached within ${limitSeconds} simulated seconds`);
-    h.clock.advance(1000);
-  }
-}
 
 describe('unlocking VMs after a KMS outage', () => {
   let h: PollHarness;

@@ -165,3 +165,25 @@ export async function startPollHarness(options: { lab?: StartLabOptions; setting
     },
   };
 }
+
+/** Open alerts, optionally of one kind, in entity order. */
+export async function openAlerts(h: PollHarness, kind?: string) {
+  return h.prisma.alert.findMany({ where: { state: 'open', ...(kind && { kind }) }, orderBy: { entityId: 'asc' } });
+}
+
+/**
+ * Polls whatever is due, one simulated second at a time, until `until` holds; returns the simulated
+ * seconds it took. The poller runs on the simulated clock but the lab's hosts retry their keys on
+ * real timers, so each simulated second also lets a little real time pass: without it a fast poller
+ * runs out of simulated seconds before a lab host has retried once.
+ */
+export async function runUntil(h: PollHarness, until: () => Promise<boolean>, limitSeconds: number, realMsPerStep = 50): Promise<number> {
+  const started = h.clock.now().getTime();
+  for (;;) {
+    await h.pollAll();
+    if (await until()) return (h.clock.now().getTime() - started) / 1000;
+    if (h.clock.now().getTime() - started > limitSeconds * 1000) throw new Error(`condition not reached within ${limitSeconds} simulated seconds`);
+    h.clock.advance(1000);
+    await new Promise((resolve) => setTimeout(resolve, realMsPerStep));
+  }
+}
