@@ -1,26 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPrismaClient, type PrismaClient } from '../db/client';
-import { createTestDatabase, type TestDatabase } from '../db/testing/test-database';
+import { describe, expect, it } from 'vitest';
 import { syncPollStates } from '../poller/leases';
-import { testBox } from '../poller/testing/harness';
+import { testBox, useTestDatabase } from '../poller/testing/harness';
 import { createVcenter, deleteVcenter } from '../targets/store';
 import { vcenterScope } from './catalog';
 import { evaluateTargetAlerts } from './evaluate-targets';
 import { reconcileAlerts } from './reconcile';
 
 describe('time-driven target alerts', () => {
-  let db: TestDatabase;
-  let prisma: PrismaClient;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    prisma = createPrismaClient(db.url, 2);
-  });
-  afterAll(async () => {
-    await prisma?.$disconnect();
-    await db?.drop();
-  });
+  const { db } = useTestDatabase();
 
   it('DATA_STALE opens when nobody polls a target, resolves when it is fresh again; a removed target takes its alerts along', async () => {
+    const { prisma } = db();
     const box = testBox();
     const vc = await createVcenter(prisma, box, { name: 'vc-1', url: 'https://vc-1.example.test', username: 'u', password: 'p' });
     const created = (await prisma.vcenterTarget.findUniqueOrThrow({ where: { id: vc.id } })).createdAt;

@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPrismaClient, type PrismaClient } from '../db/client';
-import { createTestDatabase, type TestDatabase } from '../db/testing/test-database';
+import { describe, expect, it } from 'vitest';
+import { useTestDatabase } from '../poller/testing/harness';
 import { insertSamples, readSeries, rollUpAndPrune } from './series';
 
 const NOW = new Date('2026-05-10T12:00:00.000Z');
@@ -8,18 +7,10 @@ const ago = (ms: number) => new Date(NOW.getTime() - ms);
 const MIN = 60_000;
 
 describe('time series: roll-ups and retention on PostgreSQL', () => {
-  let db: TestDatabase;
-  let prisma: PrismaClient;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    prisma = createPrismaClient(db.url, 2);
-  });
-  afterAll(async () => {
-    await prisma?.$disconnect();
-    await db?.drop();
-  });
+  const { db } = useTestDatabase();
 
   it('rolls recent samples into five-minute buckets (idempotently), drops raw past 48 h and roll-ups past 30 days', async () => {
+    const { prisma } = db();
     const s = 'kms-node:t|10.0.0.1:5696';
     // Two buckets in the last hour: 11:45–11:50 (values 2, 4, 9) and 11:50–11:55 (value 1).
     await insertSamples(prisma, [

@@ -1,9 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPrismaClient, type PrismaClient } from '../db/client';
-import { createTestDatabase, type TestDatabase } from '../db/testing/test-database';
-import { masterKeyFromBytes } from '../secrets/envelope';
-import { SecretBox } from '../secrets/keyring';
+import { describe, expect, it } from 'vitest';
+import { testBox, useTestDatabase } from '../poller/testing/harness';
 import { applyTargets } from './config-file';
 import { kmsProviderInputSchema, kmsProviderUpdateSchema } from './schemas';
 import { createKmsProvider, openKmsClientCredentials, updateKmsProvider } from './store';
@@ -12,21 +8,11 @@ const CA = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----';
 
 /** The explicit link from a KMS target to vCenter's provider id, defaulting to a name match. */
 describe('KmsProvider.keyProviderId', () => {
-  let db: TestDatabase;
-  let prisma: PrismaClient;
-  const key = masterKeyFromBytes(randomBytes(32));
-  const box = new SecretBox({ current: key, all: [key], source: 'env' });
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    prisma = createPrismaClient(db.url, 2);
-  });
-  afterAll(async () => {
-    await prisma?.$disconnect();
-    await db?.drop();
-  });
+  const { db } = useTestDatabase();
+  const box = testBox();
 
   it('defaults to the name, follows an explicit id, and an empty id goes back to the name', async () => {
+    const { prisma } = db();
     const input = kmsProviderInputSchema.parse({ name: 'kms-prod', nodes: [{ host: 'kms-1.example.test' }], caPem: CA });
     const created = await createKmsProvider(prisma, box, input);
     expect(created.keyProviderId).toBeNull();
@@ -49,6 +35,7 @@ describe('KmsProvider.keyProviderId', () => {
   });
 
   it('is set from the targets file', async () => {
+    const { prisma } = db();
     await applyTargets(
       prisma,
       box,
