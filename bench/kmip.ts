@@ -26,6 +26,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { startKmsCluster } from '../lab/kms/cluster';
+import { parseBenchArgs } from './args';
 import { batchItemId, KmipClient, type KmipClientOptions } from '../lib/kmip/client';
 import { BatchErrorContinuationOption, CryptographicAlgorithm, ObjectType, Operation, State } from '../lib/kmip/enums';
 import {
@@ -53,7 +54,8 @@ import { KEY_HEALTH_ATTRIBUTES, probeKmsNode, type KmsProbeTarget } from '../lib
 import { runPyKmipClient, type PyKmipConnection } from '../lib/kmip/testing/pykmip-client';
 import { startPyKmipServer } from '../lib/kmip/testing/pykmip-server';
 
-const booleanFlag = z.enum(['true', 'false']).transform((v) => v === 'true');
+/** `--lab` alone, or `--lab true|false`. */
+const booleanFlag = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
 
 const ArgsSchema = z
   .object({
@@ -65,24 +67,12 @@ const ArgsSchema = z
     repeats: z.coerce.number().int().min(1).max(20).default(3),
     lab: booleanFlag.default(true),
   })
+  .strict()
   .refine((a) => a.missing + a.preActive <= a.keys, { message: '--missing plus --pre-active cannot exceed --keys' });
 
 type Args = z.output<typeof ArgsSchema>;
 
-function parseArgs(argv: string[]): Args {
-  const raw: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i]!;
-    if (!flag.startsWith('--')) throw new Error(`Unexpected argument "${flag}"; flags look like --keys 1000.`);
-    const value = argv[i + 1];
-    if (value === undefined || value.startsWith('--')) throw new Error(`Flag ${flag} needs a value.`);
-    raw[flag.slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())] = value;
-    i++;
-  }
-  const parsed = ArgsSchema.safeParse(raw);
-  if (!parsed.success) throw new Error(`Bad arguments: ${z.prettifyError(parsed.error)}`);
-  return parsed.data;
-}
+
 
 const log = (message: string) => process.stderr.write(`[bench kmip] ${message}\n`);
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
@@ -366,7 +356,7 @@ async function benchLab(args: Args) {
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseBenchArgs(process.argv.slice(2), ArgsSchema);
   log(`codec: encode + decode of a ${args.codecItems}-item batch for ${args.codecSeconds} s…`);
   const codec = benchCodec(args.codecItems, args.codecSeconds);
   log(`  ${codec.codecMBps} MB/s (encode ${codec.encodeMBps}, decode ${codec.decodeMBps}; request ${codec.requestBytes} B, response ${codec.responseBytes} B)`);
