@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { syncPollStates } from '../poller/leases';
-import { testBox, useTestDatabase } from '../poller/testing/harness';
+import { useTestDatabase } from '../db/testing/use-test-database';
+import { testBox } from '../poller/testing/harness';
 import { createVcenter, deleteVcenter } from '../targets/store';
 import { vcenterScope } from './catalog';
 import { evaluateTargetAlerts } from './evaluate-targets';

@@ -1,14 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPrismaClient, type PrismaClient } from '../db/client';
-import { createTestDatabase, type TestDatabase } from '../db/testing/test-database';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { PrismaClient } from '../db/client';
+import { useTestDatabase } from '../db/testing/use-test-database';
 import { auditQuerySchema, listAuditEvents } from './query';
 
 describe('listAuditEvents paging', () => {
-  let db: TestDatabase;
+  const database = useTestDatabase();
   let prisma: PrismaClient;
   beforeAll(async () => {
-    db = await createTestDatabase();
-    prisma = createPrismaClient(db.url, 2);
+    prisma = database.db().prisma;
     // Events recorded in the same millisecond are common (a batch of sign-ins, a campaign step).
     const sameInstant = new Date('2026-03-01T12:00:00.000Z');
     for (let i = 0; i < 7; i++) {
@@ -16,10 +15,6 @@ describe('listAuditEvents paging', () => {
         data: { at: i < 5 ? sameInstant : new Date(sameInstant.getTime() - i * 1000), actorType: 'user', actorName: 'a', action: 'auth.login', outcome: 'success' },
       });
     }
-  });
-  afterAll(async () => {
-    await prisma.$disconnect();
-    await db.drop();
   });
 
   it('walks every event exactly once, newest first, across pages that split a shared timestamp', async () => {

@@ -1,22 +1,17 @@
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createPrismaClient, type PrismaClient } from '../db/client';
-import { createTestDatabase, type TestDatabase } from '../db/testing/test-database';
+import { useTestDatabase } from '../db/testing/use-test-database';
 import type { ProcessState } from '../runtime/process-state';
 import { startHeartbeat } from '../worker/heartbeat';
 import { readHealth } from './status';
 
 describe('readHealth', () => {
-  let db: TestDatabase;
+  const database = useTestDatabase();
   let prisma: PrismaClient;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    prisma = createPrismaClient(db.url, 2);
-  });
-  afterAll(async () => {
-    await prisma.$disconnect();
-    await db.drop();
+  beforeAll(() => {
+    prisma = database.db().prisma;
   });
 
   it('reports no worker before any heartbeat', async () => {

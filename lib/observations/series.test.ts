@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { useTestDatabase } from '../poller/testing/harness';
+import { useTestDatabase } from '../db/testing/use-test-database';
 import { insertSamples, readSeries, rollUpAndPrune } from './series';
 
 const NOW = new Date('2026-05-10T12:00:00.000Z');

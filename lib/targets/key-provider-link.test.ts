@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { testBox, useTestDatabase } from '../poller/testing/harness';
+import { useTestDatabase } from '../db/testing/use-test-database';
+import { testBox } from '../poller/testing/harness';
 import { applyTargets } from './config-file';
 import { kmsProviderInputSchema, kmsProviderUpdateSchema } from './schemas';
 import { createKmsProvider, openKmsClientCredentials, updateKmsProvider } from './store';

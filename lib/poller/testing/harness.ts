@@ -5,7 +5,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { afterAll, beforeAll } from 'vitest';
 import { z } from 'zod';
 import { startLab, type Lab, type StartLabOptions } from '../../../lab/main';
 import { createPrismaClient, type PrismaClient } from '../../db/client';
@@ -187,27 +186,4 @@ export async function runUntil(h: PollHarness, until: () => Promise<boolean>, li
     h.clock.advance(1000);
     await new Promise((resolve) => setTimeout(resolve, realMsPerStep));
   }
-}
-
-/**
- * A fresh migrated database and a client for one test file (`db()` inside tests), dropped after
- * the file: the set-up every database test of the poller repeats.
- */
-export function useTestDatabase(poolSize = 2): { db(): { url: string; prisma: PrismaClient } } {
-  let database: TestDatabase | undefined;
-  let prisma: PrismaClient | undefined;
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    prisma = createPrismaClient(database.url, poolSize);
-  });
-  afterAll(async () => {
-    await prisma?.$disconnect();
-    await database?.drop();
-  });
-  return {
-    db() {
-      if (!database || !prisma) throw new Error('useTestDatabase: the database is only there inside tests.');
-      return { url: database.url, prisma };
-    },
-  };
 }
