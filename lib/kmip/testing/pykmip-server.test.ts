@@ -87,7 +87,7 @@ describe('PyKMIP test harness', () => {
     // A refused connection comes back as data, not as a crash of the runner.
     const run = await runPyKmipClient({ ...connection, port: other.port }, [{ op: 'discover_versions' }]);
     expect(run.output).toMatchObject({ connected: false, error: expect.stringMatching(/refused/i) });
-   }, 120_000); // starts a second PyKMIP server, and two Python start-ups take over 30 s on a loaded machine
+  }, 120_000); // starts a second PyKMIP server, and two Python start-ups take over 30 s on a loaded machine
 
   it('says how to install PyKMIP when the interpreter cannot run it', () => {
     expect(checkPyKmip(SYSTEM_PYTHON)).toBeNull();
