@@ -55,8 +55,9 @@ async function commitChange(baseUrl: string, username: string): Promise<void> {
   if (response.status !== 201) throw new Error(`creating ${username} answered ${response.status}: ${await response.text()}`);
 }
 
+/** The embedded database has no TCP port: its socket is `.s.PGSQL.<port>` in the data dir (lib/db/embedded-server.ts). */
 export function embeddedDatabaseUrl(keywatch: KeywatchInstance): string {
-  return `postgresql://postgres@127.0.0.1:${keywatch.databasePort}/postgres?sslmode=disable`;
+  return `postgresql://postgres@localhost/postgres?host=${encodeURIComponent(keywatch.dataDir)}&port=${keywatch.databasePort}`;
 }
 
 export async function injectFault(
