@@ -76,6 +76,9 @@ test('a host reboot asks first, naming the host; Escape cancels and focus return
 });
 
 test('the newer faults are buttons with their stories: an expiring KMS certificate and the KMS VM on its own datastore show in the lab state, and restore everything puts them back', async ({ page }) => {
+  // Two faults and a restore, each a round trip to the lab and a refresh of its state: more than the
+  // default minute when the machine is busy.
+  test.setTimeout(120_000);
   await signIn(page);
   await page.goto('/lab');
   const expiring = page.getByTestId('lab-fault-kms-node-certificate-expiring');
