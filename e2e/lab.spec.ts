@@ -75,6 +75,38 @@ test('a host reboot asks first, naming the host; Escape cancels and focus return
   await expect(row).toContainText('mounted');
 });
 
+test('the newer faults are buttons with their stories: an expiring KMS certificate and the KMS VM on its own datastore show in the lab state, and restore everything puts them back', async ({ page }) => {
+  // Two faults and a restore, each a round trip to the lab and a refresh of its state: more than the
+  // default minute when the machine is busy.
+  test.setTimeout(120_000);
+  await signIn(page);
+  await page.goto('/lab');
+  const expiring = page.getByTestId('lab-fault-kms-node-certificate-expiring');
+  await expect(expiring).toContainText('Keywatch should warn now (KMS_CERT_EXPIRING)');
+  for (const id of ['kms-replication-lag', 'kms-self-hosted', 'provider-details-error', 'nkp-unavailable']) await expect(page.getByTestId(`lab-fault-${id}`)).toBeVisible();
+  const badge = page.getByTestId('lab-faults');
+  await expect(badge).toHaveText('Lab faults: none');
+
+  const node = expiring.getByLabel('KMS node');
+  await expect(node).toBeEnabled();
+  await node.selectOption('kms-2');
+  await expiring.getByRole('button', { name: 'Make the KMS node certificate expire in 5 days' }).click();
+  const result = page.getByTestId('lab-result');
+  await expect(result).toContainText('KMS node kms-2 presents a certificate that expires in 5 days.');
+  await expect(page.getByTestId('lab-node-kms-2')).toContainText('certificate expires in 5 days');
+
+  await page.getByRole('button', { name: "Move KMS node 1's VM onto the datastore it protects" }).click();
+  await expect(result).toContainText(/kms-1 \(vm-\d+\) now runs on host-\d+ from vsanDatastore-/);
+  await expect(badge).toContainText('KMS node 1 VM on the datastore it protects');
+
+  await page.getByRole('button', { name: 'Restore everything' }).click();
+  await expect(result).toContainText('Restore everything: done');
+  await expect(result).toContainText('KMS node kms-2 presents its normal certificate.');
+  await expect(result).toContainText(/kms-1 \(vm-\d+\) now runs on host-\d+ from mgmt-nfs/);
+  await expect(badge).toHaveText('Lab faults: none');
+  await expect(page.getByTestId('lab-node-kms-2')).not.toContainText('certificate expires');
+});
+
 test('the lab routes are for administrators only', async ({ page, request }) => {
   const anonymous = await request.get('/api/v1/lab/state');
   expect(anonymous.status()).toBe(401);

@@ -5,7 +5,7 @@
  *
  *   npm run lab -- [--data-dir .data/lab] [--host 127.0.0.1] [--port 8443] [--kms-ports 5696,5697,5698]
  *                  [--kms-hosts 127.0.0.11,127.0.0.12,127.0.0.13] [--kms-replication-lag-ms 0] [--client-cert-days N]
- *                  [--seed 1] [--clusters 2] [--hosts-per-cluster 4] [--hosts N] [--vms-per-host 4]
+ *                  [--seed 1] [--clusters 3] [--hosts-per-cluster 4] [--hosts N] [--vms-per-host 4]
  *                  [--kms-nodes 3] [--kms-self-hosted] [--key-retry-ms 30000]
  *                  [--username U] [--password P] [--json | --ready-line]
  *
@@ -279,7 +279,9 @@ export function parseLabArgs(argv: string[]): z.infer<typeof cliSchema> {
 async function main(): Promise<void> {
   const args = parseLabArgs(process.argv.slice(2));
   const hostsPerCluster = args['hosts-per-cluster'];
-  const clusters = args.clusters ?? (args.hosts ? Math.ceil(args.hosts / hostsPerCluster) : 2);
+  // Three by default: a KMS-encrypted, an unencrypted and an NKP-encrypted vSAN cluster, so the
+  // estate npm start runs shows every case.
+  const clusters = args.clusters ?? (args.hosts ? Math.ceil(args.hosts / hostsPerCluster) : 3);
   const lab = await startLab({
     ...(args['data-dir'] ? { dataDir: args['data-dir'] } : {}),
     host: args.host,
@@ -329,7 +331,7 @@ async function main(): Promise<void> {
 runEntryPoint(import.meta.url, {
   name: 'lab',
   // The usage is this file's header comment.
-  usage: 'usage: npm run lab -- [--data-dir .data/lab] [--host 127.0.0.1] [--port 8443] [--kms-ports 5696,5697,5698] [--seed 1] [--clusters 2] [--hosts-per-cluster 4] [--hosts N] [--vms-per-host 4] [--kms-nodes 3] [--kms-self-hosted] [--username U] [--password P] [--json | --ready-line]',
+  usage: 'usage: npm run lab -- [--data-dir .data/lab] [--host 127.0.0.1] [--port 8443] [--kms-ports 5696,5697,5698] [--seed 1] [--clusters 3] [--hosts-per-cluster 4] [--hosts N] [--vms-per-host 4] [--kms-nodes 3] [--kms-self-hosted] [--username U] [--password P] [--json | --ready-line]',
   async main(argv) {
     try {
       parseLabArgs(argv);

@@ -135,7 +135,28 @@ export async function startKmsCluster(options: StartKmsClusterOptions = {}): Pro
   );
 
   const nodes = new Map<string, LabKmsNode>();
-  const pending = new Set<NodeJS.Timeout>();
+  // Copies in flight under a replication lag. A copy travels with the lag in force: changing the
+  // lag re-times the copies already sent (lag 0 = the nodes catch up now), as a KMS whose
+  // replication link recovers delivers its backlog.
+  interface PendingCopy {
+    sentAt: number;
+    apply: () => void;
+    timer?: NodeJS.Timeout;
+  }
+  const pending = new Set<PendingCopy>();
+  const deliver = (copy: PendingCopy) => {
+    const wait = copy.sentAt + replicationLagMs - Date.now();
+    if (wait <= 0) {
+      pending.delete(copy);
+      copy.apply();
+      return;
+    }
+    pending.add(copy);
+    copy.timer = setTimeout(() => {
+      pending.delete(copy);
+      copy.apply();
+    }, wait);
+  };
 
   // Changes are numbered so that a copy delayed under an earlier, longer lag never overwrites a
   // later change that reached the node first (the lag can change while copies are in flight).
@@ -154,15 +175,8 @@ export async function startKmsCluster(options: StartKmsClusterOptions = {}): Pro
     newestApplied.set(`${fromId} ${key.id}`, seq);
     for (const [id, node] of nodes) {
       if (id === fromId) continue;
-      if (replicationLagMs === 0) {
-        applyIfNewer(node, key, seq);
-      } else {
-        const timer = setTimeout(() => {
-          pending.delete(timer);
-          applyIfNewer(node, key, seq);
-        }, replicationLagMs);
-        pending.add(timer);
-      }
+      if (replicationLagMs === 0) applyIfNewer(node, key, seq);
+      else deliver({ sentAt: Date.now(), apply: () => applyIfNewer(node, key, seq) });
     }
   };
 
@@ -221,6 +235,11 @@ export async function startKmsCluster(options: StartKmsClusterOptions = {}): Pro
       const parsedLag = replicationLagSchema.safeParse(ms);
       if (!parsedLag.success) throw new LabKmsConfigError(`Replication lag must be 0–3,600,000 ms, got ${ms}.`);
       replicationLagMs = parsedLag.data;
+      for (const copy of [...pending]) {
+        clearTimeout(copy.timer);
+        pending.delete(copy);
+        deliver(copy);
+      }
     },
     deleteKeyOnNode: async (id, keyId) => {
       const node = nodeById(id);
@@ -277,7 +296,7 @@ export async function startKmsCluster(options: StartKmsClusterOptions = {}): Pro
       })),
     }),
     stop: async () => {
-      for (const timer of pending) clearTimeout(timer);
+      for (const copy of pending) clearTimeout(copy.timer);
       pending.clear();
       await Promise.all([...nodes.values()].map((n) => n.stop()));
     },

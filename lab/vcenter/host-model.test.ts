@@ -310,12 +310,18 @@ describe('LabModel host state machine', () => {
     const { model, estate } = setup();
     const appliance = estate.vms.find((v) => v.kmsNodeIndex === 0)!;
     const standard = estate.clusters.find((c) => c.providerId === estate.options.standardProviderId)!;
+    expect(model.kmsSelfHosted()).toEqual({ now: false, atStart: false });
     model.setKmsSelfHosted(true);
+    expect(model.kmsSelfHosted()).toEqual({ now: true, atStart: false });
     expect(model.vm(appliance.id).datastoreId).toBe(standard.datastoreId);
     expect(standard.hostIds).toContain(model.vm(appliance.id).hostId);
     expect(model.vmxPathOf(appliance.id)).toBe(`[vsanDatastore-${standard.name}] kms-1/kms-1.vmx`);
     model.setKmsSelfHosted(false);
+    // Back exactly where the estate placed it: same host, same datastore.
+    expect(model.vm(appliance.id).datastoreId).toBe(appliance.datastoreId);
+    expect(model.vm(appliance.id).hostId).toBe(appliance.hostId);
     expect(model.vm(appliance.id).datastoreId).toBe('datastore-1');
+    expect(model.kmsSelfHosted()).toEqual({ now: false, atStart: false });
   });
 
   it('a host is safe only with its host key: hosts running encrypted VMs get one even without vSAN encryption', async () => {

@@ -732,6 +732,13 @@ export class LabModel {
     return cluster.haEnabled && setting !== 'vmMonitoringDisabled';
   }
 
+  /** Whether HA watched the VM when the lab started (its cluster's setting and the estate's override). */
+  vmHaMonitoredAtStart(vmId: string): boolean {
+    const estateVm = this.estateVm(vmId);
+    const cluster = this.clusterOfHost(estateVm.hostId);
+    return cluster.haEnabled && cluster.vmMonitoring !== 'vmMonitoringDisabled' && estateVm.haVmMonitoring;
+  }
+
   /** Lab fault: make one VM (un)monitored with the smallest override that does it. */
   setHaVmMonitoring(vmId: string, enabled: boolean): void {
     const vm = this.vm(vmId);
@@ -760,20 +767,39 @@ export class LabModel {
 
   // ---- KMS appliance placement ---------------------------------------------------------
 
+  /** The first KMS appliance VM, if it is registered. */
+  private firstKmsAppliance(): EstateVm | undefined {
+    return [...this.registeredVms()].find((v) => v.kmsNodeIndex === 0);
+  }
+
+  /** Whether the first KMS appliance VM lives on a datastore its own provider encrypts (now / as the estate placed it). */
+  kmsSelfHosted(): { now: boolean; atStart: boolean } {
+    const appliance = this.firstKmsAppliance();
+    const standard = this.estate.options.standardProviderId;
+    const encryptedByStandard = (datastoreId: string) => this.estate.datastores.find((d) => d.id === datastoreId)?.encryptedByProviderId === standard;
+    return { now: appliance ? encryptedByStandard(this.vm(appliance.id).datastoreId) : false, atStart: Boolean(appliance && encryptedByStandard(appliance.datastoreId)) };
+  }
+
   /**
    * Lab fault: the first KMS appliance VM moves (vMotion + storage vMotion) onto the encrypted
-   * vSAN datastore of a cluster its own provider protects, or back to the shared datastore.
+   * vSAN datastore of a cluster its own provider protects, or off it. Moving it to where the
+   * estate placed it goes back to that very host and datastore, so that undoing the fault leaves
+   * the lab as it started.
    */
   setKmsSelfHosted(on: boolean): string {
-    const appliance = [...this.registeredVms()].find((v) => v.kmsNodeIndex === 0);
+    const appliance = this.firstKmsAppliance();
     if (!appliance) throw new VimFault('NotFound', 'The first KMS appliance VM is not registered.');
     const standard = this.estate.options.standardProviderId;
-    const cluster = on
-      ? this.estate.clusters.find((c) => c.providerId === standard)
-      : this.estate.clusters[this.estate.clusters.length - 1];
-    if (!cluster) throw new VimFault('InvalidState', `No cluster's vSAN datastore is encrypted by ${standard}.`);
-    const datastoreId = on ? cluster.datastoreId : this.estate.datastores.find((d) => d.clusterId === null)!.id;
-    const hostId = cluster.hostIds.find((h) => this.hosts.get(h)!.phase === 'up') ?? cluster.hostIds[0]!;
+    let hostId: string;
+    let datastoreId: string;
+    if (this.kmsSelfHosted().atStart === on) {
+      ({ hostId, datastoreId } = appliance);
+    } else {
+      const cluster = on ? this.estate.clusters.find((c) => c.providerId === standard) : this.estate.clusters[this.estate.clusters.length - 1];
+      if (!cluster) throw new VimFault('InvalidState', `No cluster's vSAN datastore is encrypted by ${standard}.`);
+      datastoreId = on ? cluster.datastoreId : this.estate.datastores.find((d) => d.clusterId === null)!.id;
+      hostId = cluster.hostIds.find((h) => this.hosts.get(h)!.phase === 'up') ?? cluster.hostIds[0]!;
+    }
     const vm = this.vm(appliance.id);
     if (vm.hostId !== hostId) this.moveVm(appliance.id, hostId);
     vm.datastoreId = datastoreId;

@@ -34,6 +34,8 @@ export async function buildLabState({ model, tasks, reachability, standardId, st
       nodes: p.id === standardId ? standardNodes.map((n) => ({ ...n, registeredPort: n.port, ...nodeHealth.find((h) => h.nodeId === n.id) })) : [],
     })),
     kms: kmsState,
+    /** The first KMS appliance VM on a datastore its own provider encrypts (kms-self-hosted), now and as the lab started. */
+    kmsSelfHosted: model.kmsSelfHosted(),
     keys: estate.keys.map((k) => ({ keyId: k.keyId, providerId: k.providerId, purpose: k.purpose, name: k.name })),
     clusters: estate.clusters.map((c) => ({
       id: c.id,
@@ -107,6 +109,8 @@ export async function buildLabState({ model, tasks, reachability, standardId, st
             needsReload: rt.needsReload,
             haVmMonitoring: model.vmHaMonitored(v.id),
             haOverride: rt.haOverride,
+            /** As the lab started, so that a restore can put back what faults changed. */
+            atStart: { powerState: v.poweredOn ? 'poweredOn' : 'poweredOff', haVmMonitoring: model.vmHaMonitoredAtStart(v.id) },
             kmsNodeId: v.kmsNodeIndex === null ? null : (standardNodes[v.kmsNodeIndex]?.id ?? null),
             vtpm: v.vtpm,
             ipAddress: guestIpAddress(model, kmsNode, v.id),

@@ -4,7 +4,7 @@
  *
  * The schema mirrors the lab vCenter's own (lab/vcenter, `labFaultSchema`) rather than importing
  * it: that module drives the simulated estate and must not be bundled into the web server.
- * catalog.test.ts sends every entry to a real lab, so a drift shows up as a failing test.
+ * lab-control.test.ts sends every entry to a real lab, so a drift shows up as a failing test.
  * Adding a fault: one variant in `labFaultSchema` (same fields and bounds as the lab's) and one
  * entry in `LAB_FAULT_CATALOG`.
  *
@@ -26,6 +26,9 @@ export const labFaultSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('kms-node-port'), node: nodeRef, port: z.number().int().min(1).max(65535).optional() }),
   z.strictObject({ type: z.literal('kms-node-slow'), node: nodeRef, ms }),
   z.strictObject({ type: z.literal('kms-node-expired-certificate'), node: nodeRef, on: z.boolean().default(true) }),
+  // Without `days` the node presents its normal certificate again.
+  z.strictObject({ type: z.literal('kms-node-certificate-expiring'), node: nodeRef, days: z.number().int().min(0).max(3650).optional() }),
+  z.strictObject({ type: z.literal('kms-replication-lag'), ms: z.number().int().min(0).max(3_600_000) }),
   z.strictObject({ type: z.literal('kms-delete-key'), node: nodeRef, keyId }),
   z.strictObject({ type: z.literal('kms-revoke-key'), keyId }),
   z.strictObject({ type: z.literal('host-reboot'), host: hostRef, wait: z.boolean().default(false) }),
@@ -36,6 +39,9 @@ export const labFaultSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('host-disconnect'), host: hostRef, on: z.boolean().default(true) }),
   z.strictObject({ type: z.literal('vcenter-latency'), ms }),
   z.strictObject({ type: z.literal('vcenter-unavailable'), on: z.boolean().default(true) }),
+  z.strictObject({ type: z.literal('provider-details-error'), on: z.boolean().default(true) }),
+  z.strictObject({ type: z.literal('nkp-unavailable'), on: z.boolean().default(true) }),
+  z.strictObject({ type: z.literal('kms-self-hosted'), on: z.boolean().default(true) }),
   z.strictObject({
     type: z.literal('rekey-failure'),
     mode: z.enum(['none', 'ha-reset', 'provider-not-found', 'refuse-powered-on']),
@@ -126,7 +132,7 @@ export const LAB_FAULT_CATALOG: readonly LabFaultEntry[] = [
   {
     id: 'restore-all',
     label: 'Restore everything',
-    story: 'KMS nodes back on their ports and answering, vCenter faults off, hosts on and remounted, locked VMs reloaded. Deleted keys stay deleted.',
+    story: 'KMS nodes back on their ports, answering with their normal certificates and replicating at once; vCenter and NKP faults off; the KMS VM back where it was; hosts on and remounted; VMs reloaded and powered as they started. Deleted and revoked keys stay so.',
     group: 'story',
     fault: { type: 'restore-all' },
   },
@@ -162,6 +168,28 @@ export const LAB_FAULT_CATALOG: readonly LabFaultEntry[] = [
     group: 'kms',
     fault: { type: 'kms-node-expired-certificate', on: true },
     choose: ['node'],
+  },
+  {
+    id: 'kms-node-certificate-expiring',
+    label: 'Make the KMS node certificate expire in 5 days',
+    story: 'Everything still works, but in 5 days vCenter and the hosts will refuse the node: Keywatch should warn now (KMS_CERT_EXPIRING), not then.',
+    group: 'kms',
+    fault: { type: 'kms-node-certificate-expiring', days: 5 },
+    choose: ['node'],
+  },
+  {
+    id: 'kms-replication-lag',
+    label: 'Delay KMS replication by 10 minutes',
+    story: 'New keys (a rekey, a newly encrypted VM) reach the other nodes only 10 minutes later: meanwhile a host that asks those nodes gets "not found".',
+    group: 'kms',
+    fault: { type: 'kms-replication-lag', ms: 600_000 },
+  },
+  {
+    id: 'kms-self-hosted',
+    label: "Move KMS node 1's VM onto the datastore it protects",
+    story: 'The key locked inside the room it opens: after a cluster-wide power cut that KMS cannot boot, because its own disks need its keys.',
+    group: 'kms',
+    fault: { type: 'kms-self-hosted', on: true },
   },
   {
     id: 'kms-revoke-key',
@@ -261,6 +289,20 @@ export const LAB_FAULT_CATALOG: readonly LabFaultEntry[] = [
     fault: { type: 'vcenter-unavailable', on: true },
   },
   {
+    id: 'provider-details-error',
+    label: 'Make key provider status reads fail',
+    story: "vCenter answers 500 when asked for a key provider's details, its KMS servers' status or its keys' status: Keywatch must say its reading is partial, not that all is well.",
+    group: 'vcenter',
+    fault: { type: 'provider-details-error', on: true },
+  },
+  {
+    id: 'nkp-unavailable',
+    label: 'Make the Native Key Provider unavailable',
+    story: "vCenter's built-in key provider cannot hand out its keys: hosts of the NKP cluster report it in ERROR, and one that reboots now comes back without its disk groups.",
+    group: 'vcenter',
+    fault: { type: 'nkp-unavailable', on: true },
+  },
+  {
     id: 'expire-sessions',
     label: 'Expire every vCenter session',
     story: 'Every client must log in again; Keywatch should do so without a gap.',
@@ -270,7 +312,7 @@ export const LAB_FAULT_CATALOG: readonly LabFaultEntry[] = [
   {
     id: 'clear',
     label: 'Clear vCenter faults',
-    story: 'Latency, 503, rekey failures and host isolation off; KMS faults stay as they are.',
+    story: 'Latency, 503, provider status errors, rekey failures and host isolation off; KMS and NKP faults stay as they are.',
     group: 'vcenter',
     fault: { type: 'clear' },
   },

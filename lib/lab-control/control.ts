@@ -40,7 +40,11 @@ export interface FaultResult {
   skipped: string[];
 }
 
-/** KMS nodes back on their registered ports and answering; vCenter faults off; hosts connected and on. */
+/**
+ * KMS nodes back on their registered ports, answering with their normal certificates; replication
+ * without lag; vCenter and NKP faults off; hosts connected and on; the KMS VM back where the lab
+ * started it.
+ */
 export function restoreKmsAndHosts(state: LabStateAnswer): LabVcenterFault[] {
   const steps: LabVcenterFault[] = [{ type: 'clear' }];
   const registered = new Map(state.providers.flatMap((p) => p.nodes).map((n) => [n.id, n.registeredPort ?? n.port]));
@@ -51,11 +55,20 @@ export function restoreKmsAndHosts(state: LabStateAnswer): LabVcenterFault[] {
     if (node.faults?.blackHole) steps.push({ type: 'kms-node-black-hole', node: node.id, on: false });
     if (node.faults?.slowMs) steps.push({ type: 'kms-node-slow', node: node.id, ms: 0 });
     if (node.faults?.expiredCertificate) steps.push({ type: 'kms-node-expired-certificate', node: node.id, on: false });
+    if (node.faults?.certificateExpiresInDays !== null && node.faults?.certificateExpiresInDays !== undefined) {
+      steps.push({ type: 'kms-node-certificate-expiring', node: node.id });
+    }
   }
+  // Lag 0 also delivers the copies still in flight: the nodes catch up at once.
+  if (state.kms?.replicationLagMs) steps.push({ type: 'kms-replication-lag', ms: 0 });
+  if (state.providers.some((p) => p.available === false)) steps.push({ type: 'nkp-unavailable', on: false });
   for (const host of state.hosts) {
     if (host.connectionState === 'disconnected') steps.push({ type: 'host-disconnect', host: host.id, on: false });
     if (host.powerState === 'poweredOff') steps.push({ type: 'host-power-on', host: host.id, wait: true });
   }
+  // After the hosts are on: the appliance goes back to the host it started on.
+  const selfHosted = state.kmsSelfHosted;
+  if (selfHosted && selfHosted.now !== selfHosted.atStart) steps.push({ type: 'kms-self-hosted', on: selfHosted.atStart });
   return steps;
 }
 
@@ -69,7 +82,21 @@ export function reloadSteps(state: LabStateAnswer): LabVcenterFault[] {
   return (state.vms ?? []).filter((v) => v.cryptoState === 'locked').map((v) => ({ type: 'vm-reload', vm: v.id }));
 }
 
-/** Keys some KMS node lacks while another has them: deleted on purpose, and no fault brings them back. */
+/** VMs powered, and watched by HA, as the lab started them (unlocked first, so that they can start). */
+export function vmStartSteps(state: LabStateAnswer): LabVcenterFault[] {
+  return (state.vms ?? []).flatMap((v): LabVcenterFault[] => {
+    if (!v.atStart) return [];
+    return [
+      ...(v.powerState !== v.atStart.powerState ? [{ type: 'vm-power' as const, vm: v.id, on: v.atStart.powerState === 'poweredOn' }] : []),
+      ...(v.haVmMonitoring !== undefined && v.haVmMonitoring !== v.atStart.haVmMonitoring ? [{ type: 'vm-ha-monitoring' as const, vm: v.id, enabled: v.atStart.haVmMonitoring }] : []),
+    ];
+  });
+}
+
+/**
+ * Keys some KMS node lacks while another has them: deleted on purpose, and no fault brings them
+ * back. Read after the replication lag is gone, so a copy merely in flight is not counted.
+ */
 export function missingKeys(state: LabStateAnswer): string[] {
   const nodes = state.kms?.nodes ?? [];
   const everywhere = new Set(nodes.flatMap((n) => n.keys.map((k) => k.id)));
@@ -77,6 +104,13 @@ export function missingKeys(state: LabStateAnswer): string[] {
     const held = new Set(n.keys.map((k) => k.id));
     return [...everywhere].filter((id) => !held.has(id)).map((id) => `key ${id} is missing on ${n.id} (deleted; the lab cannot bring it back)`);
   });
+}
+
+/** Keys revoked (or otherwise past Active) on the KMS: KMIP has no way back to Active. */
+export function revokedKeys(state: LabStateAnswer): string[] {
+  const states = new Map<string, string>();
+  for (const node of state.kms?.nodes ?? []) for (const key of node.keys) if (key.state !== 'Active' && key.state !== 'PreActive') states.set(key.id, key.state);
+  return [...states].map(([id, keyState]) => `key ${id} is ${keyState} (revoked; KMIP cannot make it Active again)`);
 }
 
 async function runSteps(client: LabClient, steps: LabVcenterFault[], result: FaultResult): Promise<void> {
@@ -98,9 +132,9 @@ export async function applyLabFault(client: LabClient, fault: LabFault): Promise
     return result;
   }
   // Each phase reads the lab again: what needs remounting depends on the KMS being back first.
-  for (const phase of [restoreKmsAndHosts, remountSteps, reloadSteps]) {
+  for (const phase of [restoreKmsAndHosts, remountSteps, reloadSteps, vmStartSteps]) {
     const state = await client.state();
-    if (phase === restoreKmsAndHosts) result.skipped.push(...missingKeys(state));
+    if (phase === remountSteps) result.skipped.push(...missingKeys(state), ...revokedKeys(state));
     await runSteps(client, phase(state), result);
   }
   if (result.applied.length === 1 && result.skipped.length === 0) result.applied.push('Nothing else needed restoring.');

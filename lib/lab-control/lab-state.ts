@@ -11,7 +11,12 @@ export const labStateAnswerSchema = z.object({
   vcenter: z
     .object({
       faults: z
-        .object({ latencyMs: z.number().optional(), unavailable: z.boolean().optional(), rekeyFailure: z.string().optional() })
+        .object({
+          latencyMs: z.number().optional(),
+          unavailable: z.boolean().optional(),
+          providerDetailsError: z.boolean().optional(),
+          rekeyFailure: z.string().optional(),
+        })
         .optional(),
     })
     .nullable()
@@ -20,6 +25,8 @@ export const labStateAnswerSchema = z.object({
     z.object({
       id: z.string(),
       type: z.string(),
+      /** Native Key Provider only: false under the nkp-unavailable fault. */
+      available: z.boolean().optional(),
       nodes: z.array(
         z.object({
           id: z.string(),
@@ -34,6 +41,7 @@ export const labStateAnswerSchema = z.object({
   ),
   kms: z
     .object({
+      replicationLagMs: z.number().optional(),
       nodes: z.array(
         z.object({
           id: z.string(),
@@ -41,7 +49,13 @@ export const labStateAnswerSchema = z.object({
           port: z.number().int(),
           status: z.string(),
           faults: z
-            .object({ down: z.boolean(), blackHole: z.boolean(), slowMs: z.number(), expiredCertificate: z.boolean() })
+            .object({
+              down: z.boolean(),
+              blackHole: z.boolean(),
+              slowMs: z.number(),
+              expiredCertificate: z.boolean(),
+              certificateExpiresInDays: z.number().nullable(),
+            })
             .partial()
             .optional(),
           keys: z.array(z.object({ id: z.string(), state: z.string() })),
@@ -50,6 +64,8 @@ export const labStateAnswerSchema = z.object({
     })
     .nullable()
     .optional(),
+  /** The first KMS appliance VM on a datastore its own provider encrypts, now and as the lab started. */
+  kmsSelfHosted: z.object({ now: z.boolean(), atStart: z.boolean() }).optional(),
   keys: z.array(z.object({ keyId: z.string(), providerId: z.string(), purpose: z.string(), name: z.string() })),
   clusters: z.array(z.object({ id: z.string(), name: z.string(), encryption: z.string() })),
   hosts: z.array(
@@ -79,6 +95,9 @@ export const labStateAnswerSchema = z.object({
         configKey: keyRef.nullable().optional(),
         diskKeys: z.array(keyRef.nullable()).optional(),
         kmsNodeId: z.string().nullable().optional(),
+        haVmMonitoring: z.boolean().optional(),
+        /** As the lab started: what restore-all puts back. */
+        atStart: z.object({ powerState: z.string(), haVmMonitoring: z.boolean() }).optional(),
       }),
     )
     .nullable()
@@ -136,19 +155,24 @@ export interface LabStateView {
   vms: LabVmView[];
   /** Every VM when the lab has more than the page lists. */
   vmCount: number;
-  vcenterFaults: string[];
+  /** Faults of the lab as a whole (vCenter, key providers, replication, KMS VM placement), in words. */
+  labFaults: string[];
 }
 
 /** The page lists this many VMs at most: locked ones, appliances and KMS-encrypted ones first. */
 export const MAX_VMS_SHOWN = 300;
 
-function nodeFaults(faults: { down?: boolean; blackHole?: boolean; slowMs?: number; expiredCertificate?: boolean } | undefined): string[] {
+type NodeFaults = NonNullable<NonNullable<NonNullable<LabStateAnswer['kms']>['nodes'][number]['faults']>>;
+
+function nodeFaults(faults: NodeFaults | undefined): string[] {
   if (!faults) return [];
+  const expiresIn = faults.certificateExpiresInDays;
   return [
     ...(faults.down ? ['down'] : []),
     ...(faults.blackHole ? ['black hole'] : []),
     ...(faults.slowMs ? [`slow ${faults.slowMs} ms`] : []),
     ...(faults.expiredCertificate ? ['expired certificate'] : []),
+    ...(expiresIn !== null && expiresIn !== undefined ? [`certificate expires in ${expiresIn} day${expiresIn === 1 ? '' : 's'}`] : []),
   ];
 }
 
@@ -215,10 +239,15 @@ export function labStateView(state: LabStateAnswer): LabStateView {
     .slice(0, MAX_VMS_SHOWN)
     .map(({ vm }) => vm);
   const vc = state.vcenter?.faults;
-  const vcenterFaults = [
+  const lagMs = state.kms?.replicationLagMs ?? 0;
+  const labFaults = [
     ...(vc?.latencyMs ? [`latency ${vc.latencyMs} ms`] : []),
     ...(vc?.unavailable ? ['answers 503'] : []),
+    ...(vc?.providerDetailsError ? ['key provider status reads fail'] : []),
     ...(vc?.rekeyFailure && vc.rekeyFailure !== 'none' ? [`rekeys fail (${vc.rekeyFailure})`] : []),
+    ...state.providers.filter((p) => p.available === false).map((p) => `native key provider ${p.id} unavailable`),
+    ...(lagMs > 0 ? [`KMS replication lags ${lagMs >= 60_000 ? `${Math.round(lagMs / 60_000)} min` : `${lagMs} ms`}`] : []),
+    ...(state.kmsSelfHosted?.now && !state.kmsSelfHosted.atStart ? ['KMS node 1 VM on the datastore it protects'] : []),
   ];
-  return { kmsNodes, hosts, vms, vmCount: allVms.length, vcenterFaults };
+  return { kmsNodes, hosts, vms, vmCount: allVms.length, labFaults };
 }

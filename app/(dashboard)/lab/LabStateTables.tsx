@@ -55,7 +55,7 @@ export function LabStateTables({ query }: { query: UseQueryResult<LabStateView> 
     <>
       <Card
         title="What the lab looks like now"
-        actions={data?.vcenterFaults.length ? <Badge tone="warn">{`vCenter: ${data.vcenterFaults.join(', ')}`}</Badge> : <Badge tone="good">vCenter: no faults</Badge>}
+        actions={data?.labFaults.length ? <Badge tone="warn" testId="lab-faults">{`Lab faults: ${data.labFaults.join(', ')}`}</Badge> : <Badge tone="good" testId="lab-faults">Lab faults: none</Badge>}
         testId="lab-state"
       >
         <h3>KMS nodes</h3>

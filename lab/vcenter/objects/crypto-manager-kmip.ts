@@ -12,6 +12,14 @@ import { defineManagedObject, entityTask, parseBody } from './managed-object';
 
 export const CRYPTO_MANAGER = 'CryptoManager';
 
+/**
+ * The provider-details-error fault on the VI/JSON side: vCenter's KMS status and key status calls
+ * fail with a SystemError, as a vCenter whose crypto service cannot talk to its KMS answers.
+ */
+function failIfProviderDetailsBroken(ctx: { vcenterFaults: { providerDetailsError: boolean } }, what: string): void {
+  if (ctx.vcenterFaults.providerDetailsError) throw new VimFault('SystemError', `A general system error occurred: cannot ${what}: the KMS provider service returned an internal error.`);
+}
+
 export const cryptoManagerKmip = defineManagedObject({
   type: 'CryptoManagerKmip',
   exists: (_ctx, id) => id === CRYPTO_MANAGER,
@@ -30,11 +38,15 @@ export const cryptoManagerKmip = defineManagedObject({
         name: 'RetrieveKmipServersStatus_Task',
         entityName: 'CryptoManager',
         estimateMs: 1500,
-        run: async () => ({ _typeName: 'ArrayOfCryptoManagerKmipClusterStatus', _value: await call.ctx.providers.kmipStatus(ids) }),
+        run: async () => {
+          failIfProviderDetailsBroken(call.ctx, 'retrieve the status of the KMS servers');
+          return { _typeName: 'ArrayOfCryptoManagerKmipClusterStatus', _value: await call.ctx.providers.kmipStatus(ids) };
+        },
       });
     },
     QueryCryptoKeyStatus: async (call) => {
       const body = parseBody(call, QueryCryptoKeyStatusRequestSchema);
+      failIfProviderDetailsBroken(call.ctx, 'query the status of crypto keys');
       const keys = body.keyIds.map((k) => ({ keyId: k.keyId, ...(k.providerId ? { providerId: k.providerId.id } : {}) }));
       return call.ctx.providers.keyStatus(keys, body.checkKeyBitMap);
     },
