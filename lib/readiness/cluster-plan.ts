@@ -6,7 +6,8 @@ import type { PrismaClient } from '../db/client';
 import type { SecretBox } from '../secrets/keyring';
 import { checkHostReadiness } from './check';
 import { rollingPlan, type RollingPlan } from './rolling-plan';
-import { createReadinessSources, openVsphereClient, ReadinessHostError, type LiveSourcesOptions } from './sources';
+import { openVsphereClient } from '../targets/vcenter-connection';
+import { createReadinessSources, ReadinessHostError, type LiveSourcesOptions } from './sources';
 
 export interface ClusterPlanDeps {
   prisma: PrismaClient;

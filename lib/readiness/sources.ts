@@ -8,8 +8,9 @@ import type { PrismaClient } from '../db/client';
 import { DomainError } from '../http/errors';
 import { probeKmsNode, type KmsNodeProbe } from '../kmip/probe';
 import type { SecretBox } from '../secrets/keyring';
-import { effectiveKeyProviderId, openKmsClientCredentials, openVcenterCredentials } from '../targets/store';
-import { VsphereClient } from '../vsphere/client';
+import { effectiveKeyProviderId, openKmsClientCredentials } from '../targets/store';
+import { openVsphereClient } from '../targets/vcenter-connection';
+import type { VsphereClient } from '../vsphere/client';
 import { providerKind, type EstateHost, type EstateVm } from '../vsphere/estate';
 import type { ProviderSnapshot, ReadinessSources } from './check';
 import type { DatastoreFacts, HostFacts, KmsNodeFacts, ProviderFacts, ProviderHealthLevel, VmFacts } from './input';
@@ -111,12 +112,6 @@ function nodeFacts(providerId: string, probe: KmsNodeProbe): KmsNodeFacts {
     serverCertificateDaysLeft: probe.serverCertificate?.daysLeft ?? null,
     clientCertificateDaysLeft: probe.clientCertificate?.daysLeft ?? null,
   };
-}
-
-/** A client for one configured vCenter (the caller closes it). */
-export async function openVsphereClient(prisma: PrismaClient, box: SecretBox, vcenterId: string, timeoutMs = 10_000): Promise<VsphereClient> {
-  const creds = await openVcenterCredentials(prisma, box, vcenterId);
-  return new VsphereClient({ baseUrl: creds.url, username: creds.username, password: creds.password, caPem: creds.caPem ?? undefined, timeoutMs });
 }
 
 const moidOf = (rowId: string): string => rowId.slice(rowId.indexOf(':') + 1);

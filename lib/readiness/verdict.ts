@@ -10,6 +10,8 @@ export interface ReadinessReport {
   hostName: string | null;
   checkedAt: string;
   source: 'live' | 'stored';
+  /** The host as the check saw it (null when it could not be read): actions check their preconditions on it. */
+  hostState: { connectionState: string; inMaintenanceMode: boolean } | null;
   rules: RuleResult[];
   /** Rules that block (fail or unknown), in rule order. */
   blocking: RuleId[];
@@ -27,6 +29,7 @@ export function evaluateReadiness(input: ReadinessInput): ReadinessReport {
     hostName: input.host?.name ?? null,
     checkedAt: input.now.toISOString(),
     source: input.vcenter.source,
+    hostState: input.host ? { connectionState: input.host.connectionState, inMaintenanceMode: input.host.inMaintenanceMode } : null,
     rules,
     blocking,
   };
