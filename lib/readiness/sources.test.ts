@@ -3,10 +3,11 @@
  * estate stored by the poller's own cycle in a real PostgreSQL — the issue's scenarios on the check.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPollHarness, type PollHarness } from '../poller/testing/harness';
+import type { PollHarness } from '../poller/testing/harness';
 import { checkHostReadiness } from './check';
 import type { HostAction } from './input';
 import { createReadinessSources, resolveHost } from './sources';
+import { startGateLab } from './testing/lab-gate';
 
 describe('live readiness check against the lab', () => {
   let h: PollHarness;
@@ -26,13 +27,7 @@ describe('live readiness check against the lab', () => {
   const rule = (r: Awaited<ReturnType<typeof check>>, id: string) => r.rules.find((x) => x.id === id)!;
 
   beforeAll(async () => {
-    h = await startPollHarness();
-    await h.pollAll();
-    const state = await h.state();
-    const cluster = state.clusters.find((c) => c.encryption === 'standard')!;
-    hostId = cluster.hostIds.find((id) => state.vms!.some((v) => v.hostId === id && v.configKey?.providerId === 'lab-kms'))!;
-    hostName = state.hosts.find((x) => x.id === hostId)!.name;
-    peerId = cluster.hostIds.find((id) => id !== hostId)!;
+    ({ h, hostId, hostName, peerId } = await startGateLab());
   }, 120_000);
   afterAll(async () => {
     await h?.close();
