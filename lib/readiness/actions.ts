@@ -15,6 +15,7 @@ import type { Logger } from '../logging/logger';
 import type { SecretBox } from '../secrets/keyring';
 import type { VsphereClient } from '../vsphere/client';
 import { checkHostReadiness, type CheckResult } from './check';
+import { stateConflict } from './action-state';
 import { HOST_ACTIONS, type HostAction } from './input';
 import { enqueueOverrideNotice } from './override-notice';
 import { createReadinessSources, type LiveSourcesOptions, type ResolvedHost } from './sources';
@@ -122,21 +123,6 @@ export type ActionOutcome =
 
 function refusal(code: RefusalCode, message: string, check: CheckResult): Extract<ActionOutcome, { status: 409 }> {
   return { status: 409, body: { error: message, code, verdict: check.verdict, blocking: check.blocking, rules: check.rules, check } };
-}
-
-/**
- * What vCenter would refuse anyway, said before anything is sent: a reboot outside maintenance mode
- * (RebootHost_Task with force=false fails with InvalidState, and Keywatch never forces one — a forced
- * reboot takes the VMs down with the host), entering maintenance twice, leaving it when not in it.
- */
-export function stateConflict(action: HostAction, hostName: string, state: CheckResult['hostState']): string | null {
-  if (!state) return `The state of ${hostName} could not be read, so Keywatch cannot tell whether ${action} is possible.`;
-  if (action === 'reboot' && !state.inMaintenanceMode) {
-    return `${hostName} is not in maintenance mode: enter maintenance mode first (its VMs move away and vSAN keeps its data accessible); vCenter refuses a reboot outside maintenance mode unless forced, and Keywatch never forces one.`;
-  }
-  if (action === 'enter-maintenance' && state.inMaintenanceMode) return `${hostName} is already in maintenance mode.`;
-  if (action === 'exit-maintenance' && !state.inMaintenanceMode) return `${hostName} is not in maintenance mode.`;
-  return null;
 }
 
 const failingRules = (check: CheckResult) => check.rules.filter((r) => check.blocking.includes(r.id)).map((r) => ({ id: r.id, status: r.status, summary: r.summary }));

@@ -1,3 +1,4 @@
+import type { HostState } from './action-state';
 import type { ReadinessInput } from './input';
 import { evaluateRule, ruleContext, rulesFor, type RuleId, type RuleResult } from './rules';
 
@@ -11,7 +12,7 @@ export interface ReadinessReport {
   checkedAt: string;
   source: 'live' | 'stored';
   /** The host as the check saw it (null when it could not be read): actions check their preconditions on it. */
-  hostState: { connectionState: string; inMaintenanceMode: boolean } | null;
+  hostState: HostState | null;
   rules: RuleResult[];
   /** Rules that block (fail or unknown), in rule order. */
   blocking: RuleId[];
