@@ -51,6 +51,16 @@ test('journey: admin checks a host, sees the KMS port change block its reboot, r
   await expect(page.getByTestId('readiness-verdict')).toHaveText('READY', { timeout: 30_000 });
   await expect(page.getByRole('button', { name: 'Reboot', exact: true })).toBeEnabled();
 
+  // The cluster's rolling plan, one link away: this host is the one in progress, the others wait for it.
+  await page.locator('.lede').getByRole('link').click();
+  await expect(page.getByRole('heading', { level: 1 })).not.toHaveText(host.name);
+  const planRow = page.locator(`[data-testid="plan-table"] tr[data-host="${host.name}"]`);
+  await expect(planRow).toHaveAttribute('data-state', 'in-progress', { timeout: 60_000 });
+  await expect(page.getByTestId('plan-next')).toContainText(`${host.name} is being patched now`);
+  await expect(page.locator('[data-testid="plan-table"] tr[data-state="waiting"]').first()).toContainText(`Waits for ${host.name} to leave maintenance mode`);
+  await page.goBack();
+  await expect(page.getByTestId('readiness-verdict')).toHaveText('READY', { timeout: 30_000 });
+
   // The seeds' outage: every KMS node moved to another port.
   for (const n of lab.kms.nodes) {
     const res = await labApi.post('/lab/faults', { data: { type: 'kms-node-port', node: n.id, port: n.port + 1500 } });
