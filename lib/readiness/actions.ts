@@ -162,7 +162,7 @@ export async function requestHostAction(deps: ActionDeps, host: ResolvedHost, re
       if (!request.override) return refuse('blocked', `${host.name} is not ready for ${request.action}: ${check.blocking.join(', ')}.`);
       return refuse('vc-unreachable', `vCenter cannot be reached, and VC_REACHABLE cannot be overridden: nothing was sent to ${host.name}.`, 'no override for VC_REACHABLE');
     }
-    // Only a host read live has a state to trust; an override never skips this (vCenter would refuse anyway).
+    // No override skips this: vCenter would refuse the task anyway, after Keywatch had said yes.
     const conflict = stateConflict(request.action, host.name, check.hostState);
     if (conflict) return refuse('invalid-state', conflict, conflict);
 
