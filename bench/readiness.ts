@@ -9,19 +9,22 @@
  *    parallel, over an open connection): the baseline the batching replaces.
  * 3. A 64-host cluster's rolling plan (a live reboot check of every host).
  *
- * The lab runs in this process (its vCenter and KMS nodes share the event loop with the client),
- * so the figures are pessimistic against a real estate. Each estate's data is stored by the
- * poller's own cycle in a PostgreSQL from lib/db/testing, as the gate reads it.
+ * The lab (vCenter and KMS nodes) runs in a child process, as a real estate runs elsewhere; on this
+ * machine it still shares the cores with the client. Each estate's data is stored by the poller's
+ * own cycle in a PostgreSQL from lib/db/testing, as the gate reads it.
  *
  *   npm run bench -- readiness [--checks 20] [--plan-runs 3] [--plan-hosts 64]
  *
  * Last stdout line: JSON with p95Ms, rollingPlanMs, perKeyBaselineMs and details.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { z } from 'zod';
-import { startLab, type Lab, type StartLabOptions } from '../lab/main';
+import type { EstateOptions } from '../lab/vcenter/estate';
 import type { PrismaClient } from '../lib/db/client';
 import { createPrismaClient } from '../lib/db/client';
 import { migrate } from '../lib/db/migrate';
@@ -46,15 +49,52 @@ const ArgsSchema = z
     checks: z.coerce.number().int().min(5).max(1000).default(20),
     planRuns: z.coerce.number().int().min(1).max(20).default(3),
     planHosts: z.coerce.number().int().min(2).max(64).default(64),
+    /** Internal: run the lab with this estate (JSON) and print its coordinates. */
+    labChild: z.string().optional(),
   })
   .strict();
+
+const LabInfoSchema = z.object({
+  vcenter: z.object({ url: z.string(), username: z.string(), password: z.string(), caPem: z.string() }),
+  kms: z.object({ nodes: z.array(z.object({ host: z.string(), port: z.number() })), caPem: z.string(), certPem: z.string(), keyPem: z.string() }),
+});
+type LabInfo = z.infer<typeof LabInfoSchema>;
+
+/** Child mode: the lab, with 4 KMS nodes and the estate asked for, until stdin closes. */
+async function runLabChild(estate: EstateOptions): Promise<void> {
+  const { startLab } = await import('../lab/main');
+  const lab = await startLab({ kmsNodeCount: 4, estate, timings: { rekeyPerDiskMs: 1, vmPowerMs: 1 } });
+  const info: LabInfo = {
+    vcenter: { url: lab.vcenter.url, username: lab.vcenter.username, password: lab.vcenter.password, caPem: lab.vcenter.caPem },
+    kms: { nodes: lab.kms.nodes.map((n) => ({ host: n.host, port: n.port })), caPem: lab.kms.caPem, certPem: lab.kms.client.certPem, keyPem: lab.kms.client.keyPem },
+  };
+  process.stdout.write(`LAB_READY ${JSON.stringify(info)}\n`);
+  const stop = () => void lab.stop().finally(() => process.exit(0));
+  process.stdin.on('end', stop);
+  process.stdin.resume();
+}
+
+async function startLabChild(estate: EstateOptions): Promise<{ child: ChildProcess; info: LabInfo }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--lab-child', JSON.stringify(estate)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! });
+  const info = await new Promise<LabInfo>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('The lab did not start within 300 s.')), 300_000);
+    child.once('exit', (code) => reject(new Error(`The lab exited early with code ${code}.`)));
+    lines.on('line', (line) => {
+      if (!line.startsWith('LAB_READY ')) return void process.stderr.write(`[lab] ${line}\n`);
+      clearTimeout(timer);
+      resolve(LabInfoSchema.parse(JSON.parse(line.slice('LAB_READY '.length))));
+    });
+  });
+  return { child, info };
+}
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
 interface Estate {
-  lab: Lab;
+  lab: LabInfo;
   prisma: PrismaClient;
   box: SecretBox;
   vcenterId: string;
@@ -63,13 +103,9 @@ interface Estate {
 
 let dbCount = 0;
 
-/** A lab of 4 KMS nodes and one standard-encrypted cluster, registered as targets and polled once. */
-async function startEstate(server: TestPostgres, estate: NonNullable<StartLabOptions['estate']>): Promise<Estate> {
-  const lab = await startLab({
-    kmsNodeCount: 4,
-    estate: { seed: 11, clusters: 1, clusterEncryption: ['standard'], poweredOffVmRatio: 0.1, ...estate },
-    timings: { rekeyPerDiskMs: 1, vmPowerMs: 1 },
-  });
+/** A lab of 4 KMS nodes and one standard-encrypted cluster (child process), registered as targets. */
+async function startEstate(server: TestPostgres, estate: EstateOptions): Promise<Estate> {
+  const { child, info: lab } = await startLabChild({ seed: 11, clusters: 1, clusterEncryption: ['standard'], poweredOffVmRatio: 0.1, kmsNodeCount: 4, ...estate });
   const name = `bench_readiness_${++dbCount}`;
   const admin = new pg.Client({ connectionString: server.url });
   await admin.connect();
@@ -82,13 +118,7 @@ async function startEstate(server: TestPostgres, estate: NonNullable<StartLabOpt
   const key = masterKeyFromBytes(randomBytes(32));
   const box = new SecretBox({ current: key, all: [key], source: 'env' });
   const vc = await createVcenter(prisma, box, { name: 'lab-vcenter', url: lab.vcenter.url, username: lab.vcenter.username, password: lab.vcenter.password, caPem: lab.vcenter.caPem });
-  await createKmsProvider(prisma, box, {
-    name: lab.kms.providerId,
-    nodes: lab.kms.nodes.map((n) => ({ host: n.host, port: n.port })),
-    caPem: lab.kms.caPem,
-    clientCertPem: lab.kms.client.certPem,
-    clientKeyPem: lab.kms.client.keyPem,
-  });
+  await createKmsProvider(prisma, box, { name: 'lab-kms', nodes: lab.kms.nodes, caPem: lab.kms.caPem, clientCertPem: lab.kms.certPem, clientKeyPem: lab.kms.keyPem });
   return {
     lab,
     prisma,
@@ -96,7 +126,9 @@ async function startEstate(server: TestPostgres, estate: NonNullable<StartLabOpt
     vcenterId: vc.id,
     async close() {
       await prisma.$disconnect();
-      await lab.stop();
+      const exited = new Promise((r) => child.once('exit', r));
+      child.stdin!.end();
+      await exited;
     },
   };
 }
@@ -138,14 +170,13 @@ async function rekeyOntoKms(e: Estate, hostId: string): Promise<void> {
   }
 }
 
-async function timedCheck(e: Estate, hostId: string): Promise<{ ms: number; verdict: string; blocking: string[]; keys: number }> {
+async function timedCheck(e: Estate, hostId: string): Promise<{ ms: number; verdict: string; blocking: string[] }> {
   const host = await resolveHost(e.prisma, hostId);
   const started = performance.now();
   const sources = createReadinessSources({ prisma: e.prisma, box: e.box, vcenterId: host.vcenterId, freshnessLimitMs: 600_000 });
   try {
     const result = await checkHostReadiness(sources, host.moid, 'reboot');
-    const keys = result.rules.find((r) => r.id === 'KEYS_AVAILABLE')!.evidence.length;
-    return { ms: performance.now() - started, verdict: result.verdict, blocking: result.blocking, keys };
+    return { ms: performance.now() - started, verdict: result.verdict, blocking: result.blocking };
   } finally {
     await sources.close();
   }
@@ -169,9 +200,7 @@ async function neededKeyIds(e: Estate, hostId: string): Promise<string[]> {
 
 /** One GetAttributes per KMIP message, one key after the other on each node; nodes in parallel. */
 async function perKeyBaseline(e: Estate, keyIds: string[]): Promise<{ ms: number; messages: number; active: number }> {
-  const clients = e.lab.kms.nodes.map(
-    (n) => new KmipClient({ host: n.host, port: n.port, caPem: e.lab.kms.caPem, certPem: e.lab.kms.client.certPem, keyPem: e.lab.kms.client.keyPem, poolSize: 1 }),
-  );
+  const clients = e.lab.kms.nodes.map((n) => new KmipClient({ host: n.host, port: n.port, caPem: e.lab.kms.caPem, certPem: e.lab.kms.certPem, keyPem: e.lab.kms.keyPem, poolSize: 1 }));
   try {
     await Promise.all(clients.map((c) => c.discoverVersions())); // connections open before the clock starts
     const started = performance.now();
@@ -193,13 +222,14 @@ async function perKeyBaseline(e: Estate, keyIds: string[]): Promise<{ ms: number
 
 async function main(): Promise<void> {
   const args = parseBenchArgs(process.argv.slice(2), ArgsSchema);
+  if (args.labChild) return runLabChild(JSON.parse(args.labChild) as EstateOptions);
   const loadAtStart = Math.round(loadavg()[0]! * 100) / 100;
   log('Starting PostgreSQL (lib/db/testing) …');
   const server = await startTestPostgres();
   const details: Record<string, unknown> = { cpus: cpus().length, loadAtStart };
   try {
     // ── 1 + 2: one host with 200 encrypted VMs on a 4-node provider ──
-    log('lab: 1 cluster × 3 hosts × 200 encrypted VMs, 4 KMS nodes …');
+    log('lab (child process): 1 cluster × 3 hosts × 200 encrypted VMs, 4 KMS nodes …');
     const big = await startEstate(server, { hostsPerCluster: 3, vmsPerHost: 200, encryptedVmRatio: 1, multiDiskVmRatio: 0.3, vmKeyPoolSize: 100_000 });
     let p95Ms: number;
     let perKeyBaselineMs: number;
@@ -233,7 +263,7 @@ async function main(): Promise<void> {
     }
 
     // ── 3: a 64-host cluster's rolling plan ──
-    log(`lab: 1 cluster × ${args.planHosts} hosts × 4 VMs, 4 KMS nodes …`);
+    log(`lab (child process): 1 cluster × ${args.planHosts} hosts × 4 VMs, 4 KMS nodes …`);
     const wide = await startEstate(server, { seed: 12, hostsPerCluster: args.planHosts, vmsPerHost: 4, encryptedVmRatio: 0.5 });
     let rollingPlanMs: number;
     try {
