@@ -40,6 +40,8 @@ test('journey: admin checks a host, sees the KMS port change block its reboot, r
 
   // The worker stores the estate first; the gate resolves hosts through it.
   await expect.poll(async () => (await request.get(`/api/v1/hosts/${host.name}/readiness`, { headers: auth })).status(), { timeout: 90_000 }).toBe(200);
+  // The host page is addressed by Keywatch's host id ("<vCenter target>:<moid>"); the API also takes names.
+  const hostRowId = ((await (await request.get(`/api/v1/hosts/${host.name}/readiness`, { headers: auth })).json()) as { host: { id: string } }).host.id;
   // Patching starts with maintenance mode: through the gate too.
   const enter = await request.post(`/api/v1/hosts/${host.name}/actions`, { headers: auth, data: { action: 'enter-maintenance' } });
   expect(enter.status(), await enter.text()).toBe(202);
@@ -47,9 +49,19 @@ test('journey: admin checks a host, sees the KMS port change block its reboot, r
   await expect.poll(async () => ((await (await request.get(`/api/v1/hosts/${host.name}/actions/${enterId}`, { headers: auth })).json()) as { state: string }).state, { timeout: 60_000 }).toBe('succeeded');
 
   await signIn(page);
-  await page.goto(`/hosts/${encodeURIComponent(host.name)}`);
+  await page.goto(`/hosts/${encodeURIComponent(hostRowId)}`);
   await expect(page.getByTestId('readiness-verdict')).toHaveText('READY', { timeout: 30_000 });
   await expect(page.getByRole('button', { name: 'Reboot', exact: true })).toBeEnabled();
+
+  // The cluster's rolling plan, one link away: this host is the one in progress, the others wait for it.
+  await page.locator('.lede').getByRole('link').click();
+  await expect(page.getByRole('heading', { level: 1 })).not.toHaveText(host.name);
+  const planRow = page.locator(`[data-testid="plan-table"] tr[data-host="${host.name}"]`);
+  await expect(planRow).toHaveAttribute('data-state', 'in-progress', { timeout: 60_000 });
+  await expect(page.getByTestId('plan-next')).toContainText(`${host.name} is being patched now`);
+  await expect(page.locator('[data-testid="plan-table"] tr[data-state="waiting"]').first()).toContainText(`Waits for ${host.name} to leave maintenance mode`);
+  await page.goBack();
+  await expect(page.getByTestId('readiness-verdict')).toHaveText('READY', { timeout: 30_000 });
 
   // The seeds' outage: every KMS node moved to another port.
   for (const n of lab.kms.nodes) {

@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import { Banner } from '@/components/common/Banner';
 import { AppNav } from '@/components/layout/AppNav';
 import { HealthBanner } from '@/components/layout/HealthBanner';
+import { ReauthDialog } from '@/components/layout/ReauthDialog';
 import { queryKeys } from '@/components/queries/keys';
 import { ServerQueryData } from '@/components/queries/ServerQueryData';
 import { isAllowed } from '@/lib/auth/policy';
@@ -41,6 +42,8 @@ export default async function DashboardLayout({ children }: { children: ReactNod
         </main>
       </div>
       <SessionEndedRedirect />
+      {/* The step-up prompt, for every dangerous write: admin settings, host actions, overrides. */}
+      <ReauthDialog />
     </ServerQueryData>
   );
 }

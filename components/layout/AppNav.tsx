@@ -8,6 +8,7 @@ import { UserMenu } from './UserMenu';
 const NAV_ITEMS = [
   { href: '/', label: 'Overview' },
   { href: '/hosts', label: 'Hosts' },
+  { href: '/clusters', label: 'Clusters' },
   { href: '/key-providers', label: 'Key providers' },
   { href: '/alerts', label: 'Alerts' },
   { href: '/campaigns', label: 'Campaigns' },

@@ -42,5 +42,10 @@ export const queryKeys = {
   keyProviders: () => ['key-providers'] as const,
   kmsNodeHistory: (provider: string, range: HistoryRange) => ['history', 'kms-nodes', provider, range] as const,
   hostReadiness: (hostId: string, action: string) => ['hosts', hostId, 'readiness', action] as const,
+  /** Every action's readiness check of one host (a prefix of hostReadiness). */
+  hostReadinessAll: (hostId: string) => ['hosts', hostId, 'readiness'] as const,
   hostAction: (hostId: string, actionId: string) => ['hosts', hostId, 'actions', actionId] as const,
+  clusters: () => ['clusters'] as const,
+  clusterDetail: (id: string) => ['clusters', 'detail', id] as const,
+  clusterRollingPlan: (id: string) => ['clusters', id, 'rolling-plan'] as const,
 };

@@ -7,7 +7,7 @@ import type { CheckResult } from '@/lib/readiness/check';
 import { apiFetch } from '../common/api-client';
 import { queryKeys } from './keys';
 
-export type ReadinessCheck = CheckResult & { host: { id: string; name: string } };
+export type ReadinessCheck = CheckResult & { host: { id: string; name: string; clusterId: string | null } };
 
 /**
  * A fresh live readiness check of one host (GET …/readiness runs vCenter reads and KMIP probes, so it

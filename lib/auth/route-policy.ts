@@ -18,8 +18,8 @@ const PUBLIC: Policy = { public: true };
 const need = (permission: Permission): Policy => ({ permission });
 /**
  * Dangerous for a session: needs a sign-in or password re-entry within the last 5 minutes
- * (policy.ts STEP_UP_MAX_AGE_MS). Admin writes and token creation use it; host actions and
- * overrides will. Bearer tokens with the permission are not asked (they cannot re-enter anything).
+ * (policy.ts STEP_UP_MAX_AGE_MS). Admin writes, token creation, host actions and gate overrides use
+ * it. Bearer tokens with the permission are not asked (they cannot re-enter anything).
  */
 const recent = (permission: Permission): Policy => ({ permission, requireRecentAuth: true });
 
@@ -59,13 +59,13 @@ export const ROUTE_POLICIES: readonly RoutePolicy[] = [
   { pattern: '/api/v1/hosts', methods: { GET: need('read') } },
   { pattern: '/api/v1/hosts/[id]', methods: { GET: need('read') } },
   { pattern: '/api/v1/hosts/[id]/readiness', methods: { GET: need('gate') } },
-  { pattern: '/api/v1/hosts/[id]/actions', methods: { POST: need('actions') } },
+  { pattern: '/api/v1/hosts/[id]/actions', methods: { POST: recent('actions') } },
   { pattern: '/api/v1/hosts/[id]/unlock-vms', methods: { POST: need('vms.unlock') } },
   { pattern: '/api/v1/vms/[id]/actions', methods: { POST: need('vms.unlock') } },
   { pattern: '/api/v1/hosts/[id]/actions/[actionId]', methods: { GET: need('read') } },
-  { pattern: '/api/v1/hosts/[id]/overrides', methods: { GET: need('read'), POST: need('actions') } },
-  { pattern: '/api/v1/overrides', methods: { GET: need('read'), POST: need('actions') } },
-  { pattern: '/api/v1/overrides/[id]', methods: { DELETE: need('actions') } },
+  { pattern: '/api/v1/hosts/[id]/overrides', methods: { GET: need('read'), POST: recent('actions') } },
+  { pattern: '/api/v1/overrides', methods: { GET: need('read'), POST: recent('actions') } },
+  { pattern: '/api/v1/overrides/[id]', methods: { DELETE: recent('actions') } },
   { pattern: '/api/v1/clusters', methods: { GET: need('read') } },
   { pattern: '/api/v1/clusters/[id]', methods: { GET: need('read') } },
   { pattern: '/api/v1/clusters/[id]/rolling-plan', methods: { GET: need('gate') } },

@@ -6,7 +6,7 @@
 import { getAuthConfig } from '../auth/config';
 import type { PrismaClient } from '../db/client';
 import type { SecretBox } from '../secrets/keyring';
-import { openVcenterCredentials } from '../targets/store';
+import { openVcenterConnection } from '../targets/vcenter-connection';
 import type { LabFault, LabVcenterFault } from './catalog';
 import { LabClient, LabControlError, type LabClientOptions } from './lab-client';
 import { labStateView, type LabStateAnswer, type LabStateView } from './lab-state';
@@ -24,8 +24,7 @@ export async function openLabClient(prisma: PrismaClient, box: SecretBox, option
   if (!options.labMode) throw new LabControlError('not-lab-mode', 'The lab controls exist only in lab mode (npm start with the simulated estate).');
   const target = await prisma.vcenterTarget.findFirst({ where: { source: 'lab' }, orderBy: { createdAt: 'asc' }, select: { id: true } });
   if (!target) throw new LabControlError('not-lab-mode', 'No lab vCenter is registered; restart Keywatch in lab mode so it registers the lab.');
-  const credentials = await openVcenterCredentials(prisma, box, target.id);
-  return new LabClient({ url: credentials.url, username: credentials.username, password: credentials.password, caPem: credentials.caPem }, options);
+  return new LabClient(await openVcenterConnection(prisma, box, target.id), options);
 }
 
 export async function readLabState(client: LabClient): Promise<LabStateView> {

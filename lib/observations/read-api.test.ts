@@ -2,12 +2,10 @@
  * The read and alert APIs end to end: the real route handlers (in-process, as Next calls them)
  * over what the poller stored from the real lab, and webhooks delivered to a local receiver.
  */
-import { once } from 'node:events';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliverDue } from '../alerts/notifications/deliver';
 import { SIGNATURE_HEADER, verifySignature } from '../alerts/notifications/signature';
+import { startWebhookReceiver } from '../alerts/notifications/testing/webhook-receiver';
 import { createApiToken } from '../auth/api-tokens';
 import { skipLazyBootstrapForTests } from '../auth/bootstrap-once';
 import { createSession } from '../auth/sessions';
@@ -16,32 +14,11 @@ import { setPrismaFactoryForTests } from '../auth/with-policy';
 import { startPollHarness, type PollHarness } from '../poller/testing/harness';
 import { rowId } from './vcenter-rows';
 
-interface Received {
-  path: string;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-async function startReceiver(): Promise<{ url: string; received: Received[]; close(): void }> {
-  const received: Received[] = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      received.push({ path: req.url ?? '/', headers: req.headers, body });
-      res.writeHead(req.url === '/fail' ? 500 : 200).end('ok');
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received, close: () => server.close() };
-}
-
 const SECRET = 'a-webhook-secret-of-some-length';
 
 describe('read, alert and webhook APIs over stored observations', () => {
   let h: PollHarness;
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
   const as: Record<'read' | 'actions' | 'admin', Caller> = {} as never;
   let oncall: Caller;
   let isolated: string;
@@ -58,7 +35,7 @@ describe('read, alert and webhook APIs over stored observations', () => {
   const deliver = () => deliverDue(h.prisma, { workerId: 'test', now: h.clock.now, box: h.box, maxAttempts: 3 });
 
   beforeAll(async () => {
-    [h, receiver] = await Promise.all([startPollHarness(), startReceiver()]);
+    [h, receiver] = await Promise.all([startPollHarness(), startWebhookReceiver()]);
     process.env.KEYWATCH_MASTER_KEY = h.box.masterKey;
     setPrismaFactoryForTests(() => h.prisma);
     skipLazyBootstrapForTests();

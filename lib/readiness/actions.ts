@@ -8,14 +8,16 @@
  */
 import { z } from 'zod';
 import type { AuditAction, AuditOutcome } from '../audit/record';
-import type { PrismaClient } from '../db/client';
+import type { Db, PrismaClient } from '../db/client';
 import type { HostAction as HostActionRow } from '../db/generated/client';
 import { DomainError } from '../http/errors';
 import type { Logger } from '../logging/logger';
 import type { SecretBox } from '../secrets/keyring';
 import type { VsphereClient } from '../vsphere/client';
 import { checkHostReadiness, type CheckResult } from './check';
+import { stateConflict } from './action-state';
 import { HOST_ACTIONS, type HostAction } from './input';
+import { enqueueOverrideNotice } from './override-notice';
 import { createReadinessSources, type LiveSourcesOptions, type ResolvedHost } from './sources';
 
 export const DEFAULT_OVERRIDE_MINUTES = 60;
@@ -45,6 +47,12 @@ export class HostActionError extends DomainError<keyof typeof ACTION_ERROR_STATU
 
 /** The audit hook of the request (withPolicy's bound `audit`). */
 export type ActionAudit = (action: AuditAction, target: { type: string; id?: string | null } | null, details?: Record<string, unknown>, options?: { outcome?: AuditOutcome }) => Promise<void>;
+
+/** How the request records: `audit` alone for decisions, `transaction` for a change and its audit row together (withPolicy's). */
+export interface ActionRecorder {
+  audit: ActionAudit;
+  transaction<T>(fn: (tx: Db, audit: ActionAudit) => Promise<T>): Promise<T>;
+}
 
 export interface ActionCaller {
   name: string;
@@ -106,12 +114,15 @@ export async function getHostAction(prisma: PrismaClient, host: ResolvedHost, ac
   return hostActionView(row);
 }
 
+/** Why a 409: the gate said BLOCKED, VC_REACHABLE cannot be overridden, or the host is in the wrong state for the action. */
+export type RefusalCode = 'blocked' | 'vc-unreachable' | 'invalid-state';
+
 export type ActionOutcome =
   | { status: 202; body: { action: HostActionView; check: CheckResult }; settled: Promise<void> }
-  | { status: 409; body: { error: string; verdict: 'BLOCKED'; blocking: string[]; rules: CheckResult['rules']; check: CheckResult } };
+  | { status: 409; body: { error: string; code: RefusalCode; verdict: CheckResult['verdict']; blocking: string[]; rules: CheckResult['rules']; check: CheckResult } };
 
-function refusal(message: string, check: CheckResult): Extract<ActionOutcome, { status: 409 }> {
-  return { status: 409, body: { error: message, verdict: 'BLOCKED', blocking: check.blocking, rules: check.rules, check } };
+function refusal(code: RefusalCode, message: string, check: CheckResult): Extract<ActionOutcome, { status: 409 }> {
+  return { status: 409, body: { error: message, code, verdict: check.verdict, blocking: check.blocking, rules: check.rules, check } };
 }
 
 const failingRules = (check: CheckResult) => check.rules.filter((r) => check.blocking.includes(r.id)).map((r) => ({ id: r.id, status: r.status, summary: r.summary }));
@@ -131,7 +142,8 @@ function startTask(client: VsphereClient, moid: string, action: HostAction) {
  * The gate's decision on one action, and — when allowed — the action started. The answer's
  * `settled` resolves when the action has ended (its row then says how).
  */
-export async function requestHostAction(deps: ActionDeps, host: ResolvedHost, request: HostActionRequest, caller: ActionCaller, audit: ActionAudit): Promise<ActionOutcome> {
+export async function requestHostAction(deps: ActionDeps, host: ResolvedHost, request: HostActionRequest, caller: ActionCaller, recorder: ActionRecorder): Promise<ActionOutcome> {
+  const { audit } = recorder;
   const target = { type: 'host', id: host.rowId };
   if (request.override && !caller.isAdmin) {
     await audit('gate.decision', target, { host: host.name, action: request.action, decision: 'refused', reason: 'override requested by a non-admin' }, { outcome: 'denied' });
@@ -142,20 +154,32 @@ export async function requestHostAction(deps: ActionDeps, host: ResolvedHost, re
   try {
     const check = await checkHostReadiness(sources, host.moid, request.action);
     const summary = { host: host.name, action: request.action, verdict: check.verdict, blocking: check.blocking, rules: check.rules.map((r) => ({ id: r.id, status: r.status })) };
+    const refuse = async (code: RefusalCode, message: string, reason?: string) => {
+      await audit('gate.decision', target, { ...summary, decision: 'refused', ...(reason && { reason }), ...(request.override && { override: request.override.reason }) }, { outcome: 'denied' });
+      return refusal(code, message, check);
+    };
+    if (check.verdict === 'BLOCKED' && (!request.override || check.blocking.includes('VC_REACHABLE'))) {
+      if (!request.override) return refuse('blocked', `${host.name} is not ready for ${request.action}: ${check.blocking.join(', ')}.`);
+      return refuse('vc-unreachable', `vCenter cannot be reached, and VC_REACHABLE cannot be overridden: nothing was sent to ${host.name}.`, 'no override for VC_REACHABLE');
+    }
+    // No override skips this: vCenter would refuse the task anyway, after Keywatch had said yes.
+    const conflict = stateConflict(request.action, host.name, check.hostState);
+    if (conflict) return refuse('invalid-state', conflict, conflict);
+
     let overrideExpiresAt: Date | null = null;
-    if (check.verdict === 'BLOCKED') {
-      if (!request.override) {
-        await audit('gate.decision', target, { ...summary, decision: 'refused' }, { outcome: 'denied' });
-        return refusal(`${host.name} is not ready for ${request.action}: ${check.blocking.join(', ')}.`, check);
-      }
-      if (check.blocking.includes('VC_REACHABLE')) {
-        await audit('gate.decision', target, { ...summary, decision: 'refused', override: request.override.reason, reason: 'no override for VC_REACHABLE' }, { outcome: 'denied' });
-        return refusal(`vCenter cannot be reached, and VC_REACHABLE cannot be overridden: nothing was sent to ${host.name}.`, check);
-      }
-      overrideExpiresAt = new Date(Date.now() + (request.override.expiresInMinutes ?? DEFAULT_OVERRIDE_MINUTES) * 60_000);
-      await audit('override.create', target, { ...summary, reason: request.override.reason, expiresAt: overrideExpiresAt.toISOString(), failingRules: failingRules(check) });
-      await audit('gate.decision', target, { ...summary, decision: 'overridden', reason: request.override.reason });
-      deps.logger?.warn({ host: host.name, action: request.action, blocking: check.blocking, by: caller.name }, 'readiness gate overridden');
+    if (check.verdict === 'BLOCKED' && request.override) {
+      const now = new Date();
+      overrideExpiresAt = new Date(now.getTime() + (request.override.expiresInMinutes ?? DEFAULT_OVERRIDE_MINUTES) * 60_000);
+      const failing = failingRules(check);
+      const reason = request.override.reason;
+      // The audit rows and the notification commit together: no silent break-glass.
+      const notified = await recorder.transaction(async (tx, txAudit) => {
+        const queued = await enqueueOverrideNotice(tx, { hostId: host.rowId, hostName: host.name, action: request.action, reason, by: caller.name, expiresAt: overrideExpiresAt!, failingRules: failing, at: now });
+        await txAudit('override.create', target, { ...summary, reason, expiresAt: overrideExpiresAt!.toISOString(), failingRules: failing, webhooksNotified: queued });
+        await txAudit('gate.decision', target, { ...summary, decision: 'overridden', reason });
+        return queued;
+      });
+      deps.logger?.warn({ host: host.name, action: request.action, blocking: check.blocking, by: caller.name, webhooksNotified: notified }, 'readiness gate overridden');
     } else {
       await audit('gate.decision', target, { ...summary, decision: 'allowed' });
     }

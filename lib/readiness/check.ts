@@ -40,7 +40,8 @@ export interface CheckResult extends ReadinessReport {
   durationMs: number;
 }
 
-function keysByProvider(ctx: Pick<ReadinessInput, 'host' | 'cluster' | 'vms'>): Map<string, string[]> {
+/** The keys a host needs, grouped by the provider that must have them. */
+export function keysByProvider(ctx: Pick<ReadinessInput, 'host' | 'cluster' | 'vms'>): Map<string, string[]> {
   const map = new Map<string, string[]>();
   for (const key of neededKeys(ctx).keys) {
     if (!key.providerId) continue;

@@ -1,52 +1,71 @@
 /**
  * GET /api/v1/clusters/{id}/rolling-plan: a live readiness check (reboot) of every host of a stored
- * cluster, over one shared vCenter client, a few hosts at a time, turned into a rolling plan.
+ * cluster, turned into a rolling plan. Live, but read once for the whole cluster: one vCenter read of
+ * all its hosts and VMs, one batched KMIP probe per node for every key any host needs, one look for KMS
+ * appliance VMs — then each host's rules run on its share. When that read fails, each host's check
+ * falls back as a single check does (stored data, VC_REACHABLE blocks).
  */
 import type { PrismaClient } from '../db/client';
 import type { SecretBox } from '../secrets/keyring';
-import { checkHostReadiness } from './check';
+import { checkHostReadiness, keysByProvider, type HostContext, type ProviderSnapshot, type ReadinessSources } from './check';
+import { getCluster } from './clusters-view';
+import type { VmFacts } from './input';
 import { rollingPlan, type RollingPlan } from './rolling-plan';
-import { createReadinessSources, openVsphereClient, ReadinessHostError, type LiveSourcesOptions } from './sources';
+import { createReadinessSources, type LiveSourcesOptions } from './sources';
 
 export interface ClusterPlanDeps {
   prisma: PrismaClient;
   box: SecretBox;
-  /** Hosts checked at once. */
-  concurrency?: number;
   sources?: Partial<Omit<LiveSourcesOptions, 'prisma' | 'box' | 'vcenterId' | 'sharedClient'>>;
 }
 
-/** The stored cluster by row id, managed object id or name. */
-async function resolveCluster(prisma: PrismaClient, idOrName: string) {
-  const byId = await prisma.vcCluster.findUnique({ where: { id: idOrName } });
-  const rows = byId ? [byId] : await prisma.vcCluster.findMany({ where: { OR: [{ moid: idOrName }, { name: { equals: idOrName, mode: 'insensitive' } }] }, take: 3 });
-  if (rows.length === 0) throw new ReadinessHostError('not-found', `No cluster "${idOrName}" is known to Keywatch (by id, managed object id or name).`);
-  if (rows.length > 1) throw new ReadinessHostError('ambiguous', `"${idOrName}" names clusters in more than one vCenter; use the cluster id.`);
-  return rows[0]!;
+/** What every host's check shares: the cluster's live read, the providers' probe, the appliance VMs. */
+async function readClusterOnce(sources: ReturnType<typeof createReadinessSources>, hostIds: string[]) {
+  const contexts = await sources.readHostsLive(hostIds);
+  const keys = new Map<string, Set<string>>();
+  for (const context of contexts.values()) {
+    for (const [provider, ids] of keysByProvider(context)) {
+      const set = keys.get(provider) ?? new Set<string>();
+      for (const id of ids) set.add(id);
+      keys.set(provider, set);
+    }
+  }
+  const probes = await sources.probeProviders(new Map([...keys].map(([p, set]) => [p, [...set]])));
+  const nodes = probes.providers.flatMap((p) => p.nodes);
+  const appliances = nodes.length > 0 ? await sources.applianceCandidates(nodes) : [];
+  return { contexts, probes, appliances };
 }
 
 export async function planCluster(deps: ClusterPlanDeps, clusterIdOrName: string): Promise<RollingPlan & { durationMs: number }> {
   const started = Date.now();
-  const cluster = await resolveCluster(deps.prisma, clusterIdOrName);
+  const cluster = await getCluster(deps.prisma, clusterIdOrName);
   const hosts = await deps.prisma.vcHost.findMany({ where: { clusterId: cluster.id }, orderBy: { name: 'asc' } });
-  const sharedClient = openVsphereClient(deps.prisma, deps.box, cluster.vcenterId, deps.sources?.vcenterTimeoutMs);
-  sharedClient.catch(() => undefined);
+  const sources = createReadinessSources({ ...deps.sources, prisma: deps.prisma, box: deps.box, vcenterId: cluster.vcenter.id });
   try {
-    const reports: Parameters<typeof rollingPlan>[0]['hosts'] = [];
-    const queue = [...hosts];
-    const worker = async () => {
-      for (let h = queue.shift(); h; h = queue.shift()) {
-        const sources = createReadinessSources({ ...deps.sources, prisma: deps.prisma, box: deps.box, vcenterId: cluster.vcenterId, sharedClient });
-        const report = await checkHostReadiness(sources, h.moid, 'reboot');
-        const encryptedVms = await deps.prisma.vcVm.count({ where: { hostId: h.id, cryptoState: { not: null } } });
-        reports.push({ report, hostId: h.id, hostName: h.name, encryptedVms });
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(deps.concurrency ?? 8, hosts.length)) }, worker));
+    const shared = readClusterOnce(sources, hosts.map((h) => h.moid));
+    // A failed read is each host's VC_REACHABLE failure, not the plan's crash.
+    shared.catch(() => undefined);
+    const perHost = (hostId: string): ReadinessSources => ({
+      now: sources.now,
+      freshnessLimitMs: sources.freshnessLimitMs,
+      readHostStored: (id) => sources.readHostStored(id),
+      readHostLive: async (id): Promise<HostContext> => {
+        const context = (await shared).contexts.get(id);
+        if (!context) throw new Error(`vCenter does not know host ${hostId} any more.`);
+        return context;
+      },
+      probeProviders: async (keys): Promise<ProviderSnapshot> => (await shared.catch(() => null))?.probes ?? sources.probeProviders(keys),
+      applianceCandidates: async (): Promise<VmFacts[]> => (await shared.catch(() => null))?.appliances ?? [],
+    });
+    const reports = [];
+    for (const h of hosts) {
+      const report = await checkHostReadiness(perHost(h.moid), h.moid, 'reboot');
+      const encryptedVms = report.source === 'live' ? (await shared).contexts.get(h.moid)!.vms.filter((v) => v.cryptoState !== null).length : await deps.prisma.vcVm.count({ where: { hostId: h.id, cryptoState: { not: null } } });
+      reports.push({ report, hostId: h.id, hostName: h.name, encryptedVms });
+    }
     const plan = rollingPlan({ clusterId: cluster.id, clusterName: cluster.name, checkedAt: new Date(), hosts: reports });
     return { ...plan, durationMs: Date.now() - started };
   } finally {
-    const client = await sharedClient.catch(() => null);
-    await client?.close().catch(() => undefined);
+    await sources.close();
   }
 }

@@ -6,7 +6,7 @@ import type { PrismaClient } from '../db/client';
 import { getEnv } from '../config/server-env';
 import { staleAfterFromEnv } from '../poller/settings';
 import { getSecretBox } from '../secrets/keyring';
-import { requestHostAction, type ActionAudit, type ActionCaller, type ActionOutcome, type HostActionRequest } from './actions';
+import { requestHostAction, type ActionCaller, type ActionOutcome, type ActionRecorder, type HostActionRequest } from './actions';
 import { checkHostReadiness, type CheckResult } from './check';
 import type { HostAction } from './input';
 import { createReadinessSources, resolveHost } from './sources';
@@ -15,11 +15,11 @@ function freshnessLimitMs(): number {
   return staleAfterFromEnv(getEnv())('vcenter');
 }
 
-export async function readinessCheck(prisma: PrismaClient, hostIdOrName: string, action: HostAction): Promise<CheckResult & { host: { id: string; name: string } }> {
+export async function readinessCheck(prisma: PrismaClient, hostIdOrName: string, action: HostAction): Promise<CheckResult & { host: { id: string; name: string; clusterId: string | null } }> {
   const host = await resolveHost(prisma, hostIdOrName);
   const sources = createReadinessSources({ prisma, box: getSecretBox(), vcenterId: host.vcenterId, freshnessLimitMs: freshnessLimitMs() });
   try {
-    return { ...(await checkHostReadiness(sources, host.moid, action)), host: { id: host.rowId, name: host.name } };
+    return { ...(await checkHostReadiness(sources, host.moid, action)), host: { id: host.rowId, name: host.name, clusterId: host.clusterRowId } };
   } finally {
     await sources.close();
   }
@@ -27,9 +27,9 @@ export async function readinessCheck(prisma: PrismaClient, hostIdOrName: string,
 
 const running = new Set<Promise<void>>();
 
-export async function startHostActionFromApi(prisma: PrismaClient, hostIdOrName: string, request: HostActionRequest, caller: ActionCaller, audit: ActionAudit): Promise<Pick<ActionOutcome, 'status' | 'body'>> {
+export async function startHostActionFromApi(prisma: PrismaClient, hostIdOrName: string, request: HostActionRequest, caller: ActionCaller, recorder: ActionRecorder): Promise<Pick<ActionOutcome, 'status' | 'body'>> {
   const host = await resolveHost(prisma, hostIdOrName);
-  const outcome = await requestHostAction({ prisma, box: getSecretBox(), sources: { freshnessLimitMs: freshnessLimitMs() } }, host, request, caller, audit);
+  const outcome = await requestHostAction({ prisma, box: getSecretBox(), sources: { freshnessLimitMs: freshnessLimitMs() } }, host, request, caller, recorder);
   if (outcome.status === 202) {
     // Kept referenced until it settles so the follow-up is not an orphaned promise.
     running.add(outcome.settled);

@@ -3,16 +3,19 @@
  * estate stored by the poller's own cycle in a real PostgreSQL — the issue's scenarios on the check.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPollHarness, type PollHarness } from '../poller/testing/harness';
+import type { PollHarness } from '../poller/testing/harness';
 import { checkHostReadiness } from './check';
+import { planCluster } from './cluster-plan';
 import type { HostAction } from './input';
 import { createReadinessSources, resolveHost } from './sources';
+import { startGateLab } from './testing/lab-gate';
 
 describe('live readiness check against the lab', () => {
   let h: PollHarness;
   let hostId: string;
   let hostName: string;
   let peerId: string;
+  let clusterId: string;
 
   const check = async (action: HostAction = 'reboot', id = hostId) => {
     const host = await resolveHost(h.prisma, id);
@@ -26,13 +29,7 @@ describe('live readiness check against the lab', () => {
   const rule = (r: Awaited<ReturnType<typeof check>>, id: string) => r.rules.find((x) => x.id === id)!;
 
   beforeAll(async () => {
-    h = await startPollHarness();
-    await h.pollAll();
-    const state = await h.state();
-    const cluster = state.clusters.find((c) => c.encryption === 'standard')!;
-    hostId = cluster.hostIds.find((id) => state.vms!.some((v) => v.hostId === id && v.configKey?.providerId === 'lab-kms'))!;
-    hostName = state.hosts.find((x) => x.id === hostId)!.name;
-    peerId = cluster.hostIds.find((id) => id !== hostId)!;
+    ({ h, hostId, hostName, peerId, clusterId } = await startGateLab());
   }, 120_000);
   afterAll(async () => {
     await h?.close();
@@ -50,6 +47,29 @@ describe('live readiness check against the lab', () => {
 
   it('unknown host → not-found', async () => {
     await expect(resolveHost(h.prisma, 'no-such-host')).rejects.toMatchObject({ status: 404 });
+  });
+
+  it("rolling plan from one live read of the cluster: a host in maintenance is in progress, the others wait for it; unknown cluster → 404", async () => {
+    const healthy = await planCluster({ prisma: h.prisma, box: h.box }, clusterId);
+    expect(healthy.hosts).toHaveLength(3);
+    expect(healthy.hosts.map((x) => x.state).sort()).toEqual(['next', 'waiting', 'waiting']);
+    expect(healthy.hosts.find((x) => x.state === 'next')!.step).toBe(1);
+    const peer = await resolveHost(h.prisma, peerId);
+    const sources = createReadinessSources({ prisma: h.prisma, box: h.box, vcenterId: peer.vcenterId });
+    try {
+      const c = await sources.client();
+      await c.waitForTask(await c.enterMaintenanceMode(peerId));
+      const plan = await planCluster({ prisma: h.prisma, box: h.box }, clusterId);
+      expect(plan.next).toEqual({ hostId: peer.rowId, hostName: peer.name });
+      const me = plan.hosts.find((x) => x.hostName === hostName)!;
+      expect(me).toMatchObject({ state: 'waiting', waitsFor: [peer.name], blocking: [] });
+      // The same host checked alone sees the same: CLUSTER_REDUNDANCY names the peer.
+      expect(rule(await check(), 'CLUSTER_REDUNDANCY').evidence.map((e) => e.id)).toEqual([peerId]);
+      await c.waitForTask(await c.exitMaintenanceMode(peerId));
+    } finally {
+      await sources.close();
+    }
+    await expect(planCluster({ prisma: h.prisma, box: h.box }, 'no-such-cluster')).rejects.toMatchObject({ status: 404 });
   });
 
   it('a KMS node moved to another port → KMS_NODE_REACHABLE warns; every node moved → BLOCKED; restored → READY', async () => {

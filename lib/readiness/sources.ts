@@ -8,10 +8,11 @@ import type { PrismaClient } from '../db/client';
 import { DomainError } from '../http/errors';
 import { probeKmsNode, type KmsNodeProbe } from '../kmip/probe';
 import type { SecretBox } from '../secrets/keyring';
-import { effectiveKeyProviderId, openKmsClientCredentials, openVcenterCredentials } from '../targets/store';
-import { VsphereClient } from '../vsphere/client';
+import { effectiveKeyProviderId, openKmsClientCredentials } from '../targets/store';
+import { openVsphereClient } from '../targets/vcenter-connection';
+import type { VsphereClient } from '../vsphere/client';
 import { providerKind, type EstateHost, type EstateVm } from '../vsphere/estate';
-import type { ProviderSnapshot, ReadinessSources } from './check';
+import type { HostContext, ProviderSnapshot, ReadinessSources } from './check';
 import type { DatastoreFacts, HostFacts, KmsNodeFacts, ProviderFacts, ProviderHealthLevel, VmFacts } from './input';
 
 const HOST_ERROR_STATUS = { 'not-found': 404, ambiguous: 409 } as const;
@@ -63,6 +64,8 @@ export interface LiveSourcesOptions {
 export interface LiveReadinessSources extends ReadinessSources {
   /** The open vCenter client, once readHostLive succeeded (actions reuse it). */
   client(): Promise<VsphereClient>;
+  /** readHostLive for several hosts in one read (a rolling plan); hosts vCenter does not know are left out. */
+  readHostsLive(hostIds: string[]): Promise<Map<string, HostContext>>;
   close(): Promise<void>;
 }
 
@@ -113,12 +116,6 @@ function nodeFacts(providerId: string, probe: KmsNodeProbe): KmsNodeFacts {
   };
 }
 
-/** A client for one configured vCenter (the caller closes it). */
-export async function openVsphereClient(prisma: PrismaClient, box: SecretBox, vcenterId: string, timeoutMs = 10_000): Promise<VsphereClient> {
-  const creds = await openVcenterCredentials(prisma, box, vcenterId);
-  return new VsphereClient({ baseUrl: creds.url, username: creds.username, password: creds.password, caPem: creds.caPem ?? undefined, timeoutMs });
-}
-
 const moidOf = (rowId: string): string => rowId.slice(rowId.indexOf(':') + 1);
 
 export function createReadinessSources(opts: LiveSourcesOptions): LiveReadinessSources {
@@ -140,31 +137,50 @@ export function createReadinessSources(opts: LiveSourcesOptions): LiveReadinessS
     return list.map((d) => ({ id: d.ref.value, name: d.props.name?._value ?? d.ref.value, type: d.props['summary.type']?._value ?? null }));
   }
 
+  /** One live read of these hosts, their VMs and datastores, and the cluster peers not among them. */
+  async function readHostsLive(hostIds: string[]): Promise<Map<string, HostContext>> {
+    const c = await client();
+    const first = await c.readHosts(hostIds);
+    const wanted = first.hosts.filter((h) => hostIds.includes(h.id));
+    const clusters = new Map(first.clusters.map((cl) => [cl.id, cl]));
+    const known = new Set(first.hosts.map((h) => h.id));
+    const peerIds = [...new Set(wanted.flatMap((h) => clusters.get(h.clusterId ?? '')?.hostIds ?? []))].filter((id) => !known.has(id));
+    const datastoreIds = [...new Set([...wanted.flatMap((h) => clusters.get(h.clusterId ?? '')?.datastoreIds ?? []), ...first.vms.flatMap((v) => v.datastoreIds)])];
+    const [peers, datastores] = await Promise.all([peerIds.length > 0 ? c.readHosts(peerIds, { providerDetails: false }) : null, readDatastores(c, datastoreIds)]);
+    liveReadOk = true;
+    const allHosts = [...first.hosts, ...(peers?.hosts ?? [])].map(hostFacts);
+    const readAt = new Date(first.readAt);
+    return new Map(
+      wanted.map((host) => {
+        const cluster = clusters.get(host.clusterId ?? '') ?? null;
+        const memberIds = new Set(cluster?.hostIds ?? []);
+        const vms = first.vms.filter((v) => v.hostId === host.id);
+        const mounted = new Set([...(cluster?.datastoreIds ?? []), ...vms.flatMap((v) => v.datastoreIds)]);
+        const context: HostContext = {
+          host: hostFacts(host),
+          cluster: cluster && { id: cluster.id, name: cluster.name, vsanEncryption: cluster.vsanEncryption },
+          peers: allHosts.filter((p) => p.id !== host.id && memberIds.has(p.id)),
+          vms: vms.map(vmFacts),
+          datastores: datastores.filter((d) => mounted.has(d.id)),
+          readAt,
+        };
+        return [host.id, context];
+      }),
+    );
+  }
+
   return {
     now,
     freshnessLimitMs: opts.freshnessLimitMs ?? 120_000,
     client,
 
     async readHostLive(hostId) {
-      const c = await client();
-      const first = await c.readHosts([hostId]);
-      const host = first.hosts.find((h) => h.id === hostId);
-      if (!host) throw new ReadinessHostError('not-found', `vCenter does not know host ${hostId} any more.`);
-      const cluster = first.clusters.find((cl) => cl.id === host.clusterId) ?? null;
-      const peerIds = (cluster?.hostIds ?? []).filter((id) => id !== hostId);
-      const vms = first.vms.filter((v) => v.hostId === hostId);
-      const datastoreIds = [...new Set([...(cluster?.datastoreIds ?? []), ...vms.flatMap((v) => v.datastoreIds)])];
-      const [peers, datastores] = await Promise.all([peerIds.length > 0 ? c.readHosts(peerIds, { providerDetails: false }) : null, readDatastores(c, datastoreIds)]);
-      liveReadOk = true;
-      return {
-        host: hostFacts(host),
-        cluster: cluster && { id: cluster.id, name: cluster.name, vsanEncryption: cluster.vsanEncryption },
-        peers: (peers?.hosts ?? []).map(hostFacts),
-        vms: vms.map(vmFacts),
-        datastores,
-        readAt: new Date(first.readAt),
-      };
+      const context = (await readHostsLive([hostId])).get(hostId);
+      if (!context) throw new ReadinessHostError('not-found', `vCenter does not know host ${hostId} any more.`);
+      return context;
     },
+
+    readHostsLive,
 
     async readHostStored(hostId) {
       const row = await prisma.vcHost.findUnique({ where: { id: rowId(hostId) } });

@@ -1,3 +1,4 @@
+import type { HostState } from './action-state';
 import type { ReadinessInput } from './input';
 import { evaluateRule, ruleContext, rulesFor, type RuleId, type RuleResult } from './rules';
 
@@ -10,6 +11,8 @@ export interface ReadinessReport {
   hostName: string | null;
   checkedAt: string;
   source: 'live' | 'stored';
+  /** The host as the check saw it (null when it could not be read): actions check their preconditions on it. */
+  hostState: HostState | null;
   rules: RuleResult[];
   /** Rules that block (fail or unknown), in rule order. */
   blocking: RuleId[];
@@ -27,6 +30,7 @@ export function evaluateReadiness(input: ReadinessInput): ReadinessReport {
     hostName: input.host?.name ?? null,
     checkedAt: input.now.toISOString(),
     source: input.vcenter.source,
+    hostState: input.host ? { connectionState: input.host.connectionState, inMaintenanceMode: input.host.inMaintenanceMode } : null,
     rules,
     blocking,
   };

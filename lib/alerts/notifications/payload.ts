@@ -5,8 +5,10 @@
  */
 import type { Alert } from '../../db/generated/client';
 
-export const WEBHOOK_EVENTS = ['open', 'resolve', 'ack'] as const;
-export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+const ALERT_EVENTS = ['open', 'resolve', 'ack'] as const;
+export type WebhookEvent = (typeof ALERT_EVENTS)[number];
+/** What a webhook may subscribe to: alert events, and break-glass overrides of the readiness gate (lib/readiness/override-notice.ts). */
+export const WEBHOOK_EVENTS = [...ALERT_EVENTS, 'override'] as const;
 export type DeliveryEvent = WebhookEvent | 'test';
 export const WEBHOOK_FORMATS = ['json', 'slack'] as const;
 export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];

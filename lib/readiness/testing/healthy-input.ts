@@ -1,4 +1,6 @@
 import type { HostFacts, KmsNodeFacts, ReadinessInput, VmFacts } from '../input';
+import type { PlanInput } from '../rolling-plan';
+import { evaluateReadiness } from '../verdict';
 
 /**
  * A healthy three-host encrypted vSAN cluster on provider `kms` (three KMS nodes), host-1 carrying
@@ -11,7 +13,7 @@ export const VM_KEY = 'kek-vm-a';
 export const VM_B_KEY = 'kek-vm-b';
 export const DISK_KEY = 'kek-vm-a-disk2';
 
-function host(id: string, name: string): HostFacts {
+export function hostFacts(id: string, name: string): HostFacts {
   return {
     id,
     name,
@@ -89,9 +91,9 @@ export function healthyInput(overrides: Partial<ReadinessInput> = {}): Readiness
     now: new Date('2026-11-30T12:00:00Z'),
     freshnessLimitMs: 120_000,
     vcenter: { reachable: true, error: null, source: 'live', readAt: new Date('2026-11-30T11:59:58Z') },
-    host: host('host-1', 'esx-01'),
+    host: hostFacts('host-1', 'esx-01'),
     cluster: { id: 'domain-c1', name: 'vsan-a', vsanEncryption: { enabled: true, providerId: 'kms', kekId: KEK, hostKeyId: HOST_KEY } },
-    peers: [host('host-2', 'esx-02'), host('host-3', 'esx-03')],
+    peers: [hostFacts('host-2', 'esx-02'), hostFacts('host-3', 'esx-03')],
     vms,
     datastores: [{ id: 'ds-vsan', name: 'vsanDatastore', type: 'vsan' }],
     candidateApplianceVms: appliances,
@@ -99,4 +101,31 @@ export function healthyInput(overrides: Partial<ReadinessInput> = {}): Readiness
     providerErrors: [],
     ...overrides,
   };
+}
+
+export interface ClusterHostSpec {
+  name: string;
+  encryptedVms?: number;
+  /** Changes this host's facts as every host of the cluster sees them (maintenance, connection…). */
+  facts?: (h: HostFacts) => void;
+  /** Changes only this host's own check (its keys, its KMS view…). */
+  input?: (i: ReadinessInput) => void;
+}
+
+/**
+ * The reboot reports of every host of one cluster, built from one shared set of host facts, so
+ * that what a host is (in maintenance, disconnected) is what its peers' CLUSTER_REDUNDANCY sees.
+ */
+export function clusterReports(specs: ClusterHostSpec[]): PlanInput['hosts'] {
+  const facts = specs.map((spec) => {
+    const f = hostFacts(spec.name, spec.name);
+    spec.facts?.(f);
+    return f;
+  });
+  return specs.map((spec, i) => {
+    const input = healthyInput({ host: structuredClone(facts[i]!), peers: facts.filter((_, j) => j !== i) });
+    for (const vm of input.vms) vm.hostId = spec.name;
+    spec.input?.(input);
+    return { report: evaluateReadiness(input), hostId: `vc-1:${spec.name}`, hostName: spec.name, encryptedVms: spec.encryptedVms ?? 0 };
+  });
 }

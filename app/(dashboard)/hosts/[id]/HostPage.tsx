@@ -18,7 +18,9 @@ export function HostPage({ id }: { id: string }) {
       </p>
       <h1>{host.name}</h1>
       <p className="lede">
-        {`${host.vcenter.name} · ${cluster?.name ?? 'no cluster'} · ${host.connectionState}${host.inMaintenanceMode ? ' · in maintenance' : ''} · crypto state ${host.cryptoState ?? 'unknown'}`}
+        {`${host.vcenter.name} · `}
+        {cluster ? <Link href={`/clusters/${encodeURIComponent(cluster.id)}`}>{cluster.name}</Link> : 'no cluster'}
+        {` · ${host.connectionState}${host.inMaintenanceMode ? ' · in maintenance' : ''} · crypto state ${host.cryptoState ?? 'unknown'}`}
       </p>
       {host.readErrors.length > 0 ? <p className="warn">{`vCenter could not report: ${host.readErrors.join(' ')}`}</p> : null}
       <ReadinessPanel hostId={id} />

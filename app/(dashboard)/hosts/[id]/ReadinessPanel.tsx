@@ -1,11 +1,12 @@
 'use client';
 
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { ApiError, apiFetch } from '@/components/common/api-client';
 import { queryKeys } from '@/components/queries/keys';
 import { useHostAction, useReadiness } from '@/components/queries/use-readiness';
 import { useSession } from '@/components/queries/use-session';
+import { stateConflict } from '@/lib/readiness/action-state';
 import type { HostActionView } from '@/lib/readiness/actions';
 
 const ACTIONS = [
@@ -57,8 +58,16 @@ export default function ReadinessPanel({ hostId }: { hostId: string }) {
     },
   });
 
+  // An action that ended changed the host (maintenance mode, a reboot): check it again.
+  const finished = progress.data && progress.data.state !== 'running' ? progress.data.id : null;
+  useEffect(() => {
+    if (finished) void queryClient.invalidateQueries({ queryKey: queryKeys.hostReadinessAll(hostId) });
+  }, [finished, hostId, queryClient]);
+
   const ready = check.data?.verdict === 'READY' && !check.isFetching;
   const running = progress.data?.state === 'running' || start.isPending;
+  // vCenter refuses a reboot outside maintenance mode; say so before anyone clicks (the server refuses too).
+  const conflict = check.data ? stateConflict(action, hostName, check.data.hostState) : null;
 
   return (
     <section className="readiness" aria-labelledby="readiness-heading">
@@ -123,16 +132,21 @@ export default function ReadinessPanel({ hostId }: { hostId: string }) {
 
       <div className="readiness-actions">
         {ACTIONS.filter((a) => a.id === action).map((a) => (
-          <button key={a.id} type="button" disabled={!ready || running} onClick={() => setPending({ action: a.id, override: false })}>
+          <button key={a.id} type="button" disabled={!ready || running || conflict !== null} onClick={() => setPending({ action: a.id, override: false })}>
             {a.label}
           </button>
         ))}
-        {isAdmin && check.data?.verdict === 'BLOCKED' && !check.data.blocking.includes('VC_REACHABLE') && (
+        {isAdmin && check.data?.verdict === 'BLOCKED' && !check.data.blocking.includes('VC_REACHABLE') && conflict === null && (
           <button type="button" className="danger" disabled={running} onClick={() => setPending({ action, override: true })}>
             Override…
           </button>
         )}
       </div>
+      {conflict && !running && (
+        <p className="readiness-state" data-testid="action-state">
+          {conflict}
+        </p>
+      )}
       {refusal && (
         <p role="alert" data-testid="action-refused">
           Refused: {refusal}
