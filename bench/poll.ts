@@ -21,12 +21,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { WORKER_FLAGS } from '../scripts/start/node-flags';
 import { parseBenchArgs } from './args';
 
 const ArgsSchema = z
@@ -38,27 +39,21 @@ const ArgsSchema = z
     clients: z.coerce.number().int().min(1).max(200).default(20),
     httpSeconds: z.coerce.number().min(1).max(600).default(20),
     skipEmbedded: z.boolean().default(false),
-    /** V8 old-space limit for the worker child (MB); 0 = Node's default. */
-    workerHeapMb: z.coerce.number().int().min(0).max(16384).default(0),
+    /** V8 old-space limit for the worker child (MB); default: the one npm start gives its worker. */
+    workerHeapMb: z.coerce.number().int().min(0).max(16384).optional(),
     skipLatency: z.boolean().default(false),
+    /** Write V8 CPU profiles of the worker children into this directory (node --cpu-prof). */
+    workerCpuProf: z.string().optional(),
+    /** Stop after the first and the no-change cycle (profiling the store). */
+    cyclesOnly: z.boolean().default(false),
     // Child modes (internal).
     labChild: z.boolean().default(false),
-    workerChild: z.enum(['cycles', 'first', 'run']).optional(),
-    db: z.string().optional(),
-    target: z.string().optional(),
   })
   .strict();
 type Args = z.output<typeof ArgsSchema>;
 
 const log = (msg: string) => process.stderr.write(`[poll] ${msg}\n`);
 const SELF = fileURLToPath(import.meta.url);
-
-/** Peak RSS of this process so far (VmHWM), in MB. */
-function peakRssMB(): number {
-  const status = readFileSync('/proc/self/status', 'utf8');
-  const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
-  return Math.round(kb / 1024);
-}
 
 // ───────────────────────────── children ─────────────────────────────
 
@@ -86,72 +81,6 @@ async function runLabChild(args: Args): Promise<void> {
   process.stdin.resume();
 }
 
-async function workerDeps(url: string) {
-  const { createPrismaClient } = await import('../lib/db/client');
-  const { createLogger } = await import('../lib/logging/logger');
-  const { RowCache } = await import('../lib/poller/cycle');
-  const { SecretBox } = await import('../lib/secrets/keyring');
-  const { masterKeyFromBytes } = await import('../lib/secrets/envelope');
-  const key = masterKeyFromBytes(Buffer.from(process.env.KEYWATCH_MASTER_KEY!, 'base64'));
-  const prisma = createPrismaClient(url, 10);
-  const settings = { vcenterIntervalMs: 30_000, kmsIntervalMs: 10_000, vcenterTimeoutMs: 600_000, kmsTimeoutMs: 60_000, staleAfterMs: 180_000 };
-  let offset = 0;
-  return {
-    prisma,
-    advance: (ms: number) => (offset += ms),
-    deps: {
-      prisma,
-      box: new SecretBox({ current: key, all: [key], source: 'env' }),
-      workerId: `bench-worker-${process.pid}`,
-      now: () => new Date(Date.now() + offset),
-      logger: createLogger('bench-worker', { level: 'warn', destination: process.stderr as never }),
-      settings,
-      cache: new RowCache(),
-      transactionTimeoutMs: 600_000,
-    },
-  };
-}
-
-async function runWorkerChild(args: Args): Promise<void> {
-  const { pollDue } = await import('../lib/poller/due-targets');
-  const w = await workerDeps(args.db!);
-  const result = (r: unknown) => process.stdout.write(`RESULT ${JSON.stringify(r)}\n`);
-  const timed = async <T>(job: () => Promise<T>) => {
-    const t = performance.now();
-    const value = await job();
-    return { value, seconds: (performance.now() - t) / 1000 };
-  };
-  if (args.workerChild === 'first' || args.workerChild === 'cycles') {
-    const vc = await timed(() => pollDue(w.deps, 'vcenter', 4));
-    w.advance(10_000);
-    const kms = await timed(() => pollDue(w.deps, 'kms', 4));
-    const firstOf = (r: { value: { outcome: string; rowsWritten: number; requests: number; error: string | null }[] }) => r.value[0] ?? null;
-    const out: Record<string, unknown> = { vcenterSeconds: vc.seconds, kmsSeconds: kms.seconds, vcenter: firstOf(vc), kms: firstOf(kms) };
-    if (args.workerChild === 'cycles') {
-      w.advance(30_000);
-      const quietVc = await timed(() => pollDue(w.deps, 'vcenter', 4));
-      const quietKms = await timed(() => pollDue(w.deps, 'kms', 4));
-      Object.assign(out, { quietVcenterSeconds: quietVc.seconds, quietKmsSeconds: quietKms.seconds, quietVcenter: firstOf(quietVc), quietKms: firstOf(quietKms) });
-    }
-    out.peakRssMB = peakRssMB();
-    result(out);
-    await w.prisma.$disconnect();
-    return;
-  }
-  // 'run': the real scheduler at default intervals until the parent closes stdin.
-  const { startWorkerJobs } = await import('../lib/worker/scheduler');
-  const { parseEnv } = await import('../lib/config/env');
-  const jobs = startWorkerJobs(w.prisma, w.deps.logger, { env: parseEnv({ DATABASE_URL: args.db, KEYWATCH_POLL_VCENTER_TIMEOUT_S: '600' }), box: w.deps.box, workerId: w.deps.workerId });
-  process.stdout.write('RUNNING\n');
-  await new Promise<void>((resolve) => {
-    process.stdin.on('end', resolve);
-    process.stdin.resume();
-  });
-  await jobs.stop();
-  result({ peakRssMB: peakRssMB() });
-  await w.prisma.$disconnect();
-}
-
 // ───────────────────────────── parent helpers ─────────────────────────────
 
 interface Child {
@@ -159,8 +88,8 @@ interface Child {
   lines: AsyncIterator<string>;
 }
 
-function spawnSelf(extra: string[], env: Record<string, string> = {}, nodeFlags: string[] = []): Child {
-  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', '--expose-gc', SELF, ...extra], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+function spawnSelf(extra: string[]): Child {
+  const child = spawn(process.execPath, ['--import', 'tsx', SELF, ...extra], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   return { child, lines };
 }
@@ -178,8 +107,20 @@ async function waitLine(c: Child, prefix: string, timeoutMs: number): Promise<st
 
 let workerFlags: string[] = [];
 
+/**
+ * The worker child as npm start runs its worker: the compiled bundle (launch.mjs builds it before
+ * any benchmark runs) with the worker's Node flags. Under tsx it would also carry the compiler.
+ */
+function spawnWorker(mode: 'cycles' | 'first' | 'run', db: string, masterKey: string): Child {
+  const bundle = path.join(path.dirname(SELF), '../dist/bench-poll-worker.mjs');
+  const entry = existsSync(bundle) ? [bundle] : ['--import', 'tsx', path.join(path.dirname(SELF), 'children/poll-worker.ts')];
+  if (!existsSync(bundle)) log(`${bundle} is missing (run through npm run bench); the worker runs under tsx and its RSS includes the compiler`);
+  const child = spawn(process.execPath, [...workerFlags, ...entry, '--mode', mode, '--db', db], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, KEYWATCH_MASTER_KEY: masterKey } });
+  return { child, lines: createInterface({ input: child.stdout! })[Symbol.asyncIterator]() };
+}
+
 async function runWorker(mode: 'cycles' | 'first', db: string, masterKey: string): Promise<Record<string, unknown>> {
-  const c = spawnSelf(['--worker-child', mode, '--db', db], { KEYWATCH_MASTER_KEY: masterKey }, workerFlags);
+  const c = spawnWorker(mode, db, masterKey);
   const out = JSON.parse(await waitLine(c, 'RESULT ', 30 * 60_000)) as Record<string, unknown>;
   c.child.stdin!.end();
   return out;
@@ -238,9 +179,9 @@ async function waitForAlert(prisma: import('../lib/db/client').PrismaClient, kin
 async function main(): Promise<void> {
   const args = parseBenchArgs(process.argv.slice(2), ArgsSchema);
   if (args.labChild) return runLabChild(args);
-  if (args.workerChild) return runWorkerChild(args);
 
-  workerFlags = args.workerHeapMb > 0 ? [`--max-old-space-size=${args.workerHeapMb}`] : [];
+  workerFlags = args.workerHeapMb === undefined ? [...WORKER_FLAGS] : [...WORKER_FLAGS.filter((f) => !f.startsWith('--max-old-space-size=')), ...(args.workerHeapMb > 0 ? [`--max-old-space-size=${args.workerHeapMb}`] : [])];
+  if (args.workerCpuProf) workerFlags.push('--cpu-prof', `--cpu-prof-dir=${args.workerCpuProf}`);
   const { startTestPostgres } = await import('../lib/db/testing/postgres-server');
   const { migrate } = await import('../lib/db/migrate');
   const masterKey = randomBytes(32).toString('base64');
@@ -289,42 +230,48 @@ async function main(): Promise<void> {
     figures.noChangeWriteFraction = Number(((rows('quietVcenter') + rows('quietKms')) / entities).toFixed(5));
     figures.vcenterRequests = (cycles.vcenter as { requests: number }).requests;
     let workerRss = cycles.peakRssMB as number;
+    let workerHeap = cycles.peakHeapMB as number;
+    figures.workerHeapLimitMB = cycles.heapLimitMB;
 
     // 2. The worker running for real; faults; 20 HTTP clients.
-    log('worker running at default intervals; faults and HTTP load…');
-    // The cycles above ran on a clock moved ahead; the real worker starts from now.
-    await prisma.pollState.updateMany({ data: { nextDueAt: new Date() } });
-    const running = spawnSelf(['--worker-child', 'run', '--db', dbUrl.toString()], { KEYWATCH_MASTER_KEY: masterKey }, workerFlags);
-    await waitLine(running, 'RUNNING', 60_000);
-    try {
-      let since = new Date();
-      await labFault(lab, { type: 'kms-node-down', node: lab.kms.nodes[1]!.id });
-      figures.kmsDownDetectSeconds = Number((await waitForAlert(prisma, 'KMS_NODE_DOWN', since, 120_000)).toFixed(1));
-      log(`KMS node down → alert in ${figures.kmsDownDetectSeconds} s`);
-      await labFault(lab, { type: 'kms-node-down', node: lab.kms.nodes[1]!.id, down: false });
+    if (!args.cyclesOnly) {
+      log('worker running at default intervals; faults and HTTP load…');
+      // The cycles above ran on a clock moved ahead; the real worker starts from now.
+      await prisma.pollState.updateMany({ data: { nextDueAt: new Date() } });
+      const running = spawnWorker('run', dbUrl.toString(), masterKey);
+      await waitLine(running, 'RUNNING', 60_000);
+      try {
+        let since = new Date();
+        await labFault(lab, { type: 'kms-node-down', node: lab.kms.nodes[1]!.id });
+        figures.kmsDownDetectSeconds = Number((await waitForAlert(prisma, 'KMS_NODE_DOWN', since, 120_000)).toFixed(1));
+        log(`KMS node down → alert in ${figures.kmsDownDetectSeconds} s`);
+        await labFault(lab, { type: 'kms-node-down', node: lab.kms.nodes[1]!.id, down: false });
 
-      const host = await prisma.vcHost.findFirstOrThrow({ where: { vcenterId, clusterId: { not: null }, cryptoState: 'safe' }, orderBy: { name: 'asc' } });
-      const cluster = await prisma.vcCluster.findUniqueOrThrow({ where: { id: host.clusterId! } });
-      const victim = cluster.vsanProviderId === lab.kms.providerId ? host : await prisma.vcHost.findFirstOrThrow({ where: { vcenterId, clusterId: (await prisma.vcCluster.findFirstOrThrow({ where: { vcenterId, vsanProviderId: lab.kms.providerId } })).id } });
-      since = new Date();
-      await labFault(lab, { type: 'host-kms-isolation', host: victim.moid });
-      await labFault(lab, { type: 'host-reboot', host: victim.moid, wait: true });
-      figures.diskGroupDetectSeconds = Number((await waitForAlert(prisma, 'DISK_GROUP_UNMOUNTED', since, 180_000)).toFixed(1));
-      log(`host rebooted without its KMS → DISK_GROUP_UNMOUNTED in ${figures.diskGroupDetectSeconds} s (vCenter interval 30 s)`);
+        const host = await prisma.vcHost.findFirstOrThrow({ where: { vcenterId, clusterId: { not: null }, cryptoState: 'safe' }, orderBy: { name: 'asc' } });
+        const cluster = await prisma.vcCluster.findUniqueOrThrow({ where: { id: host.clusterId! } });
+        const victim = cluster.vsanProviderId === lab.kms.providerId ? host : await prisma.vcHost.findFirstOrThrow({ where: { vcenterId, clusterId: (await prisma.vcCluster.findFirstOrThrow({ where: { vcenterId, vsanProviderId: lab.kms.providerId } })).id } });
+        since = new Date();
+        await labFault(lab, { type: 'host-kms-isolation', host: victim.moid });
+        await labFault(lab, { type: 'host-reboot', host: victim.moid, wait: true });
+        figures.diskGroupDetectSeconds = Number((await waitForAlert(prisma, 'DISK_GROUP_UNMOUNTED', since, 180_000)).toFixed(1));
+        log(`host rebooted without its KMS → DISK_GROUP_UNMOUNTED in ${figures.diskGroupDetectSeconds} s (vCenter interval 30 s)`);
 
-      const load = await httpLoad(dbUrl.toString(), args.clients, args.httpSeconds);
-      Object.assign(figures, load);
-      log(`HTTP: hosts p95 ${load.hostsP95Ms} ms, alerts p95 ${load.alertsP95Ms} ms (${load.requests} requests, ${args.clients} clients, in-process handlers)`);
-      await labFault(lab, { type: 'host-kms-isolation', host: victim.moid, on: false });
-    } finally {
-      running.child.stdin!.end();
-      const out = JSON.parse(await waitLine(running, 'RESULT ', 120_000)) as { peakRssMB: number };
-      workerRss = Math.max(workerRss, out.peakRssMB);
+        const load = await httpLoad(dbUrl.toString(), args.clients, args.httpSeconds);
+        Object.assign(figures, load);
+        log(`HTTP: hosts p95 ${load.hostsP95Ms} ms, alerts p95 ${load.alertsP95Ms} ms (${load.requests} requests, ${args.clients} clients, in-process handlers)`);
+        await labFault(lab, { type: 'host-kms-isolation', host: victim.moid, on: false });
+      } finally {
+        running.child.stdin!.end();
+        const out = JSON.parse(await waitLine(running, 'RESULT ', 120_000)) as { peakRssMB: number; peakHeapMB: number };
+        workerRss = Math.max(workerRss, out.peakRssMB);
+        workerHeap = Math.max(workerHeap, out.peakHeapMB);
+      }
     }
     figures.workerRssMB = workerRss;
+    figures.workerPeakHeapMB = workerHeap;
 
     // 3. vCenter 50 ms away: a first full cycle of a fresh target.
-    if (!args.skipLatency) {
+    if (!args.skipLatency && !args.cyclesOnly) {
       await prisma.pollState.updateMany({ data: { nextDueAt: new Date(Date.now() + 86_400_000) } });
       await registerTargets(dbUrl.toString(), lab, masterKey, 'lab-vcenter-50ms').then((r) => r.prisma.$disconnect());
       await labFault(lab, { type: 'vcenter-latency', ms: 50 });
@@ -338,7 +285,7 @@ async function main(): Promise<void> {
     await prisma.$disconnect();
 
     // 4. The embedded database.
-    if (!args.skipEmbedded) {
+    if (!args.skipEmbedded && !args.cyclesOnly) {
       const dir = mkdtempSync(path.join(tmpdir(), 'keywatch-bench-pglite-'));
       const { findFreePort } = await import('../lib/runtime/ports');
       const port = await findFreePort();
@@ -365,7 +312,7 @@ async function main(): Promise<void> {
   } finally {
     for (const c of cleanups) await c().catch(() => undefined);
   }
-  figures.workerHeapLimitMB = args.workerHeapMb || 'node default';
+  figures.workerNodeFlags = workerFlags.join(' ');
   figures.loadAverage1m = Number(os.loadavg()[0]!.toFixed(1));
   process.stdout.write(`${JSON.stringify(figures)}\n`);
 }
@@ -423,7 +370,11 @@ async function httpLoad(dbUrl: string, clients: number, seconds: number): Promis
   };
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});
+// Exit explicitly: a child's stdout reader or a pool timer must not keep a finished benchmark alive.
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);
