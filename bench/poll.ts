@@ -27,7 +27,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { WORKER_FLAGS } from '../scripts/start/node-flags';
+import { workerFlags } from '../scripts/start/node-flags';
 import { parseBenchArgs } from './args';
 
 const ArgsSchema = z
@@ -75,10 +75,12 @@ async function runLabChild(args: Args): Promise<void> {
     kms: { providerId: lab.kms.providerId, nodes: lab.kms.nodes, caPem: lab.kms.caPem, certPem: lab.kms.client.certPem, keyPem: lab.kms.client.keyPem },
   };
   process.stdout.write(`LAB_READY ${JSON.stringify(info)}\n`);
-  const stop = () => void lab.stop().finally(() => process.exit(0));
-  process.on('SIGTERM', stop);
-  process.stdin.on('end', stop);
-  process.stdin.resume();
+  await new Promise<void>((resolve) => {
+    const stop = () => void lab.stop().finally(resolve);
+    process.once('SIGTERM', stop);
+    process.stdin.once('end', stop);
+    process.stdin.resume();
+  });
 }
 
 // ───────────────────────────── parent helpers ─────────────────────────────
@@ -105,7 +107,7 @@ async function waitLine(c: Child, prefix: string, timeoutMs: number): Promise<st
   }
 }
 
-let workerFlags: string[] = [];
+let workerNodeFlags: string[] = [];
 
 /**
  * The worker child as npm start runs its worker: the compiled bundle (launch.mjs builds it before
@@ -115,7 +117,7 @@ function spawnWorker(mode: 'cycles' | 'first' | 'run', db: string, masterKey: st
   const bundle = path.join(path.dirname(SELF), '../dist/bench-poll-worker.mjs');
   const entry = existsSync(bundle) ? [bundle] : ['--import', 'tsx', path.join(path.dirname(SELF), 'children/poll-worker.ts')];
   if (!existsSync(bundle)) log(`${bundle} is missing (run through npm run bench); the worker runs under tsx and its RSS includes the compiler`);
-  const child = spawn(process.execPath, [...workerFlags, ...entry, '--mode', mode, '--db', db], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, KEYWATCH_MASTER_KEY: masterKey } });
+  const child = spawn(process.execPath, [...workerNodeFlags, ...entry, '--mode', mode, '--db', db], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, KEYWATCH_MASTER_KEY: masterKey } });
   return { child, lines: createInterface({ input: child.stdout! })[Symbol.asyncIterator]() };
 }
 
@@ -180,8 +182,9 @@ async function main(): Promise<void> {
   const args = parseBenchArgs(process.argv.slice(2), ArgsSchema);
   if (args.labChild) return runLabChild(args);
 
-  workerFlags = args.workerHeapMb === undefined ? [...WORKER_FLAGS] : [...WORKER_FLAGS.filter((f) => !f.startsWith('--max-old-space-size=')), ...(args.workerHeapMb > 0 ? [`--max-old-space-size=${args.workerHeapMb}`] : [])];
-  if (args.workerCpuProf) workerFlags.push('--cpu-prof', `--cpu-prof-dir=${args.workerCpuProf}`);
+  const flags = workerFlags();
+  workerNodeFlags = args.workerHeapMb === undefined ? flags : [...flags.filter((f) => !f.startsWith('--max-old-space-size=')), ...(args.workerHeapMb > 0 ? [`--max-old-space-size=${args.workerHeapMb}`] : [])];
+  if (args.workerCpuProf) workerNodeFlags.push('--cpu-prof', `--cpu-prof-dir=${args.workerCpuProf}`);
   const { startTestPostgres } = await import('../lib/db/testing/postgres-server');
   const { migrate } = await import('../lib/db/migrate');
   const masterKey = randomBytes(32).toString('base64');
@@ -191,6 +194,7 @@ async function main(): Promise<void> {
   const labChild = spawnSelf(['--lab-child', '--hosts', String(args.hosts), '--vms-per-host', String(args.vmsPerHost), '--hosts-per-cluster', String(args.hostsPerCluster), '--kms-nodes', String(args.kmsNodes)]);
   const [labLine, pgServer] = await Promise.all([waitLine(labChild, 'LAB_READY ', 600_000), startTestPostgres()]);
   const lab = LabInfoSchema.parse(JSON.parse(labLine));
+  labChild.child.once('exit', (code, signal) => log(`lab child exited (${signal ?? `code ${code}`})`));
   log(`lab and PostgreSQL ready in ${((Date.now() - t) / 1000).toFixed(1)} s`);
   const figures: Record<string, unknown> = {};
   const cleanups: (() => Promise<unknown>)[] = [async () => labChild.child.stdin!.end(), () => pgServer.stop()];
@@ -312,7 +316,7 @@ async function main(): Promise<void> {
   } finally {
     for (const c of cleanups) await c().catch(() => undefined);
   }
-  figures.workerNodeFlags = workerFlags.join(' ');
+  figures.workerNodeFlags = workerNodeFlags.join(' ');
   figures.loadAverage1m = Number(os.loadavg()[0]!.toFixed(1));
   process.stdout.write(`${JSON.stringify(figures)}\n`);
 }

@@ -10,7 +10,7 @@ import { parseCommandLine, runEntryPoint } from '../../lib/runtime/entry-point';
 import { stopOnSignals } from '../../lib/runtime/shutdown';
 import { ensureBuild } from './build';
 import { startChild } from './managed-child';
-import { NODE_FLAGS, PRISMA_FLAGS, WORKER_FLAGS } from './node-flags';
+import { NODE_FLAGS, PRISMA_FLAGS, workerFlags } from './node-flags';
 import { assertDatabaseReachable, assertPortFree, StartupError } from './preflight';
 import { ChildStartError, Supervisor } from './supervisor';
 
@@ -157,7 +157,7 @@ async function startAll(env: KeywatchEnv, targetsFile: string | undefined, dev: 
     );
   }
 
-  const worker = supervisor.start({ name: 'worker', command: node, args: [...WORKER_FLAGS, bundle('worker')], env: () => childEnv, ready: /^READY /, readyTimeoutMs: 60_000 });
+  const worker = supervisor.start({ name: 'worker', command: node, args: [...workerFlags(), bundle('worker')], env: () => childEnv, ready: /^READY /, readyTimeoutMs: 60_000 });
   worker.catch(() => undefined);
   // First admin, bootstrap token, setup link, lab targets. The web server starts alongside: its API
   // runs the same bootstrap before answering anything (lib/auth/bootstrap-once.ts), serialized by a

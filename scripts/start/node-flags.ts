@@ -20,9 +20,18 @@ export const PRISMA_FLAGS = [...NODE_FLAGS, '--wasm-tiering-budget=1000000000'];
 /**
  * The worker is idle between cycles but a first cycle of a large vCenter (40,000 VMs) builds
  * ~100,000 rows at once. A bounded old generation makes V8 collect instead of growing the heap
- * (RSS target 512 MB; the live heap of that cycle peaks well below the limit, see README:
- * Benchmarks, poll); an 8 MB young generation (grown only when used) keeps the cycle's
- * short-lived objects from being promoted after one 1 MB scavenge.
+ * (RSS target 512 MB; that cycle's live heap stays well below the limit, see README: Benchmarks,
+ * poll); an 8 MB young generation (grown only when used) keeps the cycle's short-lived objects
+ * from being promoted after one 1 MB scavenge. An operator polling a much larger vCenter raises
+ * the limit with NODE_OPTIONS=--max-old-space-size=N, which then replaces this one.
  */
 export const WORKER_HEAP_MB = 384;
-export const WORKER_FLAGS = [...PRISMA_FLAGS.filter((f) => !f.startsWith('--max-semi-space-size=')), '--max-semi-space-size=8', `--max-old-space-size=${WORKER_HEAP_MB}`];
+
+export function workerFlags(env: Readonly<Record<string, string | undefined>> = process.env): string[] {
+  const own = /--max-old-space-size[= ]/.test(env.NODE_OPTIONS ?? '');
+  return [
+    ...PRISMA_FLAGS.filter((f) => !f.startsWith('--max-semi-space-size=')),
+    '--max-semi-space-size=8',
+    ...(own ? [] : [`--max-old-space-size=${WORKER_HEAP_MB}`]),
+  ];
+}
