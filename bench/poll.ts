@@ -21,13 +21,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { workerFlags } from '../scripts/start/node-flags';
+import { processTree } from '../lib/runtime/process-table';
 import { parseBenchArgs } from './args';
 
 const ArgsSchema = z
@@ -128,38 +129,15 @@ async function runWorker(mode: 'cycles' | 'first', db: string, masterKey: string
   return out;
 }
 
-/** CPU seconds a process has used (utime + stime), with its reaped children's when asked (PostgreSQL's backends). */
-function cpuSecondsOf(pid: number, withReapedChildren = false): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
-    // Fields after the command: state is [0], utime [11], stime [12], cutime [13], cstime [14] (clock ticks).
-    const ticks = Number(fields[11]) + Number(fields[12]) + (withReapedChildren ? Number(fields[13]) + Number(fields[14]) : 0);
-    return ticks / 100;
-  } catch {
-    return 0;
-  }
+/** CPU seconds of a process and everything below it, with the children it has reaped (PostgreSQL's finished backends). */
+function treeCpuSeconds(pid: number): number {
+  const tree = processTree(pid);
+  return tree.reduce((sum, p) => sum + p.cpuSeconds, 0) + (tree[0]?.reapedChildrenCpuSeconds ?? 0);
 }
 
-/** CPU seconds of the PostgreSQL server listening on `port`: the postmaster, its reaped backends and the live ones. */
-function postgresCpuSeconds(port: string): number {
-  const pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
-  const ppidOf = (pid: string) => {
-    try {
-      return readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[1];
-    } catch {
-      return undefined;
-    }
-  };
-  const postmaster = pids.find((pid) => {
-    try {
-      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      return argv[0]?.endsWith('/postgres') && argv[argv.indexOf('-p') + 1] === port;
-    } catch {
-      return false;
-    }
-  });
-  if (!postmaster) return NaN;
-  return cpuSecondsOf(Number(postmaster), true) + pids.filter((pid) => ppidOf(pid) === postmaster).reduce((sum, pid) => sum + cpuSecondsOf(Number(pid)), 0);
+/** The PostgreSQL server listening on `port` (its postmaster's pid). */
+function postmasterPid(port: string): number | undefined {
+  return processTree(1).find((p) => / -p (\S+)/.exec(p.command)?.[1] === port && p.command.includes('/postgres '))?.pid;
 }
 
 function percentile(values: number[], p: number): number {
@@ -245,14 +223,16 @@ async function main(): Promise<void> {
 
     // 1. First full cycle and a cycle with no change, in the worker process.
     log('first full cycle against PostgreSQL (worker child)…');
-    const cpuBefore = { lab: cpuSecondsOf(labChild.child.pid!), postgres: postgresCpuSeconds(dbUrl.port) };
+    const postgresPid = postmasterPid(dbUrl.port);
+    const cpuOf = () => ({ lab: treeCpuSeconds(labChild.child.pid!), postgres: postgresPid === undefined ? NaN : treeCpuSeconds(postgresPid) });
+    const cpuBefore = cpuOf();
     const cycles = await runWorker('cycles', dbUrl.toString(), masterKey);
     // Both cycles (first and no-change): the worker's own CPU per cycle is in vcenterCpuSeconds / quietVcenterCpuSeconds.
     figures.cyclesCpuSeconds = {
       workerFirstCycle: Number(((cycles.vcenterCpuSeconds as number) + (cycles.kmsCpuSeconds as number)).toFixed(1)),
       workerQuietVcenter: Number((cycles.quietVcenterCpuSeconds as number).toFixed(1)),
-      lab: Number((cpuSecondsOf(labChild.child.pid!) - cpuBefore.lab).toFixed(1)),
-      postgres: Number((postgresCpuSeconds(dbUrl.port) - cpuBefore.postgres).toFixed(1)),
+      lab: Number((cpuOf().lab - cpuBefore.lab).toFixed(1)),
+      postgres: Number((cpuOf().postgres - cpuBefore.postgres).toFixed(1)),
     };
     log(`cycles: ${JSON.stringify(cycles)}`);
     const entities =
