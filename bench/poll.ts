@@ -3,9 +3,10 @@
  *
  *   npm run bench -- poll [--hosts 2500] [--vms-per-host 16] [--hosts-per-cluster 20] [--kms-nodes 4]
  *                         [--clients 20] [--http-seconds 20] [--skip-embedded] [--skip-latency] [--worker-heap-mb N]
+ *                         [--cycles-only] [--worker-cpu-prof DIR]
  *
  * Processes: the lab (KMS cluster + vCenter) in one child, the worker in another (so its RSS is
- * its own), PostgreSQL from Debian's package (the server the tests start). This process registers
+ * its own; bench/children/poll-worker.ts, compiled, with npm start's worker flags), PostgreSQL from Debian's package (the server the tests start). This process registers
  * the targets, injects faults, and plays 20 HTTP clients by calling the route handlers of
  * GET /api/v1/hosts and /api/v1/alerts in-process (a Request in, a Response out, as Next calls
  * them; no Next server, no network hop) while the worker polls.
@@ -16,8 +17,13 @@
  * intervals); p95 of the two routes under load; the first cycle again with the lab's
  * vcenter-latency fault at 50 ms; the first cycle against the embedded database (PGlite).
  *
+ * --cycles-only stops after the first two (profiling the store; --worker-cpu-prof writes the
+ * worker's V8 CPU profiles).
+ *
  * Last stdout line: JSON with fullCycleSeconds, embeddedFullCycleSeconds, latency50msFullCycleSeconds,
- * workerRssMB, noChangeWriteFraction, hostsP95Ms, alertsP95Ms, kmsDownDetectSeconds, diskGroupDetectSeconds.
+ * workerRssMB, noChangeWriteFraction, hostsP95Ms, alertsP95Ms, kmsDownDetectSeconds, diskGroupDetectSeconds,
+ * and beside them the worker's peak heap and flags, CPU seconds of worker / lab / PostgreSQL for the
+ * first two cycles (wall time on a shared machine says as much about the neighbours) and the load average.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
