@@ -3,9 +3,10 @@
  *
  *   npm run bench -- poll [--hosts 2500] [--vms-per-host 16] [--hosts-per-cluster 20] [--kms-nodes 4]
  *                         [--clients 20] [--http-seconds 20] [--skip-embedded] [--skip-latency] [--worker-heap-mb N]
+ *                         [--cycles-only] [--worker-cpu-prof DIR]
  *
  * Processes: the lab (KMS cluster + vCenter) in one child, the worker in another (so its RSS is
- * its own), PostgreSQL from Debian's package (the server the tests start). This process registers
+ * its own; bench/children/poll-worker.ts, compiled, with npm start's worker flags), PostgreSQL from Debian's package (the server the tests start). This process registers
  * the targets, injects faults, and plays 20 HTTP clients by calling the route handlers of
  * GET /api/v1/hosts and /api/v1/alerts in-process (a Request in, a Response out, as Next calls
  * them; no Next server, no network hop) while the worker polls.
@@ -16,17 +17,24 @@
  * intervals); p95 of the two routes under load; the first cycle again with the lab's
  * vcenter-latency fault at 50 ms; the first cycle against the embedded database (PGlite).
  *
+ * --cycles-only stops after the first two (profiling the store; --worker-cpu-prof writes the
+ * worker's V8 CPU profiles).
+ *
  * Last stdout line: JSON with fullCycleSeconds, embeddedFullCycleSeconds, latency50msFullCycleSeconds,
- * workerRssMB, noChangeWriteFraction, hostsP95Ms, alertsP95Ms, kmsDownDetectSeconds, diskGroupDetectSeconds.
+ * workerRssMB, noChangeWriteFraction, hostsP95Ms, alertsP95Ms, kmsDownDetectSeconds, diskGroupDetectSeconds,
+ * and beside them the worker's peak heap and flags, CPU seconds of worker / lab / PostgreSQL for the
+ * first two cycles (wall time on a shared machine says as much about the neighbours) and the load average.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { workerFlags } from '../scripts/start/node-flags';
+import { processTree } from '../lib/runtime/process-table';
 import { parseBenchArgs } from './args';
 
 const ArgsSchema = z
@@ -38,27 +46,21 @@ const ArgsSchema = z
     clients: z.coerce.number().int().min(1).max(200).default(20),
     httpSeconds: z.coerce.number().min(1).max(600).default(20),
     skipEmbedded: z.boolean().default(false),
-    /** V8 old-space limit for the worker child (MB); 0 = Node's default. */
-    workerHeapMb: z.coerce.number().int().min(0).max(16384).default(0),
+    /** V8 old-space limit for the worker child (MB); default: the one npm start gives its worker. */
+    workerHeapMb: z.coerce.number().int().min(0).max(16384).optional(),
     skipLatency: z.boolean().default(false),
+    /** Write V8 CPU profiles of the worker children into this directory (node --cpu-prof). */
+    workerCpuProf: z.string().optional(),
+    /** Stop after the first and the no-change cycle (profiling the store). */
+    cyclesOnly: z.boolean().default(false),
     // Child modes (internal).
     labChild: z.boolean().default(false),
-    workerChild: z.enum(['cycles', 'first', 'run']).optional(),
-    db: z.string().optional(),
-    target: z.string().optional(),
   })
   .strict();
 type Args = z.output<typeof ArgsSchema>;
 
 const log = (msg: string) => process.stderr.write(`[poll] ${msg}\n`);
 const SELF = fileURLToPath(import.meta.url);
-
-/** Peak RSS of this process so far (VmHWM), in MB. */
-function peakRssMB(): number {
-  const status = readFileSync('/proc/self/status', 'utf8');
-  const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
-  return Math.round(kb / 1024);
-}
 
 // ───────────────────────────── children ─────────────────────────────
 
@@ -80,76 +82,12 @@ async function runLabChild(args: Args): Promise<void> {
     kms: { providerId: lab.kms.providerId, nodes: lab.kms.nodes, caPem: lab.kms.caPem, certPem: lab.kms.client.certPem, keyPem: lab.kms.client.keyPem },
   };
   process.stdout.write(`LAB_READY ${JSON.stringify(info)}\n`);
-  const stop = () => void lab.stop().finally(() => process.exit(0));
-  process.on('SIGTERM', stop);
-  process.stdin.on('end', stop);
-  process.stdin.resume();
-}
-
-async function workerDeps(url: string) {
-  const { createPrismaClient } = await import('../lib/db/client');
-  const { createLogger } = await import('../lib/logging/logger');
-  const { RowCache } = await import('../lib/poller/cycle');
-  const { SecretBox } = await import('../lib/secrets/keyring');
-  const { masterKeyFromBytes } = await import('../lib/secrets/envelope');
-  const key = masterKeyFromBytes(Buffer.from(process.env.KEYWATCH_MASTER_KEY!, 'base64'));
-  const prisma = createPrismaClient(url, 10);
-  const settings = { vcenterIntervalMs: 30_000, kmsIntervalMs: 10_000, vcenterTimeoutMs: 600_000, kmsTimeoutMs: 60_000, staleAfterMs: 180_000 };
-  let offset = 0;
-  return {
-    prisma,
-    advance: (ms: number) => (offset += ms),
-    deps: {
-      prisma,
-      box: new SecretBox({ current: key, all: [key], source: 'env' }),
-      workerId: `bench-worker-${process.pid}`,
-      now: () => new Date(Date.now() + offset),
-      logger: createLogger('bench-worker', { level: 'warn', destination: process.stderr as never }),
-      settings,
-      cache: new RowCache(),
-      transactionTimeoutMs: 600_000,
-    },
-  };
-}
-
-async function runWorkerChild(args: Args): Promise<void> {
-  const { pollDue } = await import('../lib/poller/due-targets');
-  const w = await workerDeps(args.db!);
-  const result = (r: unknown) => process.stdout.write(`RESULT ${JSON.stringify(r)}\n`);
-  const timed = async <T>(job: () => Promise<T>) => {
-    const t = performance.now();
-    const value = await job();
-    return { value, seconds: (performance.now() - t) / 1000 };
-  };
-  if (args.workerChild === 'first' || args.workerChild === 'cycles') {
-    const vc = await timed(() => pollDue(w.deps, 'vcenter', 4));
-    w.advance(10_000);
-    const kms = await timed(() => pollDue(w.deps, 'kms', 4));
-    const firstOf = (r: { value: { outcome: string; rowsWritten: number; requests: number; error: string | null }[] }) => r.value[0] ?? null;
-    const out: Record<string, unknown> = { vcenterSeconds: vc.seconds, kmsSeconds: kms.seconds, vcenter: firstOf(vc), kms: firstOf(kms) };
-    if (args.workerChild === 'cycles') {
-      w.advance(30_000);
-      const quietVc = await timed(() => pollDue(w.deps, 'vcenter', 4));
-      const quietKms = await timed(() => pollDue(w.deps, 'kms', 4));
-      Object.assign(out, { quietVcenterSeconds: quietVc.seconds, quietKmsSeconds: quietKms.seconds, quietVcenter: firstOf(quietVc), quietKms: firstOf(quietKms) });
-    }
-    out.peakRssMB = peakRssMB();
-    result(out);
-    await w.prisma.$disconnect();
-    return;
-  }
-  // 'run': the real scheduler at default intervals until the parent closes stdin.
-  const { startWorkerJobs } = await import('../lib/worker/scheduler');
-  const { parseEnv } = await import('../lib/config/env');
-  const jobs = startWorkerJobs(w.prisma, w.deps.logger, { env: parseEnv({ DATABASE_URL: args.db, KEYWATCH_POLL_VCENTER_TIMEOUT_S: '600' }), box: w.deps.box, workerId: w.deps.workerId });
-  process.stdout.write('RUNNING\n');
   await new Promise<void>((resolve) => {
-    process.stdin.on('end', resolve);
+    const stop = () => void lab.stop().finally(resolve);
+    process.once('SIGTERM', stop);
+    process.stdin.once('end', stop);
     process.stdin.resume();
   });
-  await jobs.stop();
-  result({ peakRssMB: peakRssMB() });
-  await w.prisma.$disconnect();
 }
 
 // ───────────────────────────── parent helpers ─────────────────────────────
@@ -159,8 +97,8 @@ interface Child {
   lines: AsyncIterator<string>;
 }
 
-function spawnSelf(extra: string[], env: Record<string, string> = {}, nodeFlags: string[] = []): Child {
-  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', '--expose-gc', SELF, ...extra], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+function spawnSelf(extra: string[]): Child {
+  const child = spawn(process.execPath, ['--import', 'tsx', SELF, ...extra], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   return { child, lines };
 }
@@ -176,13 +114,36 @@ async function waitLine(c: Child, prefix: string, timeoutMs: number): Promise<st
   }
 }
 
-let workerFlags: string[] = [];
+let workerNodeFlags: string[] = [];
+
+/**
+ * The worker child as npm start runs its worker: the compiled bundle (launch.mjs builds it before
+ * any benchmark runs) with the worker's Node flags. Under tsx it would also carry the compiler.
+ */
+function spawnWorker(mode: 'cycles' | 'first' | 'run', db: string, masterKey: string): Child {
+  const bundle = path.join(path.dirname(SELF), '../dist/bench-poll-worker.mjs');
+  const entry = existsSync(bundle) ? [bundle] : ['--import', 'tsx', path.join(path.dirname(SELF), 'children/poll-worker.ts')];
+  if (!existsSync(bundle)) log(`${bundle} is missing (run through npm run bench); the worker runs under tsx and its RSS includes the compiler`);
+  const child = spawn(process.execPath, [...workerNodeFlags, ...entry, '--mode', mode, '--db', db], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, KEYWATCH_MASTER_KEY: masterKey } });
+  return { child, lines: createInterface({ input: child.stdout! })[Symbol.asyncIterator]() };
+}
 
 async function runWorker(mode: 'cycles' | 'first', db: string, masterKey: string): Promise<Record<string, unknown>> {
-  const c = spawnSelf(['--worker-child', mode, '--db', db], { KEYWATCH_MASTER_KEY: masterKey }, workerFlags);
+  const c = spawnWorker(mode, db, masterKey);
   const out = JSON.parse(await waitLine(c, 'RESULT ', 30 * 60_000)) as Record<string, unknown>;
   c.child.stdin!.end();
   return out;
+}
+
+/** CPU seconds of a process and everything below it, with the children it has reaped (PostgreSQL's finished backends). */
+function treeCpuSeconds(pid: number): number {
+  const tree = processTree(pid);
+  return tree.reduce((sum, p) => sum + p.cpuSeconds, 0) + (tree[0]?.reapedChildrenCpuSeconds ?? 0);
+}
+
+/** The PostgreSQL server listening on `port` (its postmaster's pid). */
+function postmasterPid(port: string): number | undefined {
+  return processTree(1).find((p) => / -p (\S+)/.exec(p.command)?.[1] === port && p.command.includes('/postgres '))?.pid;
 }
 
 function percentile(values: number[], p: number): number {
@@ -238,9 +199,10 @@ async function waitForAlert(prisma: import('../lib/db/client').PrismaClient, kin
 async function main(): Promise<void> {
   const args = parseBenchArgs(process.argv.slice(2), ArgsSchema);
   if (args.labChild) return runLabChild(args);
-  if (args.workerChild) return runWorkerChild(args);
 
-  workerFlags = args.workerHeapMb > 0 ? [`--max-old-space-size=${args.workerHeapMb}`] : [];
+  const flags = workerFlags();
+  workerNodeFlags = args.workerHeapMb === undefined ? flags : [...flags.filter((f) => !f.startsWith('--max-old-space-size=')), ...(args.workerHeapMb > 0 ? [`--max-old-space-size=${args.workerHeapMb}`] : [])];
+  if (args.workerCpuProf) workerNodeFlags.push('--cpu-prof', `--cpu-prof-dir=${args.workerCpuProf}`);
   const { startTestPostgres } = await import('../lib/db/testing/postgres-server');
   const { migrate } = await import('../lib/db/migrate');
   const masterKey = randomBytes(32).toString('base64');
@@ -250,6 +212,7 @@ async function main(): Promise<void> {
   const labChild = spawnSelf(['--lab-child', '--hosts', String(args.hosts), '--vms-per-host', String(args.vmsPerHost), '--hosts-per-cluster', String(args.hostsPerCluster), '--kms-nodes', String(args.kmsNodes)]);
   const [labLine, pgServer] = await Promise.all([waitLine(labChild, 'LAB_READY ', 600_000), startTestPostgres()]);
   const lab = LabInfoSchema.parse(JSON.parse(labLine));
+  labChild.child.once('exit', (code, signal) => log(`lab child exited (${signal ?? `code ${code}`})`));
   log(`lab and PostgreSQL ready in ${((Date.now() - t) / 1000).toFixed(1)} s`);
   const figures: Record<string, unknown> = {};
   const cleanups: (() => Promise<unknown>)[] = [async () => labChild.child.stdin!.end(), () => pgServer.stop()];
@@ -266,7 +229,17 @@ async function main(): Promise<void> {
 
     // 1. First full cycle and a cycle with no change, in the worker process.
     log('first full cycle against PostgreSQL (worker child)…');
+    const postgresPid = postmasterPid(dbUrl.port);
+    const cpuOf = () => ({ lab: treeCpuSeconds(labChild.child.pid!), postgres: postgresPid === undefined ? NaN : treeCpuSeconds(postgresPid) });
+    const cpuBefore = cpuOf();
     const cycles = await runWorker('cycles', dbUrl.toString(), masterKey);
+    // Both cycles (first and no-change): the worker's own CPU per cycle is in vcenterCpuSeconds / quietVcenterCpuSeconds.
+    figures.cyclesCpuSeconds = {
+      workerFirstCycle: Number(((cycles.vcenterCpuSeconds as number) + (cycles.kmsCpuSeconds as number)).toFixed(1)),
+      workerQuietVcenter: Number((cycles.quietVcenterCpuSeconds as number).toFixed(1)),
+      lab: Number((cpuOf().lab - cpuBefore.lab).toFixed(1)),
+      postgres: Number((cpuOf().postgres - cpuBefore.postgres).toFixed(1)),
+    };
     log(`cycles: ${JSON.stringify(cycles)}`);
     const entities =
       (await prisma.vcHost.count()) +
@@ -289,42 +262,48 @@ async function main(): Promise<void> {
     figures.noChangeWriteFraction = Number(((rows('quietVcenter') + rows('quietKms')) / entities).toFixed(5));
     figures.vcenterRequests = (cycles.vcenter as { requests: number }).requests;
     let workerRss = cycles.peakRssMB as number;
+    let workerHeap = cycles.peakHeapMB as number;
+    figures.workerHeapLimitMB = cycles.heapLimitMB;
 
     // 2. The worker running for real; faults; 20 HTTP clients.
-    log('worker running at default intervals; faults and HTTP load…');
-    // The cycles above ran on a clock moved ahead; the real worker starts from now.
-    await prisma.pollState.updateMany({ data: { nextDueAt: new Date() } });
-    const running = spawnSelf(['--worker-child', 'run', '--db', dbUrl.toString()], { KEYWATCH_MASTER_KEY: masterKey }, workerFlags);
-    await waitLine(running, 'RUNNING', 60_000);
-    try {
-      let since = new Date();
-      await labFault(lab, { type: 'kms-node-down', node: lab.kms.nodes[1]!.id });
-      figures.kmsDownDetectSeconds = Number((await waitForAlert(prisma, 'KMS_NODE_DOWN', since, 120_000)).toFixed(1));
-      log(`KMS node down → alert in ${figures.kmsDownDetectSeconds} s`);
-      await labFault(lab, { type: 'kms-node-down', node: lab.kms.nodes[1]!.id, down: false });
+    if (!args.cyclesOnly) {
+      log('worker running at default intervals; faults and HTTP load…');
+      // The cycles above ran on a clock moved ahead; the real worker starts from now.
+      await prisma.pollState.updateMany({ data: { nextDueAt: new Date() } });
+      const running = spawnWorker('run', dbUrl.toString(), masterKey);
+      await waitLine(running, 'RUNNING', 60_000);
+      try {
+        let since = new Date();
+        await labFault(lab, { type: 'kms-node-down', node: lab.kms.nodes[1]!.id });
+        figures.kmsDownDetectSeconds = Number((await waitForAlert(prisma, 'KMS_NODE_DOWN', since, 120_000)).toFixed(1));
+        log(`KMS node down → alert in ${figures.kmsDownDetectSeconds} s`);
+        await labFault(lab, { type: 'kms-node-down', node: lab.kms.nodes[1]!.id, down: false });
 
-      const host = await prisma.vcHost.findFirstOrThrow({ where: { vcenterId, clusterId: { not: null }, cryptoState: 'safe' }, orderBy: { name: 'asc' } });
-      const cluster = await prisma.vcCluster.findUniqueOrThrow({ where: { id: host.clusterId! } });
-      const victim = cluster.vsanProviderId === lab.kms.providerId ? host : await prisma.vcHost.findFirstOrThrow({ where: { vcenterId, clusterId: (await prisma.vcCluster.findFirstOrThrow({ where: { vcenterId, vsanProviderId: lab.kms.providerId } })).id } });
-      since = new Date();
-      await labFault(lab, { type: 'host-kms-isolation', host: victim.moid });
-      await labFault(lab, { type: 'host-reboot', host: victim.moid, wait: true });
-      figures.diskGroupDetectSeconds = Number((await waitForAlert(prisma, 'DISK_GROUP_UNMOUNTED', since, 180_000)).toFixed(1));
-      log(`host rebooted without its KMS → DISK_GROUP_UNMOUNTED in ${figures.diskGroupDetectSeconds} s (vCenter interval 30 s)`);
+        const host = await prisma.vcHost.findFirstOrThrow({ where: { vcenterId, clusterId: { not: null }, cryptoState: 'safe' }, orderBy: { name: 'asc' } });
+        const cluster = await prisma.vcCluster.findUniqueOrThrow({ where: { id: host.clusterId! } });
+        const victim = cluster.vsanProviderId === lab.kms.providerId ? host : await prisma.vcHost.findFirstOrThrow({ where: { vcenterId, clusterId: (await prisma.vcCluster.findFirstOrThrow({ where: { vcenterId, vsanProviderId: lab.kms.providerId } })).id } });
+        since = new Date();
+        await labFault(lab, { type: 'host-kms-isolation', host: victim.moid });
+        await labFault(lab, { type: 'host-reboot', host: victim.moid, wait: true });
+        figures.diskGroupDetectSeconds = Number((await waitForAlert(prisma, 'DISK_GROUP_UNMOUNTED', since, 300_000)).toFixed(1));
+        log(`host rebooted without its KMS → DISK_GROUP_UNMOUNTED in ${figures.diskGroupDetectSeconds} s (vCenter interval 30 s)`);
 
-      const load = await httpLoad(dbUrl.toString(), args.clients, args.httpSeconds);
-      Object.assign(figures, load);
-      log(`HTTP: hosts p95 ${load.hostsP95Ms} ms, alerts p95 ${load.alertsP95Ms} ms (${load.requests} requests, ${args.clients} clients, in-process handlers)`);
-      await labFault(lab, { type: 'host-kms-isolation', host: victim.moid, on: false });
-    } finally {
-      running.child.stdin!.end();
-      const out = JSON.parse(await waitLine(running, 'RESULT ', 120_000)) as { peakRssMB: number };
-      workerRss = Math.max(workerRss, out.peakRssMB);
+        const load = await httpLoad(dbUrl.toString(), args.clients, args.httpSeconds);
+        Object.assign(figures, load);
+        log(`HTTP: hosts p95 ${load.hostsP95Ms} ms, alerts p95 ${load.alertsP95Ms} ms (${load.requests} requests, ${args.clients} clients, in-process handlers)`);
+        await labFault(lab, { type: 'host-kms-isolation', host: victim.moid, on: false });
+      } finally {
+        running.child.stdin!.end();
+        const out = JSON.parse(await waitLine(running, 'RESULT ', 120_000)) as { peakRssMB: number; peakHeapMB: number };
+        workerRss = Math.max(workerRss, out.peakRssMB);
+        workerHeap = Math.max(workerHeap, out.peakHeapMB);
+      }
     }
     figures.workerRssMB = workerRss;
+    figures.workerPeakHeapMB = workerHeap;
 
     // 3. vCenter 50 ms away: a first full cycle of a fresh target.
-    if (!args.skipLatency) {
+    if (!args.skipLatency && !args.cyclesOnly) {
       await prisma.pollState.updateMany({ data: { nextDueAt: new Date(Date.now() + 86_400_000) } });
       await registerTargets(dbUrl.toString(), lab, masterKey, 'lab-vcenter-50ms').then((r) => r.prisma.$disconnect());
       await labFault(lab, { type: 'vcenter-latency', ms: 50 });
@@ -338,7 +317,7 @@ async function main(): Promise<void> {
     await prisma.$disconnect();
 
     // 4. The embedded database.
-    if (!args.skipEmbedded) {
+    if (!args.skipEmbedded && !args.cyclesOnly) {
       const dir = mkdtempSync(path.join(tmpdir(), 'keywatch-bench-pglite-'));
       const { findFreePort } = await import('../lib/runtime/ports');
       const port = await findFreePort();
@@ -365,7 +344,7 @@ async function main(): Promise<void> {
   } finally {
     for (const c of cleanups) await c().catch(() => undefined);
   }
-  figures.workerHeapLimitMB = args.workerHeapMb || 'node default';
+  figures.workerNodeFlags = workerNodeFlags.join(' ');
   figures.loadAverage1m = Number(os.loadavg()[0]!.toFixed(1));
   process.stdout.write(`${JSON.stringify(figures)}\n`);
 }
@@ -380,8 +359,8 @@ async function httpLoad(dbUrl: string, clients: number, seconds: number): Promis
   const prisma = createPrismaClient(dbUrl, 10);
   setPrismaFactoryForTests(() => prisma);
   skipLazyBootstrapForTests();
-  // Tokens live as long as their creator may hold the scopes, so a reader makes this one.
-  const creator = await prisma.user.create({ data: { username: `bench-${Date.now()}`, role: 'viewer', passwordHash: null } });
+  // Tokens live as long as their creator may hold the scopes; an admin makes this read-only one.
+  const creator = await prisma.user.create({ data: { username: `bench-${Date.now()}`, role: 'admin', passwordHash: null } });
   const token = (await createApiToken(prisma, { name: 'bench', scopes: ['read'], expiresAt: null, createdById: creator.id })).value;
   const hostsRoute = await import('../app/api/v1/hosts/route');
   const alertsRoute = await import('../app/api/v1/alerts/route');
@@ -423,7 +402,11 @@ async function httpLoad(dbUrl: string, clients: number, seconds: number): Promis
   };
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});
+// Exit explicitly: a child's stdout reader or a pool timer must not keep a finished benchmark alive.
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

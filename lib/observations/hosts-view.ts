@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { PrismaClient } from '../db/client';
 import type { VcCluster, VcHost } from '../db/generated/client';
 import type { PollKind } from '../poller/backoff';
-import { loadFreshness, type Freshness } from './freshness';
+import { freshnessOf, loadFreshness, POLL_STATE_FACTS_JSON, type Freshness, type PollStateFacts } from './freshness';
 import { parseJsonList } from './json-columns';
 
 /** A query the API cannot answer (code 'invalid' → HTTP 400). */
@@ -128,12 +128,15 @@ type HostPageRow = VcHost & {
   vmTotal: number;
   vmEncrypted: number;
   vmLocked: number;
+  /** The PollState of the page's vCenters (the same on every row). */
+  pollStates: PollStateFacts[] | null;
 };
 
 /**
  * One SQL statement per page: the page of hosts (keyset on name, id) first, then its cluster and
- * vCenter names and disk-group / VM counts for those rows only. A page costs the same on 25 hosts
- * as on 25,000, which is what keeps the list fast under many concurrent clients.
+ * vCenter names, disk-group / VM counts for those rows only, and their vCenters' poll state. A
+ * page costs the same on 25 hosts as on 25,000, which is what keeps the list fast under many
+ * concurrent clients.
  */
 export async function listHosts(prisma: PrismaClient, query: HostsQuery, staleAfterMs: (kind: PollKind) => number, now: Date): Promise<HostListView> {
   const after = query.cursor ? decodeCursor(query.cursor) : null;
@@ -155,7 +158,8 @@ export async function listHosts(prisma: PrismaClient, query: HostsQuery, staleAf
      )
      SELECT page.*, c."name" AS "clusterName", v."name" AS "vcenterName",
             dg.total AS "dgTotal", dg.unmounted AS "dgUnmounted", dg.keys AS "dgKeysNotLoaded",
-            vm.total AS "vmTotal", vm.encrypted AS "vmEncrypted", vm.locked AS "vmLocked"
+            vm.total AS "vmTotal", vm.encrypted AS "vmEncrypted", vm.locked AS "vmLocked",
+            (SELECT json_agg(${POLL_STATE_FACTS_JSON('s')}) FROM "PollState" s WHERE s."vcenterId" IN (SELECT "vcenterId" FROM page)) AS "pollStates"
      FROM page
      JOIN "VcenterTarget" v ON v."id" = page."vcenterId"
      LEFT JOIN "VcCluster" c ON c."id" = page."clusterId"
@@ -172,7 +176,9 @@ export async function listHosts(prisma: PrismaClient, query: HostsQuery, staleAf
   );
   const page = rows.slice(0, query.limit);
   const vcenterIds = [...new Set(page.map((h) => h.vcenterId))];
-  const freshness = await loadFreshness(prisma, staleAfterMs, now, vcenterIds.map((id) => ({ id, kind: 'vcenter' as const })));
+  // Folded into the page's statement: one round trip per request.
+  const states = (rows[0]?.pollStates ?? []).filter((st) => st.vcenterId !== null && vcenterIds.includes(st.vcenterId));
+  const freshness = freshnessOf(states, staleAfterMs, now, vcenterIds.map((id) => ({ id, kind: 'vcenter' as const })));
   const last = page[page.length - 1];
   return {
     hosts: page.map((h) => {

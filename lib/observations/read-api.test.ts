@@ -63,12 +63,16 @@ describe('read, alert and webhook APIs over stored observations', () => {
     const all: { id: string; name: string }[] = [];
     let cursor: string | null = null;
     do {
-      const page: { status: number; body: { hosts: { id: string; name: string }[]; nextCursor: string | null; freshness: { stale: boolean }[] } } = await get(
-        `/api/v1/hosts?limit=4${cursor ? `&cursor=${cursor}` : ''}`,
-      );
+      const page: {
+        status: number;
+        body: { hosts: { id: string; name: string }[]; nextCursor: string | null; freshness: { targetId: string; stale: boolean; lastSuccessAt: string | null }[] };
+      } = await get(`/api/v1/hosts?limit=4${cursor ? `&cursor=${cursor}` : ''}`);
       expect(page.status).toBe(200);
       expect(page.body.hosts.length).toBeLessThanOrEqual(4);
       expect(page.body.freshness.every((f) => f.stale === false)).toBe(true);
+      // Freshness comes out of the page's own statement: exactly the vCenter's PollState, to the millisecond.
+      const state = await h.prisma.pollState.findFirstOrThrow({ where: { vcenterId: { not: null } } });
+      expect(page.body.freshness.map((f) => [f.targetId, f.lastSuccessAt])).toEqual([[state.vcenterId, state.lastSuccessAt?.toISOString()]]);
       all.push(...page.body.hosts);
       cursor = page.body.nextCursor;
     } while (cursor);

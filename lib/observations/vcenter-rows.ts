@@ -3,7 +3,6 @@
  * could not report for a host (provider view, disk groups) are marked so that the store keeps
  * the rows it already has for them instead of deleting them.
  */
-import { z } from 'zod';
 import type {
   VcCluster,
   VcDatastore,
@@ -52,29 +51,6 @@ export const vmDiskRowId = (vmRowId: string, deviceKey: number): string => `${vm
 export const hostProviderRowId = (hostRowId: string, providerId: string): string => `${hostRowId}|${providerId}`;
 export const mountRowId = (datastoreRowId: string, entityRowId: string): string => `${datastoreRowId}|${entityRowId}`;
 
-/**
- * Facts newer lib/vsphere versions add to the estate (datastore capacity and mounts, cluster
- * membership, VM annotation / connection / vTPM). Read leniently so the store works with either
- * shape: a field that is absent is stored as unknown (null), never guessed.
- */
-const DatastoreExtras = z.object({
-  capacityBytes: z.number().nullable().optional(),
-  freeBytes: z.number().nullable().optional(),
-  accessible: z.boolean().nullable().optional(),
-  hostIds: z.array(z.string()).optional(),
-});
-const ClusterExtras = z.object({ hostIds: z.array(z.string()).optional(), datastoreIds: z.array(z.string()).optional() });
-const VmExtras = z.object({
-  annotation: z.string().nullable().optional(),
-  connectionState: z.string().nullable().optional(),
-  hasVtpm: z.boolean().nullable().optional(),
-});
-
-function extras<S extends z.ZodType>(schema: S, value: unknown): Partial<z.infer<S>> {
-  const parsed = schema.safeParse(value);
-  return parsed.success ? (parsed.data as Partial<z.infer<S>>) : {};
-}
-
 const json = (value: unknown): string => JSON.stringify(value);
 
 export function emptyVcenterRows(): VcenterRows {
@@ -121,7 +97,7 @@ export function buildVcenterRows(vcenterId: string, reading: VcenterReading): { 
       vsanKekId: enc?.kekId ?? null,
       hostKeyId: enc?.hostKeyId ?? null,
     });
-    for (const ds of extras(ClusterExtras, c).datastoreIds ?? []) mount(ds, 'cluster', c.id);
+    for (const ds of c.datastoreIds) mount(ds, 'cluster', c.id);
   }
 
   for (const h of estate.hosts) {
@@ -166,23 +142,22 @@ export function buildVcenterRows(vcenterId: string, reading: VcenterReading): { 
   }
 
   for (const d of estate.datastores) {
-    const more = extras(DatastoreExtras, d);
     rows.datastores.set(id(d.id), {
       id: id(d.id),
       vcenterId,
       moid: d.id,
       name: d.name,
       type: d.type,
-      capacityBytes: more.capacityBytes ?? null,
-      freeBytes: more.freeBytes ?? null,
-      accessible: more.accessible ?? null,
+      capacityBytes: d.capacityBytes,
+      // The estate does not read summary.freeSpace.
+      freeBytes: null,
+      accessible: d.accessible,
     });
-    for (const hostMoid of more.hostIds ?? []) mount(d.id, 'host', hostMoid);
+    for (const m of d.mounts) mount(d.id, 'host', m.hostId);
   }
 
   for (const v of estate.vms) {
     const vmId = id(v.id);
-    const more = extras(VmExtras, v);
     rows.vms.set(vmId, {
       id: vmId,
       vcenterId,
@@ -190,13 +165,13 @@ export function buildVcenterRows(vcenterId: string, reading: VcenterReading): { 
       name: v.name,
       hostId: v.hostId ? id(v.hostId) : null,
       powerState: v.powerState,
-      connectionState: more.connectionState ?? null,
+      connectionState: v.connectionState,
       cryptoState: v.cryptoState,
       keyId: v.keyId?.keyId ?? null,
       keyProviderId: v.keyId?.providerId ?? null,
       ipAddress: v.ipAddress,
-      annotation: more.annotation ?? null,
-      hasVtpm: more.hasVtpm ?? null,
+      annotation: v.annotation,
+      hasVtpm: v.hasVtpm,
       haVmMonitoring: v.haVmMonitoring,
       datastoreIds: json(v.datastoreIds.map(id)),
     });

@@ -36,15 +36,19 @@ export type VcenterFingerprints = { [K in TableKey]: Map<string, string> };
 
 const NOT_COMPARED = new Set(['id', 'changedAt']);
 
-/** SHA-1 of the row's compared columns in name order; dates as ISO strings, undefined as null. */
+/**
+ * SHA-1 of the row's compared columns in name order; dates as ISO strings, undefined as null.
+ * One JSON text and one hash update per row: a cycle fingerprints every row of the estate.
+ */
 export function fingerprint(row: Record<string, unknown>): string {
-  const hash = createHash('sha1');
-  for (const key of Object.keys(row).sort()) {
-    if (NOT_COMPARED.has(key)) continue;
+  const keys = Object.keys(row)
+    .filter((key) => !NOT_COMPARED.has(key))
+    .sort();
+  const values = keys.map((key) => {
     const v = row[key];
-    hash.update(`${key}=${JSON.stringify(v instanceof Date ? v.toISOString() : (v ?? null))};`);
-  }
-  return hash.digest('base64');
+    return v instanceof Date ? v.toISOString() : (v ?? null);
+  });
+  return createHash('sha1').update(JSON.stringify([keys, values])).digest('base64');
 }
 
 const PAGE = 10_000;
@@ -122,20 +126,27 @@ export interface VcenterWriteResult {
   fingerprints: VcenterFingerprints;
 }
 
+/** What a cycle will write, worked out before its transaction opens. */
+export interface VcenterWritePlan {
+  diffs: { key: TableKey; diff: TableDiff<PlainRow> }[];
+  fingerprints: VcenterFingerprints;
+}
+
 /**
- * Compares `next` with the stored fingerprints table by table; fetches the stored versions of the
- * rows that changed or vanished (for the change log); writes the differences and their log.
+ * Compares `next` with the stored fingerprints table by table and fetches the stored versions of
+ * the rows that changed or vanished (for the change log). Reads only: run it outside the cycle's
+ * transaction so that the transaction holds its locks for the writes alone (the target's lease
+ * keeps other workers from writing these rows meanwhile).
  */
-export async function writeVcenterRows(db: Db, stored: VcenterFingerprints, next: VcenterRows, ctx: ChangeLogContext): Promise<VcenterWriteResult> {
-  let rowsWritten = 0;
-  const changes = [];
+export async function planVcenterWrite(db: Db, stored: VcenterFingerprints, next: VcenterRows): Promise<VcenterWritePlan> {
+  const diffs: VcenterWritePlan['diffs'] = [];
   const fingerprints = {} as VcenterFingerprints;
   for (const key of TABLES) {
     const spec = SPECS[key] as TableSpec<{ id: string }>;
     const fresh = next[key] as Map<string, PlainRow>;
     const before = stored[key];
     const prints = new Map<string, string>();
-    const added: (PlainRow)[] = [];
+    const added: PlainRow[] = [];
     const changedIds: string[] = [];
     for (const [id, row] of fresh) {
       const print = fingerprint(row);
@@ -144,27 +155,48 @@ export async function writeVcenterRows(db: Db, stored: VcenterFingerprints, next
       if (old === undefined) added.push(row);
       else if (old !== print) changedIds.push(id);
     }
-    const removedIds = [...before.keys()].filter((id) => !fresh.has(id));
+    const removedIds: string[] = [];
+    for (const id of before.keys()) if (!fresh.has(id)) removedIds.push(id);
     fingerprints[key] = prints;
     if (added.length + changedIds.length + removedIds.length === 0) continue;
     const olds =
       changedIds.length + removedIds.length > 0
         ? new Map((await rowsWhere<PlainRow>(db, spec.table, `"id" = ANY($1::text[])`, [[...changedIds, ...removedIds]])).map((r): [string, PlainRow] => [r.id, { ...strip(r), id: r.id }]))
         : new Map<string, PlainRow>();
-    const diff: TableDiff<PlainRow> = {
-      added,
-      removed: removedIds.map((id) => olds.get(id) ?? { id }),
-      changed: changedIds.map((id) => {
-        const after = fresh.get(id)!;
-        const old: PlainRow = olds.get(id) ?? { id };
-        const fields = Object.keys(after).filter((f) => !NOT_COMPARED.has(f) && fingerprint({ [f]: old[f] }) !== fingerprint({ [f]: after[f] }));
-        return { before: old, after, fields };
-      }),
-    };
-    const written = await writeTableDiff(db, spec as TableSpec<PlainRow>, diff, ctx);
+    diffs.push({
+      key,
+      diff: {
+        added,
+        removed: removedIds.map((id) => olds.get(id) ?? { id }),
+        changed: changedIds.map((id) => {
+          const after = fresh.get(id)!;
+          const old: PlainRow = olds.get(id) ?? { id };
+          const fields = Object.keys(after).filter((f) => !NOT_COMPARED.has(f) && fingerprint({ [f]: old[f] }) !== fingerprint({ [f]: after[f] }));
+          return { before: old, after, fields };
+        }),
+      },
+    });
+  }
+  return { diffs, fingerprints };
+}
+
+/** Writes a plan's differences and their change log (inside the cycle's transaction). */
+export async function applyVcenterWrite(db: Db, plan: VcenterWritePlan, ctx: ChangeLogContext): Promise<VcenterWriteResult> {
+  let rowsWritten = 0;
+  const changes = [];
+  for (const { key, diff } of plan.diffs) {
+    const written = await writeTableDiff(db, SPECS[key] as TableSpec<PlainRow>, diff, ctx);
     rowsWritten += written.rowsWritten;
     changes.push(...written.changes);
   }
   rowsWritten += await insertChangeLog(db, changes);
-  return { rowsWritten, changes: changes.length, fingerprints };
+  return { rowsWritten, changes: changes.length, fingerprints: plan.fingerprints };
+}
+
+/**
+ * Compares `next` with the stored fingerprints table by table; fetches the stored versions of the
+ * rows that changed or vanished (for the change log); writes the differences and their log.
+ */
+export async function writeVcenterRows(db: Db, stored: VcenterFingerprints, next: VcenterRows, ctx: ChangeLogContext): Promise<VcenterWriteResult> {
+  return applyVcenterWrite(db, await planVcenterWrite(db, stored, next), ctx);
 }

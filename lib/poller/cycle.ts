@@ -14,7 +14,7 @@ import { buildKmsRows, kmsSamples, loadKmsRows, writeKmsRows, type KmsRows } fro
 import { hostKmsSamples, insertSamples } from '../observations/series';
 import type { Db } from '../observations/table-writer';
 import { buildVcenterRows } from '../observations/vcenter-rows';
-import { fillGaps, loadVcenterFingerprints, writeVcenterRows, type VcenterFingerprints } from '../observations/vcenter-store';
+import { applyVcenterWrite, fillGaps, loadVcenterFingerprints, planVcenterWrite, type VcenterFingerprints } from '../observations/vcenter-store';
 import { kmsScope, vcenterScope } from '../alerts/catalog';
 import { loadKeyUse, loadNodeNames, loadProviderKmsFacts } from '../alerts/facts';
 import { reconcileAlerts } from '../alerts/reconcile';
@@ -81,7 +81,7 @@ export interface CycleResult {
   durationMs: number;
   alertsOpened: number;
   alertsResolved: number;
-  /** Where the time went: read (remote), load (stored rows), build (rows, diff input, rules), write (the transaction). */
+  /** Where the time went: read (remote), load (stored rows), build (rows, rules, diff against the stored fingerprints), write (the transaction). */
   phasesMs?: { read: number; load: number; build: number; write: number };
 }
 
@@ -213,10 +213,11 @@ async function vcenterCycle(deps: CycleDeps, claim: Claim, info: TargetInfo, sta
   const conditions = vcenterConditions({ vcenterId: claim.targetId, vcenterName: info.name, rows: next, kms: await loadProviderKmsFacts(deps.prisma) });
   const partialNote = readErrors.length > 0 ? readErrors.join(' ') : null;
   const outcome = readErrors.length > 0 ? 'partial' : 'success';
+  const plan = await planVcenterWrite(deps.prisma, stored, next);
   const build = mark();
   const result = await inTransaction(deps, claim, async (tx) => {
     const now = deps.now();
-    const written = await writeVcenterRows(tx, stored, next, { now, targetId: claim.targetId, logChanges: claim.cycle > 0 });
+    const written = await applyVcenterWrite(tx, plan, { now, targetId: claim.targetId, logChanges: claim.cycle > 0 });
     const samples = await insertSamples(tx, hostKmsSamples(claim.targetId, next, now));
     const alerts = await reconcileAlerts(tx, vcenterScope(claim.targetId), conditions, now);
     const rowsWritten = written.rowsWritten + samples + alerts.rowsWritten;

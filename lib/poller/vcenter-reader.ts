@@ -14,7 +14,7 @@ import { describePollFailure } from './failure';
 export interface VcenterReadOptions {
   /** Per HTTP request. */
   requestTimeoutMs: number;
-  /** Requests in flight at once against this vCenter. */
+  /** Requests in flight at once against this vCenter (default 32). */
   maxConcurrency?: number;
   /** Keys per QueryCryptoKeyStatus call. */
   keyBatch?: number;
@@ -27,7 +27,9 @@ export async function readVcenter(creds: VcenterCredentials, opts: VcenterReadOp
     password: creds.password,
     caPem: creds.caPem ?? undefined,
     timeoutMs: opts.requestTimeoutMs,
-    maxConcurrency: opts.maxConcurrency ?? 16,
+    // Two per-host calls make up almost all of a read's requests (5,000 on 2,500 hosts): against a
+    // vCenter 50 ms away, 16 in flight spend ≈ 16 s waiting, 32 ≈ 8 s (README: Benchmarks, poll).
+    maxConcurrency: opts.maxConcurrency ?? 32,
   });
   // An abandoned read closes its connections rather than finishing in the background.
   const abort = () => void client.close().catch(() => undefined);

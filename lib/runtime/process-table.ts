@@ -21,6 +21,9 @@ export interface ProcessInfo {
   /** argv joined by spaces. */
   command: string;
   rssBytes: number;
+  /** CPU seconds used (utime + stime), and by its children it has waited for (cutime + cstime). Assumes USER_HZ = 100. */
+  cpuSeconds: number;
+  reapedChildrenCpuSeconds: number;
 }
 
 function readProcess(pid: number): ProcessInfo | null {
@@ -31,7 +34,9 @@ function readProcess(pid: number): ProcessInfo | null {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const rssKb = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0);
     const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
-    return { pid, ppid: Number(fields[1]), command, rssBytes: rssKb * 1024 };
+    // Fields from the state on: utime [11], stime [12], cutime [13], cstime [14], in clock ticks.
+    const ticks = (i: number) => Number(fields[i]) / 100;
+    return { pid, ppid: Number(fields[1]), command, rssBytes: rssKb * 1024, cpuSeconds: ticks(11) + ticks(12), reapedChildrenCpuSeconds: ticks(13) + ticks(14) };
   } catch {
     return null; // gone while we looked
   }

@@ -1,4 +1,5 @@
 import os from 'node:os';
+import v8 from 'node:v8';
 import { EnvError, parseEnv } from '../config/env';
 import { createPrismaClient } from '../db/client';
 import { createLogger } from '../logging/logger';
@@ -31,7 +32,8 @@ runEntryPoint(import.meta.url, {
       log,
     });
     const jobs = startWorkerJobs(prisma, log, { env, workerId });
-    log.info({ workerId }, 'worker running');
+    // The heap limit npm start sets (scripts/start/node-flags.ts), visible in the log of the real process.
+    log.info({ workerId, heapLimitMB: Math.round(v8.getHeapStatistics().heap_size_limit / 1048576) }, 'worker running');
     announceReady(workerId);
     stopOnSignals('worker', async (reason) => {
       log.info({ reason }, 'worker stopping');

@@ -10,6 +10,7 @@ import { parseCommandLine, runEntryPoint } from '../../lib/runtime/entry-point';
 import { stopOnSignals } from '../../lib/runtime/shutdown';
 import { ensureBuild } from './build';
 import { startChild } from './managed-child';
+import { NODE_FLAGS, PRISMA_FLAGS, workerFlags } from './node-flags';
 import { assertDatabaseReachable, assertPortFree, StartupError } from './preflight';
 import { ChildStartError, Supervisor } from './supervisor';
 
@@ -56,19 +57,12 @@ async function noVcenterOfTheirOwn(databaseUrl: string): Promise<boolean> {
 
 /**
  * Memory settings for the children, which are mostly idle (measured with `npm run bench -- footprint`):
- * one malloc arena and one V8 helper thread instead of an arena per thread and four helpers, and a
- * 1 MB young generation instead of 16 MB. Settings the operator made in the environment win.
+ * one malloc arena instead of an arena per thread (their Node flags: node-flags.ts). Settings the
+ * operator made in the environment win.
  */
 function childEnvironment(env: KeywatchEnv): NodeJS.ProcessEnv {
   return { MALLOC_ARENA_MAX: '1', ...process.env, NEXT_TELEMETRY_DISABLED: '1', KEYWATCH_DATA_DIR: env.dataDir };
 }
-const NODE_FLAGS = ['--v8-pool-size=1', '--max-semi-space-size=1'];
-/**
- * Prisma's query compiler is WebAssembly. V8 recompiles its busier functions with its optimizing
- * compiler, which costs the worker and the web server ~30 MB each for queries that take
- * milliseconds anyway; a high tiering budget keeps all but the really hot code on the baseline compiler.
- */
-const PRISMA_FLAGS = [...NODE_FLAGS, '--wasm-tiering-budget=1000000000'];
 
 /**
  * The one-shot bootstrap step. What it says (the setup link) is for the person starting Keywatch, so
@@ -163,7 +157,7 @@ async function startAll(env: KeywatchEnv, targetsFile: string | undefined, dev: 
     );
   }
 
-  const worker = supervisor.start({ name: 'worker', command: node, args: [...PRISMA_FLAGS, bundle('worker')], env: () => childEnv, ready: /^READY /, readyTimeoutMs: 60_000 });
+  const worker = supervisor.start({ name: 'worker', command: node, args: [...workerFlags(), bundle('worker')], env: () => childEnv, ready: /^READY /, readyTimeoutMs: 60_000 });
   worker.catch(() => undefined);
   // First admin, bootstrap token, setup link, lab targets. The web server starts alongside: its API
   // runs the same bootstrap before answering anything (lib/auth/bootstrap-once.ts), serialized by a
