@@ -26,7 +26,6 @@ import {
   type ItemKind,
   type ItemState,
   type ScopeType,
-  parseItemKey,
 } from './model';
 import { planCampaignItems, type PlannedItem } from './plan';
 import { itemRisks, summarizeRisks, type PreflightRisk, type RiskSummary } from './preflight';
