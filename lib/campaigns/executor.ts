@@ -10,8 +10,9 @@
  * counted; the campaign stops after N. An unhealthy provider or an override that cannot be
  * applied pauses the campaign without touching the VM. Every step is audited.
  *
- * vSAN KEK and host key items are tracked (recompute) but not rekeyed here: lib/vsphere has no
- * vSAN reconfiguration call yet.
+ * After the VMs, each vSAN KEK and host key item is rekeyed the same way, one at a time
+ * (infra-rekey.ts): vSAN cluster reconfiguration to the target provider, ChangeKey_Task with a
+ * host key from the target, each verified by a live read.
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -20,7 +21,8 @@ import { recordAudit, type AuditActor } from '../audit/record';
 import type { PrismaClient } from '../db/client';
 import { isVsphereError } from '../vsphere/errors';
 import { CampaignError } from './errors';
-import { acquireLease, claimNextVm, countFailure, pauseFor, releaseLease, unclaim, updateItems, type ItemRecord, type ItemUpdate } from './executor-store';
+import { acquireLease, claimNextInfraItem, claimNextVm, countFailure, pauseFor, releaseLease, unclaim, updateItems, type ItemRecord, type ItemUpdate } from './executor-store';
+import { rekeyInfraItem } from './infra-rekey';
 import { classifyFailure, workaroundFor } from './failure-classes';
 import { runHealthCheck, type ProviderHealthCheck } from './health-check';
 import type { FailureClass } from './model';
@@ -248,6 +250,38 @@ async function processVm(ctx: Ctx, items: ItemRecord[]): Promise<VmOutcome> {
   }
 }
 
+/** A vSAN KEK or host key item (infra-rekey.ts), recorded and audited like a VM. */
+async function processInfraItem(ctx: Ctx, item: ItemRecord): Promise<VmOutcome> {
+  const { deps, row } = ctx;
+  const result = await rekeyInfraItem(
+    {
+      vcenter: deps.vcenter,
+      healthCheck: deps.healthCheck,
+      taskTimeoutMs: deps.taskTimeoutMs,
+      taskPollIntervalMs: deps.taskPollIntervalMs,
+      // The poller's stored inventory names the cluster's hosts (row ids "<vcenterId>:<moid>").
+      hostsOfCluster: async (clusterMoid) =>
+        (await deps.prisma.vcHost.findMany({ where: { vcenterId: row.vcenterId, clusterId: `${row.vcenterId}:${clusterMoid}` }, select: { moid: true } })).map((h) => h.moid),
+      audit: (stepName, outcome, details) => step(ctx, stepName, outcome, { kind: item.kind, entity: item.entityMoid, ...details }),
+    },
+    item,
+    { source: row.sourceProviderId, target: row.targetProviderId },
+  );
+  if (result.outcome === 'unhealthy') return pauseBeforeVm(ctx, [item], result.reason, { item: item.id });
+  const keyFields = { currentProviderId: result.key?.providerId ?? null, currentKeyId: result.key?.keyId ?? null };
+  if (result.outcome === 'verified') {
+    await updateItems(deps.prisma, row.id, [{ id: item.id, state: 'verified', ...keyFields }], ctx.now());
+    return 'verified';
+  }
+  await updateItems(deps.prisma, row.id, [{ id: item.id, state: 'failed', ...keyFields, failureClass: result.failureClass, errorText: result.errorText }], ctx.now());
+  const count = await countFailure(deps.prisma, row.id, `${item.entityName} (${result.failureClass})`);
+  await step(ctx, 'failed', 'failure', { item: item.id, kind: item.kind, failureClass: result.failureClass, error: result.errorText, workaround: workaroundFor(result.failureClass).summary, failures: count.failures });
+  if (count.stopped) {
+    await recordAudit(deps.prisma, { actor: ctx.actor, action: 'campaign.stop', outcome: 'success', target: { type: 'campaign', id: row.id }, details: { failures: count.failures, limit: count.limit, last: item.id } });
+  }
+  return 'failed';
+}
+
 /** Walks the pending VMs: health check and live read only, what would be done audited, nothing changed. */
 async function dryRun(ctx: Ctx, signal?: AbortSignal): Promise<DryRunEntry[]> {
   const { deps, row } = ctx;
@@ -315,15 +349,22 @@ export async function runCampaign(deps: ExecutorDeps, campaignId: string, option
         if (!(await acquireLease(deps.prisma, campaignId, owner, leaseMs, now()))) return 'aborted';
         // Reserve the slot before awaiting the claim, so parallel workers never exceed maxVms.
         started++;
-        const items = await claimNextVm(deps.prisma, campaignId, now());
+        let items = await claimNextVm(deps.prisma, campaignId, now());
+        let infra = false;
         if (items.length === 0) {
-          started--;
-          return 'done';
+          // Every VM taken: then the vSAN KEKs and host keys, one item at a time.
+          const next = await claimNextInfraItem(deps.prisma, campaignId, now());
+          if (!next) {
+            started--;
+            return 'done';
+          }
+          items = [next];
+          infra = true;
         }
         summary.vmsAttempted++;
         let outcome: VmOutcome;
         try {
-          outcome = await processVm(ctx, items);
+          outcome = infra ? await processInfraItem(ctx, items[0]!) : await processVm(ctx, items);
         } catch (error) {
           // A bug or an outage in our own plumbing (database): give the VM back rather than leave it in progress.
           await unclaim(deps.prisma, campaignId, items.map((i) => i.id)).catch(() => undefined);
