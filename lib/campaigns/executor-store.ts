@@ -53,10 +53,14 @@ export async function claimNextVm(prisma: Db, campaignId: string, now: Date): Pr
 /** Claims the next pending vSAN KEK or host key item (one at a time: each is its own vCenter task). */
 export async function claimNextInfraItem(prisma: Db, campaignId: string, now: Date): Promise<ItemRecord | null> {
   const rows = await prisma.$queryRawUnsafe<{ id: string }[]>(
-    `UPDATE "CampaignItem" AS i SET state = 'in-progress', attempts = i.attempts + 1, "failureClass" = NULL, "errorText" = NULL,
+    // A materialized CTE: a LIMIT subquery in FROM may be scanned again by the join and pick a second row.
+    `WITH next AS MATERIALIZED (
+       SELECT id FROM "CampaignItem" WHERE "campaignId" = $1 AND state = 'pending' AND kind IN ('vsan-kek','host-key')
+       ORDER BY position LIMIT 1 FOR UPDATE SKIP LOCKED
+     )
+     UPDATE "CampaignItem" AS i SET state = 'in-progress', attempts = i.attempts + 1, "failureClass" = NULL, "errorText" = NULL,
        "startedAt" = ($2::timestamptz AT TIME ZONE 'UTC'), "updatedAt" = ($2::timestamptz AT TIME ZONE 'UTC')
-     FROM (SELECT id FROM "CampaignItem" WHERE "campaignId" = $1 AND state = 'pending' AND kind IN ('vsan-kek','host-key')
-           ORDER BY position LIMIT 1 FOR UPDATE SKIP LOCKED) next
+     FROM next
      WHERE i."campaignId" = $1 AND i.id = next.id
      RETURNING i.id`,
     campaignId,

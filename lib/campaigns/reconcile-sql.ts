@@ -146,7 +146,8 @@ export async function reconcileInDatabase(prisma: Db, campaignId: string, target
               CASE WHEN o.moid IS NOT NULL THEN o.key_id ELSE i."currentKeyId" END AS k,
               o.crypto, o.conn
        FROM "CampaignItem" i
-       LEFT JOIN obs o ON o.kind = i.kind AND o.moid = i."entityMoid" AND o.dk IS NOT DISTINCT FROM i."diskKey"
+       -- COALESCE rather than IS NOT DISTINCT FROM: an equality the planner can hash.
+       LEFT JOIN obs o ON o.kind = i.kind AND o.moid = i."entityMoid" AND COALESCE(o.dk, -1) = COALESCE(i."diskKey", -1)
        WHERE i."campaignId" = $${p + 1}
      ),
      judged AS MATERIALIZED (
