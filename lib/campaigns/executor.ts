@@ -134,16 +134,16 @@ async function failVm(ctx: Ctx, items: ItemRecord[], vm: { moid: string; name: s
     ? itemUpdatesFromVerdict(items, live, target, { failureClass: cls, errorText: text }).updates
     : items.map((i): ItemUpdate => ({ id: i.id, state: 'failed', failureClass: cls, errorText: text }));
   await updateItems(ctx.deps.prisma, ctx.row.id, updates, ctx.now());
-  const count = await countFailure(ctx.deps.prisma, ctx.row.id, `${vm.name} (${cls})`);
-  await step(ctx, 'failed', 'failure', { vm: vm.moid, vmName: vm.name, failureClass: cls, error: text, workaround: workaroundFor(cls).summary, failures: count.failures });
+  return countAndAudit(ctx, `${vm.name} (${cls})`, cls, text, { vm: vm.moid, vmName: vm.name });
+}
+
+/** Counts one failure (a VM, or a vSAN KEK / host key item), audits it, and the stop when it reaches the limit. */
+async function countAndAudit(ctx: Ctx, label: string, cls: FailureClass, text: string, details: Record<string, unknown>): Promise<VmOutcome> {
+  const count = await countFailure(ctx.deps.prisma, ctx.row.id, label);
+  await step(ctx, 'failed', 'failure', { ...details, failureClass: cls, error: text, workaround: workaroundFor(cls).summary, failures: count.failures });
   if (count.stopped) {
-    await recordAudit(ctx.deps.prisma, {
-      actor: ctx.actor,
-      action: 'campaign.stop',
-      outcome: 'success',
-      target: { type: 'campaign', id: ctx.row.id },
-      details: { failures: count.failures, limit: count.limit, last: vm.moid },
-    });
+    const last = details.vm ?? details.item;
+    await recordAudit(ctx.deps.prisma, { actor: ctx.actor, action: 'campaign.stop', outcome: 'success', target: { type: 'campaign', id: ctx.row.id }, details: { failures: count.failures, limit: count.limit, last } });
   }
   return 'failed';
 }
@@ -274,12 +274,7 @@ async function processInfraItem(ctx: Ctx, item: ItemRecord): Promise<VmOutcome> 
     return 'verified';
   }
   await updateItems(deps.prisma, row.id, [{ id: item.id, state: 'failed', ...keyFields, failureClass: result.failureClass, errorText: result.errorText }], ctx.now());
-  const count = await countFailure(deps.prisma, row.id, `${item.entityName} (${result.failureClass})`);
-  await step(ctx, 'failed', 'failure', { item: item.id, kind: item.kind, failureClass: result.failureClass, error: result.errorText, workaround: workaroundFor(result.failureClass).summary, failures: count.failures });
-  if (count.stopped) {
-    await recordAudit(deps.prisma, { actor: ctx.actor, action: 'campaign.stop', outcome: 'success', target: { type: 'campaign', id: row.id }, details: { failures: count.failures, limit: count.limit, last: item.id } });
-  }
-  return 'failed';
+  return countAndAudit(ctx, `${item.entityName} (${result.failureClass})`, result.failureClass, result.errorText, { item: item.id, kind: item.kind });
 }
 
 /** Walks the pending VMs: health check and live read only, what would be done audited, nothing changed. */

@@ -14,7 +14,7 @@ import { isVsphereError } from '../vsphere/errors';
 import { runCampaign } from './executor';
 import { vcenterProviderHealthCheck } from './health-check';
 import { snapshotFromEstate, type CampaignInventory } from './inventory';
-import { createCampaign, getCampaignDetail, listItems, recomputeProgress, startCampaign } from './store';
+import { createCampaign, getCampaignDetail, listItems, recomputeProgress, resumeCampaign, startCampaign } from './store';
 import { LabHttp, labKmipProbe } from './testing/lab';
 import { storeSnapshotAsInventory } from './testing/stored-snapshot';
 import { VsphereCampaignVcenter } from './vcenter';
@@ -120,7 +120,23 @@ describe('vSAN KEK and host key items against the lab', () => {
     await storeSnapshotAsInventory(prisma, (await inventory.snapshot(VC))!);
     const healthCheck = vcenterProviderHealthCheck(vcenter, { kmipProbe: labKmipProbe(lab) });
     await startCampaign(prisma, created.id, { actor: admin, healthCheck });
-    const summary = await runCampaign({ prisma, vcenter, healthCheck, taskPollIntervalMs: 25, taskTimeoutMs: 30_000 }, created.id);
+    const deps = { prisma, vcenter, healthCheck, taskPollIntervalMs: 25, taskTimeoutMs: 30_000 };
+
+    // A host of the cluster cannot reach the target KMS: the KEK item is put back and the campaign paused, nothing touched.
+    const kekBefore = (await truth()).clusters.find((c) => c.id === native.id)!.vsanKekId;
+    await http.fault({ type: 'host-kms-isolation', host: native.hostIds[0], on: true });
+    try {
+      expect((await runCampaign(deps, created.id)).end).toBe('paused');
+    } finally {
+      await http.fault({ type: 'host-kms-isolation', host: native.hostIds[0], on: false });
+    }
+    const paused = await getCampaignDetail(prisma, created.id);
+    expect(paused).toMatchObject({ status: 'paused', progress: { byState: { pending: 1 + native.hostIds.length } } });
+    expect(paused.statusReason).toContain('lab-kms');
+    expect((await truth()).clusters.find((c) => c.id === native.id)!.vsanKekId).toBe(kekBefore);
+    await resumeCampaign(prisma, created.id, { actor: admin, healthCheck });
+
+    const summary = await runCampaign(deps, created.id);
     expect(summary).toMatchObject({ end: 'done', vmsAttempted: 1 + native.hostIds.length, vmsVerified: 1 + native.hostIds.length, vmsFailed: 0 });
 
     const state = await truth();
