@@ -17,6 +17,7 @@
  */
 import { z } from 'zod';
 import { cryptoKeyId, type KeyRef } from './crypto-manager';
+import { VsphereError } from './errors';
 import { CryptoKeyIdSchema, KeyProviderIdSchema, moRef, MoRefSchema, VsanClusterConfigInfoSchema, type MoRef } from './schemas';
 import type { VimApi } from './vim';
 
@@ -115,7 +116,15 @@ export class VsanEncryptionOperations {
   /** ChangeKey_Task on the host's CryptoManagerHostKMS with a key already generated on the target provider. */
   async changeHostKey(hostId: string, newKey: KeyRef): Promise<MoRef> {
     const config = await this.vim.getProperty(moRef('HostSystem', hostId), 'configManager', HostConfigManagerSchema);
-    if (!config.cryptoManager) throw new Error(`Host ${hostId} has no crypto manager (configManager.cryptoManager unset): it cannot hold a host key.`);
+    if (!config.cryptoManager) {
+      throw new VsphereError({
+        kind: 'shape',
+        vcenter: this.vim.vcenter,
+        call: `GET HostSystem/${hostId}/configManager`,
+        cause: `host ${hostId} has no crypto manager (configManager.cryptoManager unset), so it cannot hold a host key`,
+        field: 'cryptoManager',
+      });
+    }
     return this.vim.invoke(config.cryptoManager, 'ChangeKey_Task', { newKey: { _typeName: 'CryptoKeyPlain', keyId: cryptoKeyId(newKey), algorithm: '', keyData: '' } }, MoRefSchema);
   }
 
