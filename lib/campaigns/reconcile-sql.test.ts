@@ -85,7 +85,7 @@ describe('reconcile in PostgreSQL', () => {
     const id = await campaign('rules');
     await prepare(id);
     const snap = scenario();
-    const out = await reconcileInDatabase(prisma, id, 'kms', snapshotObservations(snap), now);
+    const out = await reconcileInDatabase(prisma, id, 'kms', snapshotObservations(snap), snap.readAt, now);
     const stateOf = async (i: number) => (await itemsOf(id, vms[i]!.moid)).map((r) => r.state);
     const all = (n: number, s: ItemState) => Array.from({ length: 1 + vms[n]!.disks.length }, () => s);
     expect(await stateOf(0)).toEqual(all(0, 'verified'));
@@ -118,7 +118,7 @@ describe('reconcile in PostgreSQL', () => {
     expect(out.counts.vms).toMatchObject({ verified: 5, failed: 2 });
 
     // The same truth again: nothing to write.
-    const again = await reconcileInDatabase(prisma, id, 'kms', snapshotObservations(snap), now);
+    const again = await reconcileInDatabase(prisma, id, 'kms', snapshotObservations(snap), snap.readAt, now);
     expect(again).toMatchObject({ planned: 0, applied: 0, transitions: 0 });
   });
 
@@ -128,8 +128,8 @@ describe('reconcile in PostgreSQL', () => {
     await prepare(b);
     const snap = scenario();
     await storeSnapshotAsInventory(prisma, snap);
-    const fromSnapshot = await reconcileInDatabase(prisma, a, 'kms', snapshotObservations(snap), now);
-    const fromStored = await reconcileInDatabase(prisma, b, 'kms', storedObservations('vc-r'), now);
+    const fromSnapshot = await reconcileInDatabase(prisma, a, 'kms', snapshotObservations(snap), snap.readAt, now);
+    const fromStored = await reconcileInDatabase(prisma, b, 'kms', storedObservations('vc-r'), snap.readAt, now);
     expect(fromStored).toEqual(fromSnapshot);
     const pick = async (id: string) =>
       (await prisma.campaignItem.findMany({ where: { campaignId: id }, orderBy: { position: 'asc' } })).map((r) => [r.id, r.state, r.failureClass, r.currentProviderId, r.currentKeyId]);
@@ -137,5 +137,20 @@ describe('reconcile in PostgreSQL', () => {
     // The store's entry point: nothing left to change, the counts cached under the items' version.
     const result = await recomputeFromStoredInventory(prisma, b, { now: () => now });
     expect(result).toMatchObject({ changed: 0, cached: true });
+  });
+
+  it('an item written after the observation began keeps its state: an older read does not undo what the executor verified since', async () => {
+    const id = await campaign('stale read');
+    const readStarted = new Date(Date.now() - 60_000);
+    // The executor verified VM 0 live just now; the poll that started a minute ago still saw it on the source.
+    await setState(id, vms[0]!.moid, 'verified');
+    await prisma.campaignItem.updateMany({ where: { campaignId: id, entityMoid: vms[0]!.moid }, data: { currentProviderId: 'kms' } });
+    const stale = await reconcileInDatabase(prisma, id, 'kms', snapshotObservations(base), readStarted, now);
+    expect((await itemsOf(id, vms[0]!.moid)).every((r) => r.state === 'verified' && r.currentProviderId === 'kms')).toBe(true);
+    expect(stale.transitions).toBe(0);
+    // A read that began after the write sees it off the target: pending again.
+    const fresh = await reconcileInDatabase(prisma, id, 'kms', snapshotObservations(base), new Date(Date.now() + 1000), now);
+    expect((await itemsOf(id, vms[0]!.moid)).every((r) => r.state === 'pending' && r.currentProviderId === 'nkp')).toBe(true);
+    expect(fresh.transitions).toBe(1 + vms[0]!.disks.length);
   });
 });

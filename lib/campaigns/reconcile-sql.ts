@@ -13,6 +13,8 @@
  *
  * The rules (the only copy of them):
  * - an item vCenter no longer reports keeps its state and its last known key;
+ * - so does an item written after the observation began (`observedAt`: the poll's or the read's
+ *   start): the executor verified it live since, and an older read must not undo that;
  * - in-progress items belong to the executor: only their current key is refreshed;
  * - on the target provider with its VM unlocked and connected (VM items) → verified;
  * - on the target but its VM locked → failed, KEY_INCORRECT;
@@ -133,7 +135,14 @@ export const VM_ROLLUP_SQL = (from: string) =>
  * Reconciles every item of `campaignId` with `source`, writes the changes stamped `now`, and
  * returns the counts after them — one statement, one round trip.
  */
-export async function reconcileInDatabase(prisma: Db, campaignId: string, targetProviderId: string, source: ObservationSource, now: Date): Promise<ReconcileOutcome> {
+export async function reconcileInDatabase(
+  prisma: Db,
+  campaignId: string,
+  targetProviderId: string,
+  source: ObservationSource,
+  observedAt: Date,
+  now: Date,
+): Promise<ReconcileOutcome> {
   const at = now.toISOString();
   const hour = at.slice(0, 13);
   const p = source.params.length;
@@ -141,13 +150,14 @@ export async function reconcileInDatabase(prisma: Db, campaignId: string, target
     `WITH obs AS (${source.sql(1)}),
      cur AS MATERIALIZED (
        SELECT i.id, i.kind, i."entityMoid", i.state, i."failureClass", i."verifiedAt",
-              i."currentProviderId" AS cp, i."currentKeyId" AS ck, o.moid IS NOT NULL AS found,
-              CASE WHEN o.moid IS NOT NULL THEN o.provider_id ELSE i."currentProviderId" END AS p,
-              CASE WHEN o.moid IS NOT NULL THEN o.key_id ELSE i."currentKeyId" END AS k,
+              i."currentProviderId" AS cp, i."currentKeyId" AS ck, seen AS found,
+              CASE WHEN seen THEN o.provider_id ELSE i."currentProviderId" END AS p,
+              CASE WHEN seen THEN o.key_id ELSE i."currentKeyId" END AS k,
               o.crypto, o.conn
        FROM "CampaignItem" i
        -- COALESCE rather than IS NOT DISTINCT FROM: an equality the planner can hash.
        LEFT JOIN obs o ON o.kind = i.kind AND o.moid = i."entityMoid" AND COALESCE(o.dk, -1) = COALESCE(i."diskKey", -1)
+       CROSS JOIN LATERAL (SELECT o.moid IS NOT NULL AND i."updatedAt" <= ($${p + 6}::timestamptz AT TIME ZONE 'UTC') AS seen) s
        WHERE i."campaignId" = $${p + 1}
      ),
      judged AS MATERIALIZED (
@@ -194,6 +204,7 @@ export async function reconcileInDatabase(prisma: Db, campaignId: string, target
     LOCKED_ON_TARGET_TEXT,
     at,
     hour,
+    observedAt.toISOString(),
   );
   const r = row!.r;
   return { planned: r.planned, applied: r.applied, transitions: r.transitions, counts: countsFromGroups(r.groups ?? [], r.vms) };

@@ -512,7 +512,7 @@ export interface RecomputeResult {
  * running again if vCenter later shows one off the target). The progress counts come out of the
  * same statement and are cached for the detail reads.
  */
-async function recompute(prisma: Db, row: CampaignRow, source: ObservationSource, readAt: Date, now: Date): Promise<RecomputeResult> {
+async function recompute(prisma: Db, row: CampaignRow, source: ObservationSource, observed: { readAt: Date; startedAt: Date }, now: Date): Promise<RecomputeResult> {
   const clock = { t: performance.now() };
   const lap = () => {
     const t = performance.now();
@@ -521,7 +521,7 @@ async function recompute(prisma: Db, row: CampaignRow, source: ObservationSource
     return ms;
   };
   // The version is read (with the row) before the items: counts stored under it are never staler than the items read.
-  const outcome = await reconcileInDatabase(prisma, row.id, row.targetProviderId, source, now);
+  const outcome = await reconcileInDatabase(prisma, row.id, row.targetProviderId, source, observed.startedAt, now);
   const reconcile = lap();
   const version = outcome.applied > 0 ? await bumpItemsVersion(prisma, row.id) : row.itemsVersion;
   // Ours are the only writes since the read (else the counts are left to the next reader).
@@ -529,7 +529,7 @@ async function recompute(prisma: Db, row: CampaignRow, source: ObservationSource
   const cached = alone && (await storeCounts(prisma, row.id, version, outcome.counts));
   const write = lap();
   const status = await settleFinished(prisma, row, now, cached ? outcome.counts.total - (outcome.counts.byState.verified ?? 0) : undefined);
-  await prisma.campaign.update({ where: { id: row.id }, data: { recomputedAt: now, inventoryReadAt: readAt } });
+  await prisma.campaign.update({ where: { id: row.id }, data: { recomputedAt: now, inventoryReadAt: observed.readAt } });
   const settle = lap();
   return { changed: outcome.applied, transitions: outcome.transitions, status, cached, phasesMs: { reconcile, write, settle } };
 }
@@ -540,14 +540,18 @@ export async function recomputeProgress(prisma: Db, id: string, snapshot: Invent
   if (snapshot.vcenterId !== row.vcenterId) {
     throw new CampaignError('invalid', 400, `The inventory is of vCenter ${snapshot.vcenterId}, the campaign of ${row.vcenterId}.`);
   }
-  return recompute(prisma, row, snapshotObservations(snapshot), snapshot.readAt, deps.now?.() ?? new Date());
+  return recompute(prisma, row, snapshotObservations(snapshot), { readAt: snapshot.readAt, startedAt: snapshot.readAt }, deps.now?.() ?? new Date());
 }
 
 /** Recompute against the poller's stored inventory of the campaign's vCenter, without reading it out (the worker, after a poll). */
 export async function recomputeFromStoredInventory(prisma: Db, id: string, deps: { now?: () => Date } = {}): Promise<RecomputeResult> {
   const row = await loadCampaign(prisma, id);
-  const poll = await prisma.pollState.findUnique({ where: { vcenterId: row.vcenterId }, select: { lastSuccessAt: true } });
-  return recompute(prisma, row, storedObservations(row.vcenterId), poll?.lastSuccessAt ?? new Date(0), deps.now?.() ?? new Date());
+  const poll = await prisma.pollState.findUnique({ where: { vcenterId: row.vcenterId }, select: { lastSuccessAt: true, lastDurationMs: true } });
+  const readAt = poll?.lastSuccessAt ?? new Date(0);
+  // What is stored was read from the start of the last successful poll: runs of one target never overlap, so it is the last one started by then.
+  const run = await prisma.pollRun.findFirst({ where: { kind: 'vcenter', targetId: row.vcenterId, startedAt: { lte: readAt } }, orderBy: { startedAt: 'desc' }, select: { startedAt: true } });
+  const startedAt = run?.startedAt ?? new Date(readAt.getTime() - (poll?.lastDurationMs ?? 0));
+  return recompute(prisma, row, storedObservations(row.vcenterId), { readAt, startedAt }, deps.now?.() ?? new Date());
 }
 
 /** finished ⇔ every item verified; a campaign vCenter shows unfinished again runs again. */
