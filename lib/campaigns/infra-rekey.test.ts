@@ -158,5 +158,5 @@ describe('vSAN KEK and host key items against the lab', () => {
     expect((await getCampaignDetail(prisma, created.id)).progress.percentVerified).toBe(100);
     const steps = await prisma.auditEvent.findMany({ where: { targetId: created.id, action: 'campaign.step' } });
     expect(steps.filter((s) => s.outcome === 'success' && (s.details ?? '').includes('"step":"verify"'))).toHaveLength(1 + native.hostIds.length);
-  });
+  }, 120_000);
 });
