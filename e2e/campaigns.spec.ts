@@ -9,7 +9,9 @@ import { expect, test } from './fixtures';
  * The manager's journey: a campaign from the NKP lab-nkp to the KMS lab-kms over a few lab VMs,
  * created and started through the API as admin, run by the worker's executor, with a rekey failure
  * injected on one VM through the lab's fault API. The manager sees the progress, the failure under
- * its class with its workaround, and the burndown chart.
+ * its class with its workaround, and the burndown chart, without the admin's buttons. The
+ * remediation API refuses bad input; then an admin fixes the VM from the page (power cycle → rekey
+ * → power on, confirmed first) and the lab's ground truth agrees.
  */
 const LabFileSchema = z.object({ vcenter: z.object({ url: z.string().url(), username: z.string(), password: z.string(), caFile: z.string() }) });
 const LabStateSchema = z.object({
@@ -29,8 +31,8 @@ function labClient() {
   return { call, close: () => dispatcher.close() };
 }
 
-test('journey: manager follows a campaign’s progress, its failures by class and the burndown chart', async ({ page, request }) => {
-  test.setTimeout(240_000);
+test('journey: manager follows a campaign’s progress, its failures by class and the burndown chart; an admin remediates the failure from the page', async ({ page, request }) => {
+  test.setTimeout(360_000);
   const admin = { authorization: `Bearer ${E2E_BOOTSTRAP_TOKEN}` };
   const lab = labClient();
   try {
@@ -106,6 +108,44 @@ test('journey: manager follows a campaign’s progress, its failures by class an
     const csv = await page.request.get(`/api/v1/campaigns/${campaignId}/export`);
     expect(csv.status()).toBe(200);
     expect((await csv.text()).split('\r\n').filter(Boolean).length).toBeGreaterThan(vms.length);
+    await expect(page.getByRole('button', { name: new RegExp(`^Power cycle and rekey ${failing.name}$`) })).toHaveCount(0);
+
+    // The remediation API refuses what it must: no confirmation of the downtime, an action that does not exist, a VM not in the campaign.
+    const remediate = (data: unknown) => request.post(`/api/v1/campaigns/${campaignId}/remediate`, { headers: admin, data });
+    const unconfirmed = await remediate({ action: 'power-cycle', vmMoid: failing.id });
+    expect(unconfirmed.status()).toBe(400);
+    expect(await unconfirmed.text()).toContain('confirmPowerOff');
+    expect((await remediate({ action: 'format-disk', vmMoid: failing.id })).status()).toBe(400);
+    expect((await remediate({ action: 'reload', vmMoid: 'vm-999999' })).status()).toBe(404);
+    expect(LabStateSchema.parse(await lab.call('GET', '/lab/state')).vms.find((v) => v.id === failing.id)!.configKey?.providerId).toBe('lab-nkp');
+
+    // The admin fixes the failed VM from the page: its class offers power cycle → rekey → power on, confirmed first.
+    await ensureRoleUser(request, 'e2e-camp-admin', 'admin');
+    await page.context().clearCookies();
+    await signIn(page, 'e2e-camp-admin', E2E_ROLE_PASSWORD);
+    await page.goto(`/campaigns/${campaignId}`);
+    const failedVm = page.getByTestId(`failed-${failing.id}`);
+    await expect(failedVm.getByRole('button', { name: `Retry ${failing.name}` })).toBeVisible();
+    let confirmed = '';
+    page.once('dialog', (dialog) => {
+      confirmed = dialog.message();
+      void dialog.accept();
+    });
+    // Once verified the VM leaves the failures list (and its result line with it): the API's answer says how it went.
+    const [answer] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith(`/api/v1/campaigns/${campaignId}/remediate`) && r.request().method() === 'POST', { timeout: 120_000 }),
+      failedVm.getByRole('button', { name: `Power cycle and rekey ${failing.name}` }).click(),
+    ]);
+    expect(answer.status(), await answer.text()).toBe(200);
+    expect(await answer.json()).toMatchObject({ result: { action: 'power-cycle', vmMoid: failing.id, pending: 0, failed: 0 } });
+    expect(confirmed).toContain('downtime');
+    await expect(page.getByTestId('failure-class-POWERED_ON_UNSUPPORTED')).toHaveCount(0, { timeout: 20_000 });
+    await expect(page.getByTestId('percent-verified')).toHaveText('100%', { timeout: 20_000 });
+    const fixed = LabStateSchema.parse(await lab.call('GET', '/lab/state')).vms.find((v) => v.id === failing.id)!;
+    expect(fixed).toMatchObject({ powerState: 'poweredOn', cryptoState: 'unlocked', configKey: { providerId: 'lab-kms' } });
+    const audit = await request.get(`/api/v1/audit?action=campaign.remediate`, { headers: admin });
+    expect(audit.status()).toBe(200);
+    expect(await audit.text()).toContain('power-cycle');
   } finally {
     await lab.close();
   }

@@ -140,6 +140,8 @@ export class LabModel {
   readonly unregistered = new Map<string, UnregisteredVm>();
   /** Keys created at run time (rekey targets) by ID, plus the estate's bound keys. */
   readonly knownKeys = new Map<string, CryptoKeyRef>();
+  /** Host key of a host whose key was changed on its own (ChangeKey_Task, vsan-rekey.ts): estate key index. */
+  readonly hostKeyOverrides = new Map<string, number>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly retryTimers = new Map<string, NodeJS.Timeout>();
   private lastVmNumber: number;
@@ -250,13 +252,14 @@ export class LabModel {
 
   requiredKeys(hostId: string): HostRequiredKeys {
     const cluster = this.clusterOfHost(hostId);
+    const hostKeyIndex = this.hostKeyOverrides.get(hostId) ?? cluster.hostKeyIndex;
     const keys = new Map<string, CryptoKeyRef>();
     for (const vmId of this.host(hostId).vmIds) {
       for (const key of vmKeys(this.vms.get(vmId)!)) keys.set(key.keyId, key);
     }
     return {
       vsanKek: cluster.vsanKekIndex === null ? null : this.keyRef(cluster.vsanKekIndex),
-      hostKey: cluster.hostKeyIndex === null ? null : this.keyRef(cluster.hostKeyIndex),
+      hostKey: hostKeyIndex === null ? null : this.keyRef(hostKeyIndex),
       vmKeys: [...keys.values()],
     };
   }

@@ -50,6 +50,27 @@ export async function claimNextVm(prisma: Db, campaignId: string, now: Date): Pr
   return prisma.campaignItem.findMany({ where: { campaignId, id: { in: rows.map((r) => r.id) } }, orderBy: { position: 'asc' } });
 }
 
+/** Claims the next pending vSAN KEK or host key item (one at a time: each is its own vCenter task). */
+export async function claimNextInfraItem(prisma: Db, campaignId: string, now: Date): Promise<ItemRecord | null> {
+  const rows = await prisma.$queryRawUnsafe<{ id: string }[]>(
+    // A materialized CTE: a LIMIT subquery in FROM may be scanned again by the join and pick a second row.
+    `WITH next AS MATERIALIZED (
+       SELECT id FROM "CampaignItem" WHERE "campaignId" = $1 AND state = 'pending' AND kind IN ('vsan-kek','host-key')
+       ORDER BY position LIMIT 1 FOR UPDATE SKIP LOCKED
+     )
+     UPDATE "CampaignItem" AS i SET state = 'in-progress', attempts = i.attempts + 1, "failureClass" = NULL, "errorText" = NULL,
+       "startedAt" = ($2::timestamptz AT TIME ZONE 'UTC'), "updatedAt" = ($2::timestamptz AT TIME ZONE 'UTC')
+     FROM next
+     WHERE i."campaignId" = $1 AND i.id = next.id
+     RETURNING i.id`,
+    campaignId,
+    now.toISOString(),
+  );
+  if (rows.length === 0) return null;
+  await bumpItemsVersion(prisma, campaignId);
+  return prisma.campaignItem.findUnique({ where: { campaignId_id: { campaignId, id: rows[0]!.id } } });
+}
+
 /** Gives claimed items back (nothing was done to the VM): pending again, the attempt not counted. */
 export async function unclaim(prisma: Db, campaignId: string, itemIds: readonly string[]): Promise<void> {
   await prisma.campaignItem.updateMany({ where: { campaignId, id: { in: [...itemIds] }, state: 'in-progress' }, data: { state: 'pending', attempts: { decrement: 1 } } });

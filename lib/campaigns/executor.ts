@@ -10,8 +10,9 @@
  * counted; the campaign stops after N. An unhealthy provider or an override that cannot be
  * applied pauses the campaign without touching the VM. Every step is audited.
  *
- * vSAN KEK and host key items are tracked (recompute) but not rekeyed here: lib/vsphere has no
- * vSAN reconfiguration call yet.
+ * After the VMs, each vSAN KEK and host key item is rekeyed the same way, one at a time
+ * (infra-rekey.ts): vSAN cluster reconfiguration to the target provider, ChangeKey_Task with a
+ * host key from the target, each verified by a live read.
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -20,7 +21,8 @@ import { recordAudit, type AuditActor } from '../audit/record';
 import type { PrismaClient } from '../db/client';
 import { isVsphereError } from '../vsphere/errors';
 import { CampaignError } from './errors';
-import { acquireLease, claimNextVm, countFailure, pauseFor, releaseLease, unclaim, updateItems, type ItemRecord, type ItemUpdate } from './executor-store';
+import { acquireLease, claimNextInfraItem, claimNextVm, countFailure, pauseFor, releaseLease, unclaim, updateItems, type ItemRecord, type ItemUpdate } from './executor-store';
+import { rekeyInfraItem } from './infra-rekey';
 import { classifyFailure, workaroundFor } from './failure-classes';
 import { runHealthCheck, type ProviderHealthCheck } from './health-check';
 import type { FailureClass } from './model';
@@ -132,16 +134,16 @@ async function failVm(ctx: Ctx, items: ItemRecord[], vm: { moid: string; name: s
     ? itemUpdatesFromVerdict(items, live, target, { failureClass: cls, errorText: text }).updates
     : items.map((i): ItemUpdate => ({ id: i.id, state: 'failed', failureClass: cls, errorText: text }));
   await updateItems(ctx.deps.prisma, ctx.row.id, updates, ctx.now());
-  const count = await countFailure(ctx.deps.prisma, ctx.row.id, `${vm.name} (${cls})`);
-  await step(ctx, 'failed', 'failure', { vm: vm.moid, vmName: vm.name, failureClass: cls, error: text, workaround: workaroundFor(cls).summary, failures: count.failures });
+  return countAndAudit(ctx, `${vm.name} (${cls})`, cls, text, { vm: vm.moid, vmName: vm.name });
+}
+
+/** Counts one failure (a VM, or a vSAN KEK / host key item), audits it, and the stop when it reaches the limit. */
+async function countAndAudit(ctx: Ctx, label: string, cls: FailureClass, text: string, details: Record<string, unknown>): Promise<VmOutcome> {
+  const count = await countFailure(ctx.deps.prisma, ctx.row.id, label);
+  await step(ctx, 'failed', 'failure', { ...details, failureClass: cls, error: text, workaround: workaroundFor(cls).summary, failures: count.failures });
   if (count.stopped) {
-    await recordAudit(ctx.deps.prisma, {
-      actor: ctx.actor,
-      action: 'campaign.stop',
-      outcome: 'success',
-      target: { type: 'campaign', id: ctx.row.id },
-      details: { failures: count.failures, limit: count.limit, last: vm.moid },
-    });
+    const last = details.vm ?? details.item;
+    await recordAudit(ctx.deps.prisma, { actor: ctx.actor, action: 'campaign.stop', outcome: 'success', target: { type: 'campaign', id: ctx.row.id }, details: { failures: count.failures, limit: count.limit, last } });
   }
   return 'failed';
 }
@@ -248,6 +250,33 @@ async function processVm(ctx: Ctx, items: ItemRecord[]): Promise<VmOutcome> {
   }
 }
 
+/** A vSAN KEK or host key item (infra-rekey.ts), recorded and audited like a VM. */
+async function processInfraItem(ctx: Ctx, item: ItemRecord): Promise<VmOutcome> {
+  const { deps, row } = ctx;
+  const result = await rekeyInfraItem(
+    {
+      vcenter: deps.vcenter,
+      healthCheck: deps.healthCheck,
+      taskTimeoutMs: deps.taskTimeoutMs,
+      taskPollIntervalMs: deps.taskPollIntervalMs,
+      // The poller's stored inventory names the cluster's hosts (row ids "<vcenterId>:<moid>").
+      hostsOfCluster: async (clusterMoid) =>
+        (await deps.prisma.vcHost.findMany({ where: { vcenterId: row.vcenterId, clusterId: `${row.vcenterId}:${clusterMoid}` }, select: { moid: true } })).map((h) => h.moid),
+      audit: (stepName, outcome, details) => step(ctx, stepName, outcome, { kind: item.kind, entity: item.entityMoid, ...details }),
+    },
+    item,
+    { source: row.sourceProviderId, target: row.targetProviderId },
+  );
+  if (result.outcome === 'unhealthy') return pauseBeforeVm(ctx, [item], result.reason, { item: item.id });
+  const keyFields = { currentProviderId: result.key?.providerId ?? null, currentKeyId: result.key?.keyId ?? null };
+  if (result.outcome === 'verified') {
+    await updateItems(deps.prisma, row.id, [{ id: item.id, state: 'verified', ...keyFields }], ctx.now());
+    return 'verified';
+  }
+  await updateItems(deps.prisma, row.id, [{ id: item.id, state: 'failed', ...keyFields, failureClass: result.failureClass, errorText: result.errorText }], ctx.now());
+  return countAndAudit(ctx, `${item.entityName} (${result.failureClass})`, result.failureClass, result.errorText, { item: item.id, kind: item.kind });
+}
+
 /** Walks the pending VMs: health check and live read only, what would be done audited, nothing changed. */
 async function dryRun(ctx: Ctx, signal?: AbortSignal): Promise<DryRunEntry[]> {
   const { deps, row } = ctx;
@@ -315,15 +344,22 @@ export async function runCampaign(deps: ExecutorDeps, campaignId: string, option
         if (!(await acquireLease(deps.prisma, campaignId, owner, leaseMs, now()))) return 'aborted';
         // Reserve the slot before awaiting the claim, so parallel workers never exceed maxVms.
         started++;
-        const items = await claimNextVm(deps.prisma, campaignId, now());
+        let items = await claimNextVm(deps.prisma, campaignId, now());
+        let infra = false;
         if (items.length === 0) {
-          started--;
-          return 'done';
+          // Every VM taken: then the vSAN KEKs and host keys, one item at a time.
+          const next = await claimNextInfraItem(deps.prisma, campaignId, now());
+          if (!next) {
+            started--;
+            return 'done';
+          }
+          items = [next];
+          infra = true;
         }
         summary.vmsAttempted++;
         let outcome: VmOutcome;
         try {
-          outcome = await processVm(ctx, items);
+          outcome = infra ? await processInfraItem(ctx, items[0]!) : await processVm(ctx, items);
         } catch (error) {
           // A bug or an outage in our own plumbing (database): give the VM back rather than leave it in progress.
           await unclaim(deps.prisma, campaignId, items.map((i) => i.id)).catch(() => undefined);

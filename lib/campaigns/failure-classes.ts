@@ -52,6 +52,13 @@ export function classifyFailure(evidence: FailureEvidence): FailureClass {
 export const REMEDIATION_ACTIONS = ['verify', 'retry', 'reload', 'unlock', 'power-cycle', 'unregister-register'] as const;
 export type RemediationAction = (typeof REMEDIATION_ACTIONS)[number];
 
+/** What the two remediations that cost something cost: the page asks the operator to confirm it, the API requires the flag. */
+export const POWER_CYCLE_COST = 'Power cycle powers the VM off for its rekey (downtime) and on again; both providers must stay reachable throughout.';
+export const HISTORY_LOSS_COST =
+  'Unregister / register loses the VM’s vCenter and vROps history (performance, events, tasks); only vmware.log stays in its folder on the datastore. Try reload first.';
+export const POWER_CYCLE_CONFIRMATION = `${POWER_CYCLE_COST} Send confirmPowerOff: true to go ahead.`;
+export const HISTORY_LOSS_WARNING = `${HISTORY_LOSS_COST.slice(0, -1)}; send acceptHistoryLoss: true to go ahead.`;
+
 export interface Workaround {
   summary: string;
   steps: string[];

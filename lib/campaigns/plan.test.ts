@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { refusal } from './testing/refusal';
-import { CreateCampaignSchema, itemKey, parseItemKey, type CreateCampaignInput } from './model';
+import { CreateCampaignSchema, type CreateCampaignInput } from './model';
 import { planCampaignItems } from './plan';
 import { syntheticSnapshot } from './testing/synthetic-inventory';
 
@@ -76,14 +76,5 @@ describe('planCampaignItems', () => {
     expect(CreateCampaignSchema.safeParse({ name: 'x', vcenterId: 'vc', sourceProviderId: 'a', targetProviderId: 'b', scope: { type: 'vms', vmIds: ['v'] }, extra: 1 }).success).toBe(false);
     const ok = CreateCampaignSchema.parse({ name: 'x', vcenterId: 'vc', sourceProviderId: 'a', targetProviderId: 'b', scope: { type: 'vms', vmIds: ['v'] } });
     expect(ok.executor).toEqual({ enabled: false, concurrency: 1, applyHaOverride: false, stopAfterFailures: null, dryRun: false });
-  });
-});
-
-describe('item keys', () => {
-  it('round-trip through parseItemKey and refuse what is not one', () => {
-    expect(parseItemKey(itemKey('vm-disk', 'vm-12', 2001))).toEqual({ kind: 'vm-disk', entityMoid: 'vm-12', diskKey: 2001 });
-    expect(parseItemKey(itemKey('vm-config', 'vm-12'))).toEqual({ kind: 'vm-config', entityMoid: 'vm-12', diskKey: null });
-    expect(parseItemKey(itemKey('host-key', 'host-3'))).toEqual({ kind: 'host-key', entityMoid: 'host-3', diskKey: null });
-    for (const bad of ['', 'vm-config', 'vm-disk:vm-1', 'vm-config:vm-1:2000', 'vm-disk:vm-1:x', 'cluster:domain-c1', 'vm-disk:vm-1:2000:9']) expect(parseItemKey(bad)).toBeNull();
   });
 });

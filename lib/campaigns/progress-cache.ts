@@ -7,8 +7,9 @@
  */
 import { z } from 'zod';
 import type { PrismaClient } from '../db/client';
-import { FAILURE_CLASSES, ITEM_STATES, type FailureClass, type ItemState } from './model';
+import { FAILURE_CLASSES, ITEM_STATES } from './model';
 import type { ProgressCounts } from './progress';
+import { countsFromGroups, VM_ROLLUP_SQL } from './reconcile-sql';
 
 type Db = Pick<PrismaClient, '$queryRawUnsafe' | '$executeRawUnsafe'>;
 
@@ -45,42 +46,17 @@ export async function storeCounts(prisma: Db, campaignId: string, version: numbe
   return n === 1;
 }
 
-interface CountRow {
-  state: string;
-  cls: string | null;
-  hour: string | null;
-  n: number;
-}
-
 /** The counts straight from the items: one grouped scan, plus one per-VM roll-up. */
 export async function aggregateCounts(prisma: Db, campaignId: string): Promise<ProgressCounts> {
-  const [rows, [vms]] = await Promise.all([
-    prisma.$queryRawUnsafe<CountRow[]>(
+  const [groups, [vms]] = await Promise.all([
+    prisma.$queryRawUnsafe<{ state: string; cls: string | null; hour: string | null; n: number }[]>(
       `SELECT state, "failureClass" AS cls, to_char("verifiedAt", 'YYYY-MM-DD"T"HH24') AS hour, count(*)::int AS n
        FROM "CampaignItem" WHERE "campaignId" = $1 GROUP BY 1, 2, 3`,
       campaignId,
     ),
-    prisma.$queryRawUnsafe<{ total: number; verified: number; failed: number }[]>(
-      `SELECT count(*)::int AS total, (count(*) FILTER (WHERE v))::int AS verified, (count(*) FILTER (WHERE f))::int AS failed FROM (
-         SELECT bool_and(state = 'verified') AS v, bool_or(state = 'failed') AS f FROM "CampaignItem"
-         WHERE "campaignId" = $1 AND kind IN ('vm-config','vm-disk') GROUP BY "entityMoid") t`,
-      campaignId,
-    ),
+    prisma.$queryRawUnsafe<ProgressCounts['vms'][]>(VM_ROLLUP_SQL(`(SELECT kind, "entityMoid", state FROM "CampaignItem" WHERE "campaignId" = $1) items`), campaignId),
   ]);
-  const counts: ProgressCounts = { total: 0, byState: {}, failuresByClass: {}, verifiedPerHour: [], vms: vms ?? { total: 0, verified: 0, failed: 0 } };
-  const hours = new Map<string, number>();
-  for (const r of rows) {
-    const state = r.state as ItemState;
-    counts.total += r.n;
-    counts.byState[state] = (counts.byState[state] ?? 0) + r.n;
-    if (state === 'failed') {
-      const cls = (r.cls ?? 'OTHER') as FailureClass;
-      counts.failuresByClass[cls] = (counts.failuresByClass[cls] ?? 0) + r.n;
-    }
-    if (state === 'verified' && r.hour) hours.set(r.hour, (hours.get(r.hour) ?? 0) + r.n);
-  }
-  counts.verifiedPerHour = [...hours].map(([hour, count]) => ({ hour, count }));
-  return counts;
+  return countsFromGroups(groups, vms ?? { total: 0, verified: 0, failed: 0 });
 }
 
 export interface CacheState {

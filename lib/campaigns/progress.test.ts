@@ -1,68 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { indexInventory } from './inventory';
-import { countItems, utcHour, etaWindowStart, LOCKED_ON_TARGET_TEXT, observeItem, reconcileItem, summarizeProgress, type ItemRow, type ProgressCounts } from './progress';
-import { syntheticSnapshot } from './testing/synthetic-inventory';
+import { etaWindowStart, summarizeProgress, utcHour, type ProgressCounts } from './progress';
 
 const now = new Date('2026-12-10T12:00:00.000Z');
-
-function row(patch: Partial<ItemRow> = {}): ItemRow {
-  return { id: 'i1', kind: 'vm-config', entityMoid: 'vm-1', diskKey: null, state: 'pending', currentProviderId: 'nkp', currentKeyId: 'k-old', failureClass: null, ...patch };
-}
-
-const onTarget = { found: true, key: { keyId: 'k-new', providerId: 'kms' }, vmCryptoState: 'unlocked' as const, vmConnectionState: 'connected' };
-const onSource = { ...onTarget, key: { keyId: 'k-old', providerId: 'nkp' } };
-
-describe('observeItem reads vCenter’s truth per kind', () => {
-  const snap = syntheticSnapshot({ clusters: 1, hostsPerCluster: 1, vmsPerHost: 4 });
-  const index = indexInventory(snap);
-  const multi = snap.vms.find((v) => v.disks.length > 1) ?? snap.vms[0]!;
-  it('config, disk by device key, vSAN KEK, host key; missing entities are not found', () => {
-    expect(observeItem(index, { kind: 'vm-config', entityMoid: multi.moid, diskKey: null }).key).toEqual(multi.configKey);
-    expect(observeItem(index, { kind: 'vm-disk', entityMoid: multi.moid, diskKey: 2000 })).toMatchObject({ found: true, vmCryptoState: 'unlocked' });
-    expect(observeItem(index, { kind: 'vm-disk', entityMoid: multi.moid, diskKey: 2999 }).found).toBe(false);
-    expect(observeItem(index, { kind: 'vsan-kek', entityMoid: 'domain-c1', diskKey: null }).key?.keyId).toBe('vsan-domain-c1');
-    expect(observeItem(index, { kind: 'host-key', entityMoid: 'host-1', diskKey: null }).key?.keyId).toBe('hostkey-host-1');
-    expect(observeItem(index, { kind: 'vm-config', entityMoid: 'vm-none', diskKey: null }).found).toBe(false);
-  });
-});
-
-describe('reconcileItem', () => {
-  it('on the target with the VM unlocked and connected → verified, whatever Keywatch recorded', () => {
-    for (const state of ['pending', 'rekeyed', 'failed'] as const) {
-      const change = reconcileItem(row({ state, failureClass: state === 'failed' ? 'HA_RESET' : null }), onTarget, 'kms', now);
-      expect(change).toEqual({ id: 'i1', fromState: state, currentProviderId: 'kms', currentKeyId: 'k-new', transition: { state: 'verified', failureClass: null, errorText: null, verifiedAt: now, failedAt: null } });
-    }
-    expect(reconcileItem(row({ state: 'verified', currentProviderId: 'kms', currentKeyId: 'k-new' }), onTarget, 'kms', now)).toBeNull();
-  });
-
-  it('on the target but locked → failed KEY_INCORRECT; not connected → not verified', () => {
-    const locked = reconcileItem(row(), { ...onTarget, vmCryptoState: 'locked' }, 'kms', now);
-    expect(locked?.transition).toEqual({ state: 'failed', failureClass: 'KEY_INCORRECT', errorText: LOCKED_ON_TARGET_TEXT, verifiedAt: null, failedAt: now });
-    const invalid = reconcileItem(row({ state: 'rekeyed' }), { ...onTarget, vmConnectionState: 'invalid' }, 'kms', now);
-    expect(invalid).toMatchObject({ currentProviderId: 'kms', transition: null });
-    // A poll that does not read the connection state does not hold verification back.
-    expect(reconcileItem(row(), { ...onTarget, vmConnectionState: null }, 'kms', now)?.transition?.state).toBe('verified');
-  });
-
-  it('back on the source → a verified or rekeyed item is pending again; failed ones keep their class', () => {
-    for (const state of ['verified', 'rekeyed'] as const) {
-      const change = reconcileItem(row({ state, currentProviderId: 'kms' }), onSource, 'kms', now);
-      expect(change?.transition).toEqual({ state: 'pending', failureClass: null, errorText: null, verifiedAt: null, failedAt: null });
-      expect(change?.currentProviderId).toBe('nkp');
-    }
-    expect(reconcileItem(row({ state: 'failed', failureClass: 'HA_RESET' }), onSource, 'kms', now)).toBeNull();
-  });
-
-  it('in-progress items keep their state; missing entities keep everything', () => {
-    expect(reconcileItem(row({ state: 'in-progress' }), onTarget, 'kms', now)).toEqual({ id: 'i1', fromState: 'in-progress', currentProviderId: 'kms', currentKeyId: 'k-new', transition: null });
-    expect(reconcileItem(row({ state: 'verified' }), { found: false, key: null, vmCryptoState: null, vmConnectionState: null }, 'kms', now)).toBeNull();
-  });
-
-  it('vSAN KEKs and host keys need no VM to be verified', () => {
-    const change = reconcileItem(row({ kind: 'vsan-kek' }), { found: true, key: { keyId: 'x', providerId: 'kms' }, vmCryptoState: null, vmConnectionState: null }, 'kms', now);
-    expect(change?.transition?.state).toBe('verified');
-  });
-});
 
 describe('summarizeProgress', () => {
   const counts = (patch: Partial<ProgressCounts> = {}): ProgressCounts => ({
@@ -143,27 +82,9 @@ describe('summarizeProgress', () => {
   });
 });
 
-describe('countItems', () => {
-  it('counts states, failure classes, verifications per hour and VMs (done only when every item is)', () => {
-    const hour = (iso: string) => utcHour(new Date(iso));
-    expect(hour('2026-12-10T09:59:59.999Z')).toBe('2026-12-10T09');
-    const counts = countItems([
-      { kind: 'vm-config', entityMoid: 'vm-1', state: 'verified', failureClass: null, verifiedHour: hour('2026-12-10T09:15:00Z') },
-      { kind: 'vm-disk', entityMoid: 'vm-1', state: 'verified', failureClass: null, verifiedHour: hour('2026-12-10T09:59:59Z') },
-      { kind: 'vm-config', entityMoid: 'vm-2', state: 'verified', failureClass: null, verifiedHour: hour('2026-12-10T10:00:00Z') },
-      { kind: 'vm-disk', entityMoid: 'vm-2', state: 'failed', failureClass: 'HA_RESET', verifiedHour: null },
-      { kind: 'vm-config', entityMoid: 'vm-3', state: 'pending', failureClass: null, verifiedHour: null },
-      { kind: 'vsan-kek', entityMoid: 'domain-c1', state: 'failed', failureClass: null, verifiedHour: null },
-    ]);
-    expect(counts).toEqual({
-      total: 6,
-      byState: { verified: 3, failed: 2, pending: 1 },
-      failuresByClass: { HA_RESET: 1, OTHER: 1 },
-      verifiedPerHour: [
-        { hour: '2026-12-10T09', count: 2 },
-        { hour: '2026-12-10T10', count: 1 },
-      ],
-      vms: { total: 3, verified: 1, failed: 1 },
-    });
+describe('utcHour', () => {
+  it('is the UTC hour of an instant, to the last millisecond', () => {
+    expect(utcHour(new Date('2026-12-10T09:59:59.999Z'))).toBe('2026-12-10T09');
+    expect(utcHour(new Date('2026-12-10T10:00:00.000+01:00'))).toBe('2026-12-10T09');
   });
 });

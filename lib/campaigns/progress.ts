@@ -1,110 +1,10 @@
 /**
- * Progress a manager can trust, in two pure steps:
- * - reconcile: each item's state against vCenter's truth (its key id's provider in the
- *   inventory), never against what Keywatch believes it did — an item is verified only while
- *   vCenter shows it on the target provider with its VM unlocked;
- * - summarize: % verified, items per day, burndown, ETA from the observed rate, failures by class.
+ * Progress a manager can trust: % verified, items per day, burndown, ETA from the observed rate,
+ * failures by class — summarized (pure) from counts that reconcile-sql.ts computes in the database
+ * against vCenter's truth (an item is verified only while vCenter shows it on the target provider
+ * with its VM unlocked), never from what Keywatch believes it did.
  */
-import type { InventoryIndex, KeyRef } from './inventory';
 import { FAILURE_CLASSES, ITEM_STATES, type FailureClass, type ItemState } from './model';
-
-export interface ItemRow {
-  id: string;
-  kind: string;
-  entityMoid: string;
-  diskKey: number | null;
-  state: ItemState;
-  currentProviderId: string | null;
-  /** Left out by readers that track the provider only: then a new key of the same provider is not a change. */
-  currentKeyId?: string | null;
-  failureClass: FailureClass | null;
-}
-
-export interface ItemObservation {
-  /** The entity (VM, disk, cluster, host) is in the inventory. */
-  found: boolean;
-  key: KeyRef | null;
-  /** For VM items: runtime.cryptoState / runtime.connectionState of the VM (null = not reported). */
-  vmCryptoState: 'locked' | 'unlocked' | null;
-  vmConnectionState: string | null;
-}
-
-const NOT_FOUND: ItemObservation = { found: false, key: null, vmCryptoState: null, vmConnectionState: null };
-
-/** What vCenter says about one item now. */
-export function observeItem(index: InventoryIndex, item: Pick<ItemRow, 'kind' | 'entityMoid' | 'diskKey'>): ItemObservation {
-  switch (item.kind) {
-    case 'vm-config':
-    case 'vm-disk': {
-      const vm = index.vms.get(item.entityMoid);
-      if (!vm) return NOT_FOUND;
-      if (item.kind === 'vm-config') return { found: true, key: vm.configKey, vmCryptoState: vm.cryptoState, vmConnectionState: vm.connectionState };
-      const disk = vm.disks.find((d) => d.key === item.diskKey);
-      return disk ? { found: true, key: disk.keyId, vmCryptoState: vm.cryptoState, vmConnectionState: vm.connectionState } : NOT_FOUND;
-    }
-    case 'vsan-kek': {
-      const cluster = index.clusters.get(item.entityMoid);
-      return cluster ? { found: true, key: cluster.vsanKek, vmCryptoState: null, vmConnectionState: null } : NOT_FOUND;
-    }
-    case 'host-key': {
-      const host = index.hosts.get(item.entityMoid);
-      return host ? { found: true, key: host.hostKey, vmCryptoState: null, vmConnectionState: null } : NOT_FOUND;
-    }
-    default:
-      return NOT_FOUND;
-  }
-}
-
-/** A VM item is healthy when its VM is unlocked and (when reported) connected. Other kinds have no VM. */
-export function vmHealthy(kind: string, obs: Pick<ItemObservation, 'vmCryptoState' | 'vmConnectionState'>): boolean {
-  if (kind !== 'vm-config' && kind !== 'vm-disk') return true;
-  return obs.vmCryptoState === 'unlocked' && (obs.vmConnectionState === null || obs.vmConnectionState === 'connected');
-}
-
-export interface ItemTransition {
-  state: ItemState;
-  failureClass: FailureClass | null;
-  errorText: string | null;
-  verifiedAt: Date | null;
-  failedAt: Date | null;
-}
-
-export interface ItemChange {
-  id: string;
-  /** The state the change was computed from: writers apply it only if the row still has it. */
-  fromState: ItemState;
-  currentProviderId: string | null;
-  currentKeyId: string | null;
-  /** Every state column's new value when the state changes; null when only the provider moved. */
-  transition: ItemTransition | null;
-}
-
-export const LOCKED_ON_TARGET_TEXT = 'vCenter reports the VM locked (runtime.cryptoState locked) while it names a key of the target provider.';
-
-/**
- * The item's change given vCenter's view, or null when nothing changes. In-progress items belong
- * to the executor: only their current provider is refreshed. Items vCenter no longer reports
- * keep their state (the risk list says so).
- */
-export function reconcileItem(item: ItemRow, obs: ItemObservation, targetProviderId: string, now: Date): ItemChange | null {
-  const providerId = obs.found ? (obs.key?.providerId ?? null) : item.currentProviderId;
-  const keyId = obs.found ? (obs.key?.keyId ?? null) : (item.currentKeyId ?? null);
-  let transition: ItemTransition | null = null;
-  if (item.state !== 'in-progress' && obs.found) {
-    const onTarget = providerId === targetProviderId;
-    if (onTarget && vmHealthy(item.kind, obs)) {
-      if (item.state !== 'verified') transition = { state: 'verified', failureClass: null, errorText: null, verifiedAt: now, failedAt: null };
-    } else if (onTarget && obs.vmCryptoState === 'locked') {
-      if (item.state !== 'failed') transition = { state: 'failed', failureClass: 'KEY_INCORRECT', errorText: LOCKED_ON_TARGET_TEXT, verifiedAt: null, failedAt: now };
-    } else if (!onTarget && (item.state === 'verified' || item.state === 'rekeyed')) {
-      // vCenter shows it off the target (reverted, or never done): it is not done, whatever was recorded.
-      transition = { state: 'pending', failureClass: null, errorText: null, verifiedAt: null, failedAt: null };
-    }
-  }
-  const keyMoved = item.currentKeyId !== undefined && keyId !== item.currentKeyId;
-  if (!transition && providerId === item.currentProviderId && !keyMoved) return null;
-  return { id: item.id, fromState: item.state, currentProviderId: providerId, currentKeyId: keyId, transition };
-}
 
 // ── summary ──
 
@@ -117,46 +17,8 @@ export interface ProgressCounts {
   vms: { total: number; verified: number; failed: number };
 }
 
-export interface CountableItem {
-  kind: string;
-  entityMoid: string;
-  state: ItemState;
-  failureClass: FailureClass | null;
-  /** UTC hour of the verification ("YYYY-MM-DDTHH", see utcHour). */
-  verifiedHour: string | null;
-}
-
 export function utcHour(date: Date): string {
   return date.toISOString().slice(0, 13);
-}
-
-/** The counts of items in hand (the recompute has them all in memory anyway). */
-export function countItems(items: Iterable<CountableItem>): ProgressCounts {
-  const counts: ProgressCounts = { total: 0, byState: {}, failuresByClass: {}, verifiedPerHour: [], vms: { total: 0, verified: 0, failed: 0 } };
-  const hours = new Map<string, number>();
-  const vms = new Map<string, { verified: boolean; failed: boolean }>();
-  for (const item of items) {
-    counts.total++;
-    counts.byState[item.state] = (counts.byState[item.state] ?? 0) + 1;
-    if (item.state === 'failed') {
-      const cls = item.failureClass ?? 'OTHER';
-      counts.failuresByClass[cls] = (counts.failuresByClass[cls] ?? 0) + 1;
-    }
-    if (item.state === 'verified' && item.verifiedHour) hours.set(item.verifiedHour, (hours.get(item.verifiedHour) ?? 0) + 1);
-    if (item.kind === 'vm-config' || item.kind === 'vm-disk') {
-      const vm = vms.get(item.entityMoid) ?? { verified: true, failed: false };
-      vm.verified &&= item.state === 'verified';
-      vm.failed ||= item.state === 'failed';
-      vms.set(item.entityMoid, vm);
-    }
-  }
-  counts.verifiedPerHour = [...hours].map(([hour, count]) => ({ hour, count }));
-  for (const vm of vms.values()) {
-    counts.vms.total++;
-    if (vm.verified) counts.vms.verified++;
-    if (vm.failed) counts.vms.failed++;
-  }
-  return counts;
 }
 
 export interface CampaignTimes {

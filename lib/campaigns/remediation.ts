@@ -10,7 +10,9 @@ import { z } from 'zod';
 import { recordAudit, type AuditActor } from '../audit/record';
 import { CampaignError } from './errors';
 import { updateItems, type ItemRecord, type ItemUpdate } from './executor-store';
-import { classifyFailure, REMEDIATION_ACTIONS, type RemediationAction } from './failure-classes';
+import { classifyFailure, HISTORY_LOSS_WARNING, POWER_CYCLE_CONFIRMATION, REMEDIATION_ACTIONS, type RemediationAction } from './failure-classes';
+
+export { HISTORY_LOSS_WARNING, POWER_CYCLE_CONFIRMATION };
 import { runHealthCheck } from './health-check';
 import { itemKey, type FailureClass } from './model';
 import { loadCampaign, retryItems } from './store';
@@ -41,11 +43,6 @@ export interface RemediationResult {
   failed: number;
   problems: string[];
 }
-
-export const POWER_CYCLE_CONFIRMATION =
-  'Power cycle powers the VM off for its rekey (downtime) and on again; both providers must stay reachable throughout. Send confirmPowerOff: true to go ahead.';
-export const HISTORY_LOSS_WARNING =
-  'Unregister / register loses the VM’s vCenter and vROps history (performance, events, tasks); only vmware.log stays in its folder on the datastore. Try reload first; send acceptHistoryLoss: true to go ahead.';
 
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 

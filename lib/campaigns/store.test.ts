@@ -189,7 +189,8 @@ describe('campaign store (PostgreSQL)', () => {
       [2, '2026-12-02T12:00:00.000Z'],
       [4, '2026-12-04T12:00:00.000Z'],
     ] as const) {
-      await recomputeProgress(prisma, id, moveToTarget({ ...snapshot, vms: encrypted }, n, 'kms'), { now: () => new Date(day) });
+      // Read at the simulated day: a read older than the items' last write would leave them alone.
+      await recomputeProgress(prisma, id, moveToTarget({ ...snapshot, vms: encrypted }, n, 'kms', new Date(day)), { now: () => new Date(day) });
     }
     const now = new Date('2026-12-05T00:00:00.000Z');
     const detail = await getCampaignDetail(prisma, id, now);

@@ -26,11 +26,11 @@ import {
   type ItemKind,
   type ItemState,
   type ScopeType,
-  parseItemKey,
 } from './model';
 import { planCampaignItems, type PlannedItem } from './plan';
 import { itemRisks, summarizeRisks, type PreflightRisk, type RiskSummary } from './preflight';
-import { countItems, observeItem, reconcileItem, summarizeProgress, utcHour, type CountableItem, type ItemChange, type ItemRow, type Progress, type ProgressCounts } from './progress';
+import { summarizeProgress, type Progress, type ProgressCounts } from './progress';
+import { reconcileInDatabase, snapshotObservations, storedObservations, type ObservationSource } from './reconcile-sql';
 import { bumpItemsVersion, countsFor, storeCounts } from './progress-cache';
 import { csvRow, CSV_HEADER } from './csv';
 
@@ -493,78 +493,26 @@ export async function updateExecutorSettings(prisma: Db, id: string, body: unkno
 
 // ── recompute from vCenter's truth ──
 
-const UPDATE_CHUNK = 10_000;
-
-interface RawItemRow {
-  id: string;
-  state: string;
-  currentProviderId: string | null;
-  failureClass: string | null;
-  verifiedHour: string | null;
-}
-
-/** Writes reconcile results: provider-only changes unconditionally, state changes only if the row still has the state they were computed from. */
-export async function applyItemChanges(prisma: Db, campaignId: string, changes: readonly ItemChange[], now: Date): Promise<number> {
-  const moved = changes.filter((c) => !c.transition);
-  const transitions = changes.filter((c) => c.transition);
-  const at = now.toISOString();
-  let applied = 0;
-  for (let i = 0; i < moved.length; i += UPDATE_CHUNK) {
-    const part = moved.slice(i, i + UPDATE_CHUNK);
-    applied += await prisma.$executeRawUnsafe(
-      `UPDATE "CampaignItem" AS i SET "currentProviderId" = u.p, "currentKeyId" = u.k, "updatedAt" = ($4::timestamptz AT TIME ZONE 'UTC')
-       FROM unnest($1::text[], $2::text[], $3::text[]) AS u(id, p, k) WHERE i."campaignId" = $5 AND i.id = u.id`,
-      part.map((c) => c.id),
-      part.map((c) => c.currentProviderId),
-      part.map((c) => c.currentKeyId),
-      at,
-      campaignId,
-    );
-  }
-  for (let i = 0; i < transitions.length; i += UPDATE_CHUNK) {
-    const part = transitions.slice(i, i + UPDATE_CHUNK);
-    applied += await prisma.$executeRawUnsafe(
-      `UPDATE "CampaignItem" AS i SET state = u.s, "currentProviderId" = u.p, "currentKeyId" = u.k, "failureClass" = u.fc, "errorText" = u.et,
-         "verifiedAt" = (u.va::timestamptz AT TIME ZONE 'UTC'), "failedAt" = (u.fa::timestamptz AT TIME ZONE 'UTC'), "updatedAt" = ($10::timestamptz AT TIME ZONE 'UTC')
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[]) AS u(id, fs, s, p, k, fc, et, va, fa)
-       WHERE i."campaignId" = $11 AND i.id = u.id AND i.state = u.fs`,
-      part.map((c) => c.id),
-      part.map((c) => c.fromState),
-      part.map((c) => c.transition!.state),
-      part.map((c) => c.currentProviderId),
-      part.map((c) => c.currentKeyId),
-      part.map((c) => c.transition!.failureClass),
-      part.map((c) => c.transition!.errorText),
-      part.map((c) => iso(c.transition!.verifiedAt)),
-      part.map((c) => iso(c.transition!.failedAt)),
-      at,
-      campaignId,
-    );
-  }
-  return applied;
-}
-
 export interface RecomputeResult {
-  /** Items whose state or current provider changed. */
+  /** Items whose state or current key changed. */
   changed: number;
   /** Of those, items whose state changed. */
   transitions: number;
   status: CampaignStatus;
   /** Whether the progress cache was refreshed with this recompute's counts (false when another writer moved items meanwhile). */
   cached: boolean;
-  /** Wall time of each phase; `reconcileCpu` is this process's CPU time for the in-memory part (less sensitive to a busy machine). */
-  phasesMs: { read: number; reconcile: number; reconcileCpu: number; write: number; settle: number };
+  /** Wall time of each phase: the reconcile statement (join, write, counts) and the cache / status writes. */
+  phasesMs: { reconcile: number; write: number; settle: number };
 }
 
 /**
- * Reconciles every item with `snapshot` (vCenter's truth after a poll): current providers
- * refreshed, items on the target with their VM unlocked verified, items that fell back pending,
- * VMs locked on the target failed. A campaign whose items are all verified is finished (and
+ * Reconciles every item with vCenter's truth (reconcile-sql.ts: current keys refreshed, items on
+ * the target with their VM unlocked verified, items that fell back pending, VMs locked on the
+ * target failed) in the database. A campaign whose items are all verified is finished (and
  * running again if vCenter later shows one off the target). The progress counts come out of the
- * same pass and are cached for the detail reads.
+ * same statement and are cached for the detail reads.
  */
-export async function recomputeProgress(prisma: Db, id: string, snapshot: InventorySnapshot, deps: { now?: () => Date } = {}): Promise<RecomputeResult> {
-  const now = deps.now?.() ?? new Date();
+async function recompute(prisma: Db, row: CampaignRow, source: ObservationSource, observed: { readAt: Date; startedAt: Date }, now: Date): Promise<RecomputeResult> {
   const clock = { t: performance.now() };
   const lap = () => {
     const t = performance.now();
@@ -572,59 +520,38 @@ export async function recomputeProgress(prisma: Db, id: string, snapshot: Invent
     clock.t = t;
     return ms;
   };
-  // The version is read before the items: counts stored under it are then never staler than the items read.
+  // The version is read (with the row) before the items: counts stored under it are never staler than the items read.
+  const outcome = await reconcileInDatabase(prisma, row.id, row.targetProviderId, source, observed.startedAt, now);
+  const reconcile = lap();
+  const version = outcome.applied > 0 ? await bumpItemsVersion(prisma, row.id) : row.itemsVersion;
+  // Ours are the only writes since the read (else the counts are left to the next reader).
+  const alone = outcome.applied === outcome.planned && version === row.itemsVersion + (outcome.applied > 0 ? 1 : 0);
+  const cached = alone && (await storeCounts(prisma, row.id, version, outcome.counts));
+  const write = lap();
+  const status = await settleFinished(prisma, row, now, cached ? outcome.counts.total - (outcome.counts.byState.verified ?? 0) : undefined);
+  await prisma.campaign.update({ where: { id: row.id }, data: { recomputedAt: now, inventoryReadAt: observed.readAt } });
+  const settle = lap();
+  return { changed: outcome.applied, transitions: outcome.transitions, status, cached, phasesMs: { reconcile, write, settle } };
+}
+
+/** Recompute against an inventory snapshot in hand (a live read; tests). */
+export async function recomputeProgress(prisma: Db, id: string, snapshot: InventorySnapshot, deps: { now?: () => Date } = {}): Promise<RecomputeResult> {
   const row = await loadCampaign(prisma, id);
   if (snapshot.vcenterId !== row.vcenterId) {
     throw new CampaignError('invalid', 400, `The inventory is of vCenter ${snapshot.vcenterId}, the campaign of ${row.vcenterId}.`);
   }
-  // Kind, VM and disk are in the item's key: only the columns that change are read.
-  const rows = await prisma.$queryRawUnsafe<RawItemRow[]>(
-    `SELECT id, state, "currentProviderId", "failureClass", to_char("verifiedAt", 'YYYY-MM-DD"T"HH24') AS "verifiedHour" FROM "CampaignItem" WHERE "campaignId" = $1`,
-    id,
-  );
-  const read = lap();
-  const cpuBefore = process.cpuUsage();
-  const index = indexInventory(snapshot);
-  const nowHour = utcHour(now);
-  const changes: ItemChange[] = [];
-  const items: (ItemRow & CountableItem)[] = [];
-  for (const raw of rows) {
-    const key = parseItemKey(raw.id);
-    if (!key) continue;
-    const item: ItemRow & CountableItem = {
-      id: raw.id,
-      kind: key.kind,
-      entityMoid: key.entityMoid,
-      diskKey: key.diskKey,
-      state: raw.state as ItemState,
-      currentProviderId: raw.currentProviderId,
-      failureClass: raw.failureClass as FailureClass | null,
-      verifiedHour: raw.verifiedHour,
-    };
-    items.push(item);
-    const change = reconcileItem(item, observeItem(index, item), row.targetProviderId, now);
-    if (!change) continue;
-    changes.push(change);
-    if (change.transition) {
-      item.state = change.transition.state;
-      item.failureClass = change.transition.failureClass;
-      item.verifiedHour = change.transition.state === 'verified' ? nowHour : null;
-    }
-  }
-  const counts = countItems(items);
-  const cpu = process.cpuUsage(cpuBefore);
-  const reconcile = lap();
-  const reconcileCpu = Math.round((cpu.user + cpu.system) / 1000);
-  const applied = await applyItemChanges(prisma, id, changes, now);
-  const version = changes.length > 0 ? await bumpItemsVersion(prisma, id) : row.itemsVersion;
-  // Ours are the only writes since the read (else the counts are left to the next reader).
-  const alone = applied === changes.length && version === row.itemsVersion + (changes.length > 0 ? 1 : 0);
-  const cached = alone && (await storeCounts(prisma, id, version, counts));
-  const write = lap();
-  const status = await settleFinished(prisma, row, now, cached ? counts.total - (counts.byState.verified ?? 0) : undefined);
-  await prisma.campaign.update({ where: { id }, data: { recomputedAt: now, inventoryReadAt: snapshot.readAt } });
-  const settle = lap();
-  return { changed: applied, transitions: changes.filter((c) => c.transition).length, status, cached, phasesMs: { read, reconcile, reconcileCpu, write, settle } };
+  return recompute(prisma, row, snapshotObservations(snapshot), { readAt: snapshot.readAt, startedAt: snapshot.readAt }, deps.now?.() ?? new Date());
+}
+
+/** Recompute against the poller's stored inventory of the campaign's vCenter, without reading it out (the worker, after a poll). */
+export async function recomputeFromStoredInventory(prisma: Db, id: string, deps: { now?: () => Date } = {}): Promise<RecomputeResult> {
+  const row = await loadCampaign(prisma, id);
+  const poll = await prisma.pollState.findUnique({ where: { vcenterId: row.vcenterId }, select: { lastSuccessAt: true, lastDurationMs: true } });
+  const readAt = poll?.lastSuccessAt ?? new Date(0);
+  // What is stored was read from the start of the last successful poll: runs of one target never overlap, so it is the last one started by then.
+  const run = await prisma.pollRun.findFirst({ where: { kind: 'vcenter', targetId: row.vcenterId, startedAt: { lte: readAt } }, orderBy: { startedAt: 'desc' }, select: { startedAt: true } });
+  const startedAt = run?.startedAt ?? new Date(readAt.getTime() - (poll?.lastDurationMs ?? 0));
+  return recompute(prisma, row, storedObservations(row.vcenterId), { readAt, startedAt }, deps.now?.() ?? new Date());
 }
 
 /** finished ⇔ every item verified; a campaign vCenter shows unfinished again runs again. */

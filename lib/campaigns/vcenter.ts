@@ -53,6 +53,14 @@ export interface CampaignVcenter extends ProviderHealthSource {
   powerOnVm(moid: string): Promise<void>;
   /** UnregisterVM + RegisterVM_Task of the same VMX; the VM's new managed object id. Loses vCenter history. */
   reregisterVm(moid: string): Promise<{ moid: string }>;
+  /** Starts the vSAN KEK change of a cluster to `providerId` (VsanClusterReconfig, or a shallow VsanEncryptedClusterRekey_Task when already there); the task id. */
+  startVsanKekRekey(clusterMoid: string, providerId: string): Promise<string>;
+  /** The cluster's vSAN KEK as vSAN reports it now (null: not encrypted); `changing` while vSAN applies a change. */
+  readVsanKek(clusterMoid: string): Promise<{ key: KeyRef | null; changing: boolean } | null>;
+  /** Starts ChangeKey_Task on the host's crypto manager with a key generated on the provider first; the task id. */
+  startHostKeyChange(hostMoid: string, newKey: KeyRef): Promise<string>;
+  /** The host's crypto state and host key now; null when vCenter does not know the host. */
+  readHostKey(hostMoid: string): Promise<{ cryptoState: string | null; key: KeyRef | null } | null>;
 }
 
 export interface VsphereCampaignVcenterOptions {
@@ -173,6 +181,36 @@ export class VsphereCampaignVcenter implements CampaignVcenter {
 
   async powerOnVm(moid: string): Promise<void> {
     await this.follow(await this.client.powerOnVm(moid));
+  }
+
+  async startVsanKekRekey(clusterMoid: string, providerId: string): Promise<string> {
+    const now = await this.client.vsanEncryption.clusterEncryption(clusterMoid);
+    const task = now.providerId === providerId ? await this.client.vsanEncryption.shallowRekey(clusterMoid) : await this.client.vsanEncryption.changeKeyProvider(clusterMoid, providerId);
+    return task.value;
+  }
+
+  async readVsanKek(clusterMoid: string): Promise<{ key: KeyRef | null; changing: boolean } | null> {
+    try {
+      const enc = await this.client.vsanEncryption.clusterEncryption(clusterMoid);
+      return { key: enc.enabled && enc.kekId ? { keyId: enc.kekId, providerId: enc.providerId } : null, changing: enc.changing };
+    } catch (error) {
+      if (isVsphereError(error, 'fault') && error.faultType === 'ManagedObjectNotFound') return null;
+      throw error;
+    }
+  }
+
+  async startHostKeyChange(hostMoid: string, newKey: KeyRef): Promise<string> {
+    return (await this.client.vsanEncryption.changeHostKey(hostMoid, newKey)).value;
+  }
+
+  async readHostKey(hostMoid: string): Promise<{ cryptoState: string | null; key: KeyRef | null } | null> {
+    try {
+      const state = await this.client.vsanEncryption.hostKey(hostMoid);
+      return { cryptoState: state.cryptoState, key: state.hostKey };
+    } catch (error) {
+      if (isVsphereError(error, 'fault') && error.faultType === 'ManagedObjectNotFound') return null;
+      throw error;
+    }
   }
 
   /** Reads where the VM is registered first: once unregistered, that is gone from vCenter. */

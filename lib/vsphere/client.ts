@@ -16,6 +16,7 @@ import {
   type VmMonitoringOverride,
 } from './operations';
 import { PropertyCollectorReader } from './property-collector';
+import { VsanEncryptionOperations } from './vsan-encryption';
 import type {
   ClusterSummary,
   CryptoKeyStatus,
@@ -73,6 +74,8 @@ export class VsphereClient {
   readonly collector: PropertyCollectorReader;
   readonly cryptoManager: CryptoManagerApi;
   readonly vsan: VsanApi;
+  /** vSAN KEK and host key changes (vsan-encryption.ts). */
+  readonly vsanEncryption: VsanEncryptionOperations;
   private readonly hostOps: HostOperations;
   private readonly vmOps: VmOperations;
   private readonly clusterOps: ClusterOperations;
@@ -103,6 +106,7 @@ export class VsphereClient {
     this.collector = new PropertyCollectorReader(this.vim);
     this.cryptoManager = new CryptoManagerApi(this.vim);
     this.vsan = new VsanApi(this.vim);
+    this.vsanEncryption = new VsanEncryptionOperations(this.vim);
     this.hostOps = new HostOperations(this.vim);
     this.vmOps = new VmOperations(this.vim, this.collector);
     this.clusterOps = new ClusterOperations(this.vim);

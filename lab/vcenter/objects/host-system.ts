@@ -7,6 +7,7 @@ import {
 } from '@/lib/vsphere/schemas';
 import type { LabVcenterContext } from '../context';
 import { cryptoKeyId } from '../crypto-key-id';
+import { hostCryptoManagerId } from '../vsan-rekey';
 import { byNumericSuffix, defineManagedObject, entityTask, parseBody } from './managed-object';
 
 function hostRuntime(ctx: LabVcenterContext, id: string): unknown {
@@ -35,7 +36,11 @@ export const hostSystem = defineManagedObject({
     vm: (ctx, id) => [...ctx.model.host(id).vmIds].sort(byNumericSuffix).map((v) => moRef('VirtualMachine', v)),
     datastore: (ctx, id) => ctx.model.clusterDatastores(ctx.model.clusterOfHost(id).id).map((d) => moRef('Datastore', d)),
     runtime: hostRuntime,
-    configManager: (ctx, id) => ({ _typeName: 'HostConfigManager', vsanSystem: moRef('HostVsanSystem', ctx.model.estateHost(id).vsanSystemId) }),
+    configManager: (ctx, id) => ({
+      _typeName: 'HostConfigManager',
+      vsanSystem: moRef('HostVsanSystem', ctx.model.estateHost(id).vsanSystemId),
+      cryptoManager: moRef('CryptoManagerHostKMS', hostCryptoManagerId(id)),
+    }),
     summary: (ctx, id) => {
       const host = ctx.model.host(id);
       const estateHost = ctx.model.estateHost(id);

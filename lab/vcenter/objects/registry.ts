@@ -24,6 +24,7 @@ import { task } from './task';
 import { viewManager } from './view-manager';
 import { virtualMachine } from './virtual-machine';
 import { vsanDiskManagementSystem } from './vsan-disk-management-system';
+import { cryptoManagerHostKms, vsanClusterConfigSystem } from '../vsan-rekey';
 
 function box(typeName: string, value: unknown): unknown {
   return { _typeName: typeName, _value: value };
@@ -134,4 +135,6 @@ export const labObjects = new ObjectRegistry([
   datastore,
   cryptoManagerKmip,
   vsanDiskManagementSystem,
+  vsanClusterConfigSystem,
+  cryptoManagerHostKms,
 ]);

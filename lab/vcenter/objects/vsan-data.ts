@@ -4,6 +4,7 @@
  * VsanDataEncryptionConfig (ids only, never key material).
  */
 import type { LabVcenterContext } from '../context';
+import { vsanEncryptionChanging } from '../vsan-rekey';
 
 /** One disk group as vSAN describes it. */
 export function diskMapping(ctx: LabVcenterContext, hostId: string, groupIndex: number): unknown {
@@ -31,7 +32,7 @@ export function vsanEncryption(ctx: LabVcenterContext, clusterId: string): unkno
     kmsProviderId: { _typeName: 'KeyProviderId', id: cluster.providerId },
     ...(cluster.vsanKekIndex === null ? {} : { kekId: keys[cluster.vsanKekIndex]!.keyId }),
     ...(cluster.hostKeyIndex === null ? {} : { hostKeyId: keys[cluster.hostKeyIndex]!.keyId }),
-    changing: false,
+    changing: vsanEncryptionChanging(ctx.model, clusterId),
     eraseDisksBeforeUse: false,
   };
 }

@@ -11,6 +11,7 @@ import { useSession } from '@/components/queries/use-session';
 import type { FailureClass } from '@/lib/campaigns/model';
 import type { CampaignDetail, ItemView } from '@/lib/campaigns/store';
 import { ProgressCharts } from './ProgressCharts';
+import { RemediationButtons } from './RemediationButtons';
 
 const STATES = ['', 'pending', 'in-progress', 'rekeyed', 'verified', 'failed'] as const;
 
@@ -78,7 +79,7 @@ export function CampaignDetailView({ id }: { id: string }) {
       </p>
       <h2>Progress</h2>
       <ProgressCharts progress={p} />
-      <FailuresByClass campaign={c} />
+      <FailuresByClass campaign={c} canWrite={canWrite} />
       <ItemsTable id={c.id} />
     </>
   );
@@ -111,7 +112,7 @@ function AdminButtons({ campaign }: { campaign: CampaignDetail }) {
   );
 }
 
-function FailuresByClass({ campaign }: { campaign: CampaignDetail }) {
+function FailuresByClass({ campaign, canWrite }: { campaign: CampaignDetail; canWrite: boolean }) {
   const failed = useCampaignItems(campaign.id, 'failed');
   const classes = (Object.entries(campaign.progress.failuresByClass) as [FailureClass, number][]).filter(([, n]) => n > 0);
   if (classes.length === 0) return null;
@@ -141,17 +142,30 @@ function FailuresByClass({ campaign }: { campaign: CampaignDetail }) {
                 <p className="muted">Cost: {w.cost}</p>
               </>
             )}
-            <p>
-              VMs:{' '}
-              {vmsOf(cls).map((item, i) => (
-                <span key={item.entityMoid}>
-                  {i > 0 ? ', ' : ''}
-                  <a href={`#vm-${item.entityMoid}`} title={item.errorText ?? undefined}>
-                    {item.entityName} ({item.entityMoid})
-                  </a>
-                </span>
-              ))}
-            </p>
+            {canWrite ? (
+              <ul className="plain" aria-label={`Failed in ${cls}`}>
+                {vmsOf(cls).map((item) => (
+                  <li key={item.entityMoid} data-testid={`failed-${item.entityMoid}`}>
+                    <a href={`#vm-${item.entityMoid}`} title={item.errorText ?? undefined}>
+                      {item.entityName} ({item.entityMoid})
+                    </a>
+                    <RemediationButtons campaignId={campaign.id} item={item} />
+                  </li>
+                ))}
+              </ul>
+            ) : (
+              <p>
+                VMs:{' '}
+                {vmsOf(cls).map((item, i) => (
+                  <span key={item.entityMoid}>
+                    {i > 0 ? ', ' : ''}
+                    <a href={`#vm-${item.entityMoid}`} title={item.errorText ?? undefined}>
+                      {item.entityName} ({item.entityMoid})
+                    </a>
+                  </span>
+                ))}
+              </p>
+            )}
           </div>
         );
       })}
