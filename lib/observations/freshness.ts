@@ -24,14 +24,14 @@ export async function loadFreshness(
 ): Promise<Map<string, Freshness>> {
   const targetIds = targets?.map((t) => t.id);
   // Raw SQL: read on every list request, and a model query costs several times more CPU per call.
-  const states = await prisma.$queryRawUnsafe<{ kind: string; vcenterId: string | null; kmsProviderId: string | null; lastSuccessAt: Date | null; lastError: string | null; consecutiveFailures: number }[]>(
-    `SELECT "kind", "vcenterId", "kmsProviderId", "lastSuccessAt", "lastError", "consecutiveFailures" FROM "PollState"
-     ${targetIds ? `WHERE "vcenterId" = ANY($1::text[]) OR "kmsProviderId" = ANY($1::text[])` : ''}`,
+  const states = await prisma.$queryRawUnsafe<{ kind: string; vcenterId: string | null; kmsProviderId: string | null; openstackCloudId: string | null; lastSuccessAt: Date | null; lastError: string | null; consecutiveFailures: number }[]>(
+    `SELECT "kind", "vcenterId", "kmsProviderId", "openstackCloudId", "lastSuccessAt", "lastError", "consecutiveFailures" FROM "PollState"
+     ${targetIds ? `WHERE "vcenterId" = ANY($1::text[]) OR "kmsProviderId" = ANY($1::text[]) OR "openstackCloudId" = ANY($1::text[])` : ''}`,
     ...(targetIds ? [targetIds] : []),
   );
   const out = new Map<string, Freshness>();
   for (const s of states) {
-    const targetId = s.vcenterId ?? s.kmsProviderId;
+    const targetId = s.vcenterId ?? s.kmsProviderId ?? s.openstackCloudId;
     if (!targetId) continue;
     const kind = s.kind as PollKind;
     const lastSuccessAt = s.lastSuccessAt ? new Date(s.lastSuccessAt) : null;

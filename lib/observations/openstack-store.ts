@@ -11,6 +11,7 @@
 import type { OsCloudState, OsRow, OsSecret } from '../db/generated/client';
 import type { KeyAssessment } from '../openstack/key-state';
 import type { OpenStackSnapshot } from '../openstack/snapshot';
+import type { SampleRow } from './kms-store';
 import { insertChangeLog, type ChangeLogContext, type ChangeRecord, type Db, type TableSpec } from './table-writer';
 import { loadTableFingerprints, writeFingerprintedTable, type PlainRow } from './vcenter-store';
 
@@ -34,6 +35,20 @@ export type OpenstackFingerprints = Record<keyof OpenstackRows, Map<string, stri
 
 export const osRowId = (cloudId: string, kind: OsRowKind, osId: string): string => `${cloudId}|${kind}|${osId}`;
 export const osSecretId = (cloudId: string, keyId: string): string => `${cloudId}|${keyId}`;
+
+export const barbicanSeries = (cloudId: string): string => `barbican:${cloudId}`;
+export const BARBICAN_METRICS = ['up', 'apiLatencyMs', 'healthcheckLatencyMs'] as const;
+
+/** Barbican's health as samples: up (1/0) and the two latencies when they were measured. */
+export function barbicanSamples(cloudId: string, snap: OpenStackSnapshot, at: Date): SampleRow[] {
+  const series = barbicanSeries(cloudId);
+  const b = snap.barbican;
+  if (!b.endpoint) return [];
+  const out: SampleRow[] = [{ series, metric: 'up', at, value: b.api.status === 'ok' ? 1 : 0 }];
+  if (b.api.latencyMs !== null) out.push({ series, metric: 'apiLatencyMs', at, value: Math.round(b.api.latencyMs * 10) / 10 });
+  if (b.process.latencyMs !== null) out.push({ series, metric: 'healthcheckLatencyMs', at, value: Math.round(b.process.latencyMs * 10) / 10 });
+  return out;
+}
 
 function keyColumns(k: KeyAssessment) {
   return { keyId: k.keyId, keyState: k.state, usesFixedKey: k.usesFixedKey, anomalies: JSON.stringify(k.anomalies), reason: k.reason };

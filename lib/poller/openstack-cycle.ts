@@ -10,28 +10,13 @@ import { reconcileAlerts } from '../alerts/reconcile';
 import { openstackAlertConditions } from '../alerts/rules-openstack';
 import { pollOpenStack } from '../openstack/poll';
 import type { OpenStackSnapshot } from '../openstack/snapshot';
-import { buildOpenstackRows, fillOpenstackGaps, loadOpenstackFingerprints, writeOpenstackRows } from '../observations/openstack-store';
+import { barbicanSamples, buildOpenstackRows, fillOpenstackGaps, loadOpenstackFingerprints, writeOpenstackRows } from '../observations/openstack-store';
 import { insertSamples } from '../observations/series';
-import type { SampleRow } from '../observations/kms-store';
 import { openOpenstackCredentials } from '../targets/openstack-store';
 import type { CycleDeps, CycleKit, CycleResult, TargetInfo } from './cycle';
 import { describePollFailure, withDeadline } from './failure';
 import type { Claim } from './leases';
 import { timeoutOf } from './settings';
-
-export const barbicanSeries = (cloudId: string): string => `barbican:${cloudId}`;
-export const BARBICAN_METRICS = ['up', 'apiLatencyMs', 'healthcheckLatencyMs'] as const;
-
-/** Barbican's health as samples: up (1/0) and the two latencies when they were measured. */
-export function barbicanSamples(cloudId: string, snap: OpenStackSnapshot, at: Date): SampleRow[] {
-  const series = barbicanSeries(cloudId);
-  const b = snap.barbican;
-  if (!b.endpoint) return [];
-  const out: SampleRow[] = [{ series, metric: 'up', at, value: b.api.status === 'ok' ? 1 : 0 }];
-  if (b.api.latencyMs !== null) out.push({ series, metric: 'apiLatencyMs', at, value: Math.round(b.api.latencyMs * 10) / 10 });
-  if (b.process.latencyMs !== null) out.push({ series, metric: 'healthcheckLatencyMs', at, value: Math.round(b.process.latencyMs * 10) / 10 });
-  return out;
-}
 
 /** Nothing usable was read: no token, or neither Barbican nor Cinder could be found. */
 function unusable(snap: OpenStackSnapshot): string | null {
