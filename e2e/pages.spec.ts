@@ -15,6 +15,7 @@ const PAGES = [
   { path: '/alerts', heading: 'Alerts' },
   { path: '/hosts', heading: 'Hosts' },
   { path: '/key-providers', heading: 'Key providers' },
+  { path: '/openstack', heading: 'OpenStack' },
   { path: '/campaigns', heading: 'Campaigns' },
   { path: '/audit', heading: 'Audit' },
   { path: '/settings', heading: 'Settings' },

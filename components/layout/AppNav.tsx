@@ -9,6 +9,7 @@ const NAV_ITEMS = [
   { href: '/', label: 'Overview' },
   { href: '/hosts', label: 'Hosts' },
   { href: '/key-providers', label: 'Key providers' },
+  { href: '/openstack', label: 'OpenStack' },
   { href: '/alerts', label: 'Alerts' },
   { href: '/campaigns', label: 'Campaigns' },
   { href: '/audit', label: 'Audit' },

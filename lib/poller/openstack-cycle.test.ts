@@ -12,9 +12,8 @@ import { pollDue } from './due-targets';
 import { captureLogger, DEFAULT_SETTINGS, testBox, TestClock, useTestDatabase } from './testing/harness';
 import type { CycleDeps } from './cycle';
 
-const database = useTestDatabase(4);
-
 describe('polling an OpenStack cloud', () => {
+  const database = useTestDatabase(4);
   let lab: OpenStackLab;
   let cloudId: string;
   let deps: CycleDeps;
