@@ -186,9 +186,10 @@ export const fixedKeyQuerySchema = z.object({
   maxAgeSeconds: z.coerce.number().int().min(1).max(7 * 86_400).optional(),
 });
 
-export async function openstackFixedKeyRemoval(prisma: PrismaClient, id: string, staleAfterMs: (kind: PollKind) => number, now: Date, maxAgeMs?: number): Promise<(FixedKeyVerdict & { cloud: { id: string; name: string } }) | null> {
-  const cloud = await prisma.openstackCloud.findUnique({ where: { id }, include: { state: true } });
+export async function openstackFixedKeyRemoval(prisma: PrismaClient, idOrName: string, staleAfterMs: (kind: PollKind) => number, now: Date, maxAgeMs?: number): Promise<(FixedKeyVerdict & { cloud: { id: string; name: string } }) | null> {
+  const cloud = await prisma.openstackCloud.findFirst({ where: { OR: [{ id: idOrName }, { name: idOrName }] }, include: { state: true } });
   if (!cloud) return null;
+  const id = cloud.id;
   const freshness = (await loadFreshness(prisma, staleAfterMs, now, [{ id, kind: 'openstack' }])).get(id)!;
   const verdict = await storedVerdict(prisma, id, cloud.state, freshness, maxAgeMs ?? staleAfterMs('openstack'), now);
   return { ...verdict, cloud: { id: cloud.id, name: cloud.name } };
