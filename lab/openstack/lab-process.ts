@@ -33,6 +33,8 @@ function newTls(host: string) {
 export interface LabOpenStackProcess {
   lab: OpenStackLab;
   caFile: string;
+  /** describeOpenStackLab as JSON (0600), for the faults of scripts and e2e tests. */
+  labFile: string;
   stop(): Promise<void>;
 }
 
@@ -50,11 +52,15 @@ export async function startLabOpenStack(options: { dir: string; host: string; pe
     await writeFile(savedFile, JSON.stringify({ ports: { keystone: port(lab.urls.keystone), barbican: port(lab.urls.barbican), cinder: port(lab.urls.cinder) }, tls }), { mode: 0o600 });
     await chmod(savedFile, 0o600);
   }
-  return { lab, caFile, stop: () => lab.stop() };
+  const labFile = path.join(options.dir, 'lab-openstack.json');
+  const p: LabOpenStackProcess = { lab, caFile, labFile, stop: () => lab.stop() };
+  await writeFile(labFile, `${JSON.stringify(describeOpenStackLab(p), null, 2)}\n`, { mode: 0o600 });
+  await chmod(labFile, 0o600);
+  return p;
 }
 
 /** The lab cloud as Keywatch registers it (lib/targets/lab-targets.ts); the lab routes' admin for the faults. */
-export function describeOpenStackLab(p: LabOpenStackProcess) {
+export function describeOpenStackLab(p: Pick<LabOpenStackProcess, 'lab' | 'caFile'>) {
   const w = p.lab.watcher;
   return {
     authUrl: w.authUrl,
@@ -65,6 +71,8 @@ export function describeOpenStackLab(p: LabOpenStackProcess) {
     projectDomain: 'Default',
     region: w.region,
     caFile: p.caFile,
+    /** Where POST /lab/faults and GET /lab/state answer (HTTP Basic with labAdmin). */
+    labUrl: p.lab.urls.keystone,
     labAdmin: { username: p.lab.admin.username, password: p.lab.admin.password },
   };
 }
