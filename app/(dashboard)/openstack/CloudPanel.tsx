@@ -17,6 +17,8 @@ const STATE_COLORS: Record<string, string> = {
   unencrypted: '#94a3b8',
 };
 const STATES = ['dangling', 'anomalous', 'unknown', 'cannot-verify', 'fixed-key', 'migrated', 'unencrypted'] as const;
+/** Legend entries in the text colour: recharts colours them like their series, too faint to read on either theme. */
+const legendText = (value: string) => <span className="chart-legend-text">{value}</span>;
 const API_TONE: Record<string, 'good' | 'warn' | 'bad' | 'neutral'> = { ok: 'good', skipped: 'neutral', error: 'warn', 'auth-failing': 'bad', 'backend-error': 'bad', down: 'bad' };
 
 function BarbicanLatency({ cloud }: { cloud: OpenstackCloudDetailView }) {
@@ -62,7 +64,7 @@ function KeyStateChart({ cloud }: { cloud: OpenstackCloudDetailView }) {
             <XAxis type="number" allowDecimals={false} />
             <YAxis type="category" dataKey="kind" width={90} />
             <Tooltip />
-            <Legend />
+            <Legend formatter={legendText} />
             {STATES.map((s) => (
               <Bar key={s} dataKey={s} stackId="state" fill={STATE_COLORS[s]} isAnimationActive={false} />
             ))}
@@ -86,7 +88,7 @@ function MigrationByHost({ cloud }: { cloud: OpenstackCloudDetailView }) {
               <XAxis type="number" allowDecimals={false} />
               <YAxis type="category" dataKey="host" width={140} />
               <Tooltip />
-              <Legend />
+              <Legend formatter={legendText} />
               <Bar dataKey="on fixed key" stackId="m" fill={STATE_COLORS['fixed-key']} isAnimationActive={false} />
               <Bar dataKey="migrated" stackId="m" fill={STATE_COLORS.migrated} isAnimationActive={false} />
             </BarChart>
