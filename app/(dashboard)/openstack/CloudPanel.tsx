@@ -198,7 +198,7 @@ export function CloudPanel({ summary }: { summary: OpenstackCloudSummaryView }) 
   const f = summary.freshness;
   const b = summary.barbican;
   return (
-    <section className="openstack-cloud" aria-label={`OpenStack cloud ${summary.name}`} data-testid={`openstack-cloud-${summary.name}`}>
+    <section className="openstack-cloud" aria-label={`OpenStack cloud ${summary.name}`} aria-busy={query.isPending || undefined} data-testid={`openstack-cloud-${summary.name}`}>
       <h2>
         {summary.name} <span className="muted">{summary.authUrl}</span>
       </h2>

@@ -7,8 +7,10 @@ import { CloudPanel } from './CloudPanel';
 export function OpenstackClouds() {
   const query = useOpenstackClouds();
   const clouds = query.data?.clouds ?? [];
+  // aria-busy until the list has answered: screen readers (and the page tests) wait for the content.
   return (
-    <LoadState
+    <div aria-busy={query.isPending || undefined}>
+      <LoadState
       loading={query.isPending}
       error={query.error}
       empty={clouds.length === 0}
@@ -17,6 +19,7 @@ export function OpenstackClouds() {
       {clouds.map((c) => (
         <CloudPanel key={c.id} summary={c} />
       ))}
-    </LoadState>
+      </LoadState>
+    </div>
   );
 }
