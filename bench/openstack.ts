@@ -4,9 +4,10 @@
  *
  * The lab cloud runs in a child process so the poll's figures are its own. The per-key figures come
  * from the lab's counters (requests that named one secret: metadata or ACL), compared with the
- * distinct key IDs the poll found. A second poll with nothing changed is timed too; what fraction of
- * stored rows it would write cannot be measured before the poll results are stored, so
- * `noChangeWriteFraction` is null with a note.
+ * distinct key IDs the poll found. Then the poller stores it as the worker does (lib/poller's
+ * OpenStack cycle into PostgreSQL from Debian's package, the server the tests start): a first cycle
+ * writes every row, a second with nothing changed writes what changed — `noChangeWriteFraction` is
+ * its rows written (observations, samples, alerts, poll state, run record) over the rows stored.
  *
  *   npm run bench -- openstack [--volumes 20000] [--snapshots 5000] [--backups 5000] [--projects 50]
  *                              [--cinder-hosts 10] [--concurrency 16]
@@ -20,7 +21,18 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
 import { z } from 'zod';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { createPrismaClient } from '../lib/db/client';
+import { migrate } from '../lib/db/migrate';
+import { startTestPostgres } from '../lib/db/testing/postgres-server';
+import { createLogger } from '../lib/logging/logger';
 import { fixedKeyRemovalVerdict } from '../lib/openstack/key-state';
+import { pollDue } from '../lib/poller/due-targets';
+import type { CycleDeps, CycleResult } from '../lib/poller/cycle';
+import { masterKeyFromBytes } from '../lib/secrets/envelope';
+import { SecretBox } from '../lib/secrets/keyring';
+import { createOpenstackCloud } from '../lib/targets/openstack-store';
 import { pollOpenStack } from '../lib/openstack/poll';
 import type { OpenStackSnapshot } from '../lib/openstack/snapshot';
 
@@ -133,6 +145,58 @@ function mismatches(snap: OpenStackSnapshot, truth: z.infer<typeof LabStateSchem
   return out;
 }
 
+/**
+ * Two worker cycles of the cloud into a fresh PostgreSQL database: the first stores everything, the
+ * second (nothing changed in the lab) writes only what changed.
+ */
+async function storeTwice(info: LabInfo): Promise<{ first: CycleResult; second: CycleResult; storedRows: number }> {
+  const server = await startTestPostgres();
+  try {
+    const admin = new pg.Client({ connectionString: server.url });
+    await admin.connect();
+    await admin.query('CREATE DATABASE bench_openstack');
+    await admin.end();
+    const url = new URL(server.url);
+    url.pathname = '/bench_openstack';
+    await migrate(url.toString());
+    const prisma = createPrismaClient(url.toString(), 4);
+    try {
+      const key = masterKeyFromBytes(randomBytes(32));
+      const box = new SecretBox({ current: key, all: [key], source: 'env' });
+      const w = info.watcher;
+      const cloud = await createOpenstackCloud(prisma, box, { name: w.name, authUrl: w.authUrl, username: w.username, password: w.password, userDomain: 'Default', projectName: w.projectName, projectDomain: 'Default', region: w.region, interface: 'public', caPem: w.caPem });
+      // Real time (cycle durations are measured on it), moved on by an interval between the cycles.
+      let offset = 0;
+      const deps: CycleDeps = {
+        prisma,
+        box,
+        workerId: 'bench',
+        now: () => new Date(Date.now() + offset),
+        logger: createLogger('bench-openstack', { level: 'warn' }),
+        settings: { vcenterIntervalMs: 60_000, kmsIntervalMs: 60_000, vcenterTimeoutMs: 600_000, kmsTimeoutMs: 60_000, staleAfterMs: 3_600_000 },
+        transactionTimeoutMs: 600_000,
+      };
+      const cycle = async () => {
+        const [result] = await pollDue(deps, 'openstack', 1);
+        if (!result) throw new Error('the OpenStack cloud was not due');
+        offset += 61_000;
+        return result;
+      };
+      console.error('First stored cycle…');
+      const first = await cycle();
+      console.error(`First stored cycle ${(first.durationMs / 1000).toFixed(1)} s, ${first.rowsWritten} rows written.`);
+      console.error('Second stored cycle, nothing changed…');
+      const second = await cycle();
+      const counts = await Promise.all([prisma.osRow.count({ where: { cloudId: cloud.id } }), prisma.osSecret.count({ where: { cloudId: cloud.id } }), prisma.osCloudState.count({ where: { cloudId: cloud.id } })]);
+      return { first, second, storedRows: counts.reduce((a, b) => a + b, 0) };
+    } finally {
+      await prisma.$disconnect();
+    }
+  } finally {
+    await server.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const o = readOptions(process.argv.slice(2));
   if (o.labChild) return runLabChild(o);
@@ -153,19 +217,20 @@ async function main(): Promise<void> {
     const perKeyRequests = truth.requests.secretRequests.total;
     console.error(`Full poll ${fullPollSeconds.toFixed(1)} s; ${distinctKeys} distinct keys, ${perKeyRequests} per-key Barbican requests (max ${truth.requests.secretRequests.maxPerSecret} for one key), ${snap.requests.barbicanListPages} list pages, ${snap.requests.cinder} Cinder requests.`);
 
-    console.error('Second poll, nothing changed…');
-    const t1 = performance.now();
-    const again = await pollOpenStack(config);
-    const noChangePollSeconds = (performance.now() - t1) / 1000;
+    const stored = await storeTwice(info);
 
     const figures = {
       fullPollSeconds: Number(fullPollSeconds.toFixed(2)),
       barbicanRequestsPerKey: distinctKeys > 0 ? Number((perKeyRequests / distinctKeys).toFixed(3)) : 0,
-      noChangeWriteFraction: null,
-      noChangeWriteFractionNote: 'not measured yet: poll results are not stored yet (storage comes with the poller integration)',
+      noChangeWriteFraction: Number((stored.second.rowsWritten / stored.storedRows).toFixed(5)),
+      noChangeRowsWritten: stored.second.rowsWritten,
+      storedRows: stored.storedRows,
+      firstStoredCycleSeconds: Number((stored.first.durationMs / 1000).toFixed(2)),
+      firstStoredCyclePhasesMs: stored.first.phasesMs,
+      noChangeCycleSeconds: Number((stored.second.durationMs / 1000).toFixed(2)),
+      noChangeCyclePhasesMs: stored.second.phasesMs,
       maxBarbicanRequestsForOneKey: truth.requests.secretRequests.maxPerSecret,
       barbicanRequestsTotalPerKey: distinctKeys > 0 ? Number((snap.requests.barbican / distinctKeys).toFixed(3)) : 0,
-      noChangePollSeconds: Number(noChangePollSeconds.toFixed(2)),
       volumes: snap.volumes.length,
       snapshots: snap.snapshots.length,
       backups: snap.backups.length,
@@ -173,7 +238,7 @@ async function main(): Promise<void> {
       distinctKeys,
       requests: snap.requests,
       countsMatchGroundTruth: wrong.length === 0,
-      pollErrors: snap.errors.length + again.errors.length,
+      pollErrors: snap.errors.length + (stored.first.error ? 1 : 0) + (stored.second.error ? 1 : 0),
       fixedKeyRemoval: fixedKeyRemovalVerdict(snap).verdict,
       counts: snap.counts.volumes,
       concurrency: o.concurrency,

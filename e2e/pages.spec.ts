@@ -18,6 +18,7 @@ const PAGES = [
   // A detail page: the lab's first cluster by name, there once the worker's first poll stored it.
   { path: '/clusters/cluster-01', heading: 'cluster-01', afterFirstPoll: true },
   { path: '/key-providers', heading: 'Key providers' },
+  { path: '/openstack', heading: 'OpenStack' },
   { path: '/campaigns', heading: 'Campaigns' },
   { path: '/audit', heading: 'Audit' },
   { path: '/settings', heading: 'Settings' },

@@ -7,7 +7,7 @@
  *                  [--kms-hosts 127.0.0.11,127.0.0.12,127.0.0.13] [--kms-replication-lag-ms 0] [--client-cert-days N]
  *                  [--seed 1] [--clusters 3] [--hosts-per-cluster 4] [--hosts N] [--vms-per-host 4]
  *                  [--kms-nodes 3] [--kms-self-hosted] [--key-retry-ms 30000]
- *                  [--username U] [--password P] [--json | --ready-line]
+ *                  [--no-openstack] [--username U] [--password P] [--json | --ready-line]
  *
  * `startLab(options)` is the same thing in-process (npm start uses it when no vCenter is configured).
  */
@@ -20,6 +20,7 @@ import { stopOnSignals } from '../lib/runtime/shutdown';
 import { startKmsCluster, type LabKmsCluster } from './kms/cluster';
 import type { EstateOptions } from './vcenter/estate';
 import type { LabTimings } from './vcenter/host-model';
+import { describeOpenStackLab, startLabOpenStack } from './openstack/lab-process';
 import { createLabVcenterTls, startLabVcenter, type LabVcenter } from './vcenter/server';
 
 export interface StartLabOptions {
@@ -247,11 +248,13 @@ const cliSchema = z.object({
   'key-retry-ms': positiveInt.optional(),
   username: z.string().min(1).optional(),
   password: z.string().min(1).optional(),
+  /** Leave out the lab OpenStack cloud (Keystone, Barbican, Cinder). */
+  'no-openstack': z.boolean().default(false),
   json: z.boolean().default(false),
   /** Print `READY {json}` (see describeLab) once up: the handshake `npm start` waits for. */
   'ready-line': z.boolean().default(false),
 });
-const FLAGS = new Set(['kms-self-hosted', 'json', 'ready-line']);
+const FLAGS = new Set(['kms-self-hosted', 'json', 'ready-line', 'no-openstack']);
 
 export function parseLabArgs(argv: string[]): z.infer<typeof cliSchema> {
   const raw: Record<string, unknown> = {};
@@ -296,13 +299,18 @@ async function main(): Promise<void> {
     ...(args.password ? { password: args.password } : {}),
     ...(args['key-retry-ms'] ? { timings: { keyRetryMs: args['key-retry-ms'] } } : {}),
   });
+  const openstack = args['no-openstack'] ? null : await startLabOpenStack({ dir: lab.files.dir, host: args.host, persistent: lab.persistent, seed: args.seed }).catch(async (error: unknown) => {
+    await lab.stop();
+    throw error;
+  });
+  const described = { ...describeLab(lab), ...(openstack && { openstack: describeOpenStackLab(openstack) }) };
   const summary = {
-    ...describeLab(lab),
+    ...described,
     labFile: lab.files.labFile,
     estate: { hosts: lab.vcenterServer.estate.hosts.length, vms: lab.vcenterServer.estate.vms.length, clusters: lab.vcenterServer.estate.clusters.length },
   };
   if (args['ready-line']) {
-    process.stdout.write(`READY ${JSON.stringify(describeLab(lab))}\n`);
+    process.stdout.write(`READY ${JSON.stringify(described)}\n`);
   } else if (args.json) {
     process.stdout.write(`${JSON.stringify(summary)}\n`);
   } else {
@@ -316,6 +324,7 @@ async function main(): Promise<void> {
       `  KMS provider ${summary.kms.providerId}: ${summary.kms.nodes.map((n) => `${n.id}=${n.host}:${n.port}`).join('  ')}`,
       `  KMS CA       ${summary.kms.caFile}`,
       `  KMS client   ${summary.kms.client.certFile} / ${summary.kms.client.keyFile}`,
+      ...(summary.openstack ? [`  OpenStack    ${summary.openstack.authUrl} (user ${summary.openstack.username}, password ${summary.openstack.password}, project ${summary.openstack.projectName}; CA ${summary.openstack.caFile})`] : []),
       `  faults       npx tsx lab/faults-cli.ts --lab ${summary.labFile} state --no-vms`,
       lab.persistent ? `  data dir     ${lab.files.dir}` : '  data dir     (temporary; pass --data-dir .data/lab to keep it)',
       'Ctrl-C stops the lab.',
@@ -324,6 +333,7 @@ async function main(): Promise<void> {
   }
   stopOnSignals('lab', async (signal) => {
     process.stderr.write(`\n${signal}: stopping the lab...\n`);
+    await openstack?.stop();
     await lab.stop();
   });
 }
@@ -331,7 +341,7 @@ async function main(): Promise<void> {
 runEntryPoint(import.meta.url, {
   name: 'lab',
   // The usage is this file's header comment.
-  usage: 'usage: npm run lab -- [--data-dir .data/lab] [--host 127.0.0.1] [--port 8443] [--kms-ports 5696,5697,5698] [--seed 1] [--clusters 3] [--hosts-per-cluster 4] [--hosts N] [--vms-per-host 4] [--kms-nodes 3] [--kms-self-hosted] [--username U] [--password P] [--json | --ready-line]',
+  usage: 'usage: npm run lab -- [--data-dir .data/lab] [--host 127.0.0.1] [--port 8443] [--kms-ports 5696,5697,5698] [--seed 1] [--clusters 3] [--hosts-per-cluster 4] [--hosts N] [--vms-per-host 4] [--kms-nodes 3] [--kms-self-hosted] [--no-openstack] [--username U] [--password P] [--json | --ready-line]',
   async main(argv) {
     try {
       parseLabArgs(argv);

@@ -10,6 +10,7 @@ const NAV_ITEMS = [
   { href: '/hosts', label: 'Hosts' },
   { href: '/clusters', label: 'Clusters' },
   { href: '/key-providers', label: 'Key providers' },
+  { href: '/openstack', label: 'OpenStack' },
   { href: '/alerts', label: 'Alerts' },
   { href: '/campaigns', label: 'Campaigns' },
   { href: '/audit', label: 'Audit' },

@@ -4,7 +4,7 @@
  * lists and details under it. A detail page adds `<resource>Detail: (id) => ['<resource>', id]`
  * when it exists, and its layout seeds that key on the server (see ARCHITECTURE.md).
  */
-export type TargetKind = 'vcenters' | 'kms-providers';
+export type TargetKind = 'vcenters' | 'kms-providers' | 'openstack';
 
 export interface AuditFilters {
   action: string;
@@ -32,6 +32,8 @@ export const queryKeys = {
   users: () => ['users'] as const,
   tokens: () => ['tokens'] as const,
   targets: (kind: TargetKind) => ['targets', kind] as const,
+  openstack: () => ['openstack'] as const,
+  openstackCloud: (id: string) => ['openstack', id] as const,
   campaigns: () => ['campaigns'] as const,
   campaignDetail: (id: string) => ['campaigns', id] as const,
   campaignItems: (id: string, state: string) => ['campaigns', id, 'items', state] as const,

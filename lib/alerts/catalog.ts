@@ -17,6 +17,14 @@ export const ALERT_KINDS = [
   'KMS_SELF_HOSTED',
   'VCENTER_UNREACHABLE',
   'DATA_STALE',
+  // OpenStack (lib/alerts/rules-openstack.ts).
+  'BARBICAN_DOWN',
+  'BARBICAN_AUTH_FAILING',
+  'BARBICAN_BACKEND_ERROR',
+  'KEY_MANAGER_NOT_IN_CATALOG',
+  'VOLUME_KEY_MISSING',
+  'SECRET_ANOMALY',
+  'FIXED_KEY_MIGRATION_STUCK',
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
@@ -52,6 +60,7 @@ export interface AlertCondition {
 /** Scope = which evaluation owns an alert; only a run of the same scope may resolve it. */
 export const vcenterScope = (vcenterId: string): string => `vcenter:${vcenterId}`;
 export const kmsScope = (kmsProviderId: string): string => `kms:${kmsProviderId}`;
+export const openstackScope = (cloudId: string): string => `openstack:${cloudId}`;
 export const TARGETS_SCOPE = 'targets';
 
 export function daysLeft(notAfter: Date, now: Date): number {

@@ -7,7 +7,7 @@
 import type { PrismaClient } from '../db/client';
 import type { PollState } from '../db/generated/client';
 import type { PollKind } from '../poller/backoff';
-import { kmsScope, TARGETS_SCOPE, vcenterScope } from './catalog';
+import { kmsScope, openstackScope, TARGETS_SCOPE, vcenterScope } from './catalog';
 import { reconcileAlerts, resolveScopes } from './reconcile';
 import { targetHealthConditions, targetScope } from './rules-targets';
 
@@ -19,11 +19,17 @@ export interface EvaluateResult {
 }
 
 export async function evaluateTargetAlerts(prisma: PrismaClient, staleAfterMs: (kind: PollKind) => number, now: Date): Promise<EvaluateResult> {
-  const [vcenters, kms] = await Promise.all([
+  const [vcenters, kms, clouds] = await Promise.all([
     prisma.vcenterTarget.findMany({ select: { id: true, name: true, createdAt: true } }),
     prisma.kmsProvider.findMany({ select: { id: true, name: true, createdAt: true } }),
+    prisma.openstackCloud.findMany({ select: { id: true, name: true, createdAt: true } }),
   ]);
-  const targets = [...vcenters.map((t) => ({ ...t, kind: 'vcenter' as const })), ...kms.map((t) => ({ ...t, kind: 'kms' as const }))];
+  const targets = [
+    ...vcenters.map((t) => ({ ...t, kind: 'vcenter' as const })),
+    ...kms.map((t) => ({ ...t, kind: 'kms' as const })),
+    ...clouds.map((t) => ({ ...t, kind: 'openstack' as const })),
+  ];
+  const ownScope = { vcenter: vcenterScope, kms: kmsScope, openstack: openstackScope } as const;
   const result: EvaluateResult = { evaluated: 0, skippedBusy: 0, opened: 0, resolved: 0 };
   for (const t of targets) {
     const outcome = await prisma.$transaction(async (tx) => {
@@ -49,7 +55,7 @@ export async function evaluateTargetAlerts(prisma: PrismaClient, staleAfterMs: (
     result.opened += outcome.opened.length;
     result.resolved += outcome.resolved.length;
   }
-  const live = new Set(targets.flatMap((t) => [targetScope(t.id), t.kind === 'vcenter' ? vcenterScope(t.id) : kmsScope(t.id)]));
+  const live = new Set(targets.flatMap((t) => [targetScope(t.id), ownScope[t.kind](t.id)]));
   live.add(TARGETS_SCOPE);
   const openScopes = await prisma.alert.findMany({ where: { state: 'open' }, select: { scope: true }, distinct: ['scope'] });
   const orphaned = openScopes.map((s) => s.scope).filter((s) => !live.has(s));

@@ -9,7 +9,7 @@ import { steps, type AlertCondition } from './catalog';
 export const targetScope = (targetId: string): string => `target:${targetId}`;
 
 export interface TargetHealthInput {
-  kind: 'vcenter' | 'kms';
+  kind: 'vcenter' | 'kms' | 'openstack';
   targetId: string;
   targetName: string;
   /** When the target was created: a target never polled is stale only after the limit from then. */
@@ -27,7 +27,7 @@ const ago = (from: Date, now: Date): string => {
 export function targetHealthConditions(input: TargetHealthInput): AlertCondition[] {
   const out: AlertCondition[] = [];
   const { state, now } = input;
-  const what = input.kind === 'vcenter' ? 'vCenter' : 'KMS provider';
+  const what = input.kind === 'vcenter' ? 'vCenter' : input.kind === 'kms' ? 'KMS provider' : 'OpenStack cloud';
   if (input.kind === 'vcenter' && state && state.consecutiveFailures > 0 && state.lastError) {
     out.push({
       kind: 'VCENTER_UNREACHABLE',
@@ -50,7 +50,7 @@ export function targetHealthConditions(input: TargetHealthInput): AlertCondition
     out.push({
       kind: 'DATA_STALE',
       severity: 'warning',
-      entityType: input.kind === 'vcenter' ? 'vcenter' : 'kmsProvider',
+      entityType: input.kind === 'vcenter' ? 'vcenter' : input.kind === 'kms' ? 'kmsProvider' : 'openstackCloud',
       entityId: input.targetId,
       entityName: input.targetName,
       targetId: input.targetId,

@@ -53,6 +53,9 @@ export const ROUTE_POLICIES: readonly RoutePolicy[] = [
   { pattern: '/api/v1/targets/kms-providers/[id]', methods: { GET: need('admin'), PATCH: recent('admin'), DELETE: recent('admin') } },
   { pattern: '/api/v1/targets/kms-providers/[id]/test', methods: { POST: recent('admin') } },
   { pattern: '/api/v1/targets/kms-providers/[id]/csr', methods: { POST: recent('admin') } },
+  { pattern: '/api/v1/targets/openstack', methods: { GET: need('admin'), POST: recent('admin') } },
+  { pattern: '/api/v1/targets/openstack/[id]', methods: { GET: need('admin'), PATCH: recent('admin'), DELETE: recent('admin') } },
+  { pattern: '/api/v1/targets/openstack/[id]/test', methods: { POST: recent('admin') } },
   { pattern: '/api/v1/audit', methods: { GET: need('audit.read') } },
 
   // Later issues: hosts, readiness gate, actions.
@@ -78,6 +81,10 @@ export const ROUTE_POLICIES: readonly RoutePolicy[] = [
   // Key providers (observed state, not targets).
   { pattern: '/api/v1/key-providers', methods: { GET: need('read') } },
   { pattern: '/api/v1/key-providers/[id]', methods: { GET: need('read') } },
+  // OpenStack clouds (observed state): Barbican health, encrypted volumes' keys, the fixed_key verdict.
+  { pattern: '/api/v1/openstack', methods: { GET: need('read') } },
+  { pattern: '/api/v1/openstack/[id]', methods: { GET: need('read') } },
+  { pattern: '/api/v1/openstack/[id]/fixed-key-removal', methods: { GET: need('gate') } },
   // Campaigns: rekeys and key-provider moves, step by step.
   { pattern: '/api/v1/campaigns', methods: { GET: need('campaigns.read'), POST: need('campaigns.write') } },
   { pattern: '/api/v1/campaigns/[id]', methods: { GET: need('campaigns.read'), PATCH: need('campaigns.write') } },

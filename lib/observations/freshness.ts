@@ -21,6 +21,7 @@ export interface PollStateFacts {
   kind: string;
   vcenterId: string | null;
   kmsProviderId: string | null;
+  openstackCloudId?: string | null;
   lastSuccessAt: Date | string | null;
   lastError: string | null;
   consecutiveFailures: number;
@@ -31,7 +32,7 @@ export interface PollStateFacts {
  * them into their own statement (one round trip per request instead of two).
  */
 export const POLL_STATE_FACTS_JSON = (alias: string) =>
-  `json_build_object('kind', ${alias}."kind", 'vcenterId', ${alias}."vcenterId", 'kmsProviderId', ${alias}."kmsProviderId",
+  `json_build_object('kind', ${alias}."kind", 'vcenterId', ${alias}."vcenterId", 'kmsProviderId', ${alias}."kmsProviderId", 'openstackCloudId', ${alias}."openstackCloudId",
      'lastSuccessAt', to_char(${alias}."lastSuccessAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'lastError', ${alias}."lastError",
      'consecutiveFailures', ${alias}."consecutiveFailures")`;
 
@@ -43,7 +44,7 @@ export function freshnessOf(
 ): Map<string, Freshness> {
   const out = new Map<string, Freshness>();
   for (const s of states) {
-    const targetId = s.vcenterId ?? s.kmsProviderId;
+    const targetId = s.vcenterId ?? s.kmsProviderId ?? s.openstackCloudId;
     if (!targetId) continue;
     const kind = s.kind as PollKind;
     const lastSuccessAt = s.lastSuccessAt ? new Date(s.lastSuccessAt) : null;
@@ -74,8 +75,8 @@ export async function loadFreshness(
   const targetIds = targets?.map((t) => t.id);
   // Raw SQL: read on every list request, and a model query costs several times more CPU per call.
   const states = await prisma.$queryRawUnsafe<PollStateFacts[]>(
-    `SELECT "kind", "vcenterId", "kmsProviderId", "lastSuccessAt", "lastError", "consecutiveFailures" FROM "PollState"
-     ${targetIds ? `WHERE "vcenterId" = ANY($1::text[]) OR "kmsProviderId" = ANY($1::text[])` : ''}`,
+    `SELECT "kind", "vcenterId", "kmsProviderId", "openstackCloudId", "lastSuccessAt", "lastError", "consecutiveFailures" FROM "PollState"
+     ${targetIds ? `WHERE "vcenterId" = ANY($1::text[]) OR "kmsProviderId" = ANY($1::text[]) OR "openstackCloudId" = ANY($1::text[])` : ''}`,
     ...(targetIds ? [targetIds] : []),
   );
   return freshnessOf(states, staleAfterMs, now, targets);

@@ -24,7 +24,10 @@ export type ObservationTable =
   | 'VcHostProviderHealth'
   | 'VcKey'
   | 'KmsNodeState'
-  | 'KmsNodeKey';
+  | 'KmsNodeKey'
+  | 'OsCloudState'
+  | 'OsRow'
+  | 'OsSecret';
 
 export interface TableSpec<R> {
   table: ObservationTable;

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { TableDiff } from './table-diff';
-import { insertChangeLog, writeTableDiff, type ChangeLogContext, type Db, type ObservationTable, type TableSpec } from './table-writer';
+import { insertChangeLog, writeTableDiff, type ChangeLogContext, type ChangeRecord, type Db, type ObservationTable, type TableSpec } from './table-writer';
 import type { VcenterGaps, VcenterRows } from './vcenter-rows';
 
 type TableKey = keyof VcenterRows;
@@ -57,20 +57,25 @@ async function rowsWhere<R>(db: Db, table: ObservationTable, where: string, para
   return db.$queryRawUnsafe<R[]>(`SELECT * FROM "${table}" WHERE ${where}`, ...params);
 }
 
-/** Fingerprints of everything stored for one vCenter, read a page at a time so the rows never pile up. */
+/** Fingerprints of the rows of `table` whose `column` is `value`, read a page at a time so the rows never pile up. */
+export async function loadTableFingerprints(db: Db, table: ObservationTable, column: string, value: string): Promise<Map<string, string>> {
+  const prints = new Map<string, string>();
+  let after = '';
+  for (;;) {
+    const page = await rowsWhere<PlainRow>(db, table, `"${column}" = $1 AND "id" > $2 ORDER BY "id" LIMIT ${PAGE}`, [value, after]);
+    for (const row of page) prints.set(row.id, fingerprint(row));
+    if (page.length < PAGE) break;
+    after = page[page.length - 1]!.id;
+  }
+  return prints;
+}
+
+/** Fingerprints of everything stored for one vCenter. */
 export async function loadVcenterFingerprints(db: Db, vcenterId: string): Promise<VcenterFingerprints> {
   const out = {} as VcenterFingerprints;
   await Promise.all(
     TABLES.map(async (key) => {
-      const prints = new Map<string, string>();
-      let after = '';
-      for (;;) {
-        const page = await rowsWhere<PlainRow>(db, SPECS[key].table, `"vcenterId" = $1 AND "id" > $2 ORDER BY "id" LIMIT ${PAGE}`, [vcenterId, after]);
-        for (const row of page) prints.set(row.id, fingerprint(row));
-        if (page.length < PAGE) break;
-        after = page[page.length - 1]!.id;
-      }
-      out[key] = prints;
+      out[key] = await loadTableFingerprints(db, SPECS[key].table, 'vcenterId', vcenterId);
     }),
   );
   return out;
@@ -82,7 +87,7 @@ export function fingerprintsOf(rows: VcenterRows): VcenterFingerprints {
   return out;
 }
 
-type PlainRow = Record<string, unknown> & { id: string };
+export type PlainRow = Record<string, unknown> & { id: string };
 
 function strip<R extends PlainRow>(row: R): Omit<R, 'changedAt'> {
   const { changedAt: _changedAt, ...rest } = row;
@@ -133,49 +138,75 @@ export interface VcenterWritePlan {
 }
 
 /**
- * Compares `next` with the stored fingerprints table by table and fetches the stored versions of
- * the rows that changed or vanished (for the change log). Reads only: run it outside the cycle's
- * transaction so that the transaction holds its locks for the writes alone (the target's lease
- * keeps other workers from writing these rows meanwhile).
+ * Compares one table's fresh rows with the stored fingerprints and fetches the stored versions of
+ * the rows that changed or vanished (for the change log). Reads only.
+ */
+export async function planTableDiff(
+  db: Db,
+  spec: TableSpec<PlainRow>,
+  before: ReadonlyMap<string, string>,
+  fresh: ReadonlyMap<string, PlainRow>,
+): Promise<{ diff: TableDiff<PlainRow> | null; prints: Map<string, string> }> {
+  const prints = new Map<string, string>();
+  const added: PlainRow[] = [];
+  const changedIds: string[] = [];
+  for (const [id, row] of fresh) {
+    const print = fingerprint(row);
+    prints.set(id, print);
+    const old = before.get(id);
+    if (old === undefined) added.push(row);
+    else if (old !== print) changedIds.push(id);
+  }
+  const removedIds: string[] = [];
+  for (const id of before.keys()) if (!fresh.has(id)) removedIds.push(id);
+  if (added.length + changedIds.length + removedIds.length === 0) return { diff: null, prints };
+  const olds =
+    changedIds.length + removedIds.length > 0
+      ? new Map((await rowsWhere<PlainRow>(db, spec.table, `"id" = ANY($1::text[])`, [[...changedIds, ...removedIds]])).map((r): [string, PlainRow] => [r.id, { ...strip(r), id: r.id }]))
+      : new Map<string, PlainRow>();
+  return {
+    prints,
+    diff: {
+      added,
+      removed: removedIds.map((id) => olds.get(id) ?? { id }),
+      changed: changedIds.map((id) => {
+        const after = fresh.get(id)!;
+        const old: PlainRow = olds.get(id) ?? { id };
+        const fields = Object.keys(after).filter((f) => !NOT_COMPARED.has(f) && fingerprint({ [f]: old[f] }) !== fingerprint({ [f]: after[f] }));
+        return { before: old, after, fields };
+      }),
+    },
+  };
+}
+
+/**
+ * One table compared and written in one go (the OpenStack store's tables); the change-log records
+ * are returned for the caller to insert with the rest of the cycle.
+ */
+export async function writeFingerprintedTable(
+  db: Db,
+  spec: TableSpec<PlainRow>,
+  before: ReadonlyMap<string, string>,
+  fresh: ReadonlyMap<string, PlainRow>,
+  ctx: ChangeLogContext,
+): Promise<{ rowsWritten: number; changes: ChangeRecord[]; prints: Map<string, string> }> {
+  const { diff, prints } = await planTableDiff(db, spec, before, fresh);
+  if (!diff) return { rowsWritten: 0, changes: [], prints };
+  return { ...(await writeTableDiff(db, spec, diff, ctx)), prints };
+}
+
+/**
+ * Every vCenter table's differences, worked out before the cycle's transaction opens so that the
+ * transaction holds its locks for the writes alone (the target's lease keeps other workers from
+ * writing these rows meanwhile).
  */
 export async function planVcenterWrite(db: Db, stored: VcenterFingerprints, next: VcenterRows): Promise<VcenterWritePlan> {
   const diffs: VcenterWritePlan['diffs'] = [];
   const fingerprints = {} as VcenterFingerprints;
   for (const key of TABLES) {
-    const spec = SPECS[key] as TableSpec<{ id: string }>;
-    const fresh = next[key] as Map<string, PlainRow>;
-    const before = stored[key];
-    const prints = new Map<string, string>();
-    const added: PlainRow[] = [];
-    const changedIds: string[] = [];
-    for (const [id, row] of fresh) {
-      const print = fingerprint(row);
-      prints.set(id, print);
-      const old = before.get(id);
-      if (old === undefined) added.push(row);
-      else if (old !== print) changedIds.push(id);
-    }
-    const removedIds: string[] = [];
-    for (const id of before.keys()) if (!fresh.has(id)) removedIds.push(id);
-    fingerprints[key] = prints;
-    if (added.length + changedIds.length + removedIds.length === 0) continue;
-    const olds =
-      changedIds.length + removedIds.length > 0
-        ? new Map((await rowsWhere<PlainRow>(db, spec.table, `"id" = ANY($1::text[])`, [[...changedIds, ...removedIds]])).map((r): [string, PlainRow] => [r.id, { ...strip(r), id: r.id }]))
-        : new Map<string, PlainRow>();
-    diffs.push({
-      key,
-      diff: {
-        added,
-        removed: removedIds.map((id) => olds.get(id) ?? { id }),
-        changed: changedIds.map((id) => {
-          const after = fresh.get(id)!;
-          const old: PlainRow = olds.get(id) ?? { id };
-          const fields = Object.keys(after).filter((f) => !NOT_COMPARED.has(f) && fingerprint({ [f]: old[f] }) !== fingerprint({ [f]: after[f] }));
-          return { before: old, after, fields };
-        }),
-      },
-    });
+    const planned = await planTableDiff(db, SPECS[key] as TableSpec<PlainRow>, stored[key], next[key] as Map<string, PlainRow>);
+    fingerprints[key] = planned.prints;
+    if (planned.diff) diffs.push({ key, diff: planned.diff });
   }
   return { diffs, fingerprints };
 }
@@ -183,7 +214,7 @@ export async function planVcenterWrite(db: Db, stored: VcenterFingerprints, next
 /** Writes a plan's differences and their change log (inside the cycle's transaction). */
 export async function applyVcenterWrite(db: Db, plan: VcenterWritePlan, ctx: ChangeLogContext): Promise<VcenterWriteResult> {
   let rowsWritten = 0;
-  const changes = [];
+  const changes: ChangeRecord[] = [];
   for (const { key, diff } of plan.diffs) {
     const written = await writeTableDiff(db, SPECS[key] as TableSpec<PlainRow>, diff, ctx);
     rowsWritten += written.rowsWritten;

@@ -3,7 +3,7 @@
  * failures: exponential back-off with ±20 % jitter (so targets that failed together do not retry
  * together), capped so that recovery is still noticed soon.
  */
-export type PollKind = 'vcenter' | 'kms';
+export type PollKind = 'vcenter' | 'kms' | 'openstack';
 
 export function backoffCapMs(kind: PollKind, intervalMs: number): number {
   // A dead KMS must not hide its recovery for long: the cap stays a few intervals.

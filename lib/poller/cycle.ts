@@ -26,6 +26,7 @@ import { intervalOf, staleAfterOf, type PollSettings } from './settings';
 import { describePollFailure, withDeadline } from './failure';
 import { keyIdsForProvider, readKms } from './kms-reader';
 import { finishCycle, holdsLease, type Claim } from './leases';
+import { openstackCycle } from './openstack-cycle';
 import { readVcenter } from './vcenter-reader';
 
 /**
@@ -98,13 +99,14 @@ function stopwatch(): () => number {
   };
 }
 
-interface TargetInfo {
+export interface TargetInfo {
   name: string;
   createdAt: Date;
 }
 
 async function targetInfo(prisma: PrismaClient, claim: Claim): Promise<TargetInfo | null> {
   const select = { name: true, createdAt: true } as const;
+  if (claim.kind === 'openstack') return prisma.openstackCloud.findUnique({ where: { id: claim.targetId }, select });
   return claim.kind === 'vcenter'
     ? prisma.vcenterTarget.findUnique({ where: { id: claim.targetId }, select })
     : prisma.kmsProvider.findUnique({ where: { id: claim.targetId }, select });
@@ -268,6 +270,15 @@ async function kmsCycle(deps: CycleDeps, claim: Claim, info: TargetInfo, started
   return { targetId: claim.targetId, kind: 'kms', outcome, error, rowsWritten: result.rowsWritten, requests: reading.requests, durationMs: deps.now().getTime() - startedAt.getTime(), alertsOpened: result.opened, alertsResolved: result.resolved, phasesMs };
 }
 
+/** What a cycle of another kind, in a file of its own, shares with the ones here. */
+export interface CycleKit {
+  stopwatch: typeof stopwatch;
+  inTransaction: typeof inTransaction;
+  commitCycleEnd: typeof commitCycleEnd;
+  failCycle: typeof failCycle;
+}
+const CYCLE_KIT: CycleKit = { stopwatch, inTransaction, commitCycleEnd, failCycle };
+
 /** Runs one cycle of a claimed target. Never throws for target trouble; database errors propagate. */
 export async function runCycle(deps: CycleDeps, claim: Claim): Promise<CycleResult> {
   const startedAt = deps.now();
@@ -279,7 +290,12 @@ export async function runCycle(deps: CycleDeps, claim: Claim): Promise<CycleResu
   }
   let result: CycleResult;
   try {
-    result = claim.kind === 'vcenter' ? await vcenterCycle(deps, claim, info, startedAt) : await kmsCycle(deps, claim, info, startedAt);
+    result =
+      claim.kind === 'vcenter'
+        ? await vcenterCycle(deps, claim, info, startedAt)
+        : claim.kind === 'kms'
+          ? await kmsCycle(deps, claim, info, startedAt)
+          : await openstackCycle(deps, claim, info, startedAt, CYCLE_KIT);
   } catch (err) {
     if (!(err instanceof LeaseLost)) throw err;
     deps.cache?.forget(claim.targetId);

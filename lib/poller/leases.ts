@@ -19,17 +19,19 @@ export const pollStateId = (kind: PollKind, targetId: string): string => `${kind
  */
 export async function syncPollStates(prisma: PrismaClient, now: Date): Promise<number> {
   const added = await prisma.$executeRawUnsafe(
-    `INSERT INTO "PollState" ("id", "kind", "vcenterId", "kmsProviderId", "nextDueAt", "targetUpdatedAt")
-       SELECT 'vcenter:' || "id", 'vcenter', "id", NULL, $1::timestamp(3), "updatedAt" FROM "VcenterTarget"
+    `INSERT INTO "PollState" ("id", "kind", "vcenterId", "kmsProviderId", "openstackCloudId", "nextDueAt", "targetUpdatedAt")
+       SELECT 'vcenter:' || "id", 'vcenter', "id", NULL, NULL, $1::timestamp(3), "updatedAt" FROM "VcenterTarget"
      UNION ALL
-       SELECT 'kms:' || "id", 'kms', NULL, "id", $1::timestamp(3), "updatedAt" FROM "KmsProvider"
+       SELECT 'kms:' || "id", 'kms', NULL, "id", NULL, $1::timestamp(3), "updatedAt" FROM "KmsProvider"
+     UNION ALL
+       SELECT 'openstack:' || "id", 'openstack', NULL, NULL, "id", $1::timestamp(3), "updatedAt" FROM "OpenstackCloud"
      ON CONFLICT ("id") DO NOTHING`,
     now,
   );
   await prisma.$executeRawUnsafe(
     `UPDATE "PollState" p SET "nextDueAt" = LEAST(p."nextDueAt", $1), "targetUpdatedAt" = t."updatedAt"
-     FROM (SELECT "id", "updatedAt" FROM "VcenterTarget" UNION ALL SELECT "id", "updatedAt" FROM "KmsProvider") t
-     WHERE t."id" = COALESCE(p."vcenterId", p."kmsProviderId") AND p."targetUpdatedAt" IS DISTINCT FROM t."updatedAt"`,
+     FROM (SELECT "id", "updatedAt" FROM "VcenterTarget" UNION ALL SELECT "id", "updatedAt" FROM "KmsProvider" UNION ALL SELECT "id", "updatedAt" FROM "OpenstackCloud") t
+     WHERE t."id" = COALESCE(p."vcenterId", p."kmsProviderId", p."openstackCloudId") AND p."targetUpdatedAt" IS DISTINCT FROM t."updatedAt"`,
     now,
   );
   return added;
@@ -48,7 +50,7 @@ export interface Claim {
 /** Claims up to `limit` due targets of `kind` for `workerId` until now + leaseMs. */
 export async function claimDue(prisma: PrismaClient, kind: PollKind, workerId: string, now: Date, limit: number, leaseMs: number): Promise<Claim[]> {
   if (limit <= 0) return [];
-  const rows = await prisma.$queryRawUnsafe<Pick<PollState, 'id' | 'kind' | 'vcenterId' | 'kmsProviderId' | 'cycle' | 'consecutiveFailures' | 'lastSuccessAt'>[]>(
+  const rows = await prisma.$queryRawUnsafe<Pick<PollState, 'id' | 'kind' | 'vcenterId' | 'kmsProviderId' | 'openstackCloudId' | 'cycle' | 'consecutiveFailures' | 'lastSuccessAt'>[]>(
     `UPDATE "PollState" p SET "leaseOwner" = $3, "leaseExpiresAt" = $4, "lastStartedAt" = $2
      FROM (
        SELECT "id" FROM "PollState"
@@ -57,7 +59,7 @@ export async function claimDue(prisma: PrismaClient, kind: PollKind, workerId: s
        FOR UPDATE SKIP LOCKED
      ) due
      WHERE p."id" = due."id"
-     RETURNING p."id", p."kind", p."vcenterId", p."kmsProviderId", p."cycle", p."consecutiveFailures", p."lastSuccessAt"`,
+     RETURNING p."id", p."kind", p."vcenterId", p."kmsProviderId", p."openstackCloudId", p."cycle", p."consecutiveFailures", p."lastSuccessAt"`,
     kind,
     now,
     workerId,
@@ -67,7 +69,7 @@ export async function claimDue(prisma: PrismaClient, kind: PollKind, workerId: s
   return rows.map((r) => ({
     pollStateId: r.id,
     kind,
-    targetId: (kind === 'vcenter' ? r.vcenterId : r.kmsProviderId)!,
+    targetId: (kind === 'vcenter' ? r.vcenterId : kind === 'kms' ? r.kmsProviderId : r.openstackCloudId)!,
     cycle: r.cycle,
     consecutiveFailures: r.consecutiveFailures,
     lastSuccessAt: r.lastSuccessAt,

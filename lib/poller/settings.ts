@@ -28,8 +28,9 @@ export function pollSettingsFromEnv(env: {
   };
 }
 
-export const intervalOf = (s: PollSettings, kind: PollKind): number => (kind === 'vcenter' ? s.vcenterIntervalMs : s.kmsIntervalMs);
-export const timeoutOf = (s: PollSettings, kind: PollKind): number => (kind === 'vcenter' ? s.vcenterTimeoutMs : s.kmsTimeoutMs);
+// OpenStack clouds follow the vCenter pace: both are inventory reads of a whole estate.
+export const intervalOf = (s: PollSettings, kind: PollKind): number => (kind === 'kms' ? s.kmsIntervalMs : s.vcenterIntervalMs);
+export const timeoutOf = (s: PollSettings, kind: PollKind): number => (kind === 'kms' ? s.kmsTimeoutMs : s.vcenterTimeoutMs);
 /** A target is stale after the limit, or after three of its intervals if those are longer. */
 export const staleAfterOf = (s: PollSettings, kind: PollKind): number => Math.max(s.staleAfterMs, 3 * intervalOf(s, kind));
 /** The lease outlives the read's deadline by enough to commit what was read. */

@@ -111,6 +111,8 @@ export function formatGateReport(report: GateReport, action: string): string {
 }
 
 export async function runGate(argv: readonly string[], env: Record<string, string | undefined>, io: GateIo): Promise<number> {
+  // `--openstack CLOUD --fixed-key-removal`: the OpenStack question (lib/openstack/gate.ts).
+  if (argv.some((a) => a === '--openstack' || a.startsWith('--openstack='))) return (await import('../openstack/gate')).runOpenstackGate(argv, env, io);
   let args: GateArgs;
   try {
     args = parseGateArgs(argv, env);

@@ -23,6 +23,11 @@ export function kmsBinding(row: { id: string; nodes: readonly { host: string; po
   return [row.id, nodes.join(',')];
 }
 
+/** An OpenStack password is bound to the row and to where it is sent: Keystone URL, user and the user's domain. */
+export function openstackBinding(row: { id: string; authUrl: string; username: string; userDomain: string }): string[] {
+  return [row.id, row.authUrl, row.username, row.userDomain];
+}
+
 /** A webhook's signing secret is bound to the row and to the URL it signs for. */
 export function webhookBinding(row: { id: string; url: string }): string[] {
   return [row.id, row.url];
@@ -51,6 +56,13 @@ export const SECRET_COLUMNS = [
                coalesce((SELECT json_agg(json_build_object('host', n."host", 'port', n."port")) FROM "KmsNode" n WHERE n."providerId" = p."id"), '[]'::json) AS nodes
              FROM "KmsProvider" p WHERE p."clientKeyEnc" IS NOT NULL FOR UPDATE`,
     binding: (row) => kmsBinding({ id: text(row.id), nodes: row.nodes as { host: string; port: number }[] }),
+  },
+  {
+    table: 'OpenstackCloud',
+    column: 'passwordEnc',
+    purpose: 'OpenstackCloud.password',
+    select: `SELECT "id", "passwordEnc" AS value, "authUrl", "username", "userDomain" FROM "OpenstackCloud" WHERE "passwordEnc" IS NOT NULL FOR UPDATE`,
+    binding: (row) => openstackBinding({ id: text(row.id), authUrl: text(row.authUrl), username: text(row.username), userDomain: text(row.userDomain) }),
   },
   {
     table: 'User',

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Db, PrismaClient } from '../db/client';
 import type { SecretBox } from '../secrets/keyring';
 import { recordAudit } from '../audit/record';
+import { createOpenstackCloud, deleteOpenstackCloud, updateOpenstackCloud } from './openstack-store';
 import { targetsFileSchema, type TargetsFile } from './schemas';
 import {
   createKmsProvider,
@@ -23,6 +24,9 @@ import {
 export class TargetsFileError extends Error {
   override name = 'TargetsFileError';
 }
+
+/** A targets file, or a spec built in code (lab targets) that may leave the OpenStack clouds out. */
+export type TargetsSpec = Omit<TargetsFile, 'openstackClouds'> & Partial<Pick<TargetsFile, 'openstackClouds'>>;
 
 export interface ApplyResult {
   created: string[];
@@ -64,7 +68,7 @@ export function parseTargetsFile(text: string, file: string): TargetsFile {
 export async function applyTargets(
   prisma: PrismaClient,
   box: SecretBox,
-  spec: TargetsFile,
+  spec: TargetsSpec,
   opts: { baseDir: string; env?: Record<string, string | undefined>; source?: Exclude<TargetSource, 'ui'>; audit?: { file: string } },
 ): Promise<ApplyResult> {
   return prisma.$transaction(
@@ -80,7 +84,7 @@ export async function applyTargets(
 async function applyTargetsIn(
   prisma: Db,
   box: SecretBox,
-  spec: TargetsFile,
+  spec: TargetsSpec,
   opts: { baseDir: string; env?: Record<string, string | undefined>; source?: Exclude<TargetSource, 'ui'> },
 ): Promise<ApplyResult> {
   const env = opts.env ?? process.env;
@@ -125,7 +129,36 @@ async function applyTargetsIn(
       result.created.push(`kms:${kms.name}`);
     }
   }
+  for (const os of spec.openstackClouds ?? []) {
+    const input = {
+      name: os.name,
+      authUrl: os.authUrl,
+      username: os.username,
+      password: readRef(os.password, opts.baseDir, env, `OpenStack ${os.name} password`).trim(),
+      userDomain: os.userDomain,
+      projectName: os.projectName,
+      projectDomain: os.projectDomain,
+      region: os.region ?? null,
+      interface: os.interface,
+      caPem: os.ca ? readRef(os.ca, opts.baseDir, env, `OpenStack ${os.name} CA`) : null,
+    };
+    const existing = await prisma.openstackCloud.findUnique({ where: { name: os.name } });
+    if (existing) {
+      await updateOpenstackCloud(prisma, box, existing.id, input, { source });
+      result.updated.push(`openstack:${os.name}`);
+    } else {
+      await createOpenstackCloud(prisma, box, input, source);
+      result.created.push(`openstack:${os.name}`);
+    }
+  }
   if (spec.prune) {
+    const osNames = new Set((spec.openstackClouds ?? []).map((o) => o.name));
+    for (const row of await prisma.openstackCloud.findMany({ where: { source } })) {
+      if (!osNames.has(row.name)) {
+        await deleteOpenstackCloud(prisma, row.id, { force: true });
+        result.removed.push(`openstack:${row.name}`);
+      }
+    }
     const vcNames = new Set(spec.vcenters.map((v) => v.name));
     for (const row of await prisma.vcenterTarget.findMany({ where: { source } })) {
       if (!vcNames.has(row.name)) {

@@ -76,6 +76,49 @@ export const kmsProviderUpdateSchema = z.object({
 });
 export type KmsProviderUpdate = z.infer<typeof kmsProviderUpdateSchema>;
 
+const openstackName = z.string().trim().min(1, 'is required').max(255);
+const httpsUrl = z
+  .url('must be a URL')
+  .max(500)
+  .refine((u) => u.startsWith('https://'), 'must be an https:// URL');
+/** Empty = any region (the first endpoint of the interface). */
+const openstackRegion = z
+  .string()
+  .trim()
+  .max(255)
+  .transform((v) => (v === '' ? null : v))
+  .nullable();
+export const openstackInterfaceSchema = z.enum(['public', 'internal', 'admin'], { message: 'must be public, internal or admin' });
+
+/** Every field of an OpenStack cloud target, none defaulted (edits leave omitted fields as they are). */
+const openstackFields = {
+  name: targetName,
+  /** Keystone, with or without /v3. */
+  authUrl: httpsUrl,
+  username: z.string().trim().min(1, 'is required').max(255),
+  password: z.string().min(1, 'is required').max(1024),
+  userDomain: openstackName,
+  projectName: openstackName,
+  projectDomain: openstackName,
+  region: openstackRegion,
+  interface: openstackInterfaceSchema,
+  caPem: certPem.nullable(),
+};
+
+export const openstackCloudInputSchema = z.object({
+  ...openstackFields,
+  userDomain: openstackName.default('Default'),
+  projectDomain: openstackName.default('Default'),
+  region: openstackRegion.optional(),
+  interface: openstackInterfaceSchema.default('public'),
+  caPem: certPem.optional().nullable(),
+});
+export type OpenstackCloudInput = z.infer<typeof openstackCloudInputSchema>;
+
+/** Edits: every field optional; an omitted password keeps the stored one. */
+export const openstackCloudUpdateSchema = z.object(openstackFields).partial();
+export type OpenstackCloudUpdate = z.infer<typeof openstackCloudUpdateSchema>;
+
 export const csrRequestSchema = z.object({
   commonName: z.string().trim().min(1).max(64).default('keywatch'),
   organization: z.string().trim().min(1).max(64).optional(),
@@ -112,6 +155,22 @@ export const targetsFileSchema = z.object({
         ca: pemRef,
         clientCert: pemRef.optional(),
         clientKey: secretRef.optional(),
+      }),
+    )
+    .default([]),
+  openstackClouds: z
+    .array(
+      z.object({
+        name: targetName,
+        authUrl: z.url().refine((u) => u.startsWith('https://'), 'must be an https:// URL'),
+        username: z.string().min(1),
+        password: secretRef,
+        userDomain: z.string().min(1).default('Default'),
+        projectName: z.string().min(1),
+        projectDomain: z.string().min(1).default('Default'),
+        region: z.string().min(1).optional(),
+        interface: openstackInterfaceSchema.default('public'),
+        ca: pemRef.optional(),
       }),
     )
     .default([]),

@@ -76,7 +76,7 @@ function nodeList(nodes: readonly { host: string; port: number }[]): string[] {
   return nodes.map((n) => `${n.host.toLowerCase()}:${n.port}`);
 }
 
-function testStatus(row: { lastTestAt: Date | null; lastTestOk: boolean | null; lastTestMessage: string | null }): TestStatus {
+export function testStatus(row: { lastTestAt: Date | null; lastTestOk: boolean | null; lastTestMessage: string | null }): TestStatus {
   return { lastTestAt: row.lastTestAt?.toISOString() ?? null, lastTestOk: row.lastTestOk, lastTestMessage: row.lastTestMessage };
 }
 
@@ -136,11 +136,11 @@ export function kmsProviderView(row: KmsRow): KmsProviderView {
   };
 }
 
-function isUniqueViolation(error: unknown): boolean {
+export function isUniqueViolation(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: string }).code === 'P2002';
 }
 
-function assertEditable(source: string, name: string): void {
+export function assertEditable(source: string, name: string): void {
   if (source !== 'ui') {
     throw new TargetError('managed', `${name} is managed by the ${source === 'file' ? 'targets file (KEYWATCH_TARGETS_FILE)' : 'lab'}; change it there.`);
   }

@@ -2,6 +2,8 @@ import type { Db, PrismaClient } from '../db/client';
 import { KmipClient } from '../kmip/client';
 import type { SecretBox } from '../secrets/keyring';
 import { VsphereClient } from '../vsphere/client';
+import { OpenStackClient } from '../openstack/client';
+import { openOpenstackCredentials } from './openstack-store';
 import { openKmsClientCredentials, openVcenterCredentials } from './store';
 
 /**
@@ -78,4 +80,22 @@ export async function testKmsConnection(prisma: PrismaClient, box: SecretBox, id
     };
   }
   return result;
+}
+
+/** Keystone login, both endpoints from the catalog, one cheap Barbican and Cinder call (lib/openstack). */
+export async function testOpenstackConnection(prisma: PrismaClient, box: SecretBox, id: string, timeoutMs = 15_000): Promise<ConnectionTestResult> {
+  const creds = await openOpenstackCredentials(prisma, box, id);
+  const started = Date.now();
+  let client: OpenStackClient | undefined;
+  try {
+    client = new OpenStackClient({ ...creds, timeoutMs });
+    const t = await client.testConnection();
+    const message = `Signed in to ${creds.authUrl} (project ${t.projectId ?? '?'}, roles ${t.roles.join(', ') || 'none'}); Barbican at ${t.keyManagerUrl} lists ${t.barbicanSecretsVisible} secret(s), Cinder at ${t.blockStorageUrl} ${t.cinderServices} service(s).`;
+    return { ok: true, message, details: [{ endpoint: creds.authUrl, ok: true, message, ms: Date.now() - started }] };
+  } catch (error) {
+    const message = messageOf(error);
+    return { ok: false, message, details: [{ endpoint: creds.authUrl, ok: false, message, ms: Date.now() - started }] };
+  } finally {
+    await client?.close().catch(() => undefined);
+  }
 }

@@ -16,6 +16,7 @@ import { campaignsJob } from './jobs/campaigns';
 import { evaluateAlertsJob } from './jobs/evaluate-alerts';
 import { notifyJob } from './jobs/notify';
 import { pollKmsProvidersJob } from './jobs/poll-kms-providers';
+import { pollOpenstackJob } from './jobs/poll-openstack';
 import { pollVcentersJob } from './jobs/poll-vcenters';
 import { retentionJob } from './jobs/retention';
 
@@ -40,7 +41,7 @@ export interface ScheduledJob {
 
 export type JobFactory = (ctx: JobContext) => ScheduledJob;
 
-export const WORKER_JOBS: readonly JobFactory[] = [pollVcentersJob, pollKmsProvidersJob, evaluateAlertsJob, notifyJob, retentionJob, campaignsJob];
+export const WORKER_JOBS: readonly JobFactory[] = [pollVcentersJob, pollKmsProvidersJob, pollOpenstackJob, evaluateAlertsJob, notifyJob, retentionJob, campaignsJob];
 
 const MAX_RETRY_MS = 30_000;
 

@@ -153,7 +153,7 @@ async function startAll(env: KeywatchEnv, targetsFile: string | undefined, dev: 
   if (lab) {
     await lab;
     process.stdout.write(
-      `Lab estate running (targets lab-vcenter / lab-kms); credentials and fault knobs: npx tsx lab/faults-cli.ts --lab ${path.join(labDir, 'lab.json')} state\n`,
+      `Lab estate running (targets lab-vcenter / lab-kms / lab-openstack); credentials and fault knobs: npx tsx lab/faults-cli.ts --lab ${path.join(labDir, 'lab.json')} state\n`,
     );
   }
 

@@ -149,7 +149,7 @@ function useTargetCollection<Kind extends TargetKind, Form extends Record<string
     /** value and onChange for the form field `key`. */
     field: (key: keyof Form & string) => ({
       value: form[key],
-      onChange: (e: ChangeEvent<HTMLInputElement | HTMLTextAreaElement>) => setForm((f) => ({ ...f, [key]: e.target.value })),
+      onChange: (e: ChangeEvent<HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>) => setForm((f) => ({ ...f, [key]: e.target.value })),
     }),
     editing,
     edit: (row: Row) => {
@@ -363,11 +363,135 @@ function KmsSection() {
   );
 }
 
+const EMPTY_OPENSTACK = { name: '', authUrl: 'https://', username: '', password: '', userDomain: 'Default', projectName: '', projectDomain: 'Default', region: '', interface: 'public', caPem: '' };
+
+function OpenstackSection() {
+  const targets = useTargetCollection({
+    kind: 'openstack',
+    empty: EMPTY_OPENSTACK,
+    toForm: (c) => ({
+      name: c.name,
+      authUrl: c.authUrl,
+      username: c.username,
+      password: '',
+      userDomain: c.userDomain,
+      projectName: c.projectName,
+      projectDomain: c.projectDomain,
+      region: c.region ?? '',
+      interface: c.interface,
+      caPem: c.caPem ?? '',
+    }),
+    toBody: (form, editing) => {
+      const body: Record<string, unknown> = {
+        name: form.name,
+        authUrl: form.authUrl,
+        username: form.username,
+        userDomain: form.userDomain,
+        projectName: form.projectName,
+        projectDomain: form.projectDomain,
+        region: form.region.trim(),
+        interface: form.interface,
+        caPem: form.caPem.trim() || null,
+      };
+      // An edit without a password keeps the stored one.
+      if (form.password || !editing) body.password = form.password;
+      return body;
+    },
+  });
+  const { rows, editing, field, save, test, remove } = targets;
+
+  return (
+    <section className="card" data-testid="openstack-clouds">
+      <h2>OpenStack clouds</h2>
+      <FormError error={targets.listError} />
+      <table>
+        <thead>
+          <tr>
+            <th>Name</th>
+            <th>Keystone</th>
+            <th>User / project</th>
+            <th>Region / interface</th>
+            <th>Last test</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {rows?.map((c) => (
+            <tr key={c.id} data-testid={`openstack-row-${c.name}`}>
+              <NameCell target={c} />
+              <td>{c.authUrl}</td>
+              <td>
+                {c.username}@{c.userDomain} / {c.projectName}@{c.projectDomain}
+              </td>
+              <td>
+                {c.region ?? 'any region'} / {c.interface}
+              </td>
+              <TestCell target={c} result={targets.results[c.id]} />
+              <RowActions target={c} noun="OpenStack cloud" targets={targets} />
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {rows?.length === 0 && <p className="empty">No OpenStack cloud yet.</p>}
+      <h3>{editing ? 'Edit OpenStack cloud' : 'Add an OpenStack cloud'}</h3>
+      <form onSubmit={targets.submit} className="form-grid">
+        <label>
+          Name
+          <input name="os-name" {...field('name')} required />
+        </label>
+        <label>
+          Keystone URL (https, with or without /v3)
+          <input name="os-auth-url" {...field('authUrl')} required />
+        </label>
+        <label>
+          User (admin in the project Cinder migrates keys to, usually service)
+          <input name="os-username" {...field('username')} required />
+        </label>
+        <label>
+          Password {editing && <span className="muted">(leave empty to keep the stored one)</span>}
+          <input name="os-password" type="password" autoComplete="new-password" {...field('password')} required={!editing} />
+        </label>
+        <label>
+          User domain
+          <input name="os-user-domain" {...field('userDomain')} required />
+        </label>
+        <label>
+          Project
+          <input name="os-project" {...field('projectName')} required />
+        </label>
+        <label>
+          Project domain
+          <input name="os-project-domain" {...field('projectDomain')} required />
+        </label>
+        <label>
+          Region (empty: any)
+          <input name="os-region" {...field('region')} />
+        </label>
+        <label>
+          Interface
+          <select name="os-interface" {...field('interface')}>
+            <option value="public">public</option>
+            <option value="internal">internal</option>
+            <option value="admin">admin</option>
+          </select>
+        </label>
+        <label>
+          CA bundle (PEM, optional: the system trust store otherwise)
+          <textarea name="os-ca" rows={4} {...field('caPem')} />
+        </label>
+        <FormButtons noun="OpenStack cloud" targets={targets} />
+      </form>
+      <FormError error={save.error ?? test.error ?? remove.error} />
+    </section>
+  );
+}
+
 export function TargetsAdmin() {
   return (
     <>
       <VcentersSection />
       <KmsSection />
+      <OpenstackSection />
     </>
   );
 }

@@ -1,0 +1,271 @@
+'use client';
+
+import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { Badge, StatusBadge } from '@/components/common/Badge';
+import { Card } from '@/components/common/Card';
+import { LoadState } from '@/components/common/LoadState';
+import { useOpenstackCloud } from '@/components/queries/use-openstack-cloud';
+import type { OpenstackCloudDetailView, OpenstackCloudSummaryView } from '@/lib/observations/openstack-view';
+
+const STATE_COLORS: Record<string, string> = {
+  migrated: '#16a34a',
+  'fixed-key': '#d97706',
+  dangling: '#dc2626',
+  anomalous: '#9333ea',
+  'cannot-verify': '#0891b2',
+  unknown: '#6b7280',
+  unencrypted: '#94a3b8',
+};
+const STATES = ['dangling', 'anomalous', 'unknown', 'cannot-verify', 'fixed-key', 'migrated', 'unencrypted'] as const;
+/** Legend entries in the text colour: recharts colours them like their series, too faint to read on either theme. */
+const legendText = (value: string) => <span className="chart-legend-text">{value}</span>;
+const API_TONE: Record<string, 'good' | 'warn' | 'bad' | 'neutral'> = { ok: 'good', skipped: 'neutral', error: 'warn', 'auth-failing': 'bad', 'backend-error': 'bad', down: 'bad' };
+
+function BarbicanLatency({ cloud }: { cloud: OpenstackCloudDetailView }) {
+  const api = cloud.latency.find((l) => l.metric === 'apiLatencyMs')?.points ?? [];
+  const up = cloud.latency.find((l) => l.metric === 'up')?.points ?? [];
+  const data = api.map((p) => ({ t: p.t, ms: Number(p.value.toFixed(1)) }));
+  const downBuckets = up.filter((p) => p.min === 0).length;
+  const last = data[data.length - 1];
+  return (
+    <figure className="chart-body" data-testid="barbican-latency">
+      {data.length === 0 ? (
+        <p className="load-state empty">No Barbican samples in the last 24 h yet.</p>
+      ) : (
+        <div className="chart-plot" style={{ height: 200 }}>
+          <ResponsiveContainer width="100%" height={200}>
+            <LineChart data={data}>
+              <CartesianGrid strokeDasharray="3 3" />
+              <XAxis dataKey="t" tickFormatter={(t: string) => new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })} minTickGap={40} />
+              <YAxis unit=" ms" width={70} />
+              <Tooltip labelFormatter={(t) => new Date(String(t)).toLocaleString()} />
+              <Line type="monotone" dataKey="ms" name="GET /v1/secrets?limit=1" stroke="#2563eb" dot={false} isAnimationActive={false} />
+            </LineChart>
+          </ResponsiveContainer>
+        </div>
+      )}
+      <figcaption className="chart-summary">
+        Barbican&apos;s authenticated check over the last 24 h (five-minute averages): {data.length} point(s)
+        {last ? `, latest ${last.ms} ms` : ''}; {downBuckets === 0 ? 'no failed check.' : `${downBuckets} five-minute period(s) with a failed check.`}
+      </figcaption>
+    </figure>
+  );
+}
+
+function KeyStateChart({ cloud }: { cloud: OpenstackCloudDetailView }) {
+  const data = (['volume', 'snapshot', 'backup'] as const).map((kind) => ({ kind: `${kind}s`, ...cloud.counts[kind] }));
+  const summary = data.map((d) => `${d.kind}: ${STATES.filter((s) => d[s] > 0).map((s) => `${d[s]} ${s}`).join(', ') || 'none'}`).join('; ');
+  return (
+    <figure className="chart-body" data-testid="key-state-chart">
+      <div className="chart-plot" style={{ height: 220 }}>
+        <ResponsiveContainer width="100%" height={220}>
+          <BarChart data={data} layout="vertical">
+            <CartesianGrid strokeDasharray="3 3" />
+            <XAxis type="number" allowDecimals={false} />
+            <YAxis type="category" dataKey="kind" width={90} />
+            <Tooltip />
+            <Legend formatter={legendText} />
+            {STATES.map((s) => (
+              <Bar key={s} dataKey={s} stackId="state" fill={STATE_COLORS[s]} isAnimationActive={false} />
+            ))}
+          </BarChart>
+        </ResponsiveContainer>
+      </div>
+      <figcaption className="chart-summary">{summary}.</figcaption>
+    </figure>
+  );
+}
+
+function MigrationByHost({ cloud }: { cloud: OpenstackCloudDetailView }) {
+  const hosts = cloud.hosts.filter((h) => h.volumes + h.snapshots > 0 || h.services.length > 0);
+  const data = hosts.map((h) => ({ host: h.group, 'on fixed key': h.fixedKey.volumes + h.fixedKey.snapshots, migrated: h.volumes + h.snapshots - h.fixedKey.volumes - h.fixedKey.snapshots }));
+  return (
+    <>
+      {data.length > 0 && (
+        <div className="chart-plot" style={{ height: 40 + 28 * data.length }}>
+          <ResponsiveContainer width="100%" height={40 + 28 * data.length}>
+            <BarChart data={data} layout="vertical">
+              <XAxis type="number" allowDecimals={false} />
+              <YAxis type="category" dataKey="host" width={140} />
+              <Tooltip />
+              <Legend formatter={legendText} />
+              <Bar dataKey="on fixed key" stackId="m" fill={STATE_COLORS['fixed-key']} isAnimationActive={false} />
+              <Bar dataKey="migrated" stackId="m" fill={STATE_COLORS.migrated} isAnimationActive={false} />
+            </BarChart>
+          </ResponsiveContainer>
+        </div>
+      )}
+      <table className="data-table" data-testid="migration-hosts">
+        <thead>
+          <tr>
+            <th>cinder-volume host</th>
+            <th>Volumes / snapshots</th>
+            <th>On the fixed key</th>
+            <th>Service</th>
+            <th>Migration</th>
+          </tr>
+        </thead>
+        <tbody>
+          {hosts.map((h) => (
+            <tr key={h.group}>
+              <td className="mono">{h.group}</td>
+              <td>
+                {h.volumes} / {h.snapshots}
+              </td>
+              <td>
+                {h.fixedKey.volumes} / {h.fixedKey.snapshots}
+              </td>
+              <td>{h.services.map((s) => `${s.state}, ${s.status}`).join('; ') || 'none registered'}</td>
+              <td title={h.reason}>
+                <Badge tone={h.state === 'done' ? 'good' : h.state === 'stuck' ? 'bad' : 'warn'}>{h.state}</Badge>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {cloud.backupMigration && cloud.backupMigration.fixedKey > 0 && <p className={cloud.backupMigration.stuck ? 'bad' : 'muted'}>Backups: {cloud.backupMigration.reason}.</p>}
+    </>
+  );
+}
+
+function Problems({ cloud }: { cloud: OpenstackCloudDetailView }) {
+  if (cloud.problems.length === 0) return <p className="load-state empty">Every encrypted row&apos;s key checked out.</p>;
+  return (
+    <>
+      <table className="data-table" data-testid="openstack-problems">
+        <thead>
+          <tr>
+            <th>Key state</th>
+            <th>Row</th>
+            <th>Project</th>
+            <th>Key ID</th>
+            <th>Why</th>
+          </tr>
+        </thead>
+        <tbody>
+          {cloud.problems.map((p) => (
+            <tr key={p.id} data-testid={`problem-${p.keyState}`}>
+              <td>
+                <Badge tone={p.keyState === 'dangling' ? 'bad' : 'warn'}>{p.keyState}</Badge>
+              </td>
+              <td>
+                {p.kind} {p.name ?? ''} <span className="mono muted">{p.osId}</span>
+              </td>
+              <td className="mono">{p.projectId ?? '—'}</td>
+              <td className="mono">{p.keyId ?? '—'}</td>
+              <td>{p.reason ?? p.anomalies.join(', ')}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {cloud.problemsTotal > cloud.problems.length && <p className="muted">{`Showing ${cloud.problems.length} of ${cloud.problemsTotal}.`}</p>}
+    </>
+  );
+}
+
+function Projects({ cloud }: { cloud: OpenstackCloudDetailView }) {
+  return (
+    <table className="data-table" data-testid="openstack-projects">
+      <thead>
+        <tr>
+          <th>Project</th>
+          <th>Rows</th>
+          <th>Encrypted</th>
+          <th>On the fixed key</th>
+          <th>Migrated</th>
+          <th>Problems</th>
+        </tr>
+      </thead>
+      <tbody>
+        {cloud.projects.map((p) => (
+          <tr key={p.projectId}>
+            <td className="mono">{p.projectId}</td>
+            <td>{p.rows}</td>
+            <td>{p.encrypted}</td>
+            <td>{p.fixedKey}</td>
+            <td>{p.migrated}</td>
+            <td className={p.problems > 0 ? 'bad' : undefined}>{p.problems}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function CloudPanel({ summary }: { summary: OpenstackCloudSummaryView }) {
+  const query = useOpenstackCloud(summary.id);
+  const cloud = query.data;
+  const f = summary.freshness;
+  const b = summary.barbican;
+  return (
+    <section className="openstack-cloud" aria-label={`OpenStack cloud ${summary.name}`} aria-busy={query.isPending || undefined} data-testid={`openstack-cloud-${summary.name}`}>
+      <h2>
+        {summary.name} <span className="muted">{summary.authUrl}</span>
+      </h2>
+      <p>
+        {f.lastSuccessAt ? `Polled ${f.ageSeconds} s ago` : 'Not polled yet'}
+        {f.stale ? ' (stale)' : ''}
+        {f.lastError ? ` · last poll: ${f.lastError}` : ''} · {summary.openAlerts} open alert(s)
+      </p>
+      <div className="card-grid">
+        <Card title="Barbican" testId="barbican-health">
+          {b ? (
+            <p>
+              API <Badge tone={API_TONE[b.api] ?? 'neutral'} testId="barbican-api">{b.api}</Badge> · process check <Badge tone={b.process === 'ok' ? 'good' : b.process === 'absent' ? 'neutral' : 'bad'}>{b.process}</Badge>
+              <br />
+              <span className="muted">{b.detail}</span>
+            </p>
+          ) : (
+            <p className="muted">No poll stored yet.</p>
+          )}
+          {cloud && <BarbicanLatency cloud={cloud} />}
+        </Card>
+        <Card title="Can fixed_key be removed?" testId="fixed-key-verdict">
+          {cloud ? (
+            <>
+              <StatusBadge status={cloud.fixedKeyRemoval.verdict === 'SAFE' ? 'READY' : 'BLOCKED'} label={cloud.fixedKeyRemoval.verdict} testId="fixed-key-verdict-badge" />
+              <ul>
+                {cloud.fixedKeyRemoval.reasons.map((r) => (
+                  <li key={r}>{r}</li>
+                ))}
+              </ul>
+            </>
+          ) : (
+            <LoadState loading={query.isPending} error={query.error}>
+              {null}
+            </LoadState>
+          )}
+        </Card>
+      </div>
+      <LoadState loading={query.isPending} error={query.error}>
+        {cloud && (
+          <>
+            <Card title={`Keys that need attention (${cloud.problemsTotal})`} testId="problems-card">
+              <Problems cloud={cloud} />
+            </Card>
+            <Card title="Volumes, snapshots and backups by key state">
+              <KeyStateChart cloud={cloud} />
+            </Card>
+            <Card title="Migration to Barbican by cinder-volume host">
+              <MigrationByHost cloud={cloud} />
+            </Card>
+            <Card title="By project">
+              <Projects cloud={cloud} />
+            </Card>
+            {cloud.errors.length > 0 && (
+              <Card title="What the last poll could not read">
+                <ul>
+                  {cloud.errors.map((e) => (
+                    <li key={`${e.area}:${e.message}`}>
+                      <span className="mono">{e.area}</span>: {e.message}
+                    </li>
+                  ))}
+                </ul>
+              </Card>
+            )}
+          </>
+        )}
+      </LoadState>
+    </section>
+  );
+}
