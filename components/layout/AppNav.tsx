@@ -10,6 +10,7 @@ const NAV_ITEMS = [
   { href: '/hosts', label: 'Hosts' },
   { href: '/key-providers', label: 'Key providers' },
   { href: '/alerts', label: 'Alerts' },
+  { href: '/blast-radius', label: 'Blast radius' },
   { href: '/campaigns', label: 'Campaigns' },
   { href: '/audit', label: 'Audit' },
 ] as const;
