@@ -13,6 +13,9 @@ import { signIn } from './auth-helpers';
 const PAGES = [
   { path: '/', heading: 'Overview' },
   { path: '/alerts', heading: 'Alerts' },
+  { path: '/blast-radius', heading: 'Blast radius' },
+  { path: '/blast-radius?provider=lab-kms', heading: 'Blast radius' },
+  { path: '/history', heading: 'History' },
   { path: '/hosts', heading: 'Hosts' },
   { path: '/key-providers', heading: 'Key providers' },
   { path: '/campaigns', heading: 'Campaigns' },
@@ -94,7 +97,7 @@ for (const colorScheme of ['light', 'dark'] as const) {
             await expect(page.getByTestId('health-banner')).toHaveCount(0);
           }
           await settle(page);
-          await screenshot(page, testInfo, `${colorScheme}${pagePath === '/' ? '-overview' : pagePath.replaceAll('/', '-')}`);
+          await screenshot(page, testInfo, `${colorScheme}${pagePath === '/' ? '-overview' : pagePath.replace(/[^\w]+/g, '-')}`);
           const findings = await seriousViolations(page, pagePath);
           expect(findings, JSON.stringify(findings, null, 2)).toEqual([]);
         });
