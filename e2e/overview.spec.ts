@@ -27,6 +27,7 @@ test('/api/health reports database ok and worker alive, without signing in', asy
 });
 
 test('the overview is rendered on the server: the first HTML already holds the providers, the host grid and the freshness', async ({ page }) => {
+  test.setTimeout(180_000);
   await signIn(page);
   // Wait until the worker has polled, so that there is something to render.
   await page.goto('/');
@@ -47,6 +48,7 @@ test('the overview is rendered on the server: the first HTML already holds the p
 });
 
 test('the history page charts the KMS nodes over 1 h to 30 d, lists every certificate and a host\'s alerts, each with a text summary', async ({ page }) => {
+  test.setTimeout(180_000);
   await signIn(page);
   await page.goto('/history');
   const latency = page.getByTestId('history-latency');
