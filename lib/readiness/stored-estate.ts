@@ -143,8 +143,33 @@ function vmFactsOf(v: HostRow['vms'][number], hostMoid: string | null): VmFacts 
   };
 }
 
-/** Everything the stored verdicts need, read in one statement for the hosts and a few small ones for the rest. */
+/**
+ * The stored rows change only when a poll cycle commits (or a target is edited, which makes it due),
+ * so the loaded estate is kept per database client until any target's cycle counter moves: 2,500 hosts
+ * are read once per cycle, not once per page view. `now` is applied afresh on every call, so DATA_FRESH
+ * still ages. A cache, not shared state: each web process keeps its own.
+ */
+const cached = new WeakMap<PrismaClient, { fingerprint: string; estate: StoredEstate }>();
+
+async function cycleFingerprint(prisma: PrismaClient): Promise<string> {
+  const [row] = await prisma.$queryRawUnsafe<{ f: string | null }[]>(
+    `SELECT string_agg("id" || '@' || "cycle" || '@' || coalesce("targetUpdatedAt"::text, ''), ',' ORDER BY "id") AS f FROM "PollState"`,
+  );
+  return row?.f ?? '';
+}
+
 export async function loadStoredEstate(prisma: PrismaClient, options: { now: Date; freshnessLimitMs: number }): Promise<StoredEstate> {
+  const fingerprint = await cycleFingerprint(prisma);
+  const hit = cached.get(prisma);
+  if (hit && hit.fingerprint === fingerprint) return { ...hit.estate, now: options.now, freshnessLimitMs: options.freshnessLimitMs };
+  const estate = await readStoredEstate(prisma, options);
+  // Only keep what was read under a fingerprint that still holds (a cycle may have committed meanwhile).
+  if ((await cycleFingerprint(prisma)) === fingerprint) cached.set(prisma, { fingerprint, estate });
+  return estate;
+}
+
+/** Everything the stored verdicts need, read in one statement for the hosts and a few small ones for the rest. */
+async function readStoredEstate(prisma: PrismaClient, options: { now: Date; freshnessLimitMs: number }): Promise<StoredEstate> {
   const { now } = options;
   const [hostRows, vcenterRows, vcProviders, kmsTargets, nodeStates, nodeKeys] = await Promise.all([
     prisma.$queryRawUnsafe<HostRow[]>(HOSTS_SQL),
