@@ -37,7 +37,7 @@ describe('blast radius', () => {
     const read = () => readOverview({ prisma: h.prisma, staleAfterMs: () => 3600_000, workerStaleMs: 30_000, now: h.clock.now() });
     await runUntil(h, async () => (await read()).hosts.counts.READY === state.hosts.length, 60);
     endpoints = (await h.prisma.kmsNode.findMany({ orderBy: { position: 'asc' } })).map((n) => `${n.host}:${n.port}`);
-  }, 120_000);
+  }, 300_000);
   afterAll(() => h?.close());
 
   it('names the clusters, hosts, disk groups and VMs each provider serves, and no node as a sole holder', async () => {

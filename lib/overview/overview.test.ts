@@ -18,7 +18,7 @@ describe('overview', () => {
     h = await startPollHarness();
     // The first KMS cycle runs before vCenter has told which keys are in use; the next one asks for them.
     await runUntil(h, async () => (await read()).hosts.counts.READY === (await h.state()).hosts.length, 60);
-  }, 120_000);
+  }, 300_000);
   afterAll(() => h?.close());
 
   it('shows every host READY, every node up and the targets fresh on a healthy lab', async () => {
