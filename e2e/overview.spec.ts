@@ -67,7 +67,7 @@ test('the history page charts the KMS nodes over 1 h to 30 d, lists every certif
   await expect(certs.locator('li').filter({ hasText: 'Server certificate' })).toHaveCount(3);
   await expect(certs.locator('li').filter({ hasText: 'Client certificate' })).toHaveCount(1);
   await expect(certs).toContainText(/expires in \d+ days/);
-  await page.getByLabel('Host').fill('no-such-host.example');
+  await page.getByRole('textbox', { name: 'Host' }).fill('no-such-host.example');
   await page.getByRole('button', { name: 'Show its alerts' }).click();
   await expect(page.getByTestId('history-host-alerts')).toContainText('No host no-such-host.example is known to Keywatch.');
   const res = await page.request.get('/api/v1/history/host-alerts?range=5y&host=x');
