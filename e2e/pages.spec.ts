@@ -13,6 +13,9 @@ import { signIn } from './auth-helpers';
 const PAGES = [
   { path: '/', heading: 'Overview' },
   { path: '/alerts', heading: 'Alerts' },
+  { path: '/blast-radius', heading: 'Blast radius' },
+  { path: '/blast-radius?provider=lab-kms', heading: 'Blast radius' },
+  { path: '/history', heading: 'History' },
   { path: '/hosts', heading: 'Hosts' },
   { path: '/clusters', heading: 'Clusters' },
   // A detail page: the lab's first cluster by name, there once the worker's first poll stored it.
@@ -103,7 +106,7 @@ for (const colorScheme of ['light', 'dark'] as const) {
             await expect(page.getByTestId('health-banner')).toHaveCount(0);
           }
           await settle(page);
-          await screenshot(page, testInfo, `${colorScheme}${pagePath === '/' ? '-overview' : pagePath.replaceAll('/', '-')}`);
+          await screenshot(page, testInfo, `${colorScheme}${pagePath === '/' ? '-overview' : pagePath.replace(/[^\w]+/g, '-')}`);
           const findings = await seriousViolations(page, pagePath);
           expect(findings, JSON.stringify(findings, null, 2)).toEqual([]);
         });

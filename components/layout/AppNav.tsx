@@ -12,6 +12,7 @@ const NAV_ITEMS = [
   { href: '/key-providers', label: 'Key providers' },
   { href: '/openstack', label: 'OpenStack' },
   { href: '/alerts', label: 'Alerts' },
+  { href: '/blast-radius', label: 'Blast radius' },
   { href: '/campaigns', label: 'Campaigns' },
   { href: '/audit', label: 'Audit' },
 ] as const;

@@ -23,7 +23,14 @@ export interface HostFilters {
   q: string;
 }
 
-export type HistoryRange = '1h' | '24h' | '7d';
+export type HistoryRange = '1h' | '24h' | '7d' | '30d';
+
+/** What the blast radius page asks: nodes / a provider assumed down, a host assumed rebooted (empty: none). */
+export interface BlastRadiusScenario {
+  nodes: string[];
+  provider: string;
+  host: string;
+}
 
 export const queryKeys = {
   health: () => ['health'] as const,
@@ -43,6 +50,10 @@ export const queryKeys = {
   hostDetail: (id: string) => ['hosts', 'detail', id] as const,
   keyProviders: () => ['key-providers'] as const,
   kmsNodeHistory: (provider: string, range: HistoryRange) => ['history', 'kms-nodes', provider, range] as const,
+  overview: () => ['overview'] as const,
+  certificateTimeline: () => ['history', 'certificates'] as const,
+  hostAlertTimeline: (host: string, range: HistoryRange) => ['history', 'host-alerts', host, range] as const,
+  blastRadius: (scenario: BlastRadiusScenario) => ['blast-radius', scenario] as const,
   hostReadiness: (hostId: string, action: string) => ['hosts', hostId, 'readiness', action] as const,
   /** Every action's readiness check of one host (a prefix of hostReadiness). */
   hostReadinessAll: (hostId: string) => ['hosts', hostId, 'readiness'] as const,

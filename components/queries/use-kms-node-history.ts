@@ -5,7 +5,7 @@ import type { KmsNodeHistory } from '@/lib/observations/history';
 import { apiFetch } from '../common/api-client';
 import { queryKeys, type HistoryRange } from './keys';
 
-/** Up / latency per KMS node of one provider over 1 h, 24 h or 7 d. */
+/** Up / latency per KMS node of one provider over 1 h, 24 h, 7 d or 30 d. */
 export function useKmsNodeHistory(provider: string, range: HistoryRange) {
   return useQuery({
     queryKey: queryKeys.kmsNodeHistory(provider, range),

@@ -95,6 +95,11 @@ export const ROUTE_POLICIES: readonly RoutePolicy[] = [
   { pattern: '/api/v1/campaigns/[id]/[action]', methods: { POST: need('campaigns.write') } },
   // Chart series and webhooks (poller, issue 10).
   { pattern: '/api/v1/history/[series]', methods: { GET: need('read') } },
+  { pattern: '/api/v1/history/certificates', methods: { GET: need('read') } },
+  { pattern: '/api/v1/history/host-alerts', methods: { GET: need('read') } },
+  // The overview and the blast radius (dashboard, issue 12): stored data only, nothing touched.
+  { pattern: '/api/v1/overview', methods: { GET: need('read') } },
+  { pattern: '/api/v1/blast-radius', methods: { GET: need('read') } },
   { pattern: '/api/v1/webhooks', methods: { GET: need('admin'), POST: need('admin') } },
   { pattern: '/api/v1/webhooks/[id]', methods: { GET: need('admin'), PATCH: need('admin'), DELETE: need('admin') } },
   { pattern: '/api/v1/webhooks/[id]/deliveries', methods: { GET: need('admin') } },

@@ -160,7 +160,8 @@ export const kmsNodeReachable: Rule = (ctx) => {
   );
 };
 
-function keyOnNodes(nodes: KmsNodeFacts[], keyId: string) {
+/** A key on a provider's nodes: which reachable nodes hold it Active (the blast radius asks the same question). */
+export function keyOnNodes(nodes: KmsNodeFacts[], keyId: string) {
   const reachable = nodes.filter((n) => n.reachable);
   const active = reachable.filter((n) => n.keys.find((k) => k.id === keyId)?.status === 'active');
   return { reachable, active, missing: reachable.filter((n) => !active.includes(n)) };

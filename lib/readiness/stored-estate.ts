@@ -1,0 +1,318 @@
+/**
+ * The whole estate's readiness inputs from what the poller stored, for the overview's host grid and
+ * the blast radius: one SQL statement for every host with its cluster, disk groups, view of each key
+ * provider, vSAN datastores and encrypted VMs (JSON-aggregated per host), and a few small reads for
+ * the KMS side (node states and key states per node, vCenter's view of each provider, poll state).
+ * Nothing is asked of vCenter or a KMS: the verdicts say what the last polls say, and DATA_FRESH /
+ * VC_REACHABLE say how old and how good that is.
+ */
+import type { PrismaClient } from '../db/client';
+import { effectiveKeyProviderId } from '../targets/store';
+import type { ClusterFacts, DatastoreFacts, HostFacts, KmsNodeFacts, ProviderFacts, ProviderHealthLevel, ReadinessInput, VmFacts } from './input';
+
+export interface StoredHost {
+  /** VcHost row id ("<vcenterId>:<moid>"). */
+  rowId: string;
+  vcenterId: string;
+  clusterRowId: string | null;
+  facts: HostFacts;
+  /** Encrypted vSAN datastores are what KMS_NOT_SELF_HOSTED looks for; only vSAN ones are loaded. */
+  datastores: DatastoreFacts[];
+  /** Encrypted VMs registered on the host, with their row ids. */
+  vms: (VmFacts & { rowId: string })[];
+  diskGroupCapacity: Map<string, number | null>;
+}
+
+export interface StoredCluster {
+  rowId: string;
+  vcenterId: string;
+  facts: ClusterFacts;
+  hostRowIds: string[];
+}
+
+export interface StoredVcenter {
+  id: string;
+  name: string;
+  reachable: boolean;
+  error: string | null;
+  readAt: Date | null;
+  /** vCenter's key providers with the KMS side joined in. */
+  providers: ProviderFacts[];
+  providerErrors: { providerId: string; message: string }[];
+}
+
+export interface StoredEstate {
+  now: Date;
+  freshnessLimitMs: number;
+  vcenters: Map<string, StoredVcenter>;
+  clusters: Map<string, StoredCluster>;
+  hosts: StoredHost[];
+  /** VMs that look like KMS appliances (by address, name or annotation of a node). */
+  applianceVms: VmFacts[];
+}
+
+interface HostRow {
+  id: string;
+  vcenterId: string;
+  moid: string;
+  name: string;
+  clusterId: string | null;
+  connectionState: string;
+  inMaintenanceMode: boolean;
+  cryptoState: string | null;
+  hostKeyId: string | null;
+  hostKeyProviderId: string | null;
+  readErrors: string | null;
+  clusterMoid: string | null;
+  clusterName: string | null;
+  vsanEncryption: boolean | null;
+  vsanProviderId: string | null;
+  vsanKekId: string | null;
+  clusterHostKeyId: string | null;
+  diskGroups: { uuid: string; mounted: boolean; encrypted: boolean; keysLoaded: boolean | null; capacityBytes: number | null }[];
+  providers: { providerId: string; health: string; details: string }[];
+  datastores: { id: string; name: string; type: string | null }[];
+  vms: {
+    rowId: string;
+    id: string;
+    name: string;
+    powerState: string | null;
+    cryptoState: string | null;
+    keyId: string | null;
+    keyProviderId: string | null;
+    ipAddress: string | null;
+    annotation: string | null;
+    datastoreIds: string;
+    disks: { key: number; label: string | null; keyId: string | null; providerId: string | null }[] | null;
+  }[];
+}
+
+const HOSTS_SQL = `
+SELECT h."id", h."vcenterId", h."moid", h."name", h."clusterId", h."connectionState", h."inMaintenanceMode", h."cryptoState",
+       h."hostKeyId", h."hostKeyProviderId", h."readErrors",
+       c."moid" AS "clusterMoid", c."name" AS "clusterName", c."vsanEncryption", c."vsanProviderId", c."vsanKekId", c."hostKeyId" AS "clusterHostKeyId",
+       COALESCE((SELECT json_agg(json_build_object('uuid', g."uuid", 'mounted', g."mounted", 'encrypted', g."encrypted", 'keysLoaded', g."keysLoaded",
+                                                   'capacityBytes', g."capacityBytes") ORDER BY g."uuid")
+                 FROM "VcDiskGroup" g WHERE g."hostId" = h."id"), '[]') AS "diskGroups",
+       COALESCE((SELECT json_agg(json_build_object('providerId', p."providerId", 'health', p."health", 'details', p."details"))
+                 FROM "VcHostProviderHealth" p WHERE p."hostId" = h."id"), '[]') AS "providers",
+       COALESCE((SELECT json_agg(DISTINCT jsonb_build_object('id', ds."moid", 'name', ds."name", 'type', ds."type"))
+                 FROM "VcDatastoreMount" dm JOIN "VcDatastore" ds ON ds."id" = dm."datastoreId"
+                 WHERE dm."entityId" IN (h."id", h."clusterId") AND lower(ds."type") = 'vsan'), '[]') AS "datastores",
+       COALESCE((SELECT json_agg(json_build_object('rowId', m."id", 'id', m."moid", 'name', m."name", 'powerState', m."powerState",
+                                                   'cryptoState', m."cryptoState", 'keyId', m."keyId", 'keyProviderId', m."keyProviderId",
+                                                   'ipAddress', m."ipAddress", 'annotation', m."annotation", 'datastoreIds', m."datastoreIds",
+                                                   'disks', (SELECT json_agg(json_build_object('key', d."deviceKey", 'label', d."label", 'keyId', d."keyId",
+                                                                                               'providerId', d."keyProviderId") ORDER BY d."deviceKey")
+                                                             FROM "VcVmDisk" d WHERE d."vmId" = m."id")) ORDER BY m."name")
+                 FROM "VcVm" m WHERE m."hostId" = h."id" AND m."cryptoState" IS NOT NULL), '[]') AS "vms"
+FROM "VcHost" h LEFT JOIN "VcCluster" c ON c."id" = h."clusterId"
+ORDER BY h."name", h."id"`;
+
+const HEALTH = new Set<ProviderHealthLevel>(['OK', 'WARNING', 'ERROR', 'NONE']);
+const healthOf = (h: string | null | undefined): ProviderHealthLevel | null => (h && HEALTH.has(h as ProviderHealthLevel) ? (h as ProviderHealthLevel) : null);
+const KINDS = new Set(['standard', 'native', 'trustAuthority']);
+
+function jsonList(text: string | null): string[] {
+  if (!text) return [];
+  try {
+    const value: unknown = JSON.parse(text);
+    return Array.isArray(value) ? value.map(String) : [];
+  } catch {
+    return [];
+  }
+}
+
+const moidOf = (rowId: string): string => rowId.slice(rowId.indexOf(':') + 1);
+const DAY_MS = 86_400_000;
+const daysUntil = (at: Date | null, now: Date): number | null => (at ? Math.floor((at.getTime() - now.getTime()) / DAY_MS) : null);
+
+function vmFactsOf(v: HostRow['vms'][number], hostMoid: string | null): VmFacts & { rowId: string } {
+  return {
+    rowId: v.rowId,
+    id: v.id,
+    name: v.name,
+    hostId: hostMoid,
+    powerState: v.powerState,
+    cryptoState: v.cryptoState,
+    keyId: v.keyId ? { keyId: v.keyId, providerId: v.keyProviderId } : null,
+    disks: (v.disks ?? []).map((d) => ({ key: d.key, label: d.label, keyId: d.keyId ? { keyId: d.keyId, providerId: d.providerId } : null })),
+    datastoreIds: jsonList(v.datastoreIds).map(moidOf),
+    ipAddress: v.ipAddress,
+    annotation: v.annotation,
+  };
+}
+
+/**
+ * The stored rows change only when a poll cycle commits (or a target is edited, which makes it due),
+ * so the loaded estate is kept per database client until any target's cycle counter moves: 2,500 hosts
+ * are read once per cycle, not once per page view. `now` is applied afresh on every call, so DATA_FRESH
+ * still ages. A cache, not shared state: each web process keeps its own.
+ */
+const cached = new WeakMap<PrismaClient, { fingerprint: string; estate: StoredEstate }>();
+
+async function cycleFingerprint(prisma: PrismaClient): Promise<string> {
+  const [row] = await prisma.$queryRawUnsafe<{ f: string | null }[]>(
+    `SELECT string_agg("id" || '@' || "cycle" || '@' || coalesce("targetUpdatedAt"::text, ''), ',' ORDER BY "id") AS f FROM "PollState"`,
+  );
+  return row?.f ?? '';
+}
+
+export async function loadStoredEstate(prisma: PrismaClient, options: { now: Date; freshnessLimitMs: number }): Promise<StoredEstate> {
+  const fingerprint = await cycleFingerprint(prisma);
+  const hit = cached.get(prisma);
+  if (hit && hit.fingerprint === fingerprint) return { ...hit.estate, now: options.now, freshnessLimitMs: options.freshnessLimitMs };
+  const estate = await readStoredEstate(prisma, options);
+  // Only keep what was read under a fingerprint that still holds (a cycle may have committed meanwhile).
+  if ((await cycleFingerprint(prisma)) === fingerprint) cached.set(prisma, { fingerprint, estate });
+  return estate;
+}
+
+/** Everything the stored verdicts need, read in one statement for the hosts and a few small ones for the rest. */
+async function readStoredEstate(prisma: PrismaClient, options: { now: Date; freshnessLimitMs: number }): Promise<StoredEstate> {
+  const { now } = options;
+  const [hostRows, vcenterRows, vcProviders, kmsTargets, nodeStates, nodeKeys] = await Promise.all([
+    prisma.$queryRawUnsafe<HostRow[]>(HOSTS_SQL),
+    prisma.vcenterTarget.findMany({ select: { id: true, name: true, pollState: { select: { lastSuccessAt: true, lastError: true, consecutiveFailures: true } } } }),
+    prisma.vcKeyProvider.findMany({ select: { vcenterId: true, providerId: true, kind: true, health: true } }),
+    prisma.kmsProvider.findMany({ select: { id: true, name: true, keyProviderId: true, clientCertPem: true, nodes: { select: { host: true, port: true }, orderBy: { position: 'asc' } } } }),
+    prisma.kmsNodeState.findMany({ orderBy: { endpoint: 'asc' } }),
+    prisma.kmsNodeKey.findMany({ select: { kmsProviderId: true, endpoint: true, keyId: true, status: true, state: true } }),
+  ]);
+
+  // The KMS side, per vCenter provider id.
+  const keysByNode = new Map<string, KmsNodeFacts['keys']>();
+  for (const k of nodeKeys) {
+    const id = `${k.kmsProviderId}|${k.endpoint}`;
+    const list = keysByNode.get(id) ?? [];
+    list.push({ id: k.keyId, status: k.status as KmsNodeFacts['keys'][number]['status'], ...(k.state !== null && { state: k.state }) });
+    keysByNode.set(id, list);
+  }
+  const kmsByProvider = new Map<string, { monitored: boolean; nodes: KmsNodeFacts[] }>();
+  for (const t of kmsTargets) {
+    const providerId = effectiveKeyProviderId(t);
+    const states = nodeStates.filter((s) => s.kmsProviderId === t.id);
+    // A configured node the worker has not probed yet is not known to answer: unreachable until it does.
+    const nodes: KmsNodeFacts[] = t.nodes.map((n) => {
+      const endpoint = `${n.host}:${n.port}`;
+      const s = states.find((x) => x.endpoint === endpoint);
+      return {
+        providerId,
+        name: endpoint,
+        host: n.host,
+        port: n.port,
+        reachable: s?.reachable ?? false,
+        error: s ? s.error : 'not probed yet',
+        keys: s?.reachable ? (keysByNode.get(`${t.id}|${endpoint}`) ?? []) : [],
+        serverCertificateDaysLeft: daysUntil(s?.serverCertNotAfter ?? null, now),
+        clientCertificateDaysLeft: daysUntil(s?.clientCertNotAfter ?? null, now),
+      };
+    });
+    kmsByProvider.set(providerId, { monitored: t.clientCertPem !== null && nodes.length > 0, nodes });
+  }
+
+  const vcenters = new Map<string, StoredVcenter>();
+  for (const vc of vcenterRows) {
+    const state = vc.pollState;
+    const providers: ProviderFacts[] = [];
+    const providerErrors: StoredVcenter['providerErrors'] = [];
+    for (const p of vcProviders.filter((x) => x.vcenterId === vc.id)) {
+      const kind = (KINDS.has(p.kind) ? p.kind : 'unknown') as ProviderFacts['kind'];
+      const kms = kmsByProvider.get(p.providerId);
+      if (kind !== 'native' && !kms) providerErrors.push({ providerId: p.providerId, message: `Keywatch has no KMS provider linked to vCenter's key provider ${p.providerId}: add it in Settings → Targets.` });
+      providers.push({ id: p.providerId, kind, vcenterHealth: healthOf(p.health), monitored: kind !== 'native' && (kms?.monitored ?? false), nodes: kind === 'native' ? [] : (kms?.nodes ?? []) });
+    }
+    vcenters.set(vc.id, {
+      id: vc.id,
+      name: vc.name,
+      reachable: Boolean(state?.lastSuccessAt) && (state?.consecutiveFailures ?? 1) === 0,
+      error: state?.lastError ?? (state?.lastSuccessAt ? null : 'Keywatch has not read this vCenter yet.'),
+      readAt: state?.lastSuccessAt ?? null,
+      providers,
+      providerErrors,
+    });
+  }
+
+  const clusters = new Map<string, StoredCluster>();
+  const hosts: StoredHost[] = hostRows.map((r) => {
+    if (r.clusterId && !clusters.has(r.clusterId)) {
+      clusters.set(r.clusterId, {
+        rowId: r.clusterId,
+        vcenterId: r.vcenterId,
+        facts: {
+          id: r.clusterMoid ?? moidOf(r.clusterId),
+          name: r.clusterName ?? r.clusterId,
+          vsanEncryption: r.vsanEncryption === null ? null : { enabled: r.vsanEncryption, providerId: r.vsanProviderId, kekId: r.vsanKekId, hostKeyId: r.clusterHostKeyId },
+        },
+        hostRowIds: [],
+      });
+    }
+    if (r.clusterId) clusters.get(r.clusterId)!.hostRowIds.push(r.id);
+    return {
+      rowId: r.id,
+      vcenterId: r.vcenterId,
+      clusterRowId: r.clusterId,
+      facts: {
+        id: r.moid,
+        name: r.name,
+        clusterId: r.clusterMoid,
+        connectionState: r.connectionState,
+        inMaintenanceMode: r.inMaintenanceMode,
+        cryptoState: r.cryptoState,
+        hostKey: r.hostKeyId ? { keyId: r.hostKeyId, providerId: r.hostKeyProviderId } : null,
+        providers: r.providers.map((p) => ({ providerId: p.providerId, health: healthOf(p.health) ?? 'NONE', details: jsonList(p.details) })),
+        diskGroups: r.diskGroups.map((g) => ({ uuid: g.uuid, mounted: g.mounted, encrypted: g.encrypted, keysLoaded: g.keysLoaded })),
+        readErrors: jsonList(r.readErrors),
+      },
+      datastores: r.datastores,
+      vms: r.vms.map((v) => vmFactsOf(v, r.moid)),
+      diskGroupCapacity: new Map(r.diskGroups.map((g) => [g.uuid, g.capacityBytes])),
+    };
+  });
+
+  const applianceVms = await loadApplianceVms(prisma, [...kmsByProvider.values()].flatMap((p) => p.nodes));
+  return { now, freshnessLimitMs: options.freshnessLimitMs, vcenters, clusters, hosts, applianceVms };
+}
+
+/** VMs matched to KMS nodes by guest address, or by the node's address in their name or annotation. */
+async function loadApplianceVms(prisma: PrismaClient, nodes: KmsNodeFacts[]): Promise<VmFacts[]> {
+  const addresses = [...new Set(nodes.map((n) => n.host))];
+  if (addresses.length === 0) return [];
+  const rows = await prisma.vcVm.findMany({
+    where: { OR: [{ ipAddress: { in: addresses } }, ...addresses.flatMap((a) => [{ name: { contains: a, mode: 'insensitive' as const } }, { annotation: { contains: a, mode: 'insensitive' as const } }])] },
+    take: 200,
+  });
+  return rows.map((v) => ({
+    id: v.moid,
+    name: v.name,
+    hostId: v.hostId ? moidOf(v.hostId) : null,
+    powerState: v.powerState,
+    cryptoState: v.cryptoState,
+    keyId: v.keyId ? { keyId: v.keyId, providerId: v.keyProviderId } : null,
+    disks: [],
+    datastoreIds: jsonList(v.datastoreIds).map(moidOf),
+    ipAddress: v.ipAddress,
+    annotation: v.annotation,
+  }));
+}
+
+/** The readiness input of one stored host, as a reboot check would see it from stored data. */
+export function storedReadinessInput(estate: StoredEstate, host: StoredHost, byRowId: Map<string, StoredHost>): ReadinessInput {
+  const vc = estate.vcenters.get(host.vcenterId);
+  const cluster = host.clusterRowId ? estate.clusters.get(host.clusterRowId) : undefined;
+  const peers = cluster ? cluster.hostRowIds.filter((id) => id !== host.rowId).map((id) => byRowId.get(id)!.facts) : [];
+  return {
+    action: 'reboot',
+    now: estate.now,
+    freshnessLimitMs: estate.freshnessLimitMs,
+    vcenter: { reachable: vc?.reachable ?? false, error: vc?.error ?? 'vCenter unknown', source: 'stored', readAt: vc?.readAt ?? null },
+    host: host.facts,
+    cluster: cluster?.facts ?? null,
+    peers,
+    vms: host.vms,
+    datastores: host.datastores,
+    candidateApplianceVms: estate.applianceVms,
+    providers: vc?.providers ?? [],
+    providerErrors: vc?.providerErrors ?? [],
+  };
+}
