@@ -70,4 +70,12 @@ export async function storeSnapshotAsInventory(db: Db, snapshot: InventorySnapsh
     ['text', 'text', 'text', 'int', 'text', 'text', 'text'],
     snapshot.vms.flatMap((v) => v.disks.map((d) => [`${rid(v.moid)}:${d.key}`, vc, rid(v.moid), d.key, d.label, d.keyId?.keyId ?? null, d.keyId?.providerId ?? null])),
   );
+  // And the poll that read it, as the poller records one: the recompute trusts stored rows only up to then.
+  await db.$executeRawUnsafe(
+    `INSERT INTO "PollState" (id, kind, "vcenterId", "nextDueAt", "lastStartedAt", "lastSuccessAt", "lastDurationMs")
+     VALUES ('vcenter:' || $1, 'vcenter', $1, $2::timestamptz, $2::timestamptz, $2::timestamptz, 0)
+     ON CONFLICT ("vcenterId") DO UPDATE SET "lastStartedAt" = EXCLUDED."lastStartedAt", "lastSuccessAt" = EXCLUDED."lastSuccessAt", "lastDurationMs" = 0`,
+    vc,
+    snapshot.readAt,
+  );
 }
