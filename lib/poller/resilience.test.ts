@@ -251,7 +251,8 @@ describe('poller under trouble', () => {
       expect(mine.length).toBeGreaterThanOrEqual(Math.floor(seconds / (intervalS + 1.5)));
       expect(mine.length).toBeLessThanOrEqual(Math.ceil(seconds / intervalS) + 1);
     }
-    expect(new Set(runs.map((r) => r.workerId))).toEqual(new Set(['side-a', 'side-b']));
+    // Which of the two wins each claim is a race (SKIP LOCKED hands a due target to whoever asks first; a fast
+    // worker can win them all), so the split between them is not asserted: once per interval, never overlapping, is.
     // Not a hang: KMS_NODE_DOWN needs two failed probes and an alert evaluation (every 10 s); it took
     // 23 s on two shared cores at load 20, past the 20 s wait, so the waits allow 60 s and the test 180 s.
   }, 180_000);
