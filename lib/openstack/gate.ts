@@ -9,7 +9,7 @@
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { EXIT_BLOCKED, EXIT_READY, EXIT_USAGE, GateUsageError, type GateIo } from '../readiness/gate-cli';
+import { askKeywatch, EXIT_BLOCKED, EXIT_READY, EXIT_USAGE, GateUsageError, type GateIo } from '../readiness/gate-cli';
 
 export const OPENSTACK_GATE_USAGE =
   'usage: npm run gate -- --openstack CLOUD --fixed-key-removal [--json] [--max-age SECONDS]   (env: KEYWATCH_URL, KEYWATCH_TOKEN)';
@@ -65,30 +65,10 @@ const verdictSchema = z.object({
 });
 export type FixedKeyGateReport = z.infer<typeof verdictSchema>;
 
-async function askVerdict(args: OpenstackGateArgs, io: GateIo): Promise<FixedKeyGateReport> {
+function askVerdict(args: OpenstackGateArgs, io: GateIo): Promise<FixedKeyGateReport> {
   const url = new URL(`/api/v1/openstack/${encodeURIComponent(args.cloud)}/fixed-key-removal`, args.url);
   if (args.maxAge !== undefined) url.searchParams.set('maxAgeSeconds', String(args.maxAge));
-  let response: Response;
-  try {
-    response = await io.fetch(url, { headers: { authorization: `Bearer ${args.token}`, accept: 'application/json' }, signal: AbortSignal.timeout(60_000) });
-  } catch (err) {
-    throw new GateUsageError(`Keywatch at ${args.url} is unreachable: ${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)}`);
-  }
-  const text = await response.text();
-  if (response.status === 401 || response.status === 403) throw new GateUsageError(`Keywatch refused the token (HTTP ${response.status}): it needs the gate scope.`);
-  if (response.status === 404) throw new GateUsageError(`Keywatch does not know OpenStack cloud ${args.cloud}.`);
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw new GateUsageError(`Keywatch answered HTTP ${response.status} without JSON.`);
-  }
-  const parsed = verdictSchema.safeParse(body);
-  if (!response.ok || !parsed.success) {
-    const message = (body as { error?: unknown })?.error;
-    throw new GateUsageError(`Keywatch answered HTTP ${response.status}${typeof message === 'string' ? `: ${message}` : ' with something that is not a verdict'}.`);
-  }
-  return parsed.data;
+  return askKeywatch(args, url, verdictSchema, `Keywatch does not know OpenStack cloud ${args.cloud}.`, io);
 }
 
 export function formatFixedKeyReport(r: FixedKeyGateReport): string {

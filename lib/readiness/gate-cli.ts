@@ -75,31 +75,45 @@ export interface GateIo {
   sleep(ms: number): Promise<void>;
 }
 
-/** One fresh check through the HTTP API; throws GateUsageError for anything that is not a verdict. */
-async function checkOnce(args: GateArgs, io: GateIo): Promise<GateReport> {
-  const url = new URL(`/api/v1/hosts/${encodeURIComponent(args.host)}/readiness`, args.url);
-  url.searchParams.set('action', args.action);
+/**
+ * One GET of a gate verdict from Keywatch's API with the token; anything that is not a verdict the
+ * schema accepts (unreachable, refused token, unknown subject, not JSON) is a GateUsageError.
+ */
+export async function askKeywatch<S extends z.ZodType>(
+  conn: { url: string; token: string },
+  url: URL,
+  schema: S,
+  notFound: string,
+  io: Pick<GateIo, 'fetch'>,
+): Promise<z.output<S>> {
   let response: Response;
   try {
-    response = await io.fetch(url, { headers: { authorization: `Bearer ${args.token}`, accept: 'application/json' }, signal: AbortSignal.timeout(60_000) });
+    response = await io.fetch(url, { headers: { authorization: `Bearer ${conn.token}`, accept: 'application/json' }, signal: AbortSignal.timeout(60_000) });
   } catch (err) {
-    throw new GateUsageError(`Keywatch at ${args.url} is unreachable: ${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)}`);
+    throw new GateUsageError(`Keywatch at ${conn.url} is unreachable: ${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)}`);
   }
   const text = await response.text();
   if (response.status === 401 || response.status === 403) throw new GateUsageError(`Keywatch refused the token (HTTP ${response.status}): it needs the gate scope.`);
-  if (response.status === 404) throw new GateUsageError(`Keywatch does not know host ${args.host}.`);
+  if (response.status === 404) throw new GateUsageError(notFound);
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
     throw new GateUsageError(`Keywatch answered HTTP ${response.status} without JSON.`);
   }
-  const parsed = reportSchema.safeParse(body);
+  const parsed = schema.safeParse(body);
   if (!response.ok || !parsed.success) {
     const message = (body as { error?: unknown })?.error;
-    throw new GateUsageError(`Keywatch answered HTTP ${response.status}${typeof message === 'string' ? `: ${message}` : ''}.`);
+    throw new GateUsageError(`Keywatch answered HTTP ${response.status}${typeof message === 'string' ? `: ${message}` : ' with something that is not a verdict'}.`);
   }
   return parsed.data;
+}
+
+/** One fresh check through the HTTP API. */
+function checkOnce(args: GateArgs, io: GateIo): Promise<GateReport> {
+  const url = new URL(`/api/v1/hosts/${encodeURIComponent(args.host)}/readiness`, args.url);
+  url.searchParams.set('action', args.action);
+  return askKeywatch(args, url, reportSchema, `Keywatch does not know host ${args.host}.`, io);
 }
 
 export function formatGateReport(report: GateReport, action: string): string {
