@@ -4,26 +4,18 @@
  * standard provider (KmsNodeState). Campaigns are created and their progress recomputed against
  * this, so both see exactly what the poller stored.
  */
+import { parseJsonList } from '../observations/json-columns';
+import { moidOfRowId } from '../observations/vcenter-rows';
+import { providerHealthLevel } from '../readiness/input';
 import type { PrismaClient } from '../db/client';
-import type { CampaignInventory, HostProviderHealth, InventoryScope, InventorySnapshot, InventoryVm, ProbeLevel, ProviderHealthLevel } from './inventory';
+import type { CampaignInventory, HostProviderHealth, InventoryScope, InventorySnapshot, InventoryVm, ProbeLevel } from './inventory';
 
-const HEALTH_LEVELS = new Set<ProviderHealthLevel>(['OK', 'WARNING', 'ERROR', 'NONE']);
 const PROVIDER_KINDS = new Set(['standard', 'native', 'trustAuthority', 'unknown'] as const);
 const POWER_STATES = new Set(['poweredOn', 'poweredOff', 'suspended'] as const);
 
-const healthLevel = (value: string | null): ProviderHealthLevel | null => (value && HEALTH_LEVELS.has(value as ProviderHealthLevel) ? (value as ProviderHealthLevel) : null);
-const moidOf = (rowId: string | null): string | null => (rowId ? rowId.slice(rowId.indexOf(':') + 1) : null);
+const moidOf = (id: string | null): string | null => (id ? moidOfRowId(id) : null);
 const keyRef = (keyId: string | null, providerId: string | null) => (keyId ? { keyId, providerId } : null);
 
-function jsonStrings(text: string | null): string[] {
-  if (!text) return [];
-  try {
-    const value: unknown = JSON.parse(text);
-    return Array.isArray(value) ? value.map(String) : [];
-  } catch {
-    return [];
-  }
-}
 
 /** Keywatch's probe verdict per vCenter provider id: every node healthy → ok, some → degraded, none → down. */
 async function probeLevels(prisma: PrismaClient): Promise<Map<string, ProbeLevel>> {
@@ -68,8 +60,8 @@ export function storedInventory(prisma: PrismaClient): CampaignInventory {
       for (const d of disks) disksOf.set(d.vmId, [...(disksOf.get(d.vmId) ?? []), d]);
       const viewsOf = new Map<string, HostProviderHealth[]>();
       for (const v of hostViews) {
-        const level = healthLevel(v.health);
-        if (level) viewsOf.set(v.hostId, [...(viewsOf.get(v.hostId) ?? []), { providerId: v.providerId, health: level, details: jsonStrings(v.details) }]);
+        const level = providerHealthLevel(v.health);
+        if (level) viewsOf.set(v.hostId, [...(viewsOf.get(v.hostId) ?? []), { providerId: v.providerId, health: level, details: parseJsonList(v.details) }]);
       }
       const hostById = new Map(hosts.map((h) => [h.id, h]));
 
@@ -79,7 +71,7 @@ export function storedInventory(prisma: PrismaClient): CampaignInventory {
         providers: providers.map((p) => ({
           id: p.providerId,
           kind: PROVIDER_KINDS.has(p.kind as 'standard') ? (p.kind as 'standard') : 'unknown',
-          health: healthLevel(p.health),
+          health: providerHealthLevel(p.health),
           probe: probes.get(p.providerId) ?? null,
         })),
         clusters: clusters.map((c) => ({

@@ -46,6 +46,8 @@ export interface VcenterGaps {
 }
 
 export const rowId = (vcenterId: string, moid: string): string => `${vcenterId}:${moid}`;
+/** The managed object id back out of a row id made by `rowId`. */
+export const moidOfRowId = (id: string): string => id.slice(id.indexOf(':') + 1);
 export const diskGroupRowId = (hostRowId: string, uuid: string): string => `${hostRowId}:${uuid}`;
 export const vmDiskRowId = (vmRowId: string, deviceKey: number): string => `${vmRowId}:${deviceKey}`;
 export const hostProviderRowId = (hostRowId: string, providerId: string): string => `${hostRowId}|${providerId}`;

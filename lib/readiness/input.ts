@@ -9,6 +9,9 @@ export const HOST_ACTIONS = ['enter-maintenance', 'exit-maintenance', 'reboot'] 
 export type HostAction = (typeof HOST_ACTIONS)[number];
 
 export type ProviderHealthLevel = 'OK' | 'WARNING' | 'ERROR' | 'NONE';
+const HEALTH_LEVELS = new Set<string>(['OK', 'WARNING', 'ERROR', 'NONE']);
+/** A stored provider health string as a level; anything else (null, a value this code does not know) is null. */
+export const providerHealthLevel = (value: string | null | undefined): ProviderHealthLevel | null => (value && HEALTH_LEVELS.has(value) ? (value as ProviderHealthLevel) : null);
 
 export interface KeyRef {
   keyId: string;

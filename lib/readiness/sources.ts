@@ -4,6 +4,7 @@
  * cannot be read. One instance serves one check of one host (it keeps one vCenter client open for
  * the check; call close()).
  */
+import { moidOfRowId } from '../observations/vcenter-rows';
 import type { PrismaClient } from '../db/client';
 import { DomainError } from '../http/errors';
 import { probeKmsNode, type KmsNodeProbe } from '../kmip/probe';
@@ -14,6 +15,7 @@ import type { VsphereClient } from '../vsphere/client';
 import { providerKind, type EstateHost, type EstateVm } from '../vsphere/estate';
 import type { HostContext, ProviderSnapshot, ReadinessSources } from './check';
 import type { DatastoreFacts, HostFacts, KmsNodeFacts, ProviderFacts, ProviderHealthLevel, VmFacts } from './input';
+import { providerHealthLevel } from './input';
 
 const HOST_ERROR_STATUS = { 'not-found': 404, ambiguous: 409 } as const;
 
@@ -69,8 +71,7 @@ export interface LiveReadinessSources extends ReadinessSources {
   close(): Promise<void>;
 }
 
-const HEALTH = new Set<ProviderHealthLevel>(['OK', 'WARNING', 'ERROR', 'NONE']);
-const health = (h: string | null | undefined): ProviderHealthLevel | null => (h && HEALTH.has(h as ProviderHealthLevel) ? (h as ProviderHealthLevel) : null);
+const health = providerHealthLevel;
 
 function hostFacts(h: EstateHost): HostFacts {
   return {
@@ -116,7 +117,6 @@ function nodeFacts(providerId: string, probe: KmsNodeProbe): KmsNodeFacts {
   };
 }
 
-const moidOf = (rowId: string): string => rowId.slice(rowId.indexOf(':') + 1);
 
 export function createReadinessSources(opts: LiveSourcesOptions): LiveReadinessSources {
   const { prisma, box, vcenterId } = opts;
@@ -230,7 +230,7 @@ export function createReadinessSources(opts: LiveSourcesOptions): LiveReadinessS
           disks: disks
             .filter((d) => d.vmId === v.id)
             .map((d) => ({ key: d.deviceKey, label: d.label, keyId: d.keyId ? { keyId: d.keyId, providerId: d.keyProviderId } : null })),
-          datastoreIds: (JSON.parse(v.datastoreIds) as string[]).map(moidOf),
+          datastoreIds: (JSON.parse(v.datastoreIds) as string[]).map(moidOfRowId),
           ipAddress: v.ipAddress,
           annotation: v.annotation,
         })),

@@ -6,9 +6,12 @@
  * Nothing is asked of vCenter or a KMS: the verdicts say what the last polls say, and DATA_FRESH /
  * VC_REACHABLE say how old and how good that is.
  */
+import { parseJsonList } from '../observations/json-columns';
+import { moidOfRowId } from '../observations/vcenter-rows';
 import type { PrismaClient } from '../db/client';
 import { effectiveKeyProviderId } from '../targets/store';
-import type { ClusterFacts, DatastoreFacts, HostFacts, KmsNodeFacts, ProviderFacts, ProviderHealthLevel, ReadinessInput, VmFacts } from './input';
+import type { ClusterFacts, DatastoreFacts, HostFacts, KmsNodeFacts, ProviderFacts, ReadinessInput, VmFacts } from './input';
+import { providerHealthLevel } from './input';
 
 export interface StoredHost {
   /** VcHost row id ("<vcenterId>:<moid>"). */
@@ -109,21 +112,9 @@ SELECT h."id", h."vcenterId", h."moid", h."name", h."clusterId", h."connectionSt
 FROM "VcHost" h LEFT JOIN "VcCluster" c ON c."id" = h."clusterId"
 ORDER BY h."name", h."id"`;
 
-const HEALTH = new Set<ProviderHealthLevel>(['OK', 'WARNING', 'ERROR', 'NONE']);
-const healthOf = (h: string | null | undefined): ProviderHealthLevel | null => (h && HEALTH.has(h as ProviderHealthLevel) ? (h as ProviderHealthLevel) : null);
 const KINDS = new Set(['standard', 'native', 'trustAuthority']);
 
-function jsonList(text: string | null): string[] {
-  if (!text) return [];
-  try {
-    const value: unknown = JSON.parse(text);
-    return Array.isArray(value) ? value.map(String) : [];
-  } catch {
-    return [];
-  }
-}
 
-const moidOf = (rowId: string): string => rowId.slice(rowId.indexOf(':') + 1);
 const DAY_MS = 86_400_000;
 const daysUntil = (at: Date | null, now: Date): number | null => (at ? Math.floor((at.getTime() - now.getTime()) / DAY_MS) : null);
 
@@ -137,7 +128,7 @@ function vmFactsOf(v: HostRow['vms'][number], hostMoid: string | null): VmFacts 
     cryptoState: v.cryptoState,
     keyId: v.keyId ? { keyId: v.keyId, providerId: v.keyProviderId } : null,
     disks: (v.disks ?? []).map((d) => ({ key: d.key, label: d.label, keyId: d.keyId ? { keyId: d.keyId, providerId: d.providerId } : null })),
-    datastoreIds: jsonList(v.datastoreIds).map(moidOf),
+    datastoreIds: parseJsonList(v.datastoreIds).map(moidOfRowId),
     ipAddress: v.ipAddress,
     annotation: v.annotation,
   };
@@ -220,7 +211,7 @@ async function readStoredEstate(prisma: PrismaClient, options: { now: Date; fres
       const kind = (KINDS.has(p.kind) ? p.kind : 'unknown') as ProviderFacts['kind'];
       const kms = kmsByProvider.get(p.providerId);
       if (kind !== 'native' && !kms) providerErrors.push({ providerId: p.providerId, message: `Keywatch has no KMS provider linked to vCenter's key provider ${p.providerId}: add it in Settings → Targets.` });
-      providers.push({ id: p.providerId, kind, vcenterHealth: healthOf(p.health), monitored: kind !== 'native' && (kms?.monitored ?? false), nodes: kind === 'native' ? [] : (kms?.nodes ?? []) });
+      providers.push({ id: p.providerId, kind, vcenterHealth: providerHealthLevel(p.health), monitored: kind !== 'native' && (kms?.monitored ?? false), nodes: kind === 'native' ? [] : (kms?.nodes ?? []) });
     }
     vcenters.set(vc.id, {
       id: vc.id,
@@ -240,7 +231,7 @@ async function readStoredEstate(prisma: PrismaClient, options: { now: Date; fres
         rowId: r.clusterId,
         vcenterId: r.vcenterId,
         facts: {
-          id: r.clusterMoid ?? moidOf(r.clusterId),
+          id: r.clusterMoid ?? moidOfRowId(r.clusterId),
           name: r.clusterName ?? r.clusterId,
           vsanEncryption: r.vsanEncryption === null ? null : { enabled: r.vsanEncryption, providerId: r.vsanProviderId, kekId: r.vsanKekId, hostKeyId: r.clusterHostKeyId },
         },
@@ -260,9 +251,9 @@ async function readStoredEstate(prisma: PrismaClient, options: { now: Date; fres
         inMaintenanceMode: r.inMaintenanceMode,
         cryptoState: r.cryptoState,
         hostKey: r.hostKeyId ? { keyId: r.hostKeyId, providerId: r.hostKeyProviderId } : null,
-        providers: r.providers.map((p) => ({ providerId: p.providerId, health: healthOf(p.health) ?? 'NONE', details: jsonList(p.details) })),
+        providers: r.providers.map((p) => ({ providerId: p.providerId, health: providerHealthLevel(p.health) ?? 'NONE', details: parseJsonList(p.details) })),
         diskGroups: r.diskGroups.map((g) => ({ uuid: g.uuid, mounted: g.mounted, encrypted: g.encrypted, keysLoaded: g.keysLoaded })),
-        readErrors: jsonList(r.readErrors),
+        readErrors: parseJsonList(r.readErrors),
       },
       datastores: r.datastores,
       vms: r.vms.map((v) => vmFactsOf(v, r.moid)),
@@ -285,12 +276,12 @@ async function loadApplianceVms(prisma: PrismaClient, nodes: KmsNodeFacts[]): Pr
   return rows.map((v) => ({
     id: v.moid,
     name: v.name,
-    hostId: v.hostId ? moidOf(v.hostId) : null,
+    hostId: v.hostId ? moidOfRowId(v.hostId) : null,
     powerState: v.powerState,
     cryptoState: v.cryptoState,
     keyId: v.keyId ? { keyId: v.keyId, providerId: v.keyProviderId } : null,
     disks: [],
-    datastoreIds: jsonList(v.datastoreIds).map(moidOf),
+    datastoreIds: parseJsonList(v.datastoreIds).map(moidOfRowId),
     ipAddress: v.ipAddress,
     annotation: v.annotation,
   }));
