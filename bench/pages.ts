@@ -132,15 +132,20 @@ async function lcp(browser: Browser, baseURL: string, pathname: string, waitFor:
   await page.waitForSelector(waitFor, { timeout: 120_000 });
   const value = await page.evaluate(
     () =>
-      new Promise<number>((resolve) => {
+      new Promise<{ lcp: number; element: string; ttfb: number; fcp: number }>((resolve) => {
         new PerformanceObserver((list) => {
           const entries = list.getEntries();
-          resolve(entries[entries.length - 1]!.startTime);
+          const last = entries[entries.length - 1] as PerformanceEntry & { element?: Element | null };
+          const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+          const fcp = performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN;
+          const el = last.element;
+          resolve({ lcp: last.startTime, element: el ? `${el.tagName.toLowerCase()}${el.className ? `.${String(el.className).split(' ')[0]}` : ''}` : '?', ttfb: nav?.responseStart ?? NaN, fcp });
         }).observe({ type: 'largest-contentful-paint', buffered: true });
       }),
   );
   await context.close();
-  return { lcpMs: value, scripts };
+  log(`  ${pathname}: TTFB ${value.ttfb.toFixed(0)} ms, FCP ${value.fcp.toFixed(0)} ms, LCP ${value.lcp.toFixed(0)} ms on ${value.element}`);
+  return { lcpMs: value.lcp, scripts };
 }
 
 async function jsGzipKb(baseURL: string, cookieContext: BrowserContext, urls: string[]): Promise<number> {
