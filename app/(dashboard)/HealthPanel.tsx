@@ -4,6 +4,7 @@
 import type { HealthReport } from '@/lib/health/status';
 import { Card } from '@/components/common/Card';
 import { LoadState } from '@/components/common/LoadState';
+import { useHydrated } from '@/components/common/use-hydrated';
 import { useHealth } from '@/components/queries/use-health';
 
 const WORKER_TEXT: Record<HealthReport['worker']['status'], string> = {
@@ -14,7 +15,13 @@ const WORKER_TEXT: Record<HealthReport['worker']['status'], string> = {
 };
 
 export function HealthPanel() {
-  const { data, error, isPending } = useHealth();
+  const query = useHealth();
+  // The overview streams in after the shell, whose health banner may have fetched this already:
+  // the first render matches the server's (no data yet), the next one shows it.
+  const hydrated = useHydrated();
+  const data = hydrated ? query.data : undefined;
+  const error = hydrated ? query.error : null;
+  const isPending = !hydrated || query.isPending;
   return (
     <Card title="Keywatch itself" busy={isPending}>
       <LoadState loading={isPending} error={error && !data ? 'The Keywatch server does not answer.' : null} loadingText="Checking Keywatch itself…">

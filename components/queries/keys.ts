@@ -16,11 +16,15 @@ export interface AlertFilters {
   state: 'open' | 'resolved' | 'all';
 }
 
-export interface HostFilters {
+/** The hosts table's view, as kept in the URL: filters (empty = any), sort (`-` = descending), page. */
+export interface HostListQuery {
   cluster: string;
+  verdict: string;
   connection: string;
   cryptoState: string;
   q: string;
+  sort: string;
+  page: number;
 }
 
 export type HistoryRange = '1h' | '24h' | '7d' | '30d';
@@ -46,7 +50,7 @@ export const queryKeys = {
   campaignItems: (id: string, state: string) => ['campaigns', id, 'items', state] as const,
   labState: () => ['lab', 'state'] as const,
   alerts: (filters?: AlertFilters) => (filters ? (['alerts', filters] as const) : (['alerts'] as const)),
-  hosts: (filters?: HostFilters) => (filters ? (['hosts', filters] as const) : (['hosts'] as const)),
+  hosts: (filters?: HostListQuery) => (filters ? (['hosts', filters] as const) : (['hosts'] as const)),
   hostDetail: (id: string) => ['hosts', 'detail', id] as const,
   keyProviders: () => ['key-providers'] as const,
   kmsNodeHistory: (provider: string, range: HistoryRange) => ['history', 'kms-nodes', provider, range] as const,

@@ -1,22 +1,22 @@
 'use client';
 
-import { keepPreviousData, useInfiniteQuery } from '@tanstack/react-query';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import type { HostListView } from '@/lib/observations/hosts-view';
 import { apiFetch } from '../common/api-client';
-import { queryKeys, type HostFilters } from './keys';
+import { queryKeys, type HostListQuery } from './keys';
 
-/** Hosts filtered and paginated by the server (50 a page), refreshed every 30 s. */
-export function useHosts(filters: HostFilters) {
-  return useInfiniteQuery({
-    queryKey: queryKeys.hosts(filters),
-    initialPageParam: '',
-    queryFn: ({ pageParam }) => {
-      const params = new URLSearchParams({ limit: '50' });
-      for (const key of ['cluster', 'connection', 'cryptoState', 'q'] as const) if (filters[key]) params.set(key, filters[key]);
-      if (pageParam) params.set('cursor', pageParam);
+export const HOSTS_PAGE_SIZE = 50;
+
+/** One numbered page of hosts, filtered and sorted by the server; refreshed every 30 s. */
+export function useHosts(view: HostListQuery) {
+  return useQuery({
+    queryKey: queryKeys.hosts(view),
+    queryFn: () => {
+      const params = new URLSearchParams({ limit: String(HOSTS_PAGE_SIZE), page: String(view.page), sort: view.sort });
+      for (const key of ['cluster', 'verdict', 'connection', 'cryptoState', 'q'] as const) if (view[key]) params.set(key, view[key]);
       return apiFetch<HostListView>(`/api/v1/hosts?${params}`);
     },
-    getNextPageParam: (last) => last.nextCursor ?? undefined,
+    // The previous page stays on screen (dimmed) while the next one loads: no jump.
     placeholderData: keepPreviousData,
     refetchInterval: 30_000,
   });

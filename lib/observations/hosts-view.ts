@@ -11,6 +11,7 @@ import type { VcCluster, VcHost } from '../db/generated/client';
 import type { PollKind } from '../poller/backoff';
 import { freshnessOf, loadFreshness, POLL_STATE_FACTS_JSON, type Freshness, type PollStateFacts } from './freshness';
 import { parseJsonList } from './json-columns';
+import type { HostGridState } from '../readiness/estate-verdicts';
 
 /** A query the API cannot answer (code 'invalid' → HTTP 400). */
 export class HostQueryError extends DomainError<'invalid'> {
@@ -22,19 +23,34 @@ export class HostQueryError extends DomainError<'invalid'> {
 
 const CONNECTION_STATES = ['connected', 'notResponding', 'disconnected'] as const;
 const CRYPTO_STATES = ['incapable', 'prepared', 'safe', 'pendingIncapable', 'unknown'] as const;
+const VERDICTS = ['READY', 'BLOCKED', 'unknown'] as const;
+/** Sort keys; `-` in front for descending. `verdict` ascending puts BLOCKED first, then unknown, then READY. */
+export const HOST_SORT_KEYS = ['name', 'cluster', 'connection', 'cryptoState', 'verdict'] as const;
+export type HostSortKey = (typeof HOST_SORT_KEYS)[number];
+const SORTS = HOST_SORT_KEYS.flatMap((k) => [k, `-${k}`] as const);
 
-export const hostsQuerySchema = z.object({
-  vcenter: z.string().min(1).max(100).optional(),
-  /** Cluster id (as returned in `cluster.id`). */
-  cluster: z.string().min(1).max(300).optional(),
-  connection: z.enum(CONNECTION_STATES).optional(),
-  cryptoState: z.enum(CRYPTO_STATES).optional(),
-  /** Case-insensitive part of the host name. */
-  q: z.string().trim().min(1).max(200).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  /** `nextCursor` of the previous page. */
-  cursor: z.string().max(600).optional(),
-});
+export const hostsQuerySchema = z
+  .object({
+    vcenter: z.string().min(1).max(100).optional(),
+    /** Cluster id (as returned in `cluster.id`). */
+    cluster: z.string().min(1).max(300).optional(),
+    connection: z.enum(CONNECTION_STATES).optional(),
+    cryptoState: z.enum(CRYPTO_STATES).optional(),
+    /** The host's reboot verdict from stored data, as the overview's grid shows it. */
+    verdict: z.enum(VERDICTS).optional(),
+    /** Case-insensitive part of the host name. */
+    q: z.string().trim().min(1).max(200).optional(),
+    sort: z.enum(SORTS as [string, ...string[]]).default('name'),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    /** Numbered pages of `limit` rows (1 = the first); the answer carries `total`. */
+    page: z.coerce.number().int().min(1).max(1_000_000).optional(),
+    /** `nextCursor` of the previous page (name order only). */
+    cursor: z.string().max(600).optional(),
+  })
+  .superRefine((q, ctx) => {
+    if (q.cursor && q.page) ctx.addIssue({ code: 'custom', path: ['cursor'], message: 'use either cursor or page, not both' });
+    if (q.cursor && q.sort !== 'name') ctx.addIssue({ code: 'custom', path: ['cursor'], message: 'a cursor pages in name order only: use page with another sort' });
+  });
 export type HostsQuery = z.infer<typeof hostsQuerySchema>;
 
 const cursorSchema = z.tuple([z.string(), z.string()]);
@@ -112,9 +128,23 @@ function summary(h: VcHost, vcName: string, cluster: Pick<VcCluster, 'id' | 'nam
   };
 }
 
+/** A host's reboot verdict from stored data (lib/readiness/stored-verdicts), by row id. */
+export type HostVerdictLookup = ReadonlyMap<string, { state: HostGridState; reason: string | null }>;
+
+export interface HostListRow extends HostSummaryView {
+  /** unknown also when the host was stored after the verdicts were last evaluated. */
+  verdict: { state: HostGridState; reason: string | null };
+}
+
 export interface HostListView {
-  hosts: HostSummaryView[];
+  hosts: HostListRow[];
+  /** Hosts matching the filters, over every page. */
+  total: number;
+  /** The page asked for (1 when paging by cursor). */
+  page: number;
   nextCursor: string | null;
+  /** Every stored cluster, for a cluster filter's choices. */
+  clusters: { id: string; name: string; vcenterId: string }[];
   /** Per vCenter in the page: when its data was last read, and whether it is stale. */
   freshness: Freshness[];
 }
@@ -128,33 +158,69 @@ type HostPageRow = VcHost & {
   vmTotal: number;
   vmEncrypted: number;
   vmLocked: number;
+  total: number;
   /** The PollState of the page's vCenters (the same on every row). */
   pollStates: PollStateFacts[] | null;
 };
 
+const VERDICT_RANK: Record<HostGridState, number> = { BLOCKED: 0, unknown: 1, READY: 2 };
+
 /**
- * One SQL statement per page: the page of hosts (keyset on name, id) first, then its cluster and
+ * One SQL statement per page: the page of hosts (filtered, sorted, cut) first, then its cluster and
  * vCenter names, disk-group / VM counts for those rows only, and their vCenters' poll state. A
- * page costs the same on 25 hosts as on 25,000, which is what keeps the list fast under many
- * concurrent clients.
+ * page costs about the same on 25 hosts as on 25,000, which keeps the list fast under many
+ * concurrent clients. Verdicts are not columns: the filter and the sort receive them as arrays of
+ * row ids from the stored-verdicts lookup.
  */
-export async function listHosts(prisma: PrismaClient, query: HostsQuery, staleAfterMs: (kind: PollKind) => number, now: Date): Promise<HostListView> {
+export async function listHosts(
+  prisma: PrismaClient,
+  query: HostsQuery,
+  staleAfterMs: (kind: PollKind) => number,
+  now: Date,
+  verdicts: HostVerdictLookup,
+): Promise<HostListView> {
   const after = query.cursor ? decodeCursor(query.cursor) : null;
   const params: unknown[] = [];
   const p = (v: unknown) => {
     params.push(v);
     return `$${params.length}`;
   };
+  const idsWith = (states: HostGridState[]) => [...verdicts].filter(([, v]) => states.includes(v.state)).map(([id]) => id);
   const where: string[] = [];
-  if (query.vcenter) where.push(`"vcenterId" = ${p(query.vcenter)}`);
-  if (query.cluster) where.push(`"clusterId" = ${p(query.cluster)}`);
-  if (query.connection) where.push(`"connectionState" = ${p(query.connection)}`);
-  if (query.cryptoState) where.push(query.cryptoState === 'unknown' ? `"cryptoState" IS NULL` : `"cryptoState" = ${p(query.cryptoState)}`);
-  if (query.q) where.push(`"name" ILIKE ${p(`%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)}`);
-  if (after) where.push(`("name", "id") > (${p(after[0])}, ${p(after[1])})`);
+  if (query.vcenter) where.push(`h."vcenterId" = ${p(query.vcenter)}`);
+  if (query.cluster) where.push(`h."clusterId" = ${p(query.cluster)}`);
+  if (query.connection) where.push(`h."connectionState" = ${p(query.connection)}`);
+  if (query.cryptoState) where.push(query.cryptoState === 'unknown' ? `h."cryptoState" IS NULL` : `h."cryptoState" = ${p(query.cryptoState)}`);
+  // A host without a verdict yet reads as unknown, so unknown is "neither READY nor BLOCKED".
+  if (query.verdict === 'unknown') where.push(`NOT (h."id" = ANY(${p(idsWith(['READY', 'BLOCKED']))}::text[]))`);
+  else if (query.verdict) where.push(`h."id" = ANY(${p(idsWith([query.verdict]))}::text[])`);
+  if (query.q) where.push(`h."name" ILIKE ${p(`%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)}`);
+  if (after) where.push(`(h."name", h."id") > (${p(after[0])}, ${p(after[1])})`);
+
+  const descending = query.sort.startsWith('-');
+  const key = query.sort.replace(/^-/, '') as HostSortKey;
+  let joins = '';
+  let sortKey: string | null = null;
+  if (key === 'cluster') {
+    joins = `LEFT JOIN "VcCluster" sc ON sc."id" = h."clusterId"`;
+    sortKey = `sc."name"`;
+  } else if (key === 'connection') sortKey = `h."connectionState"`;
+  else if (key === 'cryptoState') sortKey = `h."cryptoState"`;
+  else if (key === 'verdict') {
+    const ranked = [...verdicts].map(([id, v]) => [id, VERDICT_RANK[v.state]] as const);
+    joins = `LEFT JOIN unnest(${p(ranked.map(([id]) => id))}::text[], ${p(ranked.map(([, r]) => r))}::int[]) AS vr("id", "rank") ON vr."id" = h."id"`;
+    sortKey = `coalesce(vr."rank", ${VERDICT_RANK.unknown})`;
+  }
+  const dir = descending ? 'DESC' : 'ASC';
+  // Ties (and the name sort itself) in name order, then id: a stable order across pages.
+  const order = (t: string) => (sortKey ? `${t}"sortKey" ${dir} NULLS LAST, ${t}"name", ${t}"id"` : `${t}"name" ${dir}, ${t}"id" ${dir}`);
+  const offset = query.page ? (query.page - 1) * query.limit : 0;
+  const clusters = prisma.vcCluster.findMany({ select: { id: true, name: true, vcenterId: true }, orderBy: [{ name: 'asc' }, { id: 'asc' }] });
   const rows = await prisma.$queryRawUnsafe<HostPageRow[]>(
     `WITH page AS MATERIALIZED (
-       SELECT * FROM "VcHost" ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY "name", "id" LIMIT ${p(query.limit + 1)}
+       SELECT h.*, ${sortKey ?? 'NULL::text'} AS "sortKey", count(*) OVER ()::int AS "total"
+       FROM "VcHost" h ${joins} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY ${order('')} LIMIT ${p(query.limit + 1)} OFFSET ${p(offset)}
      )
      SELECT page.*, c."name" AS "clusterName", v."name" AS "vcenterName",
             dg.total AS "dgTotal", dg.unmounted AS "dgUnmounted", dg.keys AS "dgKeysNotLoaded",
@@ -171,7 +237,7 @@ export async function listHosts(prisma: PrismaClient, query: HostsQuery, staleAf
        SELECT count(*)::int AS total, count(*) FILTER (WHERE m."cryptoState" IS NOT NULL OR m."keyId" IS NOT NULL)::int AS encrypted,
               count(*) FILTER (WHERE m."cryptoState" = 'locked')::int AS locked
        FROM "VcVm" m WHERE m."hostId" = page."id") vm ON true
-     ORDER BY page."name", page."id"`,
+     ORDER BY ${order('page.')}`,
     ...params,
   );
   const page = rows.slice(0, query.limit);
@@ -180,17 +246,34 @@ export async function listHosts(prisma: PrismaClient, query: HostsQuery, staleAf
   const states = (rows[0]?.pollStates ?? []).filter((st) => st.vcenterId !== null && vcenterIds.includes(st.vcenterId));
   const freshness = freshnessOf(states, staleAfterMs, now, vcenterIds.map((id) => ({ id, kind: 'vcenter' as const })));
   const last = page[page.length - 1];
+  // Past the last page there is no row to carry the count: count again only then.
+  const total = rows[0] ? Number(rows[0].total) : offset > 0 ? await countHosts(prisma, where, params) : 0;
   return {
     hosts: page.map((h) => {
       const agg: HostAggregates = {
         groups: new Map([[h.id, { total: Number(h.dgTotal), unmounted: Number(h.dgUnmounted), keysNotLoaded: Number(h.dgKeysNotLoaded) }]]),
         vms: new Map([[h.id, { total: Number(h.vmTotal), encrypted: Number(h.vmEncrypted), locked: Number(h.vmLocked) }]]),
       };
-      return summary({ ...h, changedAt: new Date(h.changedAt) }, h.vcenterName, h.clusterId && h.clusterName ? { id: h.clusterId, name: h.clusterName } : undefined, agg);
+      const row = summary({ ...h, changedAt: new Date(h.changedAt) }, h.vcenterName, h.clusterId && h.clusterName ? { id: h.clusterId, name: h.clusterName } : undefined, agg);
+      const verdict = verdicts.get(h.id);
+      return { ...row, verdict: verdict ? { state: verdict.state, reason: verdict.reason } : { state: 'unknown' as const, reason: 'Not evaluated yet: the host was stored after the last evaluation.' } };
     }),
-    nextCursor: rows.length > query.limit && last ? encodeCursor(last.name, last.id) : null,
+    total,
+    page: query.page ?? 1,
+    nextCursor: !query.page && query.sort === 'name' && rows.length > query.limit && last ? encodeCursor(last.name, last.id) : null,
+    clusters: await clusters,
     freshness: [...freshness.values()],
   };
+}
+
+async function countHosts(prisma: PrismaClient, where: string[], params: unknown[]): Promise<number> {
+  // The filters' parameters are numbered from $1 in the order they were added, before the sort's and the page's.
+  const used = Math.max(0, ...where.flatMap((w) => [...w.matchAll(/\$(\d+)/g)].map((m) => Number(m[1]))));
+  const [row] = await prisma.$queryRawUnsafe<{ n: number }[]>(
+    `SELECT count(*)::int AS n FROM "VcHost" h ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`,
+    ...params.slice(0, used),
+  );
+  return Number(row?.n ?? 0);
 }
 
 export type KeyPurpose = 'vsan-kek' | 'host-key' | 'vm-kek';

@@ -213,6 +213,62 @@ describe('read, alert and webhook APIs over stored observations', () => {
     expect(receiver.received.some((r) => r.path === '/json' && (JSON.parse(r.body) as { event: string }).event === 'resolve')).toBe(true);
   });
 
+  it('the host list sorts, pages by number and filters by the stored reboot verdict (the isolated host is BLOCKED)', async () => {
+    type Row = { id: string; name: string; cluster: { name: string } | null; verdict: { state: string; reason: string | null } };
+    type Page = { status: number; body: { hosts: Row[]; total: number; page: number; nextCursor: string | null } };
+    await h.fault({ type: 'host-kms-isolation', host: isolated });
+    h.clock.advance(30_000);
+    await h.pollAll();
+    const all: Page = await get('/api/v1/hosts?limit=500');
+    expect(all.body.total).toBe(9);
+    const isolatedRow = all.body.hosts.find((x) => x.id === rowId(h.vcenterId, isolated))!;
+    expect(isolatedRow.verdict.state).toBe('BLOCKED');
+    expect(isolatedRow.verdict.reason).toBeTruthy();
+    const states = new Map(all.body.hosts.map((x) => [x.id, x.verdict.state]));
+    expect([...states.values()]).toContain('READY');
+
+    for (const verdict of ['READY', 'BLOCKED', 'unknown']) {
+      const filtered: Page = await get(`/api/v1/hosts?verdict=${verdict}&limit=500`);
+      expect(filtered.status).toBe(200);
+      expect(filtered.body.hosts.map((x) => x.id).sort()).toEqual([...states].filter(([, s]) => s === verdict).map(([id]) => id).sort());
+      expect(filtered.body.total).toBe(filtered.body.hosts.length);
+    }
+    const rank = { BLOCKED: 0, unknown: 1, READY: 2 } as Record<string, number>;
+    const byVerdict: Page = await get('/api/v1/hosts?sort=verdict&limit=500');
+    expect(byVerdict.body.hosts[0]!.verdict.state).toBe('BLOCKED');
+    const ranks = byVerdict.body.hosts.map((x) => rank[x.verdict.state]!);
+    expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+    const worstLast: Page = await get('/api/v1/hosts?sort=-verdict&limit=500');
+    expect(worstLast.body.hosts.at(-1)!.verdict.state).toBe('BLOCKED');
+
+    const names = all.body.hosts.map((x) => x.name);
+    const descending: Page = await get('/api/v1/hosts?sort=-name&limit=500');
+    expect(descending.body.hosts.map((x) => x.name)).toEqual([...names].reverse());
+    const byCluster: Page = await get('/api/v1/hosts?sort=cluster&limit=500');
+    const clusterNames = byCluster.body.hosts.map((x) => x.cluster?.name ?? '\uffff');
+    expect(clusterNames).toEqual([...clusterNames].sort());
+
+    // Numbered pages: every host once, in the same order as one long page, with the total on each.
+    const pages: Row[] = [];
+    for (let n = 1; n <= 3; n++) {
+      const page: Page = await get(`/api/v1/hosts?sort=-name&limit=4&page=${n}`);
+      expect(page.body).toMatchObject({ total: 9, page: n, nextCursor: null });
+      pages.push(...page.body.hosts);
+    }
+    expect(pages.map((x) => x.name)).toEqual(descending.body.hosts.map((x) => x.name));
+    const beyond: Page = await get('/api/v1/hosts?limit=4&page=9');
+    expect(beyond.body).toMatchObject({ hosts: [], total: 9, page: 9 });
+
+    for (const bad of ['sort=weird', 'verdict=maybe', 'page=0', 'sort=verdict&cursor=abc', 'page=2&cursor=abc']) {
+      const res: { status: number; body: { error: string } } = await get(`/api/v1/hosts?${bad}`);
+      expect(res.status, bad).toBe(400);
+    }
+    await h.fault({ type: 'host-kms-isolation', host: isolated, on: false });
+    h.clock.advance(30_000);
+    await h.pollAll();
+    expect((await get('/api/v1/hosts?verdict=BLOCKED')).body).toMatchObject({ hosts: [], total: 0 });
+  });
+
   it('key providers: nodes, latency, versions, certificates, keys in use and per-node gaps; history series; metrics', async () => {
     const state = await h.state();
     const vmKey = state.keys.find((k) => k.providerId === 'lab-kms' && k.purpose === 'vm-kek')!;

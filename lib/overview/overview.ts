@@ -13,8 +13,8 @@ import { listKeyProviders } from '../observations/key-providers-view';
 import { kmsNodeSeries } from '../observations/kms-store';
 import { readSeries } from '../observations/series';
 import type { PollKind } from '../poller/backoff';
-import { estateVerdicts, type HostGridState } from '../readiness/estate-verdicts';
-import { loadStoredEstate } from '../readiness/stored-estate';
+import type { HostGridState } from '../readiness/estate-verdicts';
+import { storedVerdicts } from '../readiness/stored-verdicts';
 
 export type NodeStatus = 'up' | 'degraded' | 'down';
 
@@ -131,8 +131,7 @@ async function providersOf(deps: OverviewDeps): Promise<OverviewProvider[]> {
 }
 
 async function hostGrid(deps: OverviewDeps, vcenterNames: Map<string, string>): Promise<OverviewView['hosts']> {
-  const estate = await loadStoredEstate(deps.prisma, { now: deps.now, freshnessLimitMs: deps.staleAfterMs('vcenter') });
-  const verdicts = estateVerdicts(estate);
+  const { estate, verdicts } = await storedVerdicts(deps.prisma, { now: deps.now, freshnessLimitMs: deps.staleAfterMs('vcenter') });
   const counts = emptyCounts();
   const clusters = new Map<string, OverviewCluster>();
   for (const v of verdicts) {

@@ -162,14 +162,28 @@ async function cycleFingerprint(prisma: PrismaClient): Promise<string> {
   return row?.f ?? '';
 }
 
+/** A read under way, so that the requests arriving right after a cycle commits share one read. */
+const reading = new WeakMap<PrismaClient, { fingerprint: string; estate: Promise<StoredEstate> }>();
+
 export async function loadStoredEstate(prisma: PrismaClient, options: { now: Date; freshnessLimitMs: number }): Promise<StoredEstate> {
   const fingerprint = await cycleFingerprint(prisma);
+  const at = (estate: StoredEstate): StoredEstate => ({ ...estate, now: options.now, freshnessLimitMs: options.freshnessLimitMs });
   const hit = cached.get(prisma);
-  if (hit && hit.fingerprint === fingerprint) return { ...hit.estate, now: options.now, freshnessLimitMs: options.freshnessLimitMs };
-  const estate = await readStoredEstate(prisma, options);
-  // Only keep what was read under a fingerprint that still holds (a cycle may have committed meanwhile).
-  if ((await cycleFingerprint(prisma)) === fingerprint) cached.set(prisma, { fingerprint, estate });
-  return estate;
+  if (hit && hit.fingerprint === fingerprint) return at(hit.estate);
+  const inFlight = reading.get(prisma);
+  if (inFlight && inFlight.fingerprint === fingerprint) return at(await inFlight.estate);
+  const estate = (async () => {
+    const read = await readStoredEstate(prisma, options);
+    // Only keep what was read under a fingerprint that still holds (a cycle may have committed meanwhile).
+    if ((await cycleFingerprint(prisma)) === fingerprint) cached.set(prisma, { fingerprint, estate: read });
+    return read;
+  })();
+  reading.set(prisma, { fingerprint, estate });
+  try {
+    return at(await estate);
+  } finally {
+    if (reading.get(prisma)?.estate === estate) reading.delete(prisma);
+  }
 }
 
 /** Everything the stored verdicts need, read in one statement for the hosts and a few small ones for the rest. */

@@ -1,122 +1,120 @@
 'use client';
 
 import Link from 'next/link';
-import { usePathname, useRouter, useSearchParams } from 'next/navigation';
-import { useEffect, useState } from 'react';
-import type { HostFilters } from '@/components/queries/keys';
-import { useHosts } from '@/components/queries/use-hosts';
+import { Badge, StatusBadge } from '@/components/common/Badge';
+import { DataTable, type Column } from '@/components/common/DataTable';
+import type { FilterField } from '@/components/common/FilterBar';
+import { useTableUrlState } from '@/components/common/use-table-url-state';
+import { HOSTS_PAGE_SIZE, useHosts } from '@/components/queries/use-hosts';
+// Type-only: erased at build, so the client bundle does not pull in the server query module.
+import type { HostListRow } from '@/lib/observations/hosts-view';
 
-const FILTER_KEYS = ['cluster', 'connection', 'cryptoState', 'q'] as const;
+const FILTER_NAMES = ['q', 'cluster', 'verdict', 'connection', 'cryptoState'] as const;
 
-/** Filters live in the URL (shareable, kept on reload); the server filters and paginates. */
-function useUrlFilters(): [HostFilters, (next: Partial<HostFilters>) => void] {
-  const params = useSearchParams();
-  const router = useRouter();
-  const pathname = usePathname();
-  const filters: HostFilters = { cluster: params.get('cluster') ?? '', connection: params.get('connection') ?? '', cryptoState: params.get('cryptoState') ?? '', q: params.get('q') ?? '' };
-  const set = (next: Partial<HostFilters>) => {
-    const merged = { ...filters, ...next };
-    const search = new URLSearchParams();
-    for (const k of FILTER_KEYS) if (merged[k]) search.set(k, merged[k]);
-    const qs = search.toString();
-    router.replace(qs ? `${pathname}?${qs}` : pathname, { scroll: false });
-  };
-  return [filters, set];
-}
+const STATIC_FILTERS: readonly FilterField[] = [
+  {
+    name: 'verdict',
+    label: 'Reboot verdict',
+    type: 'select',
+    options: [
+      ['', 'any'],
+      ['BLOCKED', 'BLOCKED'],
+      ['unknown', 'unknown'],
+      ['READY', 'READY'],
+    ],
+  },
+  {
+    name: 'connection',
+    label: 'Connection',
+    type: 'select',
+    options: [
+      ['', 'any'],
+      ['connected', 'connected'],
+      ['notResponding', 'not responding'],
+      ['disconnected', 'disconnected'],
+    ],
+  },
+  {
+    name: 'cryptoState',
+    label: 'Crypto state',
+    type: 'select',
+    options: [['', 'any'], ...(['safe', 'prepared', 'incapable', 'pendingIncapable', 'unknown'] as const).map((s) => [s, s] as const)],
+  },
+];
 
+const COLUMNS: readonly Column<HostListRow>[] = [
+  {
+    id: 'name',
+    header: 'Host',
+    sortable: true,
+    cell: (h) => (
+      <>
+        {/* 50 rows would prefetch 50 host pages on every filter change: open one when asked. */}
+        <Link href={`/hosts/${encodeURIComponent(h.id)}`} prefetch={false}>
+          {h.name}
+        </Link>
+        {h.inMaintenanceMode ? <Badge plain>maintenance</Badge> : null}
+      </>
+    ),
+  },
+  {
+    id: 'verdict',
+    header: 'Reboot verdict',
+    sortable: true,
+    className: 'verdict',
+    cell: (h) => (
+      <>
+        <StatusBadge status={h.verdict.state} />
+        {h.verdict.reason ? <span className="muted verdict-reason"> {h.verdict.reason}</span> : null}
+      </>
+    ),
+  },
+  { id: 'cluster', header: 'Cluster', sortable: true, cell: (h) => h.cluster?.name ?? '—' },
+  { id: 'connection', header: 'Connection', sortable: true, cell: (h) => h.connectionState },
+  { id: 'cryptoState', header: 'Crypto state', sortable: true, cell: (h) => h.cryptoState ?? 'unknown' },
+  {
+    id: 'diskGroups',
+    header: 'Disk groups',
+    cell: (h) =>
+      h.diskGroups.total === 0 ? '—' : h.diskGroups.unmounted > 0 ? <span className="bad">{`${h.diskGroups.unmounted} of ${h.diskGroups.total} unmounted`}</span> : `${h.diskGroups.total} mounted`,
+  },
+  {
+    id: 'vms',
+    header: 'Encrypted VMs',
+    cell: (h) => (h.vms.locked > 0 ? <span className="bad">{`${h.vms.encrypted} (${h.vms.locked} locked)`}</span> : String(h.vms.encrypted)),
+  },
+];
+
+/** Every stored host: the server filters, sorts and pages; the view lives in the URL (shareable, kept on reload). */
 export function HostsTable() {
-  const [filters, setFilters] = useUrlFilters();
-  const [search, setSearch] = useState(filters.q);
-  const hosts = useHosts(filters);
-  // Name search is sent after typing pauses, not per keystroke.
-  useEffect(() => {
-    if (search === filters.q) return;
-    const t = setTimeout(() => setFilters({ q: search.trim() }), 300);
-    return () => clearTimeout(t);
-  });
-  const rows = hosts.data?.pages.flatMap((p) => p.hosts) ?? [];
-  const clusters = new Map(rows.filter((h) => h.cluster).map((h) => [h.cluster!.id, h.cluster!.name]));
+  const url = useTableUrlState({ filters: FILTER_NAMES, defaultSort: { by: 'name', dir: 'asc' } });
+  const sort = url.sort ?? { by: 'name', dir: 'asc' };
+  const query = useHosts({ ...url.filters, sort: sort.dir === 'desc' ? `-${sort.by}` : sort.by, page: url.page });
+  const clusterOptions = (query.data?.clusters ?? []).map((c) => [c.id, c.name] as const);
+  // A cluster in the URL that the list does not (yet) name still shows as chosen.
+  if (url.filters.cluster && !clusterOptions.some(([id]) => id === url.filters.cluster)) clusterOptions.unshift([url.filters.cluster, url.filters.cluster]);
+  const fields: readonly FilterField[] = [
+    { name: 'q', label: 'Name', type: 'text', placeholder: 'part of the host name' },
+    { name: 'cluster', label: 'Cluster', type: 'select', options: [['', 'all'], ...clusterOptions] },
+    ...STATIC_FILTERS,
+  ];
+  const filtered = FILTER_NAMES.some((name) => url.filters[name]);
   return (
-    <>
-      <div className="toolbar" role="search">
-        <label>
-          Name <input type="search" value={search} onChange={(e) => setSearch(e.target.value)} placeholder="part of the host name" />
-        </label>
-        <label>
-          Cluster{' '}
-          <select value={filters.cluster} onChange={(e) => setFilters({ cluster: e.target.value })}>
-            <option value="">All</option>
-            {filters.cluster && !clusters.has(filters.cluster) ? <option value={filters.cluster}>{filters.cluster}</option> : null}
-            {[...clusters].map(([id, name]) => (
-              <option key={id} value={id}>
-                {name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Connection{' '}
-          <select value={filters.connection} onChange={(e) => setFilters({ connection: e.target.value })}>
-            <option value="">All</option>
-            <option value="connected">connected</option>
-            <option value="notResponding">not responding</option>
-            <option value="disconnected">disconnected</option>
-          </select>
-        </label>
-        <label>
-          Crypto state{' '}
-          <select value={filters.cryptoState} onChange={(e) => setFilters({ cryptoState: e.target.value })}>
-            <option value="">All</option>
-            {['safe', 'prepared', 'incapable', 'pendingIncapable', 'unknown'].map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
-      </div>
-      {hosts.isPending ? (
-        <p className="loading">Loading hosts…</p>
-      ) : hosts.isError ? (
-        <p className="form-error" role="alert">{`Cannot load hosts: ${hosts.error.message}`}</p>
-      ) : rows.length === 0 ? (
-        <p className="empty">{FILTER_KEYS.some((k) => filters[k]) ? 'No host matches these filters.' : 'No hosts recorded yet. Hosts appear here once the worker has polled a vCenter.'}</p>
-      ) : (
-        <>
-          <table className="data-table">
-            <thead>
-              <tr>
-                <th>Host</th>
-                <th>Cluster</th>
-                <th>Connection</th>
-                <th>Crypto state</th>
-                <th>Disk groups</th>
-                <th>Encrypted VMs</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((h) => (
-                <tr key={h.id}>
-                  <td>
-                    <Link href={`/hosts/${encodeURIComponent(h.id)}`}>{h.name}</Link>
-                    {h.inMaintenanceMode ? <span className="badge">maintenance</span> : null}
-                  </td>
-                  <td>{h.cluster?.name ?? '—'}</td>
-                  <td>{h.connectionState}</td>
-                  <td>{h.cryptoState ?? 'unknown'}</td>
-                  <td className={h.diskGroups.unmounted > 0 ? 'bad' : undefined}>{h.diskGroups.total === 0 ? '—' : h.diskGroups.unmounted > 0 ? `${h.diskGroups.unmounted} of ${h.diskGroups.total} unmounted` : `${h.diskGroups.total} mounted`}</td>
-                  <td className={h.vms.locked > 0 ? 'bad' : undefined}>{h.vms.locked > 0 ? `${h.vms.encrypted} (${h.vms.locked} locked)` : String(h.vms.encrypted)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          {hosts.hasNextPage ? (
-            <button type="button" onClick={() => void hosts.fetchNextPage()} disabled={hosts.isFetchingNextPage}>
-              {hosts.isFetchingNextPage ? 'Loading…' : 'More hosts'}
-            </button>
-          ) : null}
-        </>
-      )}
-    </>
+    <DataTable
+      caption="Hosts"
+      testId="hosts-table"
+      columns={COLUMNS}
+      rows={query.data?.hosts}
+      rowKey={(h) => h.id}
+      rowTestId={(h) => `host-row-${h.name}`}
+      loading={query.isPending}
+      refreshing={query.isPlaceholderData}
+      error={query.error}
+      emptyText={filtered ? 'No host matches these filters.' : 'No hosts recorded yet. Hosts appear here once the worker has polled a vCenter.'}
+      sort={sort}
+      onSort={url.toggleSort}
+      filters={{ fields, values: url.filters, onChange: (name, value) => url.setFilter(name as (typeof FILTER_NAMES)[number], value) }}
+      pagination={{ kind: 'pages', page: url.page, pageSize: HOSTS_PAGE_SIZE, total: query.data?.total ?? 0, onPage: url.setPage }}
+    />
   );
 }

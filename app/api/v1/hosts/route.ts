@@ -4,9 +4,14 @@ import { withPolicy } from '@/lib/auth/with-policy';
 import { getEnv } from '@/lib/config/server-env';
 import { hostsQuerySchema, listHosts } from '@/lib/observations/hosts-view';
 import { staleAfterFromEnv } from '@/lib/poller/settings';
+import { storedVerdicts } from '@/lib/readiness/stored-verdicts';
 
 export const dynamic = 'force-dynamic';
 
-export const GET = withPolicy(async (request, _context, { prisma }) =>
-  jsonResponse(await listHosts(prisma, readQuery(request, hostsQuerySchema), staleAfterFromEnv(getEnv()), new Date())),
-);
+export const GET = withPolicy(async (request, _context, { prisma }) => {
+  const query = readQuery(request, hostsQuerySchema);
+  const staleAfterMs = staleAfterFromEnv(getEnv());
+  const now = new Date();
+  const { byId } = await storedVerdicts(prisma, { now, freshnessLimitMs: staleAfterMs('vcenter') });
+  return jsonResponse(await listHosts(prisma, query, staleAfterMs, now, byId));
+});
