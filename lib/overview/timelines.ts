@@ -61,10 +61,16 @@ export async function hostAlertTimeline(prisma: PrismaClient, query: HostAlertsQ
     (await prisma.vcHost.findUnique({ where: { id: query.host }, select: { id: true, name: true } })) ??
     (await prisma.vcHost.findFirst({ where: { name: { equals: query.host, mode: 'insensitive' } }, select: { id: true, name: true }, orderBy: { id: 'asc' } }));
   if (!host) return { host: null, from: from.toISOString(), to: now.toISOString(), alerts: [] };
-  // Entities inside a host carry its row id as a prefix ("<host row id>:<disk group uuid>").
+  // Entities inside a host carry its row id as a prefix ("<host row id>:<disk group uuid>"); a VM is
+  // its own entity and names the host it was on in its details (as the rules serialize them).
   const rows = await prisma.alert.findMany({
     where: {
-      OR: [{ entityId: host.id }, { entityId: { startsWith: `${host.id}:` } }, { entityId: { startsWith: `${host.id}|` } }],
+      OR: [
+        { entityId: host.id },
+        { entityId: { startsWith: `${host.id}:` } },
+        { entityId: { startsWith: `${host.id}|` } },
+        { entityType: 'vm', details: { contains: `"hostId":${JSON.stringify(host.id)}` } },
+      ],
       firstSeenAt: { lte: now },
       AND: [{ OR: [{ resolvedAt: null }, { resolvedAt: { gte: from } }] }],
     },
