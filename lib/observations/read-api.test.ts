@@ -216,9 +216,16 @@ describe('read, alert and webhook APIs over stored observations', () => {
   it('the host list sorts, pages by number and filters by the stored reboot verdict (the isolated host is BLOCKED)', async () => {
     type Row = { id: string; name: string; cluster: { name: string } | null; verdict: { state: string; reason: string | null } };
     type Page = { status: number; body: { hosts: Row[]; total: number; page: number; nextCursor: string | null } };
+    const versions = async () => h.prisma.pollState.findFirstOrThrow({ where: { vcenterId: h.vcenterId }, select: { cycle: true, dataVersion: true } });
+    const quiet = await versions();
+    h.clock.advance(30_000);
+    await h.pollAll();
+    // A cycle that changed nothing leaves the data version (what the stored-estate cache keys on) alone.
+    expect(await versions()).toEqual({ cycle: quiet.cycle + 1, dataVersion: quiet.dataVersion });
     await h.fault({ type: 'host-kms-isolation', host: isolated });
     h.clock.advance(30_000);
     await h.pollAll();
+    expect((await versions()).dataVersion).toBe(quiet.dataVersion + 1);
     const all: Page = await get('/api/v1/hosts?limit=500');
     expect(all.body.total).toBe(9);
     const isolatedRow = all.body.hosts.find((x) => x.id === rowId(h.vcenterId, isolated))!;

@@ -118,7 +118,7 @@ async function commitCycleEnd(
   deps: CycleDeps,
   claim: Claim,
   info: TargetInfo,
-  run: { startedAt: Date; outcome: Exclude<CycleOutcome, 'lost-lease'>; error: string | null; requests: number; rowsWritten: number; stored: boolean; failuresAfter: number },
+  run: { startedAt: Date; outcome: Exclude<CycleOutcome, 'lost-lease'>; error: string | null; requests: number; rowsWritten: number; stored: boolean; dataChanged: boolean; failuresAfter: number },
 ): Promise<{ rowsWritten: number; opened: number; resolved: number }> {
   const finishedAt = deps.now();
   const ok = run.outcome !== 'failure';
@@ -131,6 +131,7 @@ async function commitCycleEnd(
     error: run.error,
     consecutiveFailures: run.failuresAfter,
     stored: run.stored,
+    dataChanged: run.dataChanged,
   });
   const health = await reconcileAlerts(
     tx,
@@ -188,7 +189,7 @@ function logResult(deps: CycleDeps, info: TargetInfo, result: CycleResult): void
 async function failCycle(deps: CycleDeps, claim: Claim, info: TargetInfo, startedAt: Date, error: string, requests: number): Promise<CycleResult> {
   const failuresAfter = claim.consecutiveFailures + 1;
   const end = await inTransaction(deps, claim, (tx) =>
-    commitCycleEnd(tx, deps, claim, info, { startedAt, outcome: 'failure', error, requests, rowsWritten: 0, stored: false, failuresAfter }),
+    commitCycleEnd(tx, deps, claim, info, { startedAt, outcome: 'failure', error, requests, rowsWritten: 0, stored: false, dataChanged: false, failuresAfter }),
   );
   return { targetId: claim.targetId, kind: claim.kind, outcome: 'failure', error, rowsWritten: end.rowsWritten, requests, durationMs: deps.now().getTime() - startedAt.getTime(), alertsOpened: end.opened, alertsResolved: end.resolved };
 }
@@ -223,7 +224,7 @@ async function vcenterCycle(deps: CycleDeps, claim: Claim, info: TargetInfo, sta
     const samples = await insertSamples(tx, hostKmsSamples(claim.targetId, next, now));
     const alerts = await reconcileAlerts(tx, vcenterScope(claim.targetId), conditions, now);
     const rowsWritten = written.rowsWritten + samples + alerts.rowsWritten;
-    const end = await commitCycleEnd(tx, deps, claim, info, { startedAt, outcome, error: partialNote, requests, rowsWritten, stored: true, failuresAfter: 0 });
+    const end = await commitCycleEnd(tx, deps, claim, info, { startedAt, outcome, error: partialNote, requests, rowsWritten, stored: true, dataChanged: written.rowsWritten > 0, failuresAfter: 0 });
     return { rowsWritten: rowsWritten + end.rowsWritten, opened: alerts.opened.length + end.opened, resolved: alerts.resolved.length + end.resolved, prints: written.fingerprints };
   });
   deps.cache?.setVcenter(claim.targetId, claim.cycle + 1, result.prints);
@@ -262,7 +263,7 @@ async function kmsCycle(deps: CycleDeps, claim: Claim, info: TargetInfo, started
     const alerts = await reconcileAlerts(tx, kmsScope(claim.targetId), conditions, now);
     const rowsWritten = written.rowsWritten + samples + alerts.rowsWritten;
     const failuresAfter = outcome === 'failure' ? claim.consecutiveFailures + 1 : 0;
-    const end = await commitCycleEnd(tx, deps, claim, info, { startedAt, outcome, error, requests: reading.requests, rowsWritten, stored: true, failuresAfter });
+    const end = await commitCycleEnd(tx, deps, claim, info, { startedAt, outcome, error, requests: reading.requests, rowsWritten, stored: true, dataChanged: written.rowsWritten > 0, failuresAfter });
     return { rowsWritten: rowsWritten + end.rowsWritten, opened: alerts.opened.length + end.opened, resolved: alerts.resolved.length + end.resolved };
   });
   deps.cache?.setKms(claim.targetId, claim.cycle + 1, next);

@@ -95,6 +95,8 @@ export interface CycleEnd {
   consecutiveFailures: number;
   /** Observations were written: the cycle counter moves on. */
   stored: boolean;
+  /** Stored observations differ from before this cycle: the data version moves on. */
+  dataChanged: boolean;
 }
 
 /** Records the cycle's end on PollState and releases the lease (in the cycle's transaction). */
@@ -110,6 +112,7 @@ export async function finishCycle(tx: Db, claim: Claim, end: CycleEnd): Promise<
       consecutiveFailures: end.consecutiveFailures,
       ...(end.ok ? { lastSuccessAt: end.finishedAt, lastError: null } : { lastErrorAt: end.finishedAt, lastError: end.error }),
       ...(end.stored && { cycle: { increment: 1 } }),
+      ...(end.dataChanged && { dataVersion: { increment: 1 } }),
     },
   });
 }

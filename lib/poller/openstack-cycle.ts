@@ -38,7 +38,7 @@ async function failWithAlerts(deps: CycleDeps, claim: Claim, info: TargetInfo, s
   const failuresAfter = claim.consecutiveFailures + 1;
   const result = await kit.inTransaction(deps, claim, async (tx) => {
     const alerts = await reconcileAlerts(tx, openstackScope(claim.targetId), conditions, deps.now());
-    const end = await kit.commitCycleEnd(tx, deps, claim, info, { startedAt, outcome: 'failure', error, requests, rowsWritten: alerts.rowsWritten, stored: false, failuresAfter });
+    const end = await kit.commitCycleEnd(tx, deps, claim, info, { startedAt, outcome: 'failure', error, requests, rowsWritten: alerts.rowsWritten, stored: false, dataChanged: false, failuresAfter });
     return { rowsWritten: alerts.rowsWritten + end.rowsWritten, opened: alerts.opened.length + end.opened, resolved: alerts.resolved.length + end.resolved };
   });
   return { targetId: claim.targetId, kind: 'openstack', outcome: 'failure', error, rowsWritten: result.rowsWritten, requests, durationMs: deps.now().getTime() - startedAt.getTime(), alertsOpened: result.opened, alertsResolved: result.resolved };
@@ -72,7 +72,7 @@ export async function openstackCycle(deps: CycleDeps, claim: Claim, info: Target
     const samples = await insertSamples(tx, barbicanSamples(claim.targetId, snap, now));
     const alerts = await reconcileAlerts(tx, openstackScope(claim.targetId), conditions, now);
     const rowsWritten = written.rowsWritten + samples + alerts.rowsWritten;
-    const end = await kit.commitCycleEnd(tx, deps, claim, info, { startedAt, outcome, error, requests, rowsWritten, stored: true, failuresAfter: 0 });
+    const end = await kit.commitCycleEnd(tx, deps, claim, info, { startedAt, outcome, error, requests, rowsWritten, stored: true, dataChanged: written.rowsWritten > 0, failuresAfter: 0 });
     return { rowsWritten: rowsWritten + end.rowsWritten, opened: alerts.opened.length + end.opened, resolved: alerts.resolved.length + end.resolved };
   });
   const phasesMs = { read, load, build, write: mark() };

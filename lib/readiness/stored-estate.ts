@@ -148,26 +148,42 @@ function vmFactsOf(v: HostRow['vms'][number], hostMoid: string | null): VmFacts 
 }
 
 /**
- * The stored rows change only when a poll cycle commits (or a target is edited, which makes it due),
- * so the loaded estate is kept per database client until any target's cycle counter moves: 2,500 hosts
- * are read once per cycle, not once per page view. `now` is applied afresh on every call, so DATA_FRESH
- * still ages. A cache, not shared state: each web process keeps its own.
+ * The stored rows change only when a poll cycle changes them (or a target is edited, which makes it
+ * due), so the loaded estate is kept per database client until a target's data version moves (or
+ * its failing state does): 2,500 hosts are read once per change, not once per page view or per
+ * quiet cycle. What every quiet cycle does move — when each vCenter was last read — is read afresh
+ * on every call, and `now` is applied afresh, so DATA_FRESH still ages. A cache, not shared state:
+ * each web process keeps its own.
  */
 const cached = new WeakMap<PrismaClient, { fingerprint: string; estate: StoredEstate }>();
 
-async function cycleFingerprint(prisma: PrismaClient): Promise<string> {
-  const [row] = await prisma.$queryRawUnsafe<{ f: string | null }[]>(
-    `SELECT string_agg("id" || '@' || "cycle" || '@' || coalesce("targetUpdatedAt"::text, ''), ',' ORDER BY "id") AS f FROM "PollState"`,
+interface PollMark {
+  vcenterId: string | null;
+  lastSuccessAt: Date | null;
+  mark: string;
+}
+
+async function pollMarks(prisma: PrismaClient): Promise<{ fingerprint: string; readAt: Map<string, Date | null> }> {
+  const rows = await prisma.$queryRawUnsafe<PollMark[]>(
+    `SELECT "vcenterId", "lastSuccessAt",
+            "id" || '@' || "dataVersion" || '@' || coalesce("targetUpdatedAt"::text, '') || '@' || "consecutiveFailures" || '@' ||
+            ("lastSuccessAt" IS NULL) || '@' || coalesce(md5("lastError"), '') AS "mark"
+     FROM "PollState" ORDER BY "id"`,
   );
-  return row?.f ?? '';
+  return { fingerprint: rows.map((r) => r.mark).join(','), readAt: new Map(rows.filter((r) => r.vcenterId).map((r) => [r.vcenterId!, r.lastSuccessAt ? new Date(r.lastSuccessAt) : null])) };
 }
 
 /** A read under way, so that the requests arriving right after a cycle commits share one read. */
 const reading = new WeakMap<PrismaClient, { fingerprint: string; estate: Promise<StoredEstate> }>();
 
 export async function loadStoredEstate(prisma: PrismaClient, options: { now: Date; freshnessLimitMs: number }): Promise<StoredEstate> {
-  const fingerprint = await cycleFingerprint(prisma);
-  const at = (estate: StoredEstate): StoredEstate => ({ ...estate, now: options.now, freshnessLimitMs: options.freshnessLimitMs });
+  const { fingerprint, readAt } = await pollMarks(prisma);
+  const at = (estate: StoredEstate): StoredEstate => ({
+    ...estate,
+    now: options.now,
+    freshnessLimitMs: options.freshnessLimitMs,
+    vcenters: new Map([...estate.vcenters].map(([id, vc]) => [id, readAt.has(id) ? { ...vc, readAt: readAt.get(id) ?? null } : vc])),
+  });
   const hit = cached.get(prisma);
   if (hit && hit.fingerprint === fingerprint) return at(hit.estate);
   const inFlight = reading.get(prisma);
@@ -175,7 +191,7 @@ export async function loadStoredEstate(prisma: PrismaClient, options: { now: Dat
   const estate = (async () => {
     const read = await readStoredEstate(prisma, options);
     // Only keep what was read under a fingerprint that still holds (a cycle may have committed meanwhile).
-    if ((await cycleFingerprint(prisma)) === fingerprint) cached.set(prisma, { fingerprint, estate: read });
+    if ((await pollMarks(prisma)).fingerprint === fingerprint) cached.set(prisma, { fingerprint, estate: read });
     return read;
   })();
   reading.set(prisma, { fingerprint, estate });

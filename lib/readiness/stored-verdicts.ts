@@ -2,14 +2,15 @@
  * Every stored host's grid verdict for the pages that show many hosts at once (the overview's grid,
  * the hosts list with its verdict filter and sort). Evaluating 2,500 hosts costs ~50 ms, and the
  * hosts list is asked for on every filter change, so a result is reused while the stored estate is
- * the same one (no poll cycle committed) and for at most REUSE_MS of clock time: DATA_FRESH can
- * turn a host grey at most that much late. The reboot gate never reads this: it checks live.
+ * the same one (no poll cycle changed it) and for at most REUSE_MS of clock time: a host turns grey
+ * for old data (DATA_FRESH), or back from grey after a quiet cycle, at most that much late. The
+ * reboot gate never reads this: it checks live.
  */
 import type { PrismaClient } from '../db/client';
 import { estateVerdicts, type HostVerdict } from './estate-verdicts';
 import { loadStoredEstate, type StoredEstate, type StoredHost } from './stored-estate';
 
-const REUSE_MS = 5_000;
+const REUSE_MS = 15_000;
 
 export interface StoredVerdicts {
   estate: StoredEstate;
