@@ -138,13 +138,13 @@ export interface HostListRow extends HostSummaryView {
 
 export interface HostListView {
   hosts: HostListRow[];
-  /** Hosts matching the filters, over every page. */
-  total: number;
+  /** Hosts matching the filters, over every page; counted for numbered pages only (null with a cursor). */
+  total: number | null;
   /** The page asked for (1 when paging by cursor). */
   page: number;
   nextCursor: string | null;
-  /** Every stored cluster, for a cluster filter's choices. */
-  clusters: { id: string; name: string; vcenterId: string }[];
+  /** Every stored cluster, for a cluster filter's choices; with numbered pages only (null with a cursor). */
+  clusters: { id: string; name: string; vcenterId: string }[] | null;
   /** Per vCenter in the page: when its data was last read, and whether it is stale. */
   freshness: Freshness[];
 }
@@ -215,10 +215,10 @@ export async function listHosts(
   // Ties (and the name sort itself) in name order, then id: a stable order across pages.
   const order = (t: string) => (sortKey ? `${t}"sortKey" ${dir} NULLS LAST, ${t}"name", ${t}"id"` : `${t}"name" ${dir}, ${t}"id" ${dir}`);
   const offset = query.page ? (query.page - 1) * query.limit : 0;
-  const clusters = prisma.vcCluster.findMany({ select: { id: true, name: true, vcenterId: true }, orderBy: [{ name: 'asc' }, { id: 'asc' }] });
+  const clusters = query.page ? prisma.vcCluster.findMany({ select: { id: true, name: true, vcenterId: true }, orderBy: [{ name: 'asc' }, { id: 'asc' }] }) : null;
   const rows = await prisma.$queryRawUnsafe<HostPageRow[]>(
     `WITH page AS MATERIALIZED (
-       SELECT h.*, ${sortKey ?? 'NULL::text'} AS "sortKey", count(*) OVER ()::int AS "total"
+       SELECT h.*, ${sortKey ?? 'NULL::text'} AS "sortKey", ${query.page ? 'count(*) OVER ()::int' : 'NULL::int'} AS "total"
        FROM "VcHost" h ${joins} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY ${order('')} LIMIT ${p(query.limit + 1)} OFFSET ${p(offset)}
      )
@@ -247,7 +247,8 @@ export async function listHosts(
   const freshness = freshnessOf(states, staleAfterMs, now, vcenterIds.map((id) => ({ id, kind: 'vcenter' as const })));
   const last = page[page.length - 1];
   // Past the last page there is no row to carry the count: count again only then.
-  const total = rows[0] ? Number(rows[0].total) : offset > 0 ? await countHosts(prisma, where, params) : 0;
+  // Counting every match is what a pager needs; keyset paging (automation walking the list) skips it.
+  const total = !query.page ? null : rows[0] ? Number(rows[0].total) : offset > 0 ? await countHosts(prisma, where, params) : 0;
   return {
     hosts: page.map((h) => {
       const agg: HostAggregates = {

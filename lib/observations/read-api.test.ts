@@ -226,8 +226,10 @@ describe('read, alert and webhook APIs over stored observations', () => {
     h.clock.advance(30_000);
     await h.pollAll();
     expect((await versions()).dataVersion).toBe(quiet.dataVersion + 1);
-    const all: Page = await get('/api/v1/hosts?limit=500');
+    const all: Page = await get('/api/v1/hosts?limit=500&page=1');
     expect(all.body.total).toBe(9);
+    // Keyset paging (no page number) does not count.
+    expect(((await get('/api/v1/hosts?limit=500')) as Page).body.total).toBeNull();
     const isolatedRow = all.body.hosts.find((x) => x.id === rowId(h.vcenterId, isolated))!;
     expect(isolatedRow.verdict.state).toBe('BLOCKED');
     expect(isolatedRow.verdict.reason).toBeTruthy();
@@ -235,7 +237,7 @@ describe('read, alert and webhook APIs over stored observations', () => {
     expect([...states.values()]).toContain('READY');
 
     for (const verdict of ['READY', 'BLOCKED', 'unknown']) {
-      const filtered: Page = await get(`/api/v1/hosts?verdict=${verdict}&limit=500`);
+      const filtered: Page = await get(`/api/v1/hosts?verdict=${verdict}&limit=500&page=1`);
       expect(filtered.status).toBe(200);
       expect(filtered.body.hosts.map((x) => x.id).sort()).toEqual([...states].filter(([, s]) => s === verdict).map(([id]) => id).sort());
       expect(filtered.body.total).toBe(filtered.body.hosts.length);
@@ -273,7 +275,7 @@ describe('read, alert and webhook APIs over stored observations', () => {
     await h.fault({ type: 'host-kms-isolation', host: isolated, on: false });
     h.clock.advance(30_000);
     await h.pollAll();
-    expect((await get('/api/v1/hosts?verdict=BLOCKED')).body).toMatchObject({ hosts: [], total: 0 });
+    expect((await get('/api/v1/hosts?verdict=BLOCKED&page=1')).body).toMatchObject({ hosts: [], total: 0 });
   });
 
   it('key providers: nodes, latency, versions, certificates, keys in use and per-node gaps; history series; metrics', async () => {
