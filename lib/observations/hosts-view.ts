@@ -128,8 +128,15 @@ function summary(h: VcHost, vcName: string, cluster: Pick<VcCluster, 'id' | 'nam
   };
 }
 
-/** A host's reboot verdict from stored data (lib/readiness/stored-verdicts), by row id. */
-export type HostVerdictLookup = ReadonlyMap<string, { state: HostGridState; reason: string | null }>;
+type VerdictCell = { id: string; state: HostGridState; reason: string | null };
+
+/** Hosts' reboot verdicts from stored data (lib/readiness/stored-verdicts). */
+export interface HostVerdictSource {
+  /** One host's, by row id (evaluated when first asked for). */
+  of(id: string): VerdictCell | undefined;
+  /** Every stored host's: what a filter or a sort by verdict needs. */
+  all(): readonly VerdictCell[];
+}
 
 export interface HostListRow extends HostSummaryView {
   /** unknown also when the host was stored after the verdicts were last evaluated. */
@@ -177,7 +184,7 @@ export async function listHosts(
   query: HostsQuery,
   staleAfterMs: (kind: PollKind) => number,
   now: Date,
-  verdicts: HostVerdictLookup,
+  verdicts: HostVerdictSource,
 ): Promise<HostListView> {
   const after = query.cursor ? decodeCursor(query.cursor) : null;
   const params: unknown[] = [];
@@ -185,7 +192,7 @@ export async function listHosts(
     params.push(v);
     return `$${params.length}`;
   };
-  const idsWith = (states: HostGridState[]) => [...verdicts].filter(([, v]) => states.includes(v.state)).map(([id]) => id);
+  const idsWith = (states: HostGridState[]) => verdicts.all().filter((v) => states.includes(v.state)).map((v) => v.id);
   const where: string[] = [];
   if (query.vcenter) where.push(`h."vcenterId" = ${p(query.vcenter)}`);
   if (query.cluster) where.push(`h."clusterId" = ${p(query.cluster)}`);
@@ -207,8 +214,8 @@ export async function listHosts(
   } else if (key === 'connection') sortKey = `h."connectionState"`;
   else if (key === 'cryptoState') sortKey = `h."cryptoState"`;
   else if (key === 'verdict') {
-    const ranked = [...verdicts].map(([id, v]) => [id, VERDICT_RANK[v.state]] as const);
-    joins = `LEFT JOIN unnest(${p(ranked.map(([id]) => id))}::text[], ${p(ranked.map(([, r]) => r))}::int[]) AS vr("id", "rank") ON vr."id" = h."id"`;
+    const all = verdicts.all();
+    joins = `LEFT JOIN unnest(${p(all.map((v) => v.id))}::text[], ${p(all.map((v) => VERDICT_RANK[v.state]))}::int[]) AS vr("id", "rank") ON vr."id" = h."id"`;
     sortKey = `coalesce(vr."rank", ${VERDICT_RANK.unknown})`;
   }
   const dir = descending ? 'DESC' : 'ASC';
@@ -256,7 +263,7 @@ export async function listHosts(
         vms: new Map([[h.id, { total: Number(h.vmTotal), encrypted: Number(h.vmEncrypted), locked: Number(h.vmLocked) }]]),
       };
       const row = summary({ ...h, changedAt: new Date(h.changedAt) }, h.vcenterName, h.clusterId && h.clusterName ? { id: h.clusterId, name: h.clusterName } : undefined, agg);
-      const verdict = verdicts.get(h.id);
+      const verdict = verdicts.of(h.id);
       return { ...row, verdict: verdict ? { state: verdict.state, reason: verdict.reason } : { state: 'unknown' as const, reason: 'Not evaluated yet: the host was stored after the last evaluation.' } };
     }),
     total,

@@ -131,7 +131,9 @@ async function providersOf(deps: OverviewDeps): Promise<OverviewProvider[]> {
 }
 
 async function hostGrid(deps: OverviewDeps, vcenterNames: Map<string, string>): Promise<OverviewView['hosts']> {
-  const { estate, verdicts } = await storedVerdicts(deps.prisma, { now: deps.now, freshnessLimitMs: deps.staleAfterMs('vcenter') });
+  const stored = await storedVerdicts(deps.prisma, { now: deps.now, freshnessLimitMs: deps.staleAfterMs('vcenter') });
+  const { estate } = stored;
+  const verdicts = stored.all();
   const counts = emptyCounts();
   const clusters = new Map<string, OverviewCluster>();
   for (const v of verdicts) {

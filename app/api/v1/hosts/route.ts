@@ -12,6 +12,6 @@ export const GET = withPolicy(async (request, _context, { prisma }) => {
   const query = readQuery(request, hostsQuerySchema);
   const staleAfterMs = staleAfterFromEnv(getEnv());
   const now = new Date();
-  const { byId } = await storedVerdicts(prisma, { now, freshnessLimitMs: staleAfterMs('vcenter') });
-  return jsonResponse(await listHosts(prisma, query, staleAfterMs, now, byId));
+  const verdicts = await storedVerdicts(prisma, { now, freshnessLimitMs: staleAfterMs('vcenter') });
+  return jsonResponse(await listHosts(prisma, query, staleAfterMs, now, verdicts));
 });
