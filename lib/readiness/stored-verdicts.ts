@@ -9,7 +9,7 @@
  */
 import type { PrismaClient } from '../db/client';
 import { hostIndex, verdictOf, type HostVerdict } from './estate-verdicts';
-import { loadStoredEstate, type StoredEstate, type StoredHost } from './stored-estate';
+import { loadStoredEstate, type LoadEstateOptions, type StoredEstate, type StoredHost } from './stored-estate';
 
 const REUSE_MS = 15_000;
 
@@ -32,7 +32,7 @@ interface Memo {
 // Keyed by the estate's host list: loadStoredEstate hands out the same list until a cycle changes it.
 const memos = new WeakMap<StoredHost[], Memo>();
 
-export async function storedVerdicts(prisma: PrismaClient, options: { now: Date; freshnessLimitMs: number }): Promise<StoredVerdicts> {
+export async function storedVerdicts(prisma: PrismaClient, options: LoadEstateOptions): Promise<StoredVerdicts> {
   const estate = await loadStoredEstate(prisma, options);
   const now = options.now.getTime();
   let memo = memos.get(estate.hosts);

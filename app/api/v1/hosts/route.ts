@@ -12,6 +12,7 @@ export const GET = withPolicy(async (request, _context, { prisma }) => {
   const query = readQuery(request, hostsQuerySchema);
   const staleAfterMs = staleAfterFromEnv(getEnv());
   const now = new Date();
-  const verdicts = await storedVerdicts(prisma, { now, freshnessLimitMs: staleAfterMs('vcenter') });
+  // A list may be one estate read behind the last poll: it does not wait for a read under way.
+  const verdicts = await storedVerdicts(prisma, { now, freshnessLimitMs: staleAfterMs('vcenter'), staleWhileReading: true });
   return jsonResponse(await listHosts(prisma, query, staleAfterMs, now, verdicts));
 });
