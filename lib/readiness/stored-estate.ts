@@ -187,8 +187,22 @@ export interface LoadEstateOptions {
   staleWhileReading?: boolean;
 }
 
+/** For lists: the poll marks are asked of the database at most this often per process. */
+const LIST_MARKS_REUSE_MS = 250;
+const recentMarks = new WeakMap<PrismaClient, { at: number; marks: Promise<Awaited<ReturnType<typeof pollMarks>>> }>();
+
+function listMarks(prisma: PrismaClient): ReturnType<typeof pollMarks> {
+  const now = Date.now();
+  const recent = recentMarks.get(prisma);
+  if (recent && now - recent.at >= 0 && now - recent.at < LIST_MARKS_REUSE_MS) return recent.marks;
+  const marks = pollMarks(prisma);
+  recentMarks.set(prisma, { at: now, marks });
+  marks.catch(() => recentMarks.delete(prisma));
+  return marks;
+}
+
 export async function loadStoredEstate(prisma: PrismaClient, options: LoadEstateOptions): Promise<StoredEstate> {
-  const { fingerprint, readAt } = await pollMarks(prisma);
+  const { fingerprint, readAt } = await (options.staleWhileReading ? listMarks(prisma) : pollMarks(prisma));
   const at = (estate: StoredEstate): StoredEstate => ({
     ...estate,
     now: options.now,
