@@ -1,7 +1,8 @@
 import Link from 'next/link';
-import type { OverviewProvider } from '@/lib/overview/overview';
+import type { OverviewNode, OverviewProvider } from '@/lib/overview/overview';
 import { Badge, STATUS_STYLE } from '@/components/common/Badge';
 import { Card } from '@/components/common/Card';
+import { DataTable, type Column } from '@/components/common/DataTable';
 import { Sparkline } from '@/components/common/Sparkline';
 
 const CERT_WARN_DAYS = 14;
@@ -11,6 +12,51 @@ function certText(days: number | null): { text: string; tone: 'good' | 'warn' | 
   if (days < 0) return { text: `expired ${-days} d ago`, tone: 'bad' };
   return { text: `${days} d`, tone: days <= CERT_WARN_DAYS ? 'warn' : 'good' };
 }
+
+const NODE_COLUMNS: readonly Column<OverviewNode>[] = [
+  {
+    id: 'node',
+    header: 'Node',
+    cell: (n) => (
+      <>
+        {n.name ?? n.endpoint}
+        {n.name && <span className="muted"> {n.endpoint}</span>}
+      </>
+    ),
+  },
+  {
+    id: 'state',
+    header: 'State',
+    cell: (n) => (
+      <Badge tone={STATUS_STYLE[n.status].tone} title={n.error ?? undefined} testId="node-status">
+        {STATUS_STYLE[n.status].label}
+      </Badge>
+    ),
+  },
+  {
+    id: 'latency',
+    header: 'Latency (1 h)',
+    className: 'latency-cell',
+    cell: (n) => (
+      <>
+        <Sparkline values={n.latencyTrend} label={`Latency of ${n.name ?? n.endpoint}`} unit="ms" />
+        <span>{n.latencyMs === null ? '—' : `${Math.round(n.latencyMs)} ms`}</span>
+      </>
+    ),
+  },
+  {
+    id: 'certificate',
+    header: 'Certificate',
+    cell: (n) => {
+      const cert = certText(n.serverCertDaysLeft);
+      return (
+        <Badge tone={cert.tone} plain>
+          {cert.text}
+        </Badge>
+      );
+    },
+  },
+];
 
 export function ProvidersCard({ providers }: { providers: OverviewProvider[] }) {
   return (
@@ -27,44 +73,7 @@ export function ProvidersCard({ providers }: { providers: OverviewProvider[] }) 
             {p.clientCertDaysLeft !== null && <span className="muted"> · client certificate {certText(p.clientCertDaysLeft).text}</span>}
           </p>
           {p.nodes.length > 0 && (
-            <table className="data-table compact">
-              <caption className="visually-hidden">KMS nodes of {p.id}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Node</th>
-                  <th scope="col">State</th>
-                  <th scope="col">Latency (1 h)</th>
-                  <th scope="col">Certificate</th>
-                </tr>
-              </thead>
-              <tbody>
-                {p.nodes.map((n) => {
-                  const cert = certText(n.serverCertDaysLeft);
-                  return (
-                    <tr key={n.endpoint} data-testid={`node-${n.name ?? n.endpoint}`}>
-                      <td>
-                        {n.name ?? n.endpoint}
-                        {n.name && <span className="muted"> {n.endpoint}</span>}
-                      </td>
-                      <td>
-                        <Badge tone={STATUS_STYLE[n.status].tone} title={n.error ?? undefined} testId="node-status">
-                          {STATUS_STYLE[n.status].label}
-                        </Badge>
-                      </td>
-                      <td className="latency-cell">
-                        <Sparkline values={n.latencyTrend} label={`Latency of ${n.name ?? n.endpoint}`} unit="ms" />
-                        <span>{n.latencyMs === null ? '—' : `${Math.round(n.latencyMs)} ms`}</span>
-                      </td>
-                      <td>
-                        <Badge tone={cert.tone} plain>
-                          {cert.text}
-                        </Badge>
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
+            <DataTable compact caption={`KMS nodes of ${p.id}`} columns={NODE_COLUMNS} rows={p.nodes} rowKey={(n) => n.endpoint} rowTestId={(n) => `node-${n.name ?? n.endpoint}`} loading={false} error={null} />
           )}
         </div>
       ))}

@@ -35,6 +35,8 @@ export interface DataTableProps<Row> {
   pagination?: Pagination;
   /** A refresh is under way while the previous rows stay on screen. */
   refreshing?: boolean;
+  /** Tighter cells, for a small table inside a card. */
+  compact?: boolean;
   testId?: string;
 }
 
@@ -45,7 +47,7 @@ const ARIA_SORT = { asc: 'ascending', desc: 'descending' } as const;
  * cut); the table shows them, its headers sort, and loading / empty / error take the body's place
  * so the headers and the filters never jump.
  */
-export function DataTable<Row>({ caption, columns, rows, rowKey, rowTestId, loading, error, emptyText = 'Nothing matches.', sort, onSort, filters, pagination, refreshing, testId }: DataTableProps<Row>) {
+export function DataTable<Row>({ caption, columns, rows, rowKey, rowTestId, loading, error, emptyText = 'Nothing matches.', sort, onSort, filters, pagination, refreshing, compact, testId }: DataTableProps<Row>) {
   const stateRow = (content: ReactNode, className = '') => (
     <tr>
       <td className={`state-row ${className}`} colSpan={columns.length}>
@@ -74,7 +76,7 @@ export function DataTable<Row>({ caption, columns, rows, rowKey, rowTestId, load
       {filters && <FilterBar fields={filters.fields} values={filters.values} onChange={filters.onChange} label={`Filter ${caption.toLowerCase()}`} />}
       {/* Focusable so that keyboard users can scroll a wide table sideways. */}
       <div className="table-scroll" role="region" aria-label={caption} tabIndex={0}>
-        <table className="data-table" data-testid={testId} aria-busy={loading || refreshing || undefined}>
+        <table className={compact ? 'data-table compact' : 'data-table'} data-testid={testId} aria-busy={loading || refreshing || undefined}>
           <caption className="visually-hidden">{caption}</caption>
           <thead>
             <tr>

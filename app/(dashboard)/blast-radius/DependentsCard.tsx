@@ -1,6 +1,19 @@
 import type { BlastRadiusView } from '@/lib/blast-radius/blast-radius';
 import { Badge } from '@/components/common/Badge';
 import { Card } from '@/components/common/Card';
+import { DataTable, type Column } from '@/components/common/DataTable';
+
+type DependentNode = BlastRadiusView['providers'][number]['nodes'][number];
+
+const NODE_COLUMNS: readonly Column<DependentNode>[] = [
+  { id: 'node', header: 'Node', cell: (n) => n.endpoint },
+  { id: 'now', header: 'Now', cell: (n) => <Badge tone={n.reachable ? 'good' : 'bad'}>{n.reachable ? 'up' : 'down'}</Badge> },
+  {
+    id: 'sole',
+    header: 'Only holder of',
+    cell: (n) => (n.soleHolderOf === 0 ? 'no key: the other nodes hold them all' : `${n.soleHolderOf} key(s), used by ${n.soleHolderHosts.join(', ')}`),
+  },
+];
 
 export function DependentsCard({ providers }: { providers: BlastRadiusView['providers'] }) {
   return (
@@ -15,29 +28,7 @@ export function DependentsCard({ providers }: { providers: BlastRadiusView['prov
             {`${p.hosts} host(s), ${p.diskGroups} encrypted disk group(s), ${p.vms} encrypted VM(s), ${p.keys} key(s)`}
             {p.clusters.length > 0 ? ` · vSAN clusters: ${p.clusters.map((c) => c.name).join(', ')}` : ''}
           </p>
-          {p.nodes.length > 0 && (
-            <table className="data-table compact">
-              <caption className="visually-hidden">KMS nodes of {p.id}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Node</th>
-                  <th scope="col">Now</th>
-                  <th scope="col">Only holder of</th>
-                </tr>
-              </thead>
-              <tbody>
-                {p.nodes.map((n) => (
-                  <tr key={n.endpoint}>
-                    <td>{n.endpoint}</td>
-                    <td>
-                      <Badge tone={n.reachable ? 'good' : 'bad'}>{n.reachable ? 'up' : 'down'}</Badge>
-                    </td>
-                    <td>{n.soleHolderOf === 0 ? 'no key: the other nodes hold them all' : `${n.soleHolderOf} key(s), used by ${n.soleHolderHosts.join(', ')}`}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          {p.nodes.length > 0 && <DataTable compact caption={`KMS nodes of ${p.id}`} columns={NODE_COLUMNS} rows={p.nodes} rowKey={(n) => n.endpoint} loading={false} error={null} />}
         </div>
       ))}
     </Card>

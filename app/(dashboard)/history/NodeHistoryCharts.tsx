@@ -1,88 +1,16 @@
 'use client';
 
 import { useState } from 'react';
-import { CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
-import { ChartFrame, type TimeRange } from '@/components/common/ChartFrame';
-import { summarizeSeries } from '@/components/common/series-summary';
-import { useKmsNodeHistory } from '@/components/queries/use-kms-node-history';
+import { KmsAvailabilityChart, KmsLatencyChart } from '@/components/charts/KmsNodeCharts';
+import type { TimeRange } from '@/components/common/ChartFrame';
 
-const COLORS = ['#2563eb', '#16a34a', '#d97706', '#9333ea', '#dc2626', '#0891b2'];
-
-function timeFormat(range: TimeRange) {
-  return (t: string) => (range === '7d' || range === '30d' ? new Date(t).toLocaleDateString() : new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }));
-}
-
-/** Latency and availability per KMS node of one provider; a gap is a probe that got no answer. */
+/** Latency and availability per KMS node of one provider, over one shared window. */
 export function NodeHistoryCharts({ provider }: { provider: string }) {
   const [range, setRange] = useState<TimeRange>('1h');
-  const history = useKmsNodeHistory(provider, range);
-  const nodes = history.data?.nodes ?? [];
-  const label = (n: (typeof nodes)[number]) => n.name ?? n.endpoint;
-  const rows = new Map<string, Record<string, number | string | null>>();
-  for (const node of nodes) {
-    for (const p of node.points) {
-      const row = rows.get(p.t) ?? { t: p.t };
-      row[`lat:${label(node)}`] = p.up === 0 ? null : p.latencyMs;
-      row[`up:${label(node)}`] = p.up === null ? null : Math.round(p.up * 1000) / 10;
-      rows.set(p.t, row);
-    }
-  }
-  const data = [...rows.values()].sort((a, b) => String(a.t).localeCompare(String(b.t)));
-  const fmt = timeFormat(range);
-  const empty = data.length === 0;
-  const common = { range, onRangeChange: setRange, loading: history.isPending, error: history.error, empty, emptyText: 'No samples in this window yet.' };
-  const availability = (n: (typeof nodes)[number]) => {
-    const ups = n.points.map((p) => p.up).filter((u): u is number => u !== null);
-    return ups.length === 0 ? 'no samples' : `${Math.round((ups.reduce((a, b) => a + b, 0) / ups.length) * 1000) / 10}% available`;
-  };
   return (
     <>
-      <ChartFrame
-        {...common}
-        title={`KMIP latency of ${provider}`}
-        testId="history-latency"
-        summary={
-          <ul>
-            {nodes.map((n) => (
-              <li key={n.endpoint}>{`${label(n)}: ${summarizeSeries(n.points.map((p) => (p.up === 0 ? null : p.latencyMs)), 'ms')}`}</li>
-            ))}
-          </ul>
-        }
-      >
-        <LineChart data={data}>
-          <CartesianGrid strokeDasharray="3 3" />
-          <XAxis dataKey="t" tickFormatter={fmt} minTickGap={40} />
-          <YAxis unit=" ms" width={70} />
-          <Tooltip labelFormatter={(t) => new Date(String(t)).toLocaleString()} />
-          <Legend />
-          {nodes.map((n, i) => (
-            <Line key={n.endpoint} name={label(n)} type="monotone" dataKey={`lat:${label(n)}`} stroke={COLORS[i % COLORS.length]} dot={false} connectNulls={false} isAnimationActive={false} />
-          ))}
-        </LineChart>
-      </ChartFrame>
-      <ChartFrame
-        {...common}
-        title={`Availability of ${provider}'s nodes`}
-        testId="history-availability"
-        summary={
-          <ul>
-            {nodes.map((n) => (
-              <li key={n.endpoint}>{`${label(n)}: ${availability(n)}`}</li>
-            ))}
-          </ul>
-        }
-      >
-        <LineChart data={data}>
-          <CartesianGrid strokeDasharray="3 3" />
-          <XAxis dataKey="t" tickFormatter={fmt} minTickGap={40} />
-          <YAxis unit=" %" width={70} domain={[0, 100]} />
-          <Tooltip labelFormatter={(t) => new Date(String(t)).toLocaleString()} />
-          <Legend />
-          {nodes.map((n, i) => (
-            <Line key={n.endpoint} name={label(n)} type="stepAfter" dataKey={`up:${label(n)}`} stroke={COLORS[i % COLORS.length]} dot={false} isAnimationActive={false} />
-          ))}
-        </LineChart>
-      </ChartFrame>
+      <KmsLatencyChart provider={provider} range={range} onRangeChange={setRange} testId="history-latency" />
+      <KmsAvailabilityChart provider={provider} range={range} onRangeChange={setRange} testId="history-availability" />
     </>
   );
 }

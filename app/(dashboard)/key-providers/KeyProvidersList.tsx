@@ -1,7 +1,15 @@
 'use client';
 
+import { useState } from 'react';
+import { KmsLatencyChart } from '@/components/charts/KmsNodeCharts';
+import type { TimeRange } from '@/components/common/ChartFrame';
 import { useKeyProviders } from '@/components/queries/use-key-providers';
-import { LatencyChart } from './LatencyChart';
+
+/** The provider's latency over a window of its own (each provider's chart switches on its own). */
+function ProviderLatency({ provider }: { provider: string }) {
+  const [range, setRange] = useState<TimeRange>('1h');
+  return <KmsLatencyChart provider={provider} range={range} onRangeChange={setRange} testId={`latency-${provider}`} />;
+}
 
 export function KeyProvidersList() {
   const query = useKeyProviders();
@@ -61,7 +69,7 @@ export function KeyProvidersList() {
                     ))}
                   </tbody>
                 </table>
-                <LatencyChart provider={p.id} />
+                <ProviderLatency provider={p.id} />
               </>
             ) : null}
           </section>
