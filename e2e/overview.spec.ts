@@ -45,6 +45,19 @@ test('the overview is rendered on the server: the first HTML already holds the p
   expect(counts.reduce((a, b) => a + b, 0)).toBe(n);
   await expect(cells.first()).toHaveAttribute('href', /^\/hosts\/.+/);
   await expect(page.getByTestId('freshness-lab-vcenter').or(page.getByTestId('overview-freshness').locator('dd').first())).toContainText(/fresh|stale/);
+  // One tab stop for the whole grid; arrow keys move inside it, Tab leaves it, Enter opens the host.
+  await expect(page.locator('.host-cell[tabindex="0"]')).toHaveCount(1);
+  await cells.first().focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(cells.nth(1)).toBeFocused();
+  await expect(page.locator('.host-cell[tabindex="0"]')).toHaveCount(1);
+  await page.keyboard.press('Tab');
+  await expect(page.locator('.host-cell:focus')).toHaveCount(0);
+  await page.keyboard.press('Shift+Tab');
+  await expect(cells.nth(1)).toBeFocused();
+  const second = await cells.nth(1).getAttribute('href');
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(new RegExp(`${second!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
 });
 
 test('the history page charts the KMS nodes over 1 h to 30 d, lists every certificate and a host\'s alerts, each with a text summary', async ({ page }) => {

@@ -2,7 +2,7 @@
 
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import type { MouseEvent } from 'react';
+import type { KeyboardEvent, MouseEvent } from 'react';
 import type { OverviewView } from '@/lib/overview/overview';
 import { Card } from '@/components/common/Card';
 
@@ -21,6 +21,43 @@ function useCellNavigation() {
     event.preventDefault();
     router.push(cell.getAttribute('href')!);
   };
+}
+
+/**
+ * One tab stop for the whole grid (2,500 cells would be 2,500 Tab presses to get past it): arrow keys
+ * move between cells — left / right along a cluster's row, up / down to the neighbouring cluster, Home /
+ * End to its ends — and Enter opens the focused host. The roving tab stop is moved in the DOM directly,
+ * not through React state, so a key press does not re-render 2,500 cells.
+ */
+function moveFocus(event: KeyboardEvent<HTMLElement>) {
+  const cell = (event.target as Element).closest<HTMLAnchorElement>('a.host-cell');
+  if (!cell) return;
+  const row = cell.parentElement!;
+  const rowCells = [...row.querySelectorAll<HTMLAnchorElement>('a.host-cell')];
+  const at = rowCells.indexOf(cell);
+  const rows = [...event.currentTarget.querySelectorAll<HTMLElement>('.host-cells')];
+  const rowAt = rows.indexOf(row);
+  const inRow = (r: HTMLElement | undefined, i: number) => {
+    const list = r ? [...r.querySelectorAll<HTMLAnchorElement>('a.host-cell')] : [];
+    return list[Math.min(i, list.length - 1)];
+  };
+  const next = {
+    ArrowRight: rowCells[at + 1],
+    ArrowLeft: rowCells[at - 1],
+    ArrowDown: inRow(rows[rowAt + 1], at),
+    ArrowUp: inRow(rows[rowAt - 1], at),
+    Home: rowCells[0],
+    End: rowCells[rowCells.length - 1],
+  }[event.key];
+  if (!next) return;
+  event.preventDefault();
+  focusCell(next);
+}
+
+function focusCell(cell: HTMLAnchorElement) {
+  cell.closest('.host-grid')?.querySelectorAll<HTMLAnchorElement>('a.host-cell[tabindex="0"]').forEach((c) => c.setAttribute('tabindex', '-1'));
+  cell.setAttribute('tabindex', '0');
+  cell.focus();
 }
 
 /**
@@ -43,8 +80,19 @@ export function HostGrid({ hosts }: { hosts: OverviewView['hosts'] }) {
       }
     >
       {hosts.clusters.length === 0 && <p className="empty">No hosts yet: they appear once a vCenter is polled.</p>}
-      <div className="host-grid" onClick={navigate}>
-        {hosts.clusters.map((c) => (
+      <p id="host-grid-keys" className="visually-hidden">
+        One stop for the whole grid: arrow keys move between hosts, Enter opens one.
+      </p>
+      <div
+        className="host-grid"
+        onClick={navigate}
+        onKeyDown={moveFocus}
+        onFocus={(e) => {
+          if (e.target instanceof HTMLAnchorElement && e.target.classList.contains('host-cell')) focusCell(e.target);
+        }}
+        aria-describedby="host-grid-keys"
+      >
+        {hosts.clusters.map((c, row) => (
           <div key={c.id ?? c.name} className="host-grid-row" data-testid={`cluster-${c.name}`}>
             <p className="host-grid-name">
               {c.id ? (
@@ -61,10 +109,11 @@ export function HostGrid({ hosts }: { hosts: OverviewView['hosts'] }) {
               </span>
             </p>
             <div className="host-cells">
-              {c.hosts.map(([id, name, state, reason]) => (
+              {c.hosts.map(([id, name, state, reason], i) => (
                 <a
                   key={id}
                   href={`/hosts/${encodeURIComponent(id)}`}
+                  tabIndex={row === 0 && i === 0 ? 0 : -1}
                   className={`host-cell ${STATE_CLASS[state]}`}
                   title={`${name}: ${state}${reason ? ` — ${reason}` : ''}`}
                   data-state={state}
