@@ -22,17 +22,17 @@
  * each recompute, the machine's load average).
  */
 import { cpus, loadavg } from 'node:os';
-import pg from 'pg';
 import { z } from 'zod';
 import { createPrismaClient } from '../lib/db/client';
-import { migrate } from '../lib/db/migrate';
 import { startTestPostgres } from '../lib/db/testing/postgres-server';
 import { fixedInventory, type InventorySnapshot } from '../lib/campaigns/inventory';
 import { bumpItemsVersion } from '../lib/campaigns/progress-cache';
 import { createCampaign, exportItemsCsv, getCampaignDetail, listItems, recomputeFromStoredInventory, recomputeProgress, startCampaign } from '../lib/campaigns/store';
 import { storeSnapshotAsInventory } from '../lib/campaigns/testing/stored-snapshot';
 import { moveToTarget, syntheticSnapshot } from '../lib/campaigns/testing/synthetic-inventory';
-import { parseBenchArgs } from './args';
+import { parseBenchArgs } from './support/args';
+import { createMigratedDatabase } from './support/database';
+import { percentile } from './support/stats';
 
 const ArgsSchema = z
   .object({
@@ -42,7 +42,6 @@ const ArgsSchema = z
   .strict();
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
@@ -56,14 +55,8 @@ async function main(): Promise<void> {
   const loadAtStart = Math.round(loadavg()[0]! * 100) / 100;
   log(`Starting PostgreSQL (lib/db/testing) …`);
   const server = await startTestPostgres();
-  const admin = new pg.Client({ connectionString: server.url });
-  await admin.connect();
-  await admin.query('CREATE DATABASE bench_campaign');
-  await admin.end();
-  const url = new URL(server.url);
-  url.pathname = '/bench_campaign';
-  await migrate(url.toString());
-  const prisma = createPrismaClient(url.toString(), 4);
+  const url = await createMigratedDatabase(server.url, 'bench_campaign');
+  const prisma = createPrismaClient(url, 4);
   try {
     const hostsPerCluster = 20;
     const vmsPerHost = 20;

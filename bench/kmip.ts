@@ -26,7 +26,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { startKmsCluster } from '../lab/kms/cluster';
-import { parseBenchArgs } from './args';
+import { parseBenchArgs } from './support/args';
 import { batchItemId, KmipClient, type KmipClientOptions } from '../lib/kmip/client';
 import { BatchErrorContinuationOption, CryptographicAlgorithm, ObjectType, Operation, State } from '../lib/kmip/enums';
 import {

@@ -22,9 +22,7 @@ import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
 import { z } from 'zod';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { createPrismaClient } from '../lib/db/client';
-import { migrate } from '../lib/db/migrate';
 import { startTestPostgres } from '../lib/db/testing/postgres-server';
 import { createLogger } from '../lib/logging/logger';
 import { fixedKeyRemovalVerdict } from '../lib/openstack/key-state';
@@ -35,6 +33,7 @@ import { SecretBox } from '../lib/secrets/keyring';
 import { createOpenstackCloud } from '../lib/targets/openstack-store';
 import { pollOpenStack } from '../lib/openstack/poll';
 import type { OpenStackSnapshot } from '../lib/openstack/snapshot';
+import { createMigratedDatabase } from './support/database';
 
 const OptionsSchema = z.object({
   volumes: z.coerce.number().int().min(1).default(20_000),
@@ -152,14 +151,8 @@ function mismatches(snap: OpenStackSnapshot, truth: z.infer<typeof LabStateSchem
 async function storeTwice(info: LabInfo): Promise<{ first: CycleResult; second: CycleResult; storedRows: number }> {
   const server = await startTestPostgres();
   try {
-    const admin = new pg.Client({ connectionString: server.url });
-    await admin.connect();
-    await admin.query('CREATE DATABASE bench_openstack');
-    await admin.end();
-    const url = new URL(server.url);
-    url.pathname = '/bench_openstack';
-    await migrate(url.toString());
-    const prisma = createPrismaClient(url.toString(), 4);
+    const url = await createMigratedDatabase(server.url, 'bench_openstack');
+    const prisma = createPrismaClient(url, 4);
     try {
       const key = masterKeyFromBytes(randomBytes(32));
       const box = new SecretBox({ current: key, all: [key], source: 'env' });

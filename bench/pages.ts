@@ -26,7 +26,8 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { z } from 'zod';
-import { parseBenchArgs } from './args';
+import { parseBenchArgs } from './support/args';
+import { percentile } from './support/stats';
 
 const ArgsSchema = z
   .object({
@@ -42,11 +43,6 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 const PASSWORD = 'bench-pages-password-1';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
 const log = (msg: string) => process.stderr.write(`[pages] ${msg}\n`);
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
-}
 
 async function fillDatabase(dbUrl: string, args: z.output<typeof ArgsSchema>, masterKey: string) {
   const { startLab } = await import('../lab/main');
@@ -187,7 +183,7 @@ async function filterRoundTrips(browser: Browser, baseURL: string, count: number
 async function main(): Promise<void> {
   const args = parseBenchArgs(process.argv.slice(2), ArgsSchema);
   const { startTestPostgres } = await import('../lib/db/testing/postgres-server');
-  const { migrate } = await import('../lib/db/migrate');
+  const { createMigratedDatabase } = await import('./support/database');
   const { findFreePort } = await import('../lib/runtime/ports');
 
   log('production build (node scripts/launch.mjs build; quick when nothing changed)…');
@@ -198,14 +194,7 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'keywatch-bench-pages-'));
   const cleanups: (() => Promise<unknown> | void)[] = [() => pgServer.stop(), () => rmSync(dataDir, { recursive: true, force: true })];
   try {
-    const dbUrl = new URL(pgServer.url);
-    dbUrl.pathname = '/keywatch_bench_pages';
-    const { default: pg } = await import('pg');
-    const admin = new pg.Client({ connectionString: pgServer.url });
-    await admin.connect();
-    await admin.query('CREATE DATABASE keywatch_bench_pages');
-    await admin.end();
-    await migrate(dbUrl.toString());
+    const dbUrl = new URL(await createMigratedDatabase(pgServer.url, 'keywatch_bench_pages'));
     const masterKey = randomBytes(32).toString('base64');
     log(`lab: ${Math.ceil(args.hosts / args.hostsPerCluster) * args.hostsPerCluster} hosts × ${args.vmsPerHost} VMs, first poll…`);
     const { lab, hosts, vms } = await fillDatabase(dbUrl.toString(), args, masterKey);

@@ -35,7 +35,8 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { workerFlags } from '../scripts/start/node-flags';
 import { processTree } from '../lib/runtime/process-table';
-import { parseBenchArgs } from './args';
+import { parseBenchArgs } from './support/args';
+import { percentile } from './support/stats';
 
 const ArgsSchema = z
   .object({
@@ -146,11 +147,6 @@ function postmasterPid(port: string): number | undefined {
   return processTree(1).find((p) => / -p (\S+)/.exec(p.command)?.[1] === port && p.command.includes('/postgres '))?.pid;
 }
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-}
-
 async function labFault(lab: LabInfo, body: unknown): Promise<void> {
   const { Agent, fetch } = await import('undici');
   const dispatcher = new Agent({ connect: { ca: lab.vcenter.caPem } });
@@ -205,6 +201,7 @@ async function main(): Promise<void> {
   if (args.workerCpuProf) workerNodeFlags.push('--cpu-prof', `--cpu-prof-dir=${args.workerCpuProf}`);
   const { startTestPostgres } = await import('../lib/db/testing/postgres-server');
   const { migrate } = await import('../lib/db/migrate');
+  const { createMigratedDatabase } = await import('./support/database');
   const masterKey = randomBytes(32).toString('base64');
   const clusters = Math.ceil(args.hosts / args.hostsPerCluster);
   log(`lab: ${clusters * args.hostsPerCluster} hosts × ${args.vmsPerHost} VMs, ${args.kmsNodes} KMS nodes (child process)`);
@@ -217,14 +214,7 @@ async function main(): Promise<void> {
   const figures: Record<string, unknown> = {};
   const cleanups: (() => Promise<unknown>)[] = [async () => labChild.child.stdin!.end(), () => pgServer.stop()];
   try {
-    const dbUrl = new URL(pgServer.url);
-    dbUrl.pathname = '/keywatch_bench';
-    const { default: pg } = await import('pg');
-    const admin = new pg.Client({ connectionString: pgServer.url });
-    await admin.connect();
-    await admin.query('CREATE DATABASE keywatch_bench');
-    await admin.end();
-    await migrate(dbUrl.toString());
+    const dbUrl = new URL(await createMigratedDatabase(pgServer.url, 'keywatch_bench'));
     const { prisma, vcenterId } = await registerTargets(dbUrl.toString(), lab, masterKey);
 
     // 1. First full cycle and a cycle with no change, in the worker process.

@@ -22,12 +22,10 @@ import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { z } from 'zod';
 import type { EstateOptions } from '../lab/vcenter/estate';
 import type { PrismaClient } from '../lib/db/client';
 import { createPrismaClient } from '../lib/db/client';
-import { migrate } from '../lib/db/migrate';
 import { startTestPostgres, type TestPostgres } from '../lib/db/testing/postgres-server';
 import { KmipClient } from '../lib/kmip/client';
 import { getAttributesItem, getAttributesOutcome } from '../lib/kmip/operations';
@@ -42,7 +40,9 @@ import { SecretBox } from '../lib/secrets/keyring';
 import { createKmsProvider, createVcenter } from '../lib/targets/store';
 import { openVsphereClient } from '../lib/targets/vcenter-connection';
 import { mapLimited } from '../lib/vsphere/concurrency-limit';
-import { parseBenchArgs } from './args';
+import { parseBenchArgs } from './support/args';
+import { createMigratedDatabase } from './support/database';
+import { percentile } from './support/stats';
 
 const ArgsSchema = z
   .object({
@@ -90,7 +90,6 @@ async function startLabChild(estate: EstateOptions): Promise<{ child: ChildProce
 }
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
 interface Estate {
@@ -107,14 +106,8 @@ let dbCount = 0;
 async function startEstate(server: TestPostgres, estate: EstateOptions): Promise<Estate> {
   const { child, info: lab } = await startLabChild({ seed: 11, clusters: 1, clusterEncryption: ['standard'], poweredOffVmRatio: 0.1, kmsNodeCount: 4, ...estate });
   const name = `bench_readiness_${++dbCount}`;
-  const admin = new pg.Client({ connectionString: server.url });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(server.url);
-  url.pathname = `/${name}`;
-  await migrate(url.toString());
-  const prisma = createPrismaClient(url.toString(), 16);
+  const url = await createMigratedDatabase(server.url, name);
+  const prisma = createPrismaClient(url, 16);
   const key = masterKeyFromBytes(randomBytes(32));
   const box = new SecretBox({ current: key, all: [key], source: 'env' });
   const vc = await createVcenter(prisma, box, { name: 'lab-vcenter', url: lab.vcenter.url, username: lab.vcenter.username, password: lab.vcenter.password, caPem: lab.vcenter.caPem });

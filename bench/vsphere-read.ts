@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { VsphereClient } from '../lib/vsphere/client';
 import { mapLimited } from '../lib/vsphere/concurrency-limit';
-import { parseBenchArgs } from './args';
+import { parseBenchArgs } from './support/args';
 
 const ArgsSchema = z.object({
   hosts: z.coerce.number().int().min(1).default(2500),

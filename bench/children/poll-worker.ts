@@ -20,7 +20,7 @@ import { pollDue } from '../../lib/poller/due-targets';
 import { masterKeyFromBytes } from '../../lib/secrets/envelope';
 import { SecretBox } from '../../lib/secrets/keyring';
 import { startWorkerJobs } from '../../lib/worker/scheduler';
-import { parseBenchArgs } from '../args';
+import { parseBenchArgs } from '../support/args';
 
 const ArgsSchema = z.object({ mode: z.enum(['cycles', 'first', 'run']), db: z.string().min(1) }).strict();
 

@@ -203,6 +203,8 @@ export async function listHosts(
   else if (query.verdict) where.push(`h."id" = ANY(${p(idsWith([query.verdict]))}::text[])`);
   if (query.q) where.push(`h."name" ILIKE ${p(`%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)}`);
   if (after) where.push(`(h."name", h."id") > (${p(after[0])}, ${p(after[1])})`);
+  // The filters' parameters come first; a count past the last page reuses just them.
+  const filterParams = params.slice();
 
   const descending = query.sort.startsWith('-');
   const key = query.sort.replace(/^-/, '') as HostSortKey;
@@ -255,7 +257,7 @@ export async function listHosts(
   const last = page[page.length - 1];
   // Past the last page there is no row to carry the count: count again only then.
   // Counting every match is what a pager needs; keyset paging (automation walking the list) skips it.
-  const total = !query.page ? null : rows[0] ? Number(rows[0].total) : offset > 0 ? await countHosts(prisma, where, params) : 0;
+  const total = !query.page ? null : rows[0] ? Number(rows[0].total) : offset > 0 ? await countHosts(prisma, where, filterParams) : 0;
   return {
     hosts: page.map((h) => {
       const agg: HostAggregates = {
@@ -275,12 +277,7 @@ export async function listHosts(
 }
 
 async function countHosts(prisma: PrismaClient, where: string[], params: unknown[]): Promise<number> {
-  // The filters' parameters are numbered from $1 in the order they were added, before the sort's and the page's.
-  const used = Math.max(0, ...where.flatMap((w) => [...w.matchAll(/\$(\d+)/g)].map((m) => Number(m[1]))));
-  const [row] = await prisma.$queryRawUnsafe<{ n: number }[]>(
-    `SELECT count(*)::int AS n FROM "VcHost" h ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`,
-    ...params.slice(0, used),
-  );
+  const [row] = await prisma.$queryRawUnsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM "VcHost" h ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`, ...params);
   return Number(row?.n ?? 0);
 }
 
