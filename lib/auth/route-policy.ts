@@ -66,13 +66,9 @@ export const ROUTE_POLICIES: readonly RoutePolicy[] = [
   { pattern: '/api/v1/hosts/[id]/unlock-vms', methods: { POST: need('vms.unlock') } },
   { pattern: '/api/v1/vms/[id]/actions', methods: { POST: need('vms.unlock') } },
   { pattern: '/api/v1/hosts/[id]/actions/[actionId]', methods: { GET: need('read') } },
-  { pattern: '/api/v1/hosts/[id]/overrides', methods: { GET: need('read'), POST: recent('actions') } },
-  { pattern: '/api/v1/overrides', methods: { GET: need('read'), POST: recent('actions') } },
-  { pattern: '/api/v1/overrides/[id]', methods: { DELETE: recent('actions') } },
   { pattern: '/api/v1/clusters', methods: { GET: need('read') } },
   { pattern: '/api/v1/clusters/[id]', methods: { GET: need('read') } },
   { pattern: '/api/v1/clusters/[id]/rolling-plan', methods: { GET: need('gate') } },
-  { pattern: '/api/v1/vms', methods: { GET: need('read') } },
   { pattern: '/api/v1/overview', methods: { GET: need('read') } },
   // Alerts.
   { pattern: '/api/v1/alerts', methods: { GET: need('read') } },
@@ -107,7 +103,6 @@ export const ROUTE_POLICIES: readonly RoutePolicy[] = [
   { pattern: '/api/v1/webhooks/[id]/test', methods: { POST: need('admin') } },
   // Prometheus scraping.
   { pattern: '/api/metrics', methods: { GET: need('read') } },
-  { pattern: '/api/v1/metrics', methods: { GET: need('read') } },
   // The Lab page (lab mode only; 404 otherwise): the simulated estate's ground truth and fault knobs.
   { pattern: '/api/v1/lab/state', methods: { GET: need('admin') } },
   { pattern: '/api/v1/lab/faults', methods: { POST: need('admin') } },
