@@ -5,6 +5,8 @@ import { authenticate, pageRequest, type Authentication } from '@/lib/auth/authe
 import { PAGE_PATH_HEADER, signInUrl } from '@/lib/auth/return-to';
 import { describeSession, type SessionInfo } from '@/lib/auth/session-info';
 import { getPrisma } from '@/lib/db/client';
+import { reasonOf } from '@/lib/logging/logger';
+import { webLogger } from '@/lib/logging/web-logger';
 
 export interface SignedIn {
   state: 'signed-in';
@@ -28,7 +30,7 @@ export const readPageSession = cache(async (): Promise<PageSession> => {
     if (auth.kind !== 'session') return { state: 'signed-out' };
     return { state: 'signed-in', auth, info: await describeSession(prisma, auth) };
   } catch (error) {
-    console.error(`Cannot read the session for a page: ${error instanceof Error ? error.message : String(error)}`);
+    webLogger().error({ reason: reasonOf(error) }, 'cannot read the session for a page');
     return { state: 'unavailable' };
   }
 });

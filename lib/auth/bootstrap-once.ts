@@ -1,4 +1,6 @@
 import type { PrismaClient } from '../db/client';
+import { reasonOf } from '../logging/logger';
+import { webLogger } from '../logging/web-logger';
 import { getSecretBox } from '../secrets/keyring';
 import { bootstrapAuth } from './bootstrap';
 
@@ -11,7 +13,7 @@ export function ensureAuthBootstrapped(prisma: PrismaClient): Promise<void> {
     .then(() => undefined)
     .catch((error: unknown) => {
       state.keywatchAuthBootstrap = undefined;
-      console.error(`Sign-in bootstrap failed: ${error instanceof Error ? error.message : String(error)}`);
+      webLogger().error({ reason: reasonOf(error) }, 'sign-in bootstrap failed');
     });
   return state.keywatchAuthBootstrap;
 }

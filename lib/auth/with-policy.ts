@@ -4,6 +4,8 @@ import { recordAudit, type AuditActor, type AuditAction, type AuditEventInput, t
 import { DomainError, errorResponse, HttpError } from '../http/errors';
 import { clientIp } from '../http/request';
 import { jsonResponse } from '../http/response';
+import { reasonOf } from '../logging/logger';
+import { webLogger } from '../logging/web-logger';
 import { authenticate, pageRequest, TokenRejected, type Authentication } from './authenticate';
 import { ensureAuthBootstrapped } from './bootstrap-once';
 import { getAuthConfig } from './config';
@@ -120,7 +122,7 @@ export function withPolicy(handler: PolicyHandler): (request: Request, context: 
       pathname = new URL(request.url).pathname;
       const declared = findRoutePolicy(pathname, request.method);
       if (!declared) {
-        console.error(`No policy declared for ${request.method} ${pathname}; refusing (add it to lib/auth/route-policy.ts).`);
+        webLogger().error({ method: request.method, path: pathname }, 'route has no declared policy; refused (add it to lib/auth/route-policy.ts)');
         return jsonResponse({ error: 'This route has no declared access policy.' }, { status: 500 });
       }
       const prisma = prismaFactory();
@@ -135,12 +137,12 @@ export function withPolicy(handler: PolicyHandler): (request: Request, context: 
         enforcePolicy(request, auth, declared.policy);
         return await handler(request, context, { prisma, auth, policy: declared.policy, actor, audit, transaction: bindTransaction(prisma, actor, ip) });
       } catch (error) {
-        await auditRefusal(error, request, pathname, auth, audit).catch((e: unknown) => console.error(`Could not audit a refusal: ${e instanceof Error ? e.message : String(e)}`));
+        await auditRefusal(error, request, pathname, auth, audit).catch((e: unknown) => webLogger().error({ method: request.method, path: pathname, reason: reasonOf(e) }, 'could not audit a refusal'));
         throw error;
       }
     } catch (error) {
       if (error instanceof DomainError) return errorResponse(error);
-      console.error(`${request.method} ${pathname} failed: ${error instanceof Error ? error.message : String(error)}`);
+      webLogger().error({ method: request.method, path: pathname, reason: reasonOf(error) }, 'request failed');
       return jsonResponse({ error: 'Internal error; see the server log.' }, { status: 500 });
     }
   };

@@ -1,4 +1,6 @@
 import http from 'node:http';
+import { reasonOf } from '../logging/logger';
+import { webLogger } from '../logging/web-logger';
 import { rewriteForwardedHeaders, type TrustedProxies } from './forwarded';
 
 export type RequestHandler = (request: http.IncomingMessage, response: http.ServerResponse) => unknown;
@@ -13,7 +15,7 @@ export function createWebServer(handle: RequestHandler, trust: TrustedProxies): 
   return http.createServer((request, response) => {
     rewriteForwardedHeaders(request.headers, request.socket.remoteAddress, trust);
     void Promise.resolve(handle(request, response)).catch((error: unknown) => {
-      console.error(`Request ${request.method} ${request.url?.split('?')[0]} failed: ${error instanceof Error ? error.message : String(error)}`);
+      webLogger().error({ method: request.method, path: request.url?.split('?')[0], reason: reasonOf(error) }, 'request failed');
       if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain' });
       response.end('Internal error');
     });

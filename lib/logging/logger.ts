@@ -24,4 +24,9 @@ export function createLogger(
   );
 }
 
+/** The one-line reason a log line carries for whatever was thrown. */
+export function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 export type { Logger };

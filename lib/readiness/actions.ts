@@ -11,7 +11,7 @@ import type { AuditAction, AuditOutcome } from '../audit/record';
 import type { Db, PrismaClient } from '../db/client';
 import type { HostAction as HostActionRow } from '../db/generated/client';
 import { DomainError } from '../http/errors';
-import type { Logger } from '../logging/logger';
+import { reasonOf, type Logger } from '../logging/logger';
 import type { SecretBox } from '../secrets/keyring';
 import type { VsphereClient } from '../vsphere/client';
 import { checkHostReadiness, type CheckResult } from './check';
@@ -156,6 +156,7 @@ export async function requestHostAction(deps: ActionDeps, host: ResolvedHost, re
     const summary = { host: host.name, action: request.action, verdict: check.verdict, blocking: check.blocking, rules: check.rules.map((r) => ({ id: r.id, status: r.status })) };
     const refuse = async (code: RefusalCode, message: string, reason?: string) => {
       await audit('gate.decision', target, { ...summary, decision: 'refused', ...(reason && { reason }), ...(request.override && { override: request.override.reason }) }, { outcome: 'denied' });
+      deps.logger?.info({ host: host.name, action: request.action, code, blocking: check.blocking, by: caller.name }, 'host action refused by the readiness gate');
       return refusal(code, message, check);
     };
     if (check.verdict === 'BLOCKED' && (!request.override || check.blocking.includes('VC_REACHABLE'))) {
@@ -212,9 +213,10 @@ export async function requestHostAction(deps: ActionDeps, host: ResolvedHost, re
       },
     });
     await audit('host.action', target, { host: host.name, action: request.action, actionId: row.id, task: task.value, verdict: check.verdict, overridden: overrideExpiresAt !== null });
+    deps.logger?.info({ host: host.name, action: request.action, task: task.value, by: caller.name }, 'host action started');
     handedOff = true;
     const settled = followAction(deps, client, row.id, host, request.action, task)
-      .catch((err: unknown) => deps.logger?.error({ host: host.name, action: request.action, err: err instanceof Error ? err.message : String(err) }, 'host action follow-up failed'))
+      .catch((err: unknown) => deps.logger?.error({ host: host.name, action: request.action, reason: reasonOf(err) }, 'host action follow-up failed'))
       .finally(() => sources.close());
     return { status: 202, body: { action: hostActionView(row), check }, settled };
   } finally {

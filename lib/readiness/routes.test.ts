@@ -3,6 +3,7 @@
  * and a real PostgreSQL holding what the poller stored. Actions go to the lab vCenter for real;
  * GET /lab/state proves what happened (boot counts) and what did not.
  */
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { deliverDue } from '../alerts/notifications/deliver';
@@ -13,6 +14,8 @@ import { skipLazyBootstrapForTests } from '../auth/bootstrap-once';
 import { createSession, SESSION_COOKIE } from '../auth/sessions';
 import { call, type Caller } from '../auth/testing/harness';
 import { setPrismaFactoryForTests } from '../auth/with-policy';
+import { createLogger } from '../logging/logger';
+import { setWebLoggerForTests } from '../logging/web-logger';
 import { labRequest, type PollHarness } from '../poller/testing/harness';
 import { EXIT_BLOCKED, EXIT_READY, runGate } from './gate-cli';
 import { startGateLab } from './testing/lab-gate';
@@ -169,6 +172,13 @@ describe('readiness gate API against the lab', () => {
   }, 60_000);
 
   it("the seed's outage: every KMS node on another port → BLOCKED, reboot refused with 409, nothing sent, gate exits 3; restored → READY, exit 0", async () => {
+    const logged: string[] = [];
+    setWebLoggerForTests(createLogger('web', { destination: new Writable({
+          write(chunk, _encoding, done) {
+            logged.push(String(chunk));
+            done();
+          },
+        }) }));
     for (const n of h.lab.kms.nodes) await h.fault({ type: 'kms-node-port', node: n.id, port: n.port + 1001 });
     const check = await readiness(hostName);
     expect(check.body.verdict).toBe('BLOCKED');
@@ -183,6 +193,10 @@ describe('readiness gate API against the lab', () => {
     expect(blocked.out).toContain('KMS_NODE_REACHABLE');
     const refusals = (await audits('gate.decision')).filter((a) => a.outcome === 'denied');
     expect(JSON.parse(refusals.at(-1)!.details!).blocking).toContain('KMS_NODE_REACHABLE');
+    // The web process says why, in structured lines an operator can grep by host.
+    const lines = logged.map((l) => JSON.parse(l) as Json);
+    expect(lines).toContainEqual(expect.objectContaining({ process: 'web', msg: 'readiness check', host: hostName, verdict: 'BLOCKED', blocking: expect.arrayContaining(['KMS_NODE_REACHABLE']) }));
+    expect(lines).toContainEqual(expect.objectContaining({ msg: 'host action refused by the readiness gate', host: hostName, action: 'reboot' }));
 
     for (const n of h.lab.kms.nodes) await h.fault({ type: 'kms-node-port', node: n.id });
     expect((await readiness(hostName)).body.verdict).toBe('READY');

@@ -4,6 +4,7 @@ import { jsonResponse } from '@/lib/http/response';
 import { withPolicy } from '@/lib/auth/with-policy';
 import { unlockHostVms } from '@/lib/recovery/unlock';
 import { getSecretBox } from '@/lib/secrets/keyring';
+import { webLogger } from '@/lib/logging/web-logger';
 
 export const dynamic = 'force-dynamic';
 
@@ -14,6 +15,8 @@ export const POST = withPolicy(async (_request, context, { prisma, audit }) => {
   const { id } = await readParams(context, params);
   const report = await unlockHostVms({ prisma, box: getSecretBox() }, id, async (step) => {
     const failed = step.outcome === 'refused' || step.outcome === 'failed';
+    // One line per VM: unlocking a host's VMs is long work, and the log shows how far it got.
+    webLogger()[failed ? 'warn' : 'info']({ host: id, vm: step.vmName, outcome: step.outcome, ...(step.message && { reason: step.message }) }, 'VM unlock');
     await audit('vm.unlock', { type: 'vm', id: step.vmId }, { vm: step.vmName, host: id, outcome: step.outcome, ...(step.message && { reason: step.message }) }, failed ? { outcome: step.outcome === 'refused' ? 'denied' : 'failure' } : undefined);
   });
   await audit('host.unlock-vms', { type: 'host', id }, { host: report.hostName, unlocked: report.steps.filter((s) => s.outcome === 'unlocked').length, complete: report.complete }, report.complete ? undefined : { outcome: 'failure' });

@@ -4,6 +4,8 @@ import { jsonResponse } from '@/lib/http/response';
 import { withPolicy } from '@/lib/auth/with-policy';
 import { RecoveryError, unlockVm } from '@/lib/recovery/unlock';
 import { getSecretBox } from '@/lib/secrets/keyring';
+import { reasonOf } from '@/lib/logging/logger';
+import { webLogger } from '@/lib/logging/web-logger';
 
 export const dynamic = 'force-dynamic';
 
@@ -17,8 +19,10 @@ export const POST = withPolicy(async (request, context, { prisma, audit }) => {
   try {
     const result = await unlockVm({ prisma, box: getSecretBox() }, id);
     await audit('vm.unlock', target, { vm: result.vmName, outcome: result.outcome, taskId: result.taskId });
+    webLogger().info({ vm: result.vmName, outcome: result.outcome, task: result.taskId }, 'VM unlock');
     return jsonResponse(result);
   } catch (err) {
+    webLogger().warn({ vm: id, reason: reasonOf(err) }, 'VM unlock refused or failed');
     if (err instanceof RecoveryError && err.code !== 'not-found') await audit('vm.unlock', target, { reason: err.message, code: err.code }, { outcome: err.code === 'keys-unavailable' ? 'denied' : 'failure' });
     throw err;
   }
