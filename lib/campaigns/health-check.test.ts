@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { runHealthCheck, vcenterProviderHealthCheck, type ProviderHealthSource } from './health-check';
-import type { ProviderHealthLevel } from './inventory';
+import type { ProviderHealth } from '../vsphere/schemas';
 
-function source(views: Record<string, ProviderHealthLevel | Error>): ProviderHealthSource {
+function source(views: Record<string, ProviderHealth | Error>): ProviderHealthSource {
   return {
     async providerHealth(providerId, hostMoid) {
       const view = views[`${providerId}@${hostMoid ?? 'vc'}`] ?? 'OK';

@@ -5,7 +5,7 @@
  * be driven by any source; `vcenterProviderHealthCheck` builds the standard one. Fail closed: a
  * check that cannot be made is a failed check.
  */
-import type { ProviderHealthLevel } from './inventory';
+import type { ProviderHealth } from '../vsphere/schemas';
 
 export interface ProviderCheckRequest {
   providerIds: readonly string[];
@@ -24,7 +24,7 @@ export type ProviderHealthCheck = (request: ProviderCheckRequest) => Promise<Pro
 
 /** What the check needs from vCenter (CampaignVcenter implements it). */
 export interface ProviderHealthSource {
-  providerHealth(providerId: string, hostMoid?: string): Promise<{ health: ProviderHealthLevel; details: string[] }>;
+  providerHealth(providerId: string, hostMoid?: string): Promise<{ health: ProviderHealth; details: string[] }>;
 }
 
 /** Keywatch's KMIP probe of one provider's nodes: healthy when enough nodes answer; null = not a KMIP provider. */
@@ -41,7 +41,7 @@ const message = (error: unknown) => (error instanceof Error ? error.message : St
 const sentence = (text: string) => text.replace(/[.\s]+$/, '');
 
 export function vcenterProviderHealthCheck(source: ProviderHealthSource, options: VcenterHealthCheckOptions = {}): ProviderHealthCheck {
-  const acceptable = (h: ProviderHealthLevel) => h === 'OK' || (options.allowWarning === true && h === 'WARNING');
+  const acceptable = (h: ProviderHealth) => h === 'OK' || (options.allowWarning === true && h === 'WARNING');
   return async ({ providerIds, hostMoids }) =>
     Promise.all(
       providerIds.map(async (providerId): Promise<ProviderCheckResult> => {

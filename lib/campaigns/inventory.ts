@@ -8,6 +8,7 @@
  * lib/vsphere (`snapshotFromEstate`), plug in behind it.
  */
 import type { Estate } from '../vsphere/estate';
+import type { ProviderHealth } from '../vsphere/schemas';
 
 export interface KeyRef {
   keyId: string;
@@ -15,7 +16,6 @@ export interface KeyRef {
   providerId: string | null;
 }
 
-export type ProviderHealthLevel = 'OK' | 'WARNING' | 'ERROR' | 'NONE';
 /** Keywatch's own KMIP probe of a provider's nodes: all answer / some / none. */
 export type ProbeLevel = 'ok' | 'degraded' | 'down';
 
@@ -58,7 +58,7 @@ export interface InventoryCluster {
 
 export interface HostProviderHealth {
   providerId: string;
-  health: ProviderHealthLevel;
+  health: ProviderHealth;
   details: string[];
 }
 
@@ -77,7 +77,7 @@ export interface InventoryProvider {
   id: string;
   kind: 'standard' | 'native' | 'trustAuthority' | 'unknown';
   /** vCenter-wide health; null when not reported. */
-  health: ProviderHealthLevel | null;
+  health: ProviderHealth | null;
   /** Keywatch's KMIP probe; null when not probed (the NKP has no KMIP endpoint). */
   probe: ProbeLevel | null;
 }

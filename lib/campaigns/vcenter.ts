@@ -8,10 +8,10 @@ import { z } from 'zod';
 import type { VsphereClient } from '../vsphere/client';
 import { isVsphereError } from '../vsphere/errors';
 import type { VmMonitoringOverride } from '../vsphere/operations';
-import { CryptoKeyIdSchema, moRef, MoRefSchema, type MoRef, VIM_VM_POWER_STATES, VirtualDeviceSchema, VM_CRYPTO_STATES } from '../vsphere/schemas';
+import { CryptoKeyIdSchema, moRef, MoRefSchema, type MoRef, VIM_VM_POWER_STATES, VirtualDeviceSchema, VM_CRYPTO_STATES, type ProviderHealth } from '../vsphere/schemas';
 import { CampaignError } from './errors';
 import type { ProviderHealthSource } from './health-check';
-import type { KeyRef, ProviderHealthLevel } from './inventory';
+import type { KeyRef } from './inventory';
 
 /** A VM as vCenter reports it right now. */
 export interface LiveVm {
@@ -129,7 +129,7 @@ export class VsphereCampaignVcenter implements CampaignVcenter {
     await this.client.waitForTask(moRef('Task', taskId), { timeoutMs: wait.timeoutMs, pollIntervalMs: wait.pollIntervalMs });
   }
 
-  async providerHealth(providerId: string, hostMoid?: string): Promise<{ health: ProviderHealthLevel; details: string[] }> {
+  async providerHealth(providerId: string, hostMoid?: string): Promise<{ health: ProviderHealth; details: string[] }> {
     const info = hostMoid ? await this.client.getHostKeyProvider(hostMoid, providerId) : await this.client.getKeyProvider(providerId);
     return { health: info.health, details: info.details.map((d) => d.default_message) };
   }

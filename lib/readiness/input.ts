@@ -4,12 +4,13 @@
  * Everything a source could not tell is `null` — and the rules treat `null` as "unknown", which
  * blocks (fail closed).
  */
+import { PROVIDER_HEALTH, type ProviderHealth } from '../vsphere/schemas';
 
 export const HOST_ACTIONS = ['enter-maintenance', 'exit-maintenance', 'reboot'] as const;
 export type HostAction = (typeof HOST_ACTIONS)[number];
 
-export type ProviderHealthLevel = 'OK' | 'WARNING' | 'ERROR' | 'NONE';
-const HEALTH_LEVELS = new Set<string>(['OK', 'WARNING', 'ERROR', 'NONE']);
+export type ProviderHealthLevel = ProviderHealth;
+const HEALTH_LEVELS = new Set<string>(PROVIDER_HEALTH);
 /** A stored provider health string as a level; anything else (null, a value this code does not know) is null. */
 export const providerHealthLevel = (value: string | null | undefined): ProviderHealthLevel | null => (value && HEALTH_LEVELS.has(value) ? (value as ProviderHealthLevel) : null);
 
