@@ -4,8 +4,8 @@
 import type { HealthReport } from '@/lib/health/status';
 import { Card } from '@/components/common/Card';
 import { LoadState } from '@/components/common/LoadState';
-import { useHydrated } from '@/components/common/use-hydrated';
 import { useHealth } from '@/components/queries/use-health';
+import { useHydratedResult } from '@/components/queries/use-hydrated-result';
 
 const WORKER_TEXT: Record<HealthReport['worker']['status'], string> = {
   alive: 'alive',
@@ -15,13 +15,8 @@ const WORKER_TEXT: Record<HealthReport['worker']['status'], string> = {
 };
 
 export function HealthPanel() {
-  const query = useHealth();
-  // The overview streams in after the shell, whose health banner may have fetched this already:
-  // the first render matches the server's (no data yet), the next one shows it.
-  const hydrated = useHydrated();
-  const data = hydrated ? query.data : undefined;
-  const error = hydrated ? query.error : null;
-  const isPending = !hydrated || query.isPending;
+  // The overview streams in after the shell, whose health banner may have fetched this already.
+  const { data, error, isPending } = useHydratedResult(useHealth());
   return (
     <Card title="Keywatch itself" busy={isPending}>
       <LoadState loading={isPending} error={error && !data ? 'The Keywatch server does not answer.' : null} loadingText="Checking Keywatch itself…">

@@ -7,21 +7,21 @@ import { ApiError, apiFetch } from '@/components/common/api-client';
 import { FormError } from '@/components/common/FormError';
 import { useHydrated } from '@/components/common/use-hydrated';
 import { queryKeys } from '@/components/queries/keys';
+import { useHydratedResult } from '@/components/queries/use-hydrated-result';
 import { useSession } from '@/components/queries/use-session';
 import { safeReturnTo } from '@/lib/auth/return-to';
 import { signInErrorMessage } from '@/lib/auth/sign-in-errors';
 
 export function LoginForm() {
-  const { data } = useSession();
+  // The session can already be in the query cache (the dashboard put it there before a sign-out
+  // or an expiry brought the visitor here).
+  const { data } = useHydratedResult(useSession());
   const router = useRouter();
   const search = useSearchParams();
   const queryClient = useQueryClient();
   // Fields are read from the DOM at submit, so text typed before hydration is kept.
   const hydrated = useHydrated();
-  // The session can already be in the query cache (the dashboard put it there before a sign-out
-  // or an expiry brought the visitor here). Rendering that data during hydration would differ from
-  // the server's HTML, and React would then re-create the form and wipe what was typed.
-  const methods = hydrated ? data?.methods : undefined;
+  const methods = data?.methods;
   const [error, setError] = useState<unknown>(() => {
     // Set by the OIDC callback when single sign-on failed: a code, shown as our own sentence.
     const message = signInErrorMessage(search.get('error'));
