@@ -159,12 +159,13 @@ function hostConditions(input: VcenterAlertInput): AlertCondition[] {
       });
     }
   }
+  const providerKinds = new Map([...input.rows.keyProviders.values()].map((p) => [p.providerId, p.kind]));
   for (const view of input.rows.hostProviderHealth.values()) {
     if (view.health !== 'ERROR') continue;
     const host = input.rows.hosts.get(view.hostId);
     if (!host || host.connectionState !== 'connected') continue;
-    const kms = input.kms.get(view.providerId);
     const detail = parseJsonList(view.details)[0];
+    const text = providerKinds.get(view.providerId) === 'native' ? nativeProviderText(host.name, view.providerId, detail) : standardProviderText(host.name, view.providerId, detail, input.kms.get(view.providerId));
     out.push({
       kind: 'HOST_KMS_UNREACHABLE',
       severity: 'warning',
@@ -172,25 +173,49 @@ function hostConditions(input: VcenterAlertInput): AlertCondition[] {
       entityId: view.id,
       entityName: `${host.name} → ${view.providerId}`,
       targetId: input.vcenterId,
-      title: `${host.name} cannot reach key provider ${view.providerId}`,
-      cause: `vCenter reports key provider ${view.providerId} as ERROR from ${host.name}${detail ? `: ${detail}` : ''}.${
-        kms && kms.nodesTotal > 0
-          ? kms.nodesDown === kms.nodesTotal
-            ? ` Keywatch cannot reach any of its KMS nodes either.`
-            : kms.nodesDown > 0
-              ? ` ${kms.nodesDown} of its ${kms.nodesTotal} KMS nodes do not answer Keywatch either.`
-              : ' Its KMS nodes answer Keywatch, so the fault is on the path from this host.'
-          : ''
-      } Running workloads are not affected yet: the host keeps its keys in memory.`,
-      runbook: steps(
-        `Do not reboot ${host.name} or put it into maintenance mode until this clears: after a reboot it could not fetch its keys, its vSAN disk groups would stay unmounted and its encrypted VMs locked.`,
-        `Check the path from ${host.name} to ${view.providerId}'s KMS nodes (firewall on TCP 5696, routing, the addresses and ports registered in vCenter) and that the KMS still trusts vCenter's client certificate.`,
-        'The alert resolves when vCenter reports the provider OK for this host.',
-      ),
+      ...text,
       details: { vcenter: input.vcenterName, host: host.name, hostId: host.id, providerId: view.providerId, health: view.health, details: parseJsonList(view.details) },
     });
   }
   return out;
+}
+
+type ProviderAlertText = Pick<AlertCondition, 'title' | 'cause' | 'runbook'>;
+
+function standardProviderText(hostName: string, providerId: string, detail: string | undefined, kms: ProviderKmsFacts | undefined): ProviderAlertText {
+  const probe =
+    kms && kms.nodesTotal > 0
+      ? kms.nodesDown === kms.nodesTotal
+        ? ' Keywatch cannot reach any of its KMS nodes either.'
+        : kms.nodesDown > 0
+          ? ` ${kms.nodesDown} of its ${kms.nodesTotal} KMS nodes do not answer Keywatch either.`
+          : ' Its KMS nodes answer Keywatch, so the fault is on the path from this host.'
+      : '';
+  return {
+    title: `${hostName} cannot reach key provider ${providerId}`,
+    cause: `vCenter reports key provider ${providerId} as ERROR from ${hostName}${detail ? `: ${detail}` : ''}.${probe} Running workloads are not affected yet: the host keeps its keys in memory.`,
+    runbook: steps(
+      `Do not reboot ${hostName} or put it into maintenance mode until this clears: after a reboot it could not fetch its keys, its vSAN disk groups would stay unmounted and its encrypted VMs locked.`,
+      `Check the path from ${hostName} to ${providerId}'s KMS nodes (firewall on TCP 5696, routing, the addresses and ports registered in vCenter) and that the KMS still trusts vCenter's client certificate.`,
+      'The alert resolves when vCenter reports the provider OK for this host.',
+    ),
+  };
+}
+
+/**
+ * A native key provider has no KMS nodes and no network path to check: vCenter hands the
+ * provider's key to the hosts itself, so ERROR means this host does not hold it or may not use it.
+ */
+function nativeProviderText(hostName: string, providerId: string, detail: string | undefined): ProviderAlertText {
+  return {
+    title: `${hostName} cannot use native key provider ${providerId}`,
+    cause: `vCenter reports native key provider ${providerId} as ERROR on ${hostName}${detail ? `: ${detail}` : ''}. The host does not hold the provider's key or may not use it — typically the provider has not been backed up yet (vCenter keeps it inactive until then), it is restricted to TPM-protected hosts and ${hostName} has no TPM 2.0, or the host joined after the key was distributed. Running workloads are not affected yet.`,
+    runbook: steps(
+      `Before rebooting ${hostName} or putting it into maintenance mode, run its readiness check: whatever it needs from ${providerId} (its VMs' keys, its cluster's vSAN KEK, its host key) could not be unlocked after a reboot.`,
+      `In vCenter, Configure → Security → Key Providers: check ${providerId}'s status, back it up if vCenter asks for it, and whether it is limited to TPM-protected hosts.`,
+      'The alert resolves when vCenter reports the provider OK for this host.',
+    ),
+  };
 }
 
 interface KmsServer {

@@ -142,7 +142,12 @@ describe('lab faults Keywatch must notice', () => {
       const alerts = await openAlerts(h, 'HOST_KMS_UNREACHABLE');
       // vCenter reports the NKP in ERROR from every host; only the provider that fails is named.
       expect(alerts.every((a) => a.entityName.endsWith(' → lab-nkp'))).toBe(true);
-      expect(alerts.find((a) => a.entityName.startsWith(`${names.get(nativeHost)} →`))!.cause).toMatch(/Native key provider lab-nkp is not available/);
+      const nativeAlert = alerts.find((a) => a.entityName.startsWith(`${names.get(nativeHost)} →`))!;
+      expect(nativeAlert.cause).toMatch(/Native key provider lab-nkp is not available/);
+      // An NKP has no KMS nodes: the runbook points at vCenter's provider, not at TCP 5696.
+      expect(nativeAlert.title).toBe(`${names.get(nativeHost)} cannot use native key provider lab-nkp`);
+      expect(nativeAlert.runbook).toMatch(/Key Providers/);
+      expect(nativeAlert.runbook).not.toMatch(/5696/);
 
       const blocked = await check(nativeHost);
       expect(blocked.verdict).toBe('BLOCKED');
