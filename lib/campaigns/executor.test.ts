@@ -8,20 +8,18 @@
  * fresh vCenter read.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLab, type Lab } from '@/lab/main';
-import { createPrismaClient, type PrismaClient } from '../db/client';
-import { createTestDatabase, type TestDatabase } from '../db/testing/test-database';
-import { VsphereClient } from '../vsphere/client';
+import type { Lab } from '@/lab/main';
+import type { PrismaClient } from '../db/client';
+import type { VsphereClient } from '../vsphere/client';
 import { runCampaign, type ExecutorDeps } from './executor';
 import { vcenterProviderHealthCheck } from './health-check';
-import { snapshotFromEstate, type CampaignInventory, type InventorySnapshot } from './inventory';
+import type { CampaignInventory, InventorySnapshot } from './inventory';
 import { HISTORY_LOSS_WARNING, POWER_CYCLE_CONFIRMATION, remediate } from './remediation';
 import { createCampaign, getCampaignDetail, listItems, recomputeProgress, resumeCampaign, retryItems, startCampaign, updateExecutorSettings } from './store';
-import { LabHttp, labKmipProbe, verifiedByGroundTruth } from './testing/lab';
+import { LAB_VC as VC, labKmipProbe, startCampaignLab, verifiedByGroundTruth, type CampaignLab, type LabHttp } from './testing/lab';
 import { refusal } from './testing/refusal';
 import { VsphereCampaignVcenter } from './vcenter';
 
-const VC = 'lab-vcenter';
 const SOURCE = 'lab-nkp';
 const TARGET = 'lab-kms';
 const fast = { rebootDownMs: 100, maintenanceMs: 50, rekeyPerDiskMs: 20, vmPowerMs: 10 };
@@ -29,8 +27,8 @@ const admin = { type: 'user' as const, id: 'admin-1', name: 'admin' };
 
 
 describe('campaign executor against the lab', () => {
+  let env: CampaignLab;
   let lab: Lab;
-  let db: TestDatabase;
   let prisma: PrismaClient;
   let client: VsphereClient;
   let http: LabHttp;
@@ -66,16 +64,14 @@ describe('campaign executor against the lab', () => {
   const itemsOf = async (id: string, vm: string) => (await listItems(prisma, id, { limit: 1000 })).items.filter((i) => i.entityMoid === vm);
 
   beforeAll(async () => {
-    lab = await startLab({
-      estate: { seed: 7, clusters: 3, hostsPerCluster: 2, vmsPerHost: 6, encryptedVmRatio: 1, multiDiskVmRatio: 0.5, poweredOffVmRatio: 0, haMonitoredVmRatio: 0 },
-      timings: fast,
-    });
-    db = await createTestDatabase();
-    prisma = createPrismaClient(db.url, 4);
-    client = new VsphereClient({ baseUrl: lab.vcenter.url, username: lab.vcenter.username, password: lab.vcenter.password, caPem: lab.vcenter.caPem, timeoutMs: 15_000 });
-    http = new LabHttp(lab);
-    vcenter = new VsphereCampaignVcenter(client, { taskPollIntervalMs: 25, taskTimeoutMs: 30_000 });
-    inventory = { snapshot: async (id) => (id === VC ? snapshotFromEstate(VC, await client.readEstate()) : null) };
+    env = await startCampaignLab(
+      {
+        estate: { seed: 7, clusters: 3, hostsPerCluster: 2, vmsPerHost: 6, encryptedVmRatio: 1, multiDiskVmRatio: 0.5, poweredOffVmRatio: 0, haMonitoredVmRatio: 0 },
+        timings: fast,
+      },
+      4,
+    );
+    ({ lab, prisma, client, http, vcenter, inventory } = env);
     deps = { prisma, vcenter, healthCheck: vcenterProviderHealthCheck(vcenter, { kmipProbe: labKmipProbe(lab) }), taskPollIntervalMs: 25, taskTimeoutMs: 30_000 };
 
     const estate = await client.readEstate();
@@ -92,11 +88,7 @@ describe('campaign executor against the lab', () => {
   }, 120_000);
 
   afterAll(async () => {
-    await http?.close();
-    await client?.close();
-    await prisma?.$disconnect();
-    await db?.drop();
-    await lab?.stop();
+    await env?.close();
   });
 
   it('refuses bad input with a clear reason and rekeys nothing; a target provider down at start is refused', async () => {

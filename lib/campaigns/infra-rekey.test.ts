@@ -6,20 +6,18 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { startLab, type Lab } from '@/lab/main';
-import { createPrismaClient, type PrismaClient } from '../db/client';
-import { createTestDatabase, type TestDatabase } from '../db/testing/test-database';
-import { VsphereClient } from '../vsphere/client';
+import type { Lab } from '@/lab/main';
+import type { PrismaClient } from '../db/client';
+import type { VsphereClient } from '../vsphere/client';
 import { isVsphereError } from '../vsphere/errors';
 import { runCampaign } from './executor';
 import { vcenterProviderHealthCheck } from './health-check';
-import { snapshotFromEstate, type CampaignInventory } from './inventory';
+import type { CampaignInventory } from './inventory';
 import { createCampaign, getCampaignDetail, listItems, recomputeProgress, resumeCampaign, startCampaign } from './store';
-import { LabHttp, labKmipProbe } from './testing/lab';
+import { LAB_VC as VC, labKmipProbe, startCampaignLab, type CampaignLab, type LabHttp } from './testing/lab';
 import { storeSnapshotAsInventory } from './testing/stored-snapshot';
-import { VsphereCampaignVcenter } from './vcenter';
+import type { VsphereCampaignVcenter } from './vcenter';
 
-const VC = 'lab-vcenter';
 const admin = { type: 'user' as const, id: 'admin-1', name: 'admin' };
 
 const InfraStateSchema = z.object({
@@ -31,8 +29,8 @@ const InfraStateSchema = z.object({
 });
 
 describe('vSAN KEK and host key items against the lab', () => {
+  let env: CampaignLab;
   let lab: Lab;
-  let db: TestDatabase;
   let prisma: PrismaClient;
   let client: VsphereClient;
   let http: LabHttp;
@@ -45,27 +43,21 @@ describe('vSAN KEK and host key items against the lab', () => {
   const providerOf = (state: z.infer<typeof InfraStateSchema>, keyId: string | null) => state.keys.find((k) => k.keyId === keyId)?.providerId ?? null;
 
   beforeAll(async () => {
-    lab = await startLab({
-      estate: { seed: 3, clusters: 2, clusterEncryption: ['native', 'standard'], hostsPerCluster: 2, vmsPerHost: 1, encryptedVmRatio: 1, poweredOffVmRatio: 0, haMonitoredVmRatio: 0 },
-      timings: { rebootDownMs: 100, maintenanceMs: 50, rekeyPerDiskMs: 20, vmPowerMs: 10 },
-    });
-    db = await createTestDatabase();
-    prisma = createPrismaClient(db.url, 2);
-    client = new VsphereClient({ baseUrl: lab.vcenter.url, username: lab.vcenter.username, password: lab.vcenter.password, caPem: lab.vcenter.caPem, timeoutMs: 15_000 });
-    http = new LabHttp(lab);
-    vcenter = new VsphereCampaignVcenter(client, { taskPollIntervalMs: 25, taskTimeoutMs: 30_000 });
-    inventory = { snapshot: async (id) => (id === VC ? snapshotFromEstate(VC, await client.readEstate()) : null) };
+    env = await startCampaignLab(
+      {
+        estate: { seed: 3, clusters: 2, clusterEncryption: ['native', 'standard'], hostsPerCluster: 2, vmsPerHost: 1, encryptedVmRatio: 1, poweredOffVmRatio: 0, haMonitoredVmRatio: 0 },
+        timings: { rebootDownMs: 100, maintenanceMs: 50, rekeyPerDiskMs: 20, vmPowerMs: 10 },
+      },
+      2,
+    );
+    ({ lab, prisma, client, http, vcenter, inventory } = env);
     const state = await truth();
     native = state.clusters.find((c) => c.encryption === 'native')!;
     standard = state.clusters.find((c) => c.encryption === 'standard')!;
   }, 120_000);
 
   afterAll(async () => {
-    await http?.close();
-    await client?.close();
-    await prisma?.$disconnect();
-    await db?.drop();
-    await lab?.stop();
+    await env?.close();
   });
 
   it('vSAN and the host crypto manager answer with the real shapes; bad requests are refused with the reason', async () => {

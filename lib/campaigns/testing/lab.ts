@@ -5,9 +5,57 @@
  */
 import { Agent, request } from 'undici';
 import { z } from 'zod';
-import type { Lab } from '@/lab/main';
+import { startLab, type Lab } from '@/lab/main';
+import { createPrismaClient, type PrismaClient } from '../../db/client';
+import { createTestDatabase, type TestDatabase } from '../../db/testing/test-database';
 import { probeKmsNode } from '../../kmip/probe';
+import { VsphereClient } from '../../vsphere/client';
 import type { KmipProviderProbe } from '../health-check';
+import { snapshotFromEstate, type CampaignInventory } from '../inventory';
+import { VsphereCampaignVcenter } from '../vcenter';
+
+/** The lab vCenter's target id in campaign tests (no target row: the inventory is read live). */
+export const LAB_VC = 'lab-vcenter';
+
+/** A lab, an empty migrated database, and the campaign's view of the lab vCenter, as production wires them. */
+export interface CampaignLab {
+  lab: Lab;
+  db: TestDatabase;
+  prisma: PrismaClient;
+  client: VsphereClient;
+  http: LabHttp;
+  vcenter: VsphereCampaignVcenter;
+  /** Live reads of the lab vCenter (snapshotFromEstate), for LAB_VC only. */
+  inventory: CampaignInventory;
+  close(): Promise<void>;
+}
+
+export async function startCampaignLab(options: Parameters<typeof startLab>[0], databasePool: number): Promise<CampaignLab> {
+  const lab = await startLab(options);
+  const db = await createTestDatabase().catch(async (error: unknown) => {
+    await lab.stop();
+    throw error;
+  });
+  const prisma = createPrismaClient(db.url, databasePool);
+  const client = new VsphereClient({ baseUrl: lab.vcenter.url, username: lab.vcenter.username, password: lab.vcenter.password, caPem: lab.vcenter.caPem, timeoutMs: 15_000 });
+  const http = new LabHttp(lab);
+  return {
+    lab,
+    db,
+    prisma,
+    client,
+    http,
+    vcenter: new VsphereCampaignVcenter(client, { taskPollIntervalMs: 25, taskTimeoutMs: 30_000 }),
+    inventory: { snapshot: async (id) => (id === LAB_VC ? snapshotFromEstate(LAB_VC, await client.readEstate()) : null) },
+    async close() {
+      await http.close();
+      await client.close();
+      await prisma.$disconnect();
+      await db.drop();
+      await lab.stop();
+    },
+  };
+}
 
 export class LabHttp {
   private readonly agent: Agent;
