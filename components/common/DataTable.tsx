@@ -26,6 +26,8 @@ export interface DataTableProps<Row> {
   rows: readonly Row[] | undefined;
   rowKey: (row: Row) => string;
   rowTestId?: (row: Row) => string;
+  /** data-* attributes of a row (state a test or a style can key on, e.g. data-state). */
+  rowData?: (row: Row) => Record<`data-${string}`, string>;
   loading: boolean;
   error: unknown;
   emptyText?: ReactNode;
@@ -47,7 +49,7 @@ const ARIA_SORT = { asc: 'ascending', desc: 'descending' } as const;
  * cut); the table shows them, its headers sort, and loading / empty / error take the body's place
  * so the headers and the filters never jump.
  */
-export function DataTable<Row>({ caption, columns, rows, rowKey, rowTestId, loading, error, emptyText = 'Nothing matches.', sort, onSort, filters, pagination, refreshing, compact, testId }: DataTableProps<Row>) {
+export function DataTable<Row>({ caption, columns, rows, rowKey, rowTestId, rowData, loading, error, emptyText = 'Nothing matches.', sort, onSort, filters, pagination, refreshing, compact, testId }: DataTableProps<Row>) {
   const stateRow = (content: ReactNode, className = '') => (
     <tr>
       <td className={`state-row ${className}`} colSpan={columns.length}>
@@ -61,7 +63,7 @@ export function DataTable<Row>({ caption, columns, rows, rowKey, rowTestId, load
   else if (!rows || rows.length === 0) body = stateRow(emptyText);
   else {
     body = rows.map((row) => (
-      <tr key={rowKey(row)} data-testid={rowTestId?.(row)}>
+      <tr key={rowKey(row)} data-testid={rowTestId?.(row)} {...rowData?.(row)}>
         {columns.map((column) => (
           <td key={column.id} className={column.className}>
             {column.cell(row)}

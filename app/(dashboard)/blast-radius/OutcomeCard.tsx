@@ -1,12 +1,21 @@
 import Link from 'next/link';
 import type { BlastRadiusView } from '@/lib/blast-radius/blast-radius';
 import { Card } from '@/components/common/Card';
+import { DataTable, type Column } from '@/components/common/DataTable';
 
 type Scenario = NonNullable<BlastRadiusView['scenario']>;
 
 function gib(bytes: number | null): string {
   return bytes === null ? '' : ` (${Math.round(bytes / 2 ** 30)} GiB)`;
 }
+
+const LOST_COLUMNS: readonly Column<Scenario['wouldNotComeBack'][number]>[] = [
+  { id: 'host', header: 'Host', cell: (l) => <Link href={`/hosts/${encodeURIComponent(l.hostId)}`}>{l.hostName}</Link> },
+  { id: 'cluster', header: 'Cluster', cell: (l) => l.clusterName ?? '—' },
+  { id: 'diskGroups', header: 'Disk groups', cell: (l) => (l.diskGroups.length === 0 ? '—' : l.diskGroups.map((g) => `${g.uuid}${gib(g.capacityBytes)}`).join(', ')) },
+  { id: 'vms', header: 'Encrypted VMs', cell: (l) => (l.vms.length === 0 ? '—' : l.vms.map((v) => v.name).join(', ')) },
+  { id: 'why', header: 'Why', cell: (l) => [...new Set(l.keys.map((k) => k.why))].join('; ') },
+];
 
 function describe(s: Scenario): string {
   const parts = [
@@ -27,31 +36,10 @@ export function OutcomeCard({ scenario: s, busy }: { scenario: Scenario; busy: b
           : `${s.wouldNotComeBackTotal} host(s) would not bring back ${s.diskGroupsLost} disk group(s) and ${s.vmsLost} VM(s) after their next reboot.`}
       </p>
       {s.wouldNotComeBack.length > 0 && (
-        <table className="data-table" data-testid="would-not-come-back">
-          <caption>Would not come back after the next reboot</caption>
-          <thead>
-            <tr>
-              <th scope="col">Host</th>
-              <th scope="col">Cluster</th>
-              <th scope="col">Disk groups</th>
-              <th scope="col">Encrypted VMs</th>
-              <th scope="col">Why</th>
-            </tr>
-          </thead>
-          <tbody>
-            {s.wouldNotComeBack.map((l) => (
-              <tr key={l.hostId} data-testid={`lost-${l.hostName}`}>
-                <td>
-                  <Link href={`/hosts/${encodeURIComponent(l.hostId)}`}>{l.hostName}</Link>
-                </td>
-                <td>{l.clusterName ?? '—'}</td>
-                <td>{l.diskGroups.length === 0 ? '—' : l.diskGroups.map((g) => `${g.uuid}${gib(g.capacityBytes)}`).join(', ')}</td>
-                <td>{l.vms.length === 0 ? '—' : l.vms.map((v) => v.name).join(', ')}</td>
-                <td>{[...new Set(l.keys.map((k) => k.why))].join('; ')}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <>
+          <h3>Would not come back after the next reboot</h3>
+          <DataTable caption="Would not come back after the next reboot" testId="would-not-come-back" columns={LOST_COLUMNS} rows={s.wouldNotComeBack} rowKey={(l) => l.hostId} rowTestId={(l) => `lost-${l.hostName}`} loading={false} error={null} />
+        </>
       )}
       {s.turnsBlocked.length > 0 && (
         <details>

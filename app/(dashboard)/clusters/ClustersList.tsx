@@ -1,40 +1,32 @@
 'use client';
 
 import Link from 'next/link';
-import { LoadState } from '@/components/common/LoadState';
+import { DataTable, type Column } from '@/components/common/DataTable';
 import { useClusters } from '@/components/queries/use-clusters';
+
+type ClusterRow = NonNullable<ReturnType<typeof useClusters>['data']>['clusters'][number];
+
+const COLUMNS: readonly Column<ClusterRow>[] = [
+  { id: 'name', header: 'Cluster', cell: (c) => <Link href={`/clusters/${encodeURIComponent(c.id)}`}>{c.name}</Link> },
+  { id: 'vcenter', header: 'vCenter', cell: (c) => c.vcenter.name },
+  { id: 'vsan', header: 'vSAN encryption', cell: (c) => (c.vsanEncryption === null ? 'unknown' : c.vsanEncryption ? `on (${c.vsanProviderId ?? 'provider unknown'})` : 'off') },
+  { id: 'hosts', header: 'Hosts', cell: (c) => c.hosts.length },
+  { id: 'maintenance', header: 'In maintenance', cell: (c) => c.hosts.filter((h) => h.inMaintenanceMode).length },
+  { id: 'disconnected', header: 'Not connected', cell: (c) => c.hosts.filter((h) => h.connectionState !== 'connected').length },
+];
 
 export function ClustersList() {
   const query = useClusters();
-  const clusters = query.data?.clusters ?? [];
   return (
-    <LoadState loading={query.isPending} error={query.error} empty={clusters.length === 0} emptyText="No cluster is known yet: add a vCenter under Settings → Targets and wait for its first poll." loadingText="Loading clusters…">
-      <table className="data-table" data-testid="clusters-table">
-        <thead>
-          <tr>
-            <th scope="col">Cluster</th>
-            <th scope="col">vCenter</th>
-            <th scope="col">vSAN encryption</th>
-            <th scope="col">Hosts</th>
-            <th scope="col">In maintenance</th>
-            <th scope="col">Not connected</th>
-          </tr>
-        </thead>
-        <tbody>
-          {clusters.map((c) => (
-            <tr key={c.id}>
-              <td>
-                <Link href={`/clusters/${encodeURIComponent(c.id)}`}>{c.name}</Link>
-              </td>
-              <td>{c.vcenter.name}</td>
-              <td>{c.vsanEncryption === null ? 'unknown' : c.vsanEncryption ? `on (${c.vsanProviderId ?? 'provider unknown'})` : 'off'}</td>
-              <td>{c.hosts.length}</td>
-              <td>{c.hosts.filter((h) => h.inMaintenanceMode).length}</td>
-              <td>{c.hosts.filter((h) => h.connectionState !== 'connected').length}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </LoadState>
+    <DataTable
+      caption="Clusters"
+      testId="clusters-table"
+      columns={COLUMNS}
+      rows={query.data?.clusters}
+      rowKey={(c) => c.id}
+      loading={query.isPending}
+      error={query.error}
+      emptyText="No cluster is known yet: add a vCenter under Settings → Targets and wait for its first poll."
+    />
   );
 }

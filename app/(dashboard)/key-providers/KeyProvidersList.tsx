@@ -3,7 +3,35 @@
 import { useState } from 'react';
 import { KmsLatencyChart } from '@/components/charts/KmsNodeCharts';
 import type { TimeRange } from '@/components/common/ChartFrame';
+import { DataTable, type Column } from '@/components/common/DataTable';
 import { useKeyProviders } from '@/components/queries/use-key-providers';
+
+type ProviderNode = NonNullable<ReturnType<typeof useKeyProviders>['data']>['keyProviders'][number]['nodes'][number];
+
+/** A cell's text in the "bad" colour when `bad` holds. */
+const flagged = (bad: boolean, text: string, title?: string) => (
+  <span className={bad ? 'bad' : undefined} title={title}>
+    {text}
+  </span>
+);
+
+const NODE_COLUMNS: readonly Column<ProviderNode>[] = [
+  {
+    id: 'node',
+    header: 'Node',
+    cell: (n) => (
+      <>
+        {n.name ? `${n.name} ` : ''}
+        <span className="mono">{n.endpoint}</span>
+      </>
+    ),
+  },
+  { id: 'state', header: 'State', cell: (n) => flagged(!n.reachable, n.reachable ? (n.healthy ? 'up' : 'up, degraded') : `down${n.downSince ? ` since ${new Date(n.downSince).toLocaleString()}` : ''}`, n.error ?? undefined) },
+  { id: 'latency', header: 'Latency', cell: (n) => (n.latencyMs === null ? '—' : `${n.latencyMs.toFixed(1)} ms`) },
+  { id: 'kmip', header: 'KMIP', cell: (n) => n.negotiatedVersion ?? '—' },
+  { id: 'certificate', header: 'Certificate', cell: (n) => flagged(n.serverCertificate !== null && n.serverCertificate.daysLeft <= 30, n.serverCertificate ? `${n.serverCertificate.daysLeft} days left` : '—') },
+  { id: 'keys', header: 'Keys missing', cell: (n) => flagged(n.keysMissing + n.keysNotActive > 0, n.keysMissing === 0 && n.keysNotActive === 0 ? 'none' : `${n.keysMissing} missing, ${n.keysNotActive} not active`) },
+];
 
 /** The provider's latency over a window of its own (each provider's chart switches on its own). */
 function ProviderLatency({ provider }: { provider: string }) {
@@ -36,39 +64,7 @@ export function KeyProvidersList() {
             ))}
             {p.nodes.length > 0 ? (
               <>
-                <table className="data-table">
-                  <thead>
-                    <tr>
-                      <th>Node</th>
-                      <th>State</th>
-                      <th>Latency</th>
-                      <th>KMIP</th>
-                      <th>Certificate</th>
-                      <th>Keys missing</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {p.nodes.map((n) => (
-                      <tr key={n.endpoint}>
-                        <td>
-                          {n.name ? `${n.name} ` : ''}
-                          <span className="mono">{n.endpoint}</span>
-                        </td>
-                        <td className={n.reachable ? undefined : 'bad'} title={n.error ?? undefined}>
-                          {n.reachable ? (n.healthy ? 'up' : 'up, degraded') : `down${n.downSince ? ` since ${new Date(n.downSince).toLocaleString()}` : ''}`}
-                        </td>
-                        <td>{n.latencyMs === null ? '—' : `${n.latencyMs.toFixed(1)} ms`}</td>
-                        <td>{n.negotiatedVersion ?? '—'}</td>
-                        <td className={n.serverCertificate && n.serverCertificate.daysLeft <= 30 ? 'bad' : undefined}>
-                          {n.serverCertificate ? `${n.serverCertificate.daysLeft} days left` : '—'}
-                        </td>
-                        <td className={n.keysMissing + n.keysNotActive > 0 ? 'bad' : undefined}>
-                          {n.keysMissing === 0 && n.keysNotActive === 0 ? 'none' : `${n.keysMissing} missing, ${n.keysNotActive} not active`}
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
+                <DataTable caption={`KMS nodes of ${p.id}`} columns={NODE_COLUMNS} rows={p.nodes} rowKey={(n) => n.endpoint} loading={false} error={null} />
                 <ProviderLatency provider={p.id} />
               </>
             ) : null}

@@ -3,6 +3,7 @@
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { Badge, StatusBadge } from '@/components/common/Badge';
 import { Card } from '@/components/common/Card';
+import { DataTable, type Column } from '@/components/common/DataTable';
 import { LoadState } from '@/components/common/LoadState';
 import { useOpenstackCloud } from '@/components/queries/use-openstack-cloud';
 import type { OpenstackCloudDetailView, OpenstackCloudSummaryView } from '@/lib/observations/openstack-view';
@@ -95,69 +96,58 @@ function MigrationByHost({ cloud }: { cloud: OpenstackCloudDetailView }) {
           </ResponsiveContainer>
         </div>
       )}
-      <table className="data-table" data-testid="migration-hosts">
-        <thead>
-          <tr>
-            <th>cinder-volume host</th>
-            <th>Volumes / snapshots</th>
-            <th>On the fixed key</th>
-            <th>Service</th>
-            <th>Migration</th>
-          </tr>
-        </thead>
-        <tbody>
-          {hosts.map((h) => (
-            <tr key={h.group}>
-              <td className="mono">{h.group}</td>
-              <td>
-                {h.volumes} / {h.snapshots}
-              </td>
-              <td>
-                {h.fixedKey.volumes} / {h.fixedKey.snapshots}
-              </td>
-              <td>{h.services.map((s) => `${s.state}, ${s.status}`).join('; ') || 'none registered'}</td>
-              <td title={h.reason}>
-                <Badge tone={h.state === 'done' ? 'good' : h.state === 'stuck' ? 'bad' : 'warn'}>{h.state}</Badge>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable caption="Fixed-key migration by cinder-volume host" testId="migration-hosts" columns={MIGRATION_HOST_COLUMNS} rows={hosts} rowKey={(h) => h.group} loading={false} error={null} emptyText="No cinder-volume host holds volumes or snapshots." />
       {cloud.backupMigration && cloud.backupMigration.fixedKey > 0 && <p className={cloud.backupMigration.stuck ? 'bad' : 'muted'}>Backups: {cloud.backupMigration.reason}.</p>}
     </>
   );
 }
 
+const MIGRATION_HOST_COLUMNS: readonly Column<OpenstackCloudDetailView['hosts'][number]>[] = [
+  { id: 'host', header: 'cinder-volume host', className: 'mono', cell: (h) => h.group },
+  { id: 'rows', header: 'Volumes / snapshots', cell: (h) => `${h.volumes} / ${h.snapshots}` },
+  { id: 'fixedKey', header: 'On the fixed key', cell: (h) => `${h.fixedKey.volumes} / ${h.fixedKey.snapshots}` },
+  { id: 'service', header: 'Service', cell: (h) => h.services.map((x) => `${x.state}, ${x.status}`).join('; ') || 'none registered' },
+  {
+    id: 'migration',
+    header: 'Migration',
+    cell: (h) => (
+      <span title={h.reason}>
+        <Badge tone={h.state === 'done' ? 'good' : h.state === 'stuck' ? 'bad' : 'warn'}>{h.state}</Badge>
+      </span>
+    ),
+  },
+];
+
+const PROBLEM_COLUMNS: readonly Column<OpenstackCloudDetailView['problems'][number]>[] = [
+  { id: 'state', header: 'Key state', cell: (p) => <Badge tone={p.keyState === 'dangling' ? 'bad' : 'warn'}>{p.keyState}</Badge> },
+  {
+    id: 'row',
+    header: 'Row',
+    cell: (p) => (
+      <>
+        {p.kind} {p.name ?? ''} <span className="mono muted">{p.osId}</span>
+      </>
+    ),
+  },
+  { id: 'project', header: 'Project', className: 'mono', cell: (p) => p.projectId ?? '—' },
+  { id: 'key', header: 'Key ID', className: 'mono', cell: (p) => p.keyId ?? '—' },
+  { id: 'why', header: 'Why', cell: (p) => p.reason ?? p.anomalies.join(', ') },
+];
+
+const PROJECT_COLUMNS: readonly Column<OpenstackCloudDetailView['projects'][number]>[] = [
+  { id: 'project', header: 'Project', className: 'mono', cell: (p) => p.projectId },
+  { id: 'rows', header: 'Rows', cell: (p) => p.rows },
+  { id: 'encrypted', header: 'Encrypted', cell: (p) => p.encrypted },
+  { id: 'fixedKey', header: 'On the fixed key', cell: (p) => p.fixedKey },
+  { id: 'migrated', header: 'Migrated', cell: (p) => p.migrated },
+  { id: 'problems', header: 'Problems', cell: (p) => <span className={p.problems > 0 ? 'bad' : undefined}>{p.problems}</span> },
+];
+
 function Problems({ cloud }: { cloud: OpenstackCloudDetailView }) {
   if (cloud.problems.length === 0) return <p className="load-state empty">Every encrypted row&apos;s key checked out.</p>;
   return (
     <>
-      <table className="data-table" data-testid="openstack-problems">
-        <thead>
-          <tr>
-            <th>Key state</th>
-            <th>Row</th>
-            <th>Project</th>
-            <th>Key ID</th>
-            <th>Why</th>
-          </tr>
-        </thead>
-        <tbody>
-          {cloud.problems.map((p) => (
-            <tr key={p.id} data-testid={`problem-${p.keyState}`}>
-              <td>
-                <Badge tone={p.keyState === 'dangling' ? 'bad' : 'warn'}>{p.keyState}</Badge>
-              </td>
-              <td>
-                {p.kind} {p.name ?? ''} <span className="mono muted">{p.osId}</span>
-              </td>
-              <td className="mono">{p.projectId ?? '—'}</td>
-              <td className="mono">{p.keyId ?? '—'}</td>
-              <td>{p.reason ?? p.anomalies.join(', ')}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable caption="Encrypted rows whose key needs attention" testId="openstack-problems" columns={PROBLEM_COLUMNS} rows={cloud.problems} rowKey={(p) => p.id} rowTestId={(p) => `problem-${p.keyState}`} loading={false} error={null} />
       {cloud.problemsTotal > cloud.problems.length && <p className="muted">{`Showing ${cloud.problems.length} of ${cloud.problemsTotal}.`}</p>}
     </>
   );
@@ -165,30 +155,7 @@ function Problems({ cloud }: { cloud: OpenstackCloudDetailView }) {
 
 function Projects({ cloud }: { cloud: OpenstackCloudDetailView }) {
   return (
-    <table className="data-table" data-testid="openstack-projects">
-      <thead>
-        <tr>
-          <th>Project</th>
-          <th>Rows</th>
-          <th>Encrypted</th>
-          <th>On the fixed key</th>
-          <th>Migrated</th>
-          <th>Problems</th>
-        </tr>
-      </thead>
-      <tbody>
-        {cloud.projects.map((p) => (
-          <tr key={p.projectId}>
-            <td className="mono">{p.projectId}</td>
-            <td>{p.rows}</td>
-            <td>{p.encrypted}</td>
-            <td>{p.fixedKey}</td>
-            <td>{p.migrated}</td>
-            <td className={p.problems > 0 ? 'bad' : undefined}>{p.problems}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <DataTable caption="Projects" testId="openstack-projects" columns={PROJECT_COLUMNS} rows={cloud.projects} rowKey={(p) => p.projectId} loading={false} error={null} emptyText="No project has volumes, snapshots or backups." />
   );
 }
 

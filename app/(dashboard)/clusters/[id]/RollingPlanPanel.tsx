@@ -4,6 +4,7 @@ import Link from 'next/link';
 import { Badge, StatusBadge, type Tone } from '@/components/common/Badge';
 import { Banner } from '@/components/common/Banner';
 import { Card } from '@/components/common/Card';
+import { DataTable, type Column } from '@/components/common/DataTable';
 import { LoadState } from '@/components/common/LoadState';
 import { useRollingPlan } from '@/components/queries/use-rolling-plan';
 import type { PlanState } from '@/lib/readiness/rolling-plan';
@@ -14,6 +15,17 @@ const STATE: Record<PlanState, { tone: Tone; label: string }> = {
   waiting: { tone: 'neutral', label: 'waiting' },
   blocked: { tone: 'bad', label: 'blocked' },
 };
+
+type PlanHost = NonNullable<ReturnType<typeof useRollingPlan>['data']>['hosts'][number];
+
+const PLAN_COLUMNS: readonly Column<PlanHost>[] = [
+  { id: 'step', header: 'Step', cell: (h) => h.step ?? '—' },
+  { id: 'host', header: 'Host', cell: (h) => <Link href={`/hosts/${encodeURIComponent(h.hostId)}`}>{h.hostName}</Link> },
+  { id: 'state', header: 'State', cell: (h) => <Badge tone={STATE[h.state].tone}>{STATE[h.state].label}</Badge> },
+  { id: 'verdict', header: 'Verdict', cell: (h) => <StatusBadge status={h.verdict} /> },
+  { id: 'why', header: 'Why', cell: (h) => h.reason },
+  { id: 'vms', header: 'Encrypted VMs', cell: (h) => h.encryptedVms },
+];
 
 /**
  * The rolling plan: one live readiness check per host, the order to patch them in, the one host that
@@ -51,36 +63,16 @@ export function RollingPlanPanel({ clusterId }: { clusterId: string }) {
                 {w}
               </Banner>
             ))}
-            <table className="data-table" data-testid="plan-table">
-              <thead>
-                <tr>
-                  <th scope="col">Step</th>
-                  <th scope="col">Host</th>
-                  <th scope="col">State</th>
-                  <th scope="col">Verdict</th>
-                  <th scope="col">Why</th>
-                  <th scope="col">Encrypted VMs</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.hosts.map((h) => (
-                  <tr key={h.hostId} data-host={h.hostName} data-state={h.state}>
-                    <td>{h.step ?? '—'}</td>
-                    <td>
-                      <Link href={`/hosts/${encodeURIComponent(h.hostId)}`}>{h.hostName}</Link>
-                    </td>
-                    <td>
-                      <Badge tone={STATE[h.state].tone}>{STATE[h.state].label}</Badge>
-                    </td>
-                    <td>
-                      <StatusBadge status={h.verdict} />
-                    </td>
-                    <td>{h.reason}</td>
-                    <td>{h.encryptedVms}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <DataTable
+              caption="Hosts in patch order"
+              testId="plan-table"
+              columns={PLAN_COLUMNS}
+              rows={data.hosts}
+              rowKey={(h) => h.hostId}
+              rowData={(h) => ({ 'data-host': h.hostName, 'data-state': h.state })}
+              loading={false}
+              error={null}
+            />
             {data.fixFirst.length > 0 && (
               <>
                 <h3>Fix first</h3>

@@ -2,9 +2,41 @@
 
 import ReadinessPanel from './ReadinessPanel';
 import Link from 'next/link';
+import { DataTable, type Column } from '@/components/common/DataTable';
 import { useHost } from '@/components/queries/use-host';
 
 const yesNo = (v: boolean | null, yes: string, no: string) => (v === null ? 'unknown' : v ? yes : no);
+/** A cell's text in the "bad" colour when `bad` holds. */
+const flagged = (bad: boolean, text: string, title?: string) => (
+  <span className={bad ? 'bad' : undefined} title={title}>
+    {text}
+  </span>
+);
+
+type HostView = NonNullable<ReturnType<typeof useHost>['data']>;
+
+const KEY_COLUMNS: readonly Column<HostView['keyCache']['keys'][number]>[] = [
+  { id: 'key', header: 'Key', className: 'mono', cell: (k) => k.keyId },
+  { id: 'purpose', header: 'Purpose', cell: (k) => k.purpose },
+  { id: 'provider', header: 'Provider', cell: (k) => k.providerId ?? '—' },
+  { id: 'usedBy', header: 'Used by', cell: (k) => k.usedBy.join(', ') },
+  { id: 'loaded', header: 'Loaded', cell: (k) => flagged(k.loaded === false, yesNo(k.loaded, 'loaded', 'not loaded'), k.evidence) },
+];
+
+const DISK_GROUP_COLUMNS: readonly Column<HostView['diskGroups'][number]>[] = [
+  { id: 'uuid', header: 'Disk group', className: 'mono', cell: (g) => g.uuid },
+  { id: 'mounted', header: 'Mounted', cell: (g) => flagged(!g.mounted, g.mounted ? 'mounted' : 'unmounted') },
+  { id: 'encrypted', header: 'Encrypted', cell: (g) => (g.encrypted ? `yes${g.kekId ? ` (KEK ${g.kekId})` : ''}` : 'no') },
+  { id: 'keysLoaded', header: 'Keys loaded', cell: (g) => flagged(g.keysLoaded === false, g.encrypted ? yesNo(g.keysLoaded, 'loaded', 'not loaded') : '—') },
+  { id: 'disks', header: 'Disks', cell: (g) => g.diskCount },
+];
+
+const VM_COLUMNS: readonly Column<HostView['encryptedVms'][number]>[] = [
+  { id: 'name', header: 'VM', cell: (v) => v.name },
+  { id: 'power', header: 'Power', cell: (v) => v.powerState ?? 'unknown' },
+  { id: 'lock', header: 'Lock state', cell: (v) => flagged(v.cryptoState === 'locked', v.cryptoState ?? 'unknown') },
+  { id: 'key', header: 'Key', className: 'mono', cell: (v) => (v.keyId ? `${v.keyId} (${v.keyProviderId ?? '?'})` : '—') },
+];
 
 export function HostPage({ id }: { id: string }) {
   const query = useHost(id);
@@ -28,92 +60,17 @@ export function HostPage({ id }: { id: string }) {
       <section aria-labelledby="key-cache">
         <h2 id="key-cache">Key cache</h2>
         <p>{`${keyCache.needed} key(s) needed after a reboot: ${keyCache.loaded} loaded, ${keyCache.notLoaded} not loaded, ${keyCache.unknown} unknown.`}</p>
-        {keyCache.keys.length === 0 ? (
-          <p className="empty">This host needs no encryption key.</p>
-        ) : (
-          <table className="data-table">
-            <thead>
-              <tr>
-                <th>Key</th>
-                <th>Purpose</th>
-                <th>Provider</th>
-                <th>Used by</th>
-                <th>Loaded</th>
-              </tr>
-            </thead>
-            <tbody>
-              {keyCache.keys.map((k) => (
-                <tr key={`${k.purpose}:${k.keyId}`}>
-                  <td className="mono">{k.keyId}</td>
-                  <td>{k.purpose}</td>
-                  <td>{k.providerId ?? '—'}</td>
-                  <td>{k.usedBy.join(', ')}</td>
-                  <td className={k.loaded === false ? 'bad' : undefined} title={k.evidence}>
-                    {yesNo(k.loaded, 'loaded', 'not loaded')}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <DataTable caption="Keys this host needs after a reboot" columns={KEY_COLUMNS} rows={keyCache.keys} rowKey={(k) => `${k.purpose}:${k.keyId}`} loading={false} error={null} emptyText="This host needs no encryption key." />
       </section>
 
       <section aria-labelledby="disk-groups">
         <h2 id="disk-groups">vSAN disk groups</h2>
-        {diskGroups.length === 0 ? (
-          <p className="empty">No vSAN disk group on this host.</p>
-        ) : (
-          <table className="data-table">
-            <thead>
-              <tr>
-                <th>Disk group</th>
-                <th>Mounted</th>
-                <th>Encrypted</th>
-                <th>Keys loaded</th>
-                <th>Disks</th>
-              </tr>
-            </thead>
-            <tbody>
-              {diskGroups.map((g) => (
-                <tr key={g.id}>
-                  <td className="mono">{g.uuid}</td>
-                  <td className={g.mounted ? undefined : 'bad'}>{g.mounted ? 'mounted' : 'unmounted'}</td>
-                  <td>{g.encrypted ? `yes${g.kekId ? ` (KEK ${g.kekId})` : ''}` : 'no'}</td>
-                  <td className={g.keysLoaded === false ? 'bad' : undefined}>{g.encrypted ? yesNo(g.keysLoaded, 'loaded', 'not loaded') : '—'}</td>
-                  <td>{g.diskCount}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <DataTable caption="vSAN disk groups" columns={DISK_GROUP_COLUMNS} rows={diskGroups} rowKey={(g) => g.id} loading={false} error={null} emptyText="No vSAN disk group on this host." />
       </section>
 
       <section aria-labelledby="vms">
         <h2 id="vms">Encrypted VMs</h2>
-        {encryptedVms.length === 0 ? (
-          <p className="empty">No encrypted VM on this host.</p>
-        ) : (
-          <table className="data-table">
-            <thead>
-              <tr>
-                <th>VM</th>
-                <th>Power</th>
-                <th>Lock state</th>
-                <th>Key</th>
-              </tr>
-            </thead>
-            <tbody>
-              {encryptedVms.map((v) => (
-                <tr key={v.id}>
-                  <td>{v.name}</td>
-                  <td>{v.powerState ?? 'unknown'}</td>
-                  <td className={v.cryptoState === 'locked' ? 'bad' : undefined}>{v.cryptoState ?? 'unknown'}</td>
-                  <td className="mono">{v.keyId ? `${v.keyId} (${v.keyProviderId ?? '?'})` : '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <DataTable caption="Encrypted VMs" columns={VM_COLUMNS} rows={encryptedVms} rowKey={(v) => v.id} loading={false} error={null} emptyText="No encrypted VM on this host." />
       </section>
 
       <section aria-labelledby="providers">
