@@ -4,9 +4,9 @@ import { Card } from '@/components/common/Card';
 
 export function CampaignProgress({ campaigns }: { campaigns: OverviewView['campaigns'] }) {
   return (
-    <Card title="Migrations" testId="overview-campaigns" actions={<Link href="/campaigns">All campaigns</Link>}>
+    <Card title="Campaigns" testId="overview-campaigns" actions={<Link href="/campaigns">All campaigns</Link>}>
       {campaigns.length === 0 ? (
-        <p className="empty">No rekey or key-provider migration campaigns.</p>
+        <p className="empty">No rekey or key-provider move campaign yet.</p>
       ) : (
         <ul className="campaign-progress">
           {campaigns.map((c) => (
