@@ -70,7 +70,10 @@ export interface OpenstackCloudDetailView extends OpenstackCloudSummaryView {
   hosts: CinderVolumeHostStatus[];
   backupMigration: BackupMigrationStatus | null;
   projects: OpenstackProjectView[];
-  /** Dangling first, then anomalous, cannot-verify, unknown; at most `problemLimit`. */
+  /**
+   * Dangling first, then anomalous, unknown (Barbican could not be asked) and last cannot-verify (the
+   * token may not read the secret: a permission gap, not a fault); at most `problemLimit`.
+   */
   problems: OpenstackProblemRow[];
   problemsTotal: number;
   errors: AreaError[];
@@ -82,7 +85,7 @@ export interface OpenstackCloudDetailView extends OpenstackCloudSummaryView {
 
 const emptyCounts = (): KindCounts => Object.fromEntries(KEY_STATES.map((s) => [s, 0])) as KindCounts;
 const KINDS: readonly OpenstackRowKind[] = ['volume', 'snapshot', 'backup'];
-const PROBLEM_ORDER: readonly KeyState[] = ['dangling', 'anomalous', 'cannot-verify', 'unknown'];
+const PROBLEM_ORDER: readonly KeyState[] = ['dangling', 'anomalous', 'unknown', 'cannot-verify'];
 
 function parseJson<T>(text: string | null, fallback: T): T {
   if (!text) return fallback;

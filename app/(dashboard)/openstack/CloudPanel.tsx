@@ -143,12 +143,38 @@ const PROJECT_COLUMNS: readonly Column<OpenstackCloudDetailView['projects'][numb
   { id: 'problems', header: 'Problems', cell: (p) => <span className={p.problems > 0 ? 'bad' : undefined}>{p.problems}</span> },
 ];
 
+/** Rows whose key Keywatch may not read (Barbican's 403): a permission gap to close, not a broken key. */
+function unverifiableTotal(cloud: OpenstackCloudDetailView): number {
+  return cloud.counts.volume['cannot-verify'] + cloud.counts.snapshot['cannot-verify'] + cloud.counts.backup['cannot-verify'];
+}
+
 function Problems({ cloud }: { cloud: OpenstackCloudDetailView }) {
-  if (cloud.problems.length === 0) return <p className="load-state empty">Every encrypted row&apos;s key checked out.</p>;
+  const attention = cloud.problems.filter((p) => p.keyState !== 'cannot-verify');
+  const unverifiable = cloud.problems.filter((p) => p.keyState === 'cannot-verify');
+  const unverifiableCount = unverifiableTotal(cloud);
+  const attentionCount = cloud.problemsTotal - unverifiableCount;
+  const table = (rows: typeof attention, caption: string, testId: string) => (
+    <DataTable caption={caption} testId={testId} columns={PROBLEM_COLUMNS} rows={rows} rowKey={(p) => p.id} rowTestId={(p) => `problem-${p.keyState}`} loading={false} error={null} />
+  );
   return (
     <>
-      <DataTable caption="Encrypted rows whose key needs attention" testId="openstack-problems" columns={PROBLEM_COLUMNS} rows={cloud.problems} rowKey={(p) => p.id} rowTestId={(p) => `problem-${p.keyState}`} loading={false} error={null} />
-      {cloud.problemsTotal > cloud.problems.length && <p className="muted">{`Showing ${cloud.problems.length} of ${cloud.problemsTotal}.`}</p>}
+      {attention.length > 0 ? (
+        table(attention, 'Encrypted rows whose key needs attention', 'openstack-problems')
+      ) : (
+        <p className="load-state empty">{unverifiableCount === 0 ? 'Every encrypted row’s key checked out.' : 'No dangling, anomalous or unchecked key among the keys Keywatch may read.'}</p>
+      )}
+      {attentionCount > attention.length && <p className="muted">{`Showing ${attention.length} of ${attentionCount}.`}</p>}
+      {unverifiableCount > 0 && (
+        <details data-testid="unverifiable-keys">
+          <summary>{`${unverifiableCount} row(s) whose key Keywatch may not read, so cannot verify`}</summary>
+          <p className="muted">
+            Barbican answers 403 for these secrets: they live in projects the Keystone user Keywatch signs in as cannot read (often the cinder service project&apos;s). Give that user a reader role there, or
+            add it to the secrets&apos; read ACL, and the next poll checks them.
+          </p>
+          {table(unverifiable, 'Encrypted rows whose key Keywatch cannot verify', 'openstack-unverifiable')}
+          {unverifiableCount > unverifiable.length && <p className="muted">{`Showing ${unverifiable.length} of ${unverifiableCount}.`}</p>}
+        </details>
+      )}
     </>
   );
 }
@@ -207,7 +233,7 @@ export function CloudPanel({ summary }: { summary: OpenstackCloudSummaryView }) 
       <LoadState loading={query.isPending} error={query.error}>
         {cloud && (
           <>
-            <Card title={`Keys that need attention (${cloud.problemsTotal})`} testId="problems-card">
+            <Card title={`Keys that need attention (${cloud.problemsTotal - unverifiableTotal(cloud)})`} testId="problems-card">
               <Problems cloud={cloud} />
             </Card>
             <Card title="Volumes, snapshots and backups by key state">
