@@ -57,6 +57,15 @@ test('journey: the OpenStack page shows the lab cloud, then a deleted Barbican s
   const first = cloud.getByTestId('openstack-problems').locator('tbody tr').first();
   await expect(first).toContainText(victim.name, { timeout: 60_000 });
   await expect(first).toContainText('dangling');
+  // Keys this user may not read are a permission gap, folded apart with what to grant, not listed as broken.
+  const unreadable = truth.rows.volumes.filter((v) => v.readableByWatcher === false).length;
+  expect(unreadable).toBeGreaterThan(0);
+  await expect(cloud.getByTestId('openstack-problems').getByTestId('problem-cannot-verify')).toHaveCount(0);
+  const folded = cloud.getByTestId('unverifiable-keys');
+  await expect(folded.locator('summary')).toContainText('cannot verify');
+  await folded.locator('summary').click();
+  await expect(folded).toContainText('reader role');
+  await expect(folded.getByTestId('problem-cannot-verify').first()).toBeVisible();
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Alerts' }).click();
   await expect(page.getByText(new RegExp(`key of volume ${victim.name}`)).first()).toBeVisible({ timeout: 30_000 });
 });
