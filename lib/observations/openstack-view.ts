@@ -62,7 +62,10 @@ export interface OpenstackProjectView {
   encrypted: number;
   fixedKey: number;
   migrated: number;
+  /** Rows whose key is dangling, anomalous or could not be checked. */
   problems: number;
+  /** Rows whose key this user may not read (cannot-verify). */
+  unverifiable: number;
 }
 
 export interface OpenstackCloudDetailView extends OpenstackCloudSummaryView {
@@ -213,10 +216,11 @@ export async function getOpenstackCloudView(
   const [problemRows, problemsTotal, projectRows, series] = await Promise.all([
     prisma.osRow.findMany({ where: problemWhere, orderBy: [{ kind: 'asc' }, { osId: 'asc' }] }),
     prisma.osRow.count({ where: problemWhere }),
-    prisma.$queryRawUnsafe<{ projectId: string | null; rows: number; encrypted: number; fixedKey: number; migrated: number; problems: number }[]>(
+    prisma.$queryRawUnsafe<{ projectId: string | null; rows: number; encrypted: number; fixedKey: number; migrated: number; problems: number; unverifiable: number }[]>(
       `SELECT "projectId", count(*)::int AS rows, count(*) FILTER (WHERE "encrypted")::int AS encrypted,
               count(*) FILTER (WHERE "keyState" = 'fixed-key')::int AS "fixedKey", count(*) FILTER (WHERE "keyState" = 'migrated')::int AS migrated,
-              count(*) FILTER (WHERE "keyState" = ANY($2::text[]))::int AS problems
+              count(*) FILTER (WHERE "keyState" = ANY($2::text[]) AND "keyState" <> 'cannot-verify')::int AS problems,
+              count(*) FILTER (WHERE "keyState" = 'cannot-verify')::int AS unverifiable
        FROM "OsRow" WHERE "cloudId" = $1 GROUP BY 1 ORDER BY 1`,
       id,
       [...PROBLEM_ORDER],
@@ -237,7 +241,7 @@ export async function getOpenstackCloudView(
     inventory: state ? parseJson(state.inventory, null) : null,
     hosts: state ? parseJsonArray<CinderVolumeHostStatus>(state.hosts) : [],
     backupMigration: state ? parseJson<BackupMigrationStatus | null>(state.backupMigration, null) : null,
-    projects: projectRows.map((p) => ({ projectId: p.projectId ?? '(none)', rows: Number(p.rows), encrypted: Number(p.encrypted), fixedKey: Number(p.fixedKey), migrated: Number(p.migrated), problems: Number(p.problems) })),
+    projects: projectRows.map((p) => ({ projectId: p.projectId ?? '(none)', rows: Number(p.rows), encrypted: Number(p.encrypted), fixedKey: Number(p.fixedKey), migrated: Number(p.migrated), problems: Number(p.problems), unverifiable: Number(p.unverifiable) })),
     problems,
     problemsTotal,
     errors: state ? parseJsonArray<AreaError>(state.errors) : [],

@@ -83,11 +83,13 @@ function MigrationByHost({ cloud }: { cloud: OpenstackCloudDetailView }) {
   return (
     <>
       {data.length > 0 && (
-        <div className="chart-plot" style={{ height: 40 + 28 * data.length }}>
-          <ResponsiveContainer width="100%" height={40 + 28 * data.length}>
+        // As tall as its bars and legend: the usual chart height would leave a gap under a few hosts.
+        <div className="chart-plot" style={{ height: 70 + 28 * data.length, minHeight: 0 }}>
+          <ResponsiveContainer width="100%" height={70 + 28 * data.length}>
             <BarChart data={data} layout="vertical">
               <XAxis type="number" allowDecimals={false} />
-              <YAxis type="category" dataKey="host" width={140} />
+              {/* Every host named: recharts would otherwise skip labels it thinks crowded. */}
+              <YAxis type="category" dataKey="host" width={140} interval={0} />
               <Tooltip />
               <Legend formatter={legendText} />
               <Bar dataKey="on fixed key" stackId="m" fill={STATE_COLORS['fixed-key']} isAnimationActive={false} />
@@ -140,7 +142,8 @@ const PROJECT_COLUMNS: readonly Column<OpenstackCloudDetailView['projects'][numb
   { id: 'encrypted', header: 'Encrypted', cell: (p) => p.encrypted },
   { id: 'fixedKey', header: 'On the fixed key', cell: (p) => p.fixedKey },
   { id: 'migrated', header: 'Migrated', cell: (p) => p.migrated },
-  { id: 'problems', header: 'Problems', cell: (p) => <span className={p.problems > 0 ? 'bad' : undefined}>{p.problems}</span> },
+  { id: 'problems', header: 'Need attention', cell: (p) => <span className={p.problems > 0 ? 'bad' : undefined}>{p.problems}</span> },
+  { id: 'unverifiable', header: 'Cannot verify', cell: (p) => p.unverifiable },
 ];
 
 /** Rows whose key Keywatch may not read (Barbican's 403): a permission gap to close, not a broken key. */
