@@ -42,6 +42,15 @@ export interface DataTableProps<Row> {
   testId?: string;
 }
 
+/** A cell's text, in the "bad" colour when `bad` holds (a down node, an unmounted disk group); `title` adds the evidence on hover. */
+export function FlaggedText({ bad, title, children }: { bad: boolean; title?: string; children: ReactNode }) {
+  return (
+    <span className={bad ? 'bad' : undefined} title={title}>
+      {children}
+    </span>
+  );
+}
+
 const ARIA_SORT = { asc: 'ascending', desc: 'descending' } as const;
 
 /**

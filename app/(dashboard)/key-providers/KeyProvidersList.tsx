@@ -3,17 +3,10 @@
 import { useState } from 'react';
 import { KmsLatencyChart } from '@/components/charts/KmsNodeCharts';
 import type { TimeRange } from '@/components/common/ChartFrame';
-import { DataTable, type Column } from '@/components/common/DataTable';
+import { DataTable, FlaggedText, type Column } from '@/components/common/DataTable';
 import { useKeyProviders } from '@/components/queries/use-key-providers';
 
 type ProviderNode = NonNullable<ReturnType<typeof useKeyProviders>['data']>['keyProviders'][number]['nodes'][number];
-
-/** A cell's text in the "bad" colour when `bad` holds. */
-const flagged = (bad: boolean, text: string, title?: string) => (
-  <span className={bad ? 'bad' : undefined} title={title}>
-    {text}
-  </span>
-);
 
 const NODE_COLUMNS: readonly Column<ProviderNode>[] = [
   {
@@ -26,11 +19,11 @@ const NODE_COLUMNS: readonly Column<ProviderNode>[] = [
       </>
     ),
   },
-  { id: 'state', header: 'State', cell: (n) => flagged(!n.reachable, n.reachable ? (n.healthy ? 'up' : 'up, degraded') : `down${n.downSince ? ` since ${new Date(n.downSince).toLocaleString()}` : ''}`, n.error ?? undefined) },
+  { id: 'state', header: 'State', cell: (n) => <FlaggedText bad={!n.reachable} title={n.error ?? undefined}>{n.reachable ? (n.healthy ? 'up' : 'up, degraded') : `down${n.downSince ? ` since ${new Date(n.downSince).toLocaleString()}` : ''}`}</FlaggedText> },
   { id: 'latency', header: 'Latency', cell: (n) => (n.latencyMs === null ? '—' : `${n.latencyMs.toFixed(1)} ms`) },
   { id: 'kmip', header: 'KMIP', cell: (n) => n.negotiatedVersion ?? '—' },
-  { id: 'certificate', header: 'Certificate', cell: (n) => flagged(n.serverCertificate !== null && n.serverCertificate.daysLeft <= 30, n.serverCertificate ? `${n.serverCertificate.daysLeft} days left` : '—') },
-  { id: 'keys', header: 'Keys missing', cell: (n) => flagged(n.keysMissing + n.keysNotActive > 0, n.keysMissing === 0 && n.keysNotActive === 0 ? 'none' : `${n.keysMissing} missing, ${n.keysNotActive} not active`) },
+  { id: 'certificate', header: 'Certificate', cell: (n) => <FlaggedText bad={n.serverCertificate !== null && n.serverCertificate.daysLeft <= 30}>{n.serverCertificate ? `${n.serverCertificate.daysLeft} days left` : '—'}</FlaggedText> },
+  { id: 'keys', header: 'Keys missing', cell: (n) => <FlaggedText bad={n.keysMissing + n.keysNotActive > 0}>{n.keysMissing === 0 && n.keysNotActive === 0 ? 'none' : `${n.keysMissing} missing, ${n.keysNotActive} not active`}</FlaggedText> },
 ];
 
 /** The provider's latency over a window of its own (each provider's chart switches on its own). */

@@ -3,7 +3,7 @@
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { Badge, StatusBadge } from '@/components/common/Badge';
 import { Card } from '@/components/common/Card';
-import { DataTable, type Column } from '@/components/common/DataTable';
+import { DataTable, FlaggedText, type Column } from '@/components/common/DataTable';
 import { LoadState } from '@/components/common/LoadState';
 import { useOpenstackCloud } from '@/components/queries/use-openstack-cloud';
 import type { OpenstackCloudDetailView, OpenstackCloudSummaryView } from '@/lib/observations/openstack-view';
@@ -142,7 +142,7 @@ const PROJECT_COLUMNS: readonly Column<OpenstackCloudDetailView['projects'][numb
   { id: 'encrypted', header: 'Encrypted', cell: (p) => p.encrypted },
   { id: 'fixedKey', header: 'On the fixed key', cell: (p) => p.fixedKey },
   { id: 'migrated', header: 'Migrated', cell: (p) => p.migrated },
-  { id: 'problems', header: 'Need attention', cell: (p) => <span className={p.problems > 0 ? 'bad' : undefined}>{p.problems}</span> },
+  { id: 'problems', header: 'Need attention', cell: (p) => <FlaggedText bad={p.problems > 0}>{p.problems}</FlaggedText> },
   { id: 'unverifiable', header: 'Cannot verify', cell: (p) => p.unverifiable },
 ];
 

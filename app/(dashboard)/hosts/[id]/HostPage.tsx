@@ -2,17 +2,10 @@
 
 import ReadinessPanel from './ReadinessPanel';
 import Link from 'next/link';
-import { DataTable, type Column } from '@/components/common/DataTable';
+import { DataTable, FlaggedText, type Column } from '@/components/common/DataTable';
 import { useHost } from '@/components/queries/use-host';
 
 const yesNo = (v: boolean | null, yes: string, no: string) => (v === null ? 'unknown' : v ? yes : no);
-/** A cell's text in the "bad" colour when `bad` holds. */
-const flagged = (bad: boolean, text: string, title?: string) => (
-  <span className={bad ? 'bad' : undefined} title={title}>
-    {text}
-  </span>
-);
-
 type HostView = NonNullable<ReturnType<typeof useHost>['data']>;
 
 const KEY_COLUMNS: readonly Column<HostView['keyCache']['keys'][number]>[] = [
@@ -20,21 +13,21 @@ const KEY_COLUMNS: readonly Column<HostView['keyCache']['keys'][number]>[] = [
   { id: 'purpose', header: 'Purpose', cell: (k) => k.purpose },
   { id: 'provider', header: 'Provider', cell: (k) => k.providerId ?? '—' },
   { id: 'usedBy', header: 'Used by', cell: (k) => k.usedBy.join(', ') },
-  { id: 'loaded', header: 'Loaded', cell: (k) => flagged(k.loaded === false, yesNo(k.loaded, 'loaded', 'not loaded'), k.evidence) },
+  { id: 'loaded', header: 'Loaded', cell: (k) => <FlaggedText bad={k.loaded === false} title={k.evidence}>{yesNo(k.loaded, 'loaded', 'not loaded')}</FlaggedText> },
 ];
 
 const DISK_GROUP_COLUMNS: readonly Column<HostView['diskGroups'][number]>[] = [
   { id: 'uuid', header: 'Disk group', className: 'mono', cell: (g) => g.uuid },
-  { id: 'mounted', header: 'Mounted', cell: (g) => flagged(!g.mounted, g.mounted ? 'mounted' : 'unmounted') },
+  { id: 'mounted', header: 'Mounted', cell: (g) => <FlaggedText bad={!g.mounted}>{g.mounted ? 'mounted' : 'unmounted'}</FlaggedText> },
   { id: 'encrypted', header: 'Encrypted', cell: (g) => (g.encrypted ? `yes${g.kekId ? ` (KEK ${g.kekId})` : ''}` : 'no') },
-  { id: 'keysLoaded', header: 'Keys loaded', cell: (g) => flagged(g.keysLoaded === false, g.encrypted ? yesNo(g.keysLoaded, 'loaded', 'not loaded') : '—') },
+  { id: 'keysLoaded', header: 'Keys loaded', cell: (g) => <FlaggedText bad={g.keysLoaded === false}>{g.encrypted ? yesNo(g.keysLoaded, 'loaded', 'not loaded') : '—'}</FlaggedText> },
   { id: 'disks', header: 'Disks', cell: (g) => g.diskCount },
 ];
 
 const VM_COLUMNS: readonly Column<HostView['encryptedVms'][number]>[] = [
   { id: 'name', header: 'VM', cell: (v) => v.name },
   { id: 'power', header: 'Power', cell: (v) => v.powerState ?? 'unknown' },
-  { id: 'lock', header: 'Lock state', cell: (v) => flagged(v.cryptoState === 'locked', v.cryptoState ?? 'unknown') },
+  { id: 'lock', header: 'Lock state', cell: (v) => <FlaggedText bad={v.cryptoState === 'locked'}>{v.cryptoState ?? 'unknown'}</FlaggedText> },
   { id: 'key', header: 'Key', className: 'mono', cell: (v) => (v.keyId ? `${v.keyId} (${v.keyProviderId ?? '?'})` : '—') },
 ];
 
