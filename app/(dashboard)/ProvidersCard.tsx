@@ -73,7 +73,7 @@ export function ProvidersCard({ providers }: { providers: OverviewProvider[] }) 
             {p.clientCertDaysLeft !== null && <span className="muted"> · client certificate {certText(p.clientCertDaysLeft).text}</span>}
           </p>
           {p.nodes.length > 0 && (
-            <DataTable compact caption={`KMS nodes of ${p.id}`} columns={NODE_COLUMNS} rows={p.nodes} rowKey={(n) => n.endpoint} rowTestId={(n) => `node-${n.name ?? n.endpoint}`} loading={false} error={null} />
+            <DataTable compact caption={`KMS nodes of ${p.id}`} columns={NODE_COLUMNS} rows={p.nodes} rowKey={(n) => n.endpoint} rowTestId={(n) => `node-${n.name ?? n.endpoint}`} />
           )}
         </div>
       ))}

@@ -28,8 +28,9 @@ export interface DataTableProps<Row> {
   rowTestId?: (row: Row) => string;
   /** data-* attributes of a row (state a test or a style can key on, e.g. data-state). */
   rowData?: (row: Row) => Record<`data-${string}`, string>;
-  loading: boolean;
-  error: unknown;
+  /** Omitted for rows that are already in hand (a part of a page's data). */
+  loading?: boolean;
+  error?: unknown;
   emptyText?: ReactNode;
   sort?: SortState | null;
   onSort?: (columnId: string) => void;

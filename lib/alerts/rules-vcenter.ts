@@ -181,6 +181,7 @@ function hostConditions(input: VcenterAlertInput): AlertCondition[] {
 }
 
 type ProviderAlertText = Pick<AlertCondition, 'title' | 'cause' | 'runbook'>;
+const RESOLVES_WHEN_OK = 'The alert resolves when vCenter reports the provider OK for this host.';
 
 function standardProviderText(hostName: string, providerId: string, detail: string | undefined, kms: ProviderKmsFacts | undefined): ProviderAlertText {
   const probe =
@@ -197,7 +198,7 @@ function standardProviderText(hostName: string, providerId: string, detail: stri
     runbook: steps(
       `Do not reboot ${hostName} or put it into maintenance mode until this clears: after a reboot it could not fetch its keys, its vSAN disk groups would stay unmounted and its encrypted VMs locked.`,
       `Check the path from ${hostName} to ${providerId}'s KMS nodes (firewall on TCP 5696, routing, the addresses and ports registered in vCenter) and that the KMS still trusts vCenter's client certificate.`,
-      'The alert resolves when vCenter reports the provider OK for this host.',
+      RESOLVES_WHEN_OK,
     ),
   };
 }
@@ -213,7 +214,7 @@ function nativeProviderText(hostName: string, providerId: string, detail: string
     runbook: steps(
       `Before rebooting ${hostName} or putting it into maintenance mode, run its readiness check: whatever it needs from ${providerId} (its VMs' keys, its cluster's vSAN KEK, its host key) could not be unlocked after a reboot.`,
       `In vCenter, Configure → Security → Key Providers: check ${providerId}'s status, back it up if vCenter asks for it, and whether it is limited to TPM-protected hosts.`,
-      'The alert resolves when vCenter reports the provider OK for this host.',
+      RESOLVES_WHEN_OK,
     ),
   };
 }

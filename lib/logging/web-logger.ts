@@ -10,7 +10,7 @@ export function webLogger(): Logger {
 }
 
 
-/** Tests read what the web process would have logged. */
-export function setWebLoggerForTests(logger: Logger): void {
+/** Tests read what the web process would have logged; undefined goes back to standard output. */
+export function setWebLoggerForTests(logger: Logger | undefined): void {
   state.keywatchWebLogger = logger;
 }

@@ -88,7 +88,9 @@ export interface OpenstackCloudDetailView extends OpenstackCloudSummaryView {
 
 const emptyCounts = (): KindCounts => Object.fromEntries(KEY_STATES.map((s) => [s, 0])) as KindCounts;
 const KINDS: readonly OpenstackRowKind[] = ['volume', 'snapshot', 'backup'];
-const PROBLEM_ORDER: readonly KeyState[] = ['dangling', 'anomalous', 'unknown', 'cannot-verify'];
+/** Key states that need someone's attention; `cannot-verify` (Barbican's 403) is a permission gap, listed after them. */
+const ATTENTION_STATES: readonly KeyState[] = ['dangling', 'anomalous', 'unknown'];
+const PROBLEM_ORDER: readonly KeyState[] = [...ATTENTION_STATES, 'cannot-verify'];
 
 function parseJson<T>(text: string | null, fallback: T): T {
   if (!text) return fallback;
@@ -219,11 +221,11 @@ export async function getOpenstackCloudView(
     prisma.$queryRawUnsafe<{ projectId: string | null; rows: number; encrypted: number; fixedKey: number; migrated: number; problems: number; unverifiable: number }[]>(
       `SELECT "projectId", count(*)::int AS rows, count(*) FILTER (WHERE "encrypted")::int AS encrypted,
               count(*) FILTER (WHERE "keyState" = 'fixed-key')::int AS "fixedKey", count(*) FILTER (WHERE "keyState" = 'migrated')::int AS migrated,
-              count(*) FILTER (WHERE "keyState" = ANY($2::text[]) AND "keyState" <> 'cannot-verify')::int AS problems,
+              count(*) FILTER (WHERE "keyState" = ANY($2::text[]))::int AS problems,
               count(*) FILTER (WHERE "keyState" = 'cannot-verify')::int AS unverifiable
        FROM "OsRow" WHERE "cloudId" = $1 GROUP BY 1 ORDER BY 1`,
       id,
-      [...PROBLEM_ORDER],
+      [...ATTENTION_STATES],
     ),
     Promise.all(
       BARBICAN_METRICS.map(async (metric) => ({

@@ -190,7 +190,7 @@ export async function requestHostAction(deps: ActionDeps, host: ResolvedHost, re
     try {
       task = await startTask(client, host.moid, request.action);
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      const message = reasonOf(err);
       await audit('host.action', target, { host: host.name, action: request.action, error: message }, { outcome: 'failure' });
       throw new HostActionStartError(`vCenter refused to start ${request.action} on ${host.name}: ${message}`);
     }
@@ -259,7 +259,7 @@ async function followAction(deps: ActionDeps, client: VsphereClient, rowId: stri
     await update({ state: 'succeeded', phase: 'done', message: `${host.name} is connected with its disk groups mounted and its VMs unlocked.`, finishedAt: new Date() });
     deps.logger?.info({ host: host.name, action }, 'host action finished');
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = reasonOf(err);
     await update({ state: 'failed', phase: 'done', message, finishedAt: new Date() });
     deps.logger?.warn({ host: host.name, action, reason: message }, 'host action failed');
   }

@@ -173,12 +173,13 @@ describe('readiness gate API against the lab', () => {
 
   it("the seed's outage: every KMS node on another port → BLOCKED, reboot refused with 409, nothing sent, gate exits 3; restored → READY, exit 0", async () => {
     const logged: string[] = [];
-    setWebLoggerForTests(createLogger('web', { destination: new Writable({
-          write(chunk, _encoding, done) {
-            logged.push(String(chunk));
-            done();
-          },
-        }) }));
+    const destination = new Writable({
+      write(chunk, _encoding, done) {
+        logged.push(String(chunk));
+        done();
+      },
+    });
+    setWebLoggerForTests(createLogger('web', { destination }));
     for (const n of h.lab.kms.nodes) await h.fault({ type: 'kms-node-port', node: n.id, port: n.port + 1001 });
     const check = await readiness(hostName);
     expect(check.body.verdict).toBe('BLOCKED');
@@ -194,6 +195,7 @@ describe('readiness gate API against the lab', () => {
     const refusals = (await audits('gate.decision')).filter((a) => a.outcome === 'denied');
     expect(JSON.parse(refusals.at(-1)!.details!).blocking).toContain('KMS_NODE_REACHABLE');
     // The web process says why, in structured lines an operator can grep by host.
+    setWebLoggerForTests(undefined);
     const lines = logged.map((l) => JSON.parse(l) as Json);
     expect(lines).toContainEqual(expect.objectContaining({ process: 'web', msg: 'readiness check', host: hostName, verdict: 'BLOCKED', blocking: expect.arrayContaining(['KMS_NODE_REACHABLE']) }));
     expect(lines).toContainEqual(expect.objectContaining({ msg: 'host action refused by the readiness gate', host: hostName, action: 'reboot' }));

@@ -28,7 +28,7 @@ export function DependentsCard({ providers }: { providers: BlastRadiusView['prov
             {`${p.hosts} host(s), ${p.diskGroups} encrypted disk group(s), ${p.vms} encrypted VM(s), ${p.keys} key(s)`}
             {p.clusters.length > 0 ? ` · vSAN clusters: ${p.clusters.map((c) => c.name).join(', ')}` : ''}
           </p>
-          {p.nodes.length > 0 && <DataTable compact caption={`KMS nodes of ${p.id}`} columns={NODE_COLUMNS} rows={p.nodes} rowKey={(n) => n.endpoint} loading={false} error={null} />}
+          {p.nodes.length > 0 && <DataTable compact caption={`KMS nodes of ${p.id}`} columns={NODE_COLUMNS} rows={p.nodes} rowKey={(n) => n.endpoint} />}
         </div>
       ))}
     </Card>

@@ -38,7 +38,7 @@ export function OutcomeCard({ scenario: s, busy }: { scenario: Scenario; busy: b
       {s.wouldNotComeBack.length > 0 && (
         <>
           <h3>Would not come back after the next reboot</h3>
-          <DataTable caption="Would not come back after the next reboot" testId="would-not-come-back" columns={LOST_COLUMNS} rows={s.wouldNotComeBack} rowKey={(l) => l.hostId} rowTestId={(l) => `lost-${l.hostName}`} loading={false} error={null} />
+          <DataTable caption="Would not come back after the next reboot" testId="would-not-come-back" columns={LOST_COLUMNS} rows={s.wouldNotComeBack} rowKey={(l) => l.hostId} rowTestId={(l) => `lost-${l.hostName}`} />
         </>
       )}
       {s.turnsBlocked.length > 0 && (

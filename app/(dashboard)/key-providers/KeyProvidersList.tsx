@@ -57,7 +57,7 @@ export function KeyProvidersList() {
             ))}
             {p.nodes.length > 0 ? (
               <>
-                <DataTable caption={`KMS nodes of ${p.id}`} columns={NODE_COLUMNS} rows={p.nodes} rowKey={(n) => n.endpoint} loading={false} error={null} />
+                <DataTable caption={`KMS nodes of ${p.id}`} columns={NODE_COLUMNS} rows={p.nodes} rowKey={(n) => n.endpoint} />
                 <ProviderLatency provider={p.id} />
               </>
             ) : null}

@@ -98,7 +98,7 @@ function MigrationByHost({ cloud }: { cloud: OpenstackCloudDetailView }) {
           </ResponsiveContainer>
         </div>
       )}
-      <DataTable caption="Fixed-key migration by cinder-volume host" testId="migration-hosts" columns={MIGRATION_HOST_COLUMNS} rows={hosts} rowKey={(h) => h.group} loading={false} error={null} emptyText="No cinder-volume host holds volumes or snapshots." />
+      <DataTable caption="Fixed-key migration by cinder-volume host" testId="migration-hosts" columns={MIGRATION_HOST_COLUMNS} rows={hosts} rowKey={(h) => h.group} emptyText="No cinder-volume host holds volumes or snapshots." />
       {cloud.backupMigration && cloud.backupMigration.fixedKey > 0 && <p className={cloud.backupMigration.stuck ? 'bad' : 'muted'}>Backups: {cloud.backupMigration.reason}.</p>}
     </>
   );
@@ -157,7 +157,7 @@ function Problems({ cloud }: { cloud: OpenstackCloudDetailView }) {
   const unverifiableCount = unverifiableTotal(cloud);
   const attentionCount = cloud.problemsTotal - unverifiableCount;
   const table = (rows: typeof attention, caption: string, testId: string) => (
-    <DataTable caption={caption} testId={testId} columns={PROBLEM_COLUMNS} rows={rows} rowKey={(p) => p.id} rowTestId={(p) => `problem-${p.keyState}`} loading={false} error={null} />
+    <DataTable caption={caption} testId={testId} columns={PROBLEM_COLUMNS} rows={rows} rowKey={(p) => p.id} rowTestId={(p) => `problem-${p.keyState}`} />
   );
   return (
     <>
@@ -184,7 +184,7 @@ function Problems({ cloud }: { cloud: OpenstackCloudDetailView }) {
 
 function Projects({ cloud }: { cloud: OpenstackCloudDetailView }) {
   return (
-    <DataTable caption="Projects" testId="openstack-projects" columns={PROJECT_COLUMNS} rows={cloud.projects} rowKey={(p) => p.projectId} loading={false} error={null} emptyText="No project has volumes, snapshots or backups." />
+    <DataTable caption="Projects" testId="openstack-projects" columns={PROJECT_COLUMNS} rows={cloud.projects} rowKey={(p) => p.projectId} emptyText="No project has volumes, snapshots or backups." />
   );
 }
 

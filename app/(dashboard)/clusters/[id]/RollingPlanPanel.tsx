@@ -70,8 +70,6 @@ export function RollingPlanPanel({ clusterId }: { clusterId: string }) {
               rows={data.hosts}
               rowKey={(h) => h.hostId}
               rowData={(h) => ({ 'data-host': h.hostName, 'data-state': h.state })}
-              loading={false}
-              error={null}
             />
             {data.fixFirst.length > 0 && (
               <>

@@ -53,17 +53,17 @@ export function HostPage({ id }: { id: string }) {
       <section aria-labelledby="key-cache">
         <h2 id="key-cache">Key cache</h2>
         <p>{`${keyCache.needed} key(s) needed after a reboot: ${keyCache.loaded} loaded, ${keyCache.notLoaded} not loaded, ${keyCache.unknown} unknown.`}</p>
-        <DataTable caption="Keys this host needs after a reboot" columns={KEY_COLUMNS} rows={keyCache.keys} rowKey={(k) => `${k.purpose}:${k.keyId}`} loading={false} error={null} emptyText="This host needs no encryption key." />
+        <DataTable caption="Keys this host needs after a reboot" columns={KEY_COLUMNS} rows={keyCache.keys} rowKey={(k) => `${k.purpose}:${k.keyId}`} emptyText="This host needs no encryption key." />
       </section>
 
       <section aria-labelledby="disk-groups">
         <h2 id="disk-groups">vSAN disk groups</h2>
-        <DataTable caption="vSAN disk groups" columns={DISK_GROUP_COLUMNS} rows={diskGroups} rowKey={(g) => g.id} loading={false} error={null} emptyText="No vSAN disk group on this host." />
+        <DataTable caption="vSAN disk groups" columns={DISK_GROUP_COLUMNS} rows={diskGroups} rowKey={(g) => g.id} emptyText="No vSAN disk group on this host." />
       </section>
 
       <section aria-labelledby="vms">
         <h2 id="vms">Encrypted VMs</h2>
-        <DataTable caption="Encrypted VMs" columns={VM_COLUMNS} rows={encryptedVms} rowKey={(v) => v.id} loading={false} error={null} emptyText="No encrypted VM on this host." />
+        <DataTable caption="Encrypted VMs" columns={VM_COLUMNS} rows={encryptedVms} rowKey={(v) => v.id} emptyText="No encrypted VM on this host." />
       </section>
 
       <section aria-labelledby="providers">
